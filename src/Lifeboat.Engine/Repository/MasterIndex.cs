@@ -1,0 +1,148 @@
+namespace Lifeboat.Engine.Repository;
+
+/// <summary>
+/// Every blob of every index file, merged: an open-addressing hash table over an array of fixed-size
+/// entries, about 60 bytes per blob. A blob may be listed in several packs; all are kept.
+/// Thread-safe: backup adds entries while its workers look blobs up.
+/// </summary>
+public sealed class MasterIndex
+{
+    private readonly Lock _lock = new();
+    private readonly List<Id> _packs = [];
+    private readonly Dictionary<Id, int> _packNumbers = [];
+    private IndexEntry[] _entries = new IndexEntry[1024];
+    private int _count;
+    private int[] _buckets = new int[2048]; // entry number + 1; 0 is empty
+    private readonly Dictionary<(Id, BlobType), bool> _pending = [];
+
+    public int Count { get { lock (_lock) return _count; } }
+    public int PackCount { get { lock (_lock) return _packs.Count; } }
+
+    public IReadOnlyList<Id> Packs { get { lock (_lock) return _packs.ToArray(); } }
+
+    private int PackNumber(Id packId)
+    {
+        if (_packNumbers.TryGetValue(packId, out int n)) return n;
+        n = _packs.Count;
+        _packs.Add(packId);
+        _packNumbers.Add(packId, n);
+        return n;
+    }
+
+    private static int Hash(Id id, BlobType type) => (int)(id.Prefix64 >> 32) ^ (int)type;
+
+    /// <summary>Adds every blob of a pack. A blob already listed for the same pack is not listed twice.</summary>
+    public void AddPack(Id packId, IEnumerable<PackedBlob> blobs)
+    {
+        lock (_lock)
+        {
+            int pack = PackNumber(packId);
+            foreach (var b in blobs)
+            {
+                if (FindInPack(b.Id, b.Type, pack)) continue;
+                if (_count == _entries.Length) Array.Resize(ref _entries, _entries.Length * 2);
+                _entries[_count] = new IndexEntry(b.Id, b.Type, pack, b.Offset, b.Length, b.UncompressedLength);
+                _count++;
+                if (_count * 2 > _buckets.Length) Rehash(_buckets.Length * 2);
+                else Insert(_count - 1);
+                _pending.Remove((b.Id, b.Type));
+            }
+        }
+    }
+
+    private bool FindInPack(Id id, BlobType type, int pack)
+    {
+        int mask = _buckets.Length - 1;
+        for (int i = Hash(id, type) & mask; _buckets[i] != 0; i = (i + 1) & mask)
+        {
+            ref readonly var e = ref _entries[_buckets[i] - 1];
+            if (e.PackIndex == pack && e.Type == type && e.BlobId == id) return true;
+        }
+        return false;
+    }
+
+    private void Insert(int entry)
+    {
+        int mask = _buckets.Length - 1;
+        int i = Hash(_entries[entry].BlobId, _entries[entry].Type) & mask;
+        while (_buckets[i] != 0) i = (i + 1) & mask;
+        _buckets[i] = entry + 1;
+    }
+
+    private void Rehash(int size)
+    {
+        _buckets = new int[size];
+        for (int e = 0; e < _count; e++) Insert(e);
+    }
+
+    public bool Has(BlobType type, Id id)
+    {
+        lock (_lock) return IndexOf(type, id) >= 0;
+    }
+
+    private int IndexOf(BlobType type, Id id)
+    {
+        int mask = _buckets.Length - 1;
+        for (int i = Hash(id, type) & mask; _buckets[i] != 0; i = (i + 1) & mask)
+        {
+            int e = _buckets[i] - 1;
+            if (_entries[e].Type == type && _entries[e].BlobId == id) return e;
+        }
+        return -1;
+    }
+
+    /// <summary>
+    /// Reserves a blob for saving: false when it is already indexed or another worker is saving it,
+    /// so that each blob is stored once even when several files hold it.
+    /// </summary>
+    public bool TryAddPending(BlobType type, Id id)
+    {
+        lock (_lock)
+        {
+            if (IndexOf(type, id) >= 0) return false;
+            return _pending.TryAdd((id, type), true);
+        }
+    }
+
+    public bool TryLookup(BlobType type, Id id, out BlobLocation location)
+    {
+        lock (_lock)
+        {
+            int e = IndexOf(type, id);
+            if (e < 0) { location = default; return false; }
+            location = ToLocation(_entries[e]);
+            return true;
+        }
+    }
+
+    /// <summary>Every pack that holds the blob (usually one).</summary>
+    public List<BlobLocation> LookupAll(BlobType type, Id id)
+    {
+        var result = new List<BlobLocation>(1);
+        lock (_lock)
+        {
+            int mask = _buckets.Length - 1;
+            for (int i = Hash(id, type) & mask; _buckets[i] != 0; i = (i + 1) & mask)
+            {
+                ref readonly var e = ref _entries[_buckets[i] - 1];
+                if (e.Type == type && e.BlobId == id) result.Add(ToLocation(e));
+            }
+        }
+        return result;
+    }
+
+    private BlobLocation ToLocation(in IndexEntry e) =>
+        new(_packs[e.PackIndex], new PackedBlob(e.BlobId, e.Type, e.Offset, e.Length, e.UncompressedLength));
+
+    /// <summary>A snapshot of all entries, grouped by pack, for check, list and stats.</summary>
+    public IEnumerable<(Id PackId, PackedBlob Blob)> All()
+    {
+        List<(Id, PackedBlob)> copy;
+        lock (_lock)
+        {
+            copy = new List<(Id, PackedBlob)>(_count);
+            for (int i = 0; i < _count; i++) copy.Add((_packs[_entries[i].PackIndex], ToLocation(_entries[i]).Blob));
+        }
+        return copy;
+    }
+}

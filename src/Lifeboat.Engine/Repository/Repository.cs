@@ -1,0 +1,378 @@
+using System.Buffers;
+using System.Security.Cryptography;
+using Lifeboat.Engine.Compression;
+using Lifeboat.Engine.Crypto;
+using Lifeboat.Engine.Storage;
+
+namespace Lifeboat.Engine.Repository;
+
+/// <summary>
+/// An open restic repository: its config, master key and index; loads and saves blobs and unpacked files.
+/// Everything above the storage layer goes through it.
+/// </summary>
+public sealed partial class Repository : IAsyncDisposable
+{
+    private const int MaxKeysTried = 20;
+    private const int IndexBlobsV1 = 50_000;
+    private const int IndexBlobsV2 = 150_000;
+
+    private readonly Packer[] _packers = [new(), new()];
+    private readonly Lock _unsavedLock = new();
+    private readonly List<(Id PackId, List<PackedBlob> Blobs)> _unsavedPacks = [];
+    private int _unsavedBlobs;
+
+    private Repository(IBackend backend, RepositoryConfig config, CryptoKey key, string keyName, RepositoryOptions options)
+    {
+        Backend = backend;
+        Config = config;
+        Key = key;
+        KeyName = keyName;
+        Options = options;
+    }
+
+    public IBackend Backend { get; }
+    public RepositoryConfig Config { get; }
+    public CryptoKey Key { get; }
+    /// <summary>The key file that opened the repository.</summary>
+    public string KeyName { get; }
+    public RepositoryOptions Options { get; }
+    public MasterIndex Index { get; } = new();
+    /// <summary>The index files loaded by <see cref="LoadIndexAsync"/>.</summary>
+    public List<Id> IndexFiles { get; } = [];
+    public int Version => Config.Version;
+
+    private bool CompressData => Version >= 2 && Options.Compression != CompressionMode.Off;
+    private int CompressionLevel => Options.Compression == CompressionMode.Max ? 19 : 3;
+
+    /// <summary>Creates a new repository: layout, config, and a key for the password.</summary>
+    public static async Task<Repository> InitAsync(IBackend backend, string password, int version, RepositoryOptions options,
+        (int N, int R, int P)? kdfParameters = null, Chunking.Polynomial? polynomial = null, CancellationToken cancellationToken = default)
+    {
+        if (version < RepositoryConfig.MinVersion || version > RepositoryConfig.MaxVersion)
+            throw new RepositoryException(RepositoryErrorKind.Fatal, $"repository version {version} is not supported: choose 1 or 2");
+        if (await backend.ExistsAsync(FileType.Config, "config", cancellationToken).ConfigureAwait(false))
+            throw new RepositoryException(RepositoryErrorKind.Fatal, $"repository {backend.Location} already exists: it has a config file");
+        await backend.CreateAsync(cancellationToken).ConfigureAwait(false);
+        var masterKey = CryptoKey.NewRandom();
+        var parameters = kdfParameters ?? KeyDerivation.Calibrate(TimeSpan.FromMilliseconds(500), 60L << 20);
+        var keyFile = KeyFile.Create(masterKey, password, parameters, Environment.UserName, Environment.MachineName);
+        var keyJson = keyFile.ToJson();
+        var keyName = Id.Hash(keyJson).ToString();
+        await backend.WriteAsync(FileType.Key, keyName, keyJson, cancellationToken).ConfigureAwait(false);
+        var config = RepositoryConfig.New(version, polynomial);
+        var repo = new Repository(backend, config, masterKey, keyName, options);
+        await backend.WriteAsync(FileType.Config, "config", masterKey.Seal(config.ToJson()), cancellationToken).ConfigureAwait(false);
+        return repo;
+    }
+
+    /// <summary>Opens a repository: finds a key that fits the password, then reads the config.</summary>
+    public static async Task<Repository> OpenAsync(IBackend backend, string password, RepositoryOptions options, CancellationToken cancellationToken = default)
+    {
+        byte[] sealedConfig;
+        try
+        {
+            sealedConfig = await backend.ReadAllAsync(FileType.Config, "config", cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is BackendFileNotFoundException or DirectoryNotFoundException or FileNotFoundException)
+        {
+            throw new RepositoryException(RepositoryErrorKind.NotFound, $"there is no repository at {backend.Location}: it has no config file (create one with init)");
+        }
+
+        var keyNames = new List<string>();
+        await foreach (var f in backend.ListAsync(FileType.Key, cancellationToken).ConfigureAwait(false)) keyNames.Add(f.Name);
+        keyNames.Sort(StringComparer.Ordinal);
+        if (options.KeyHint is { } hint)
+        {
+            int i = keyNames.FindIndex(n => n.StartsWith(hint, StringComparison.Ordinal));
+            if (i > 0) { var h = keyNames[i]; keyNames.RemoveAt(i); keyNames.Insert(0, h); }
+        }
+        if (keyNames.Count == 0)
+            throw new RepositoryException(RepositoryErrorKind.Damaged, $"repository {backend.Location} has no key files");
+
+        foreach (var name in keyNames.Take(MaxKeysTried))
+        {
+            var json = await backend.ReadAllAsync(FileType.Key, name, cancellationToken).ConfigureAwait(false);
+            var keyFile = KeyFile.Parse(json, name);
+            var masterKey = keyFile.TryOpen(password);
+            if (masterKey is null) continue;
+            byte[] configJson;
+            try
+            {
+                configJson = masterKey.Open(sealedConfig);
+            }
+            catch (Exception e) when (e is CryptoAuthenticationException or ArgumentException)
+            {
+                throw new RepositoryException(RepositoryErrorKind.Damaged, $"config of repository {backend.Location} does not verify with its master key: the file is damaged");
+            }
+            var config = RepositoryConfig.Parse(configJson);
+            return new Repository(backend, config, masterKey, name, options);
+        }
+        throw new RepositoryException(RepositoryErrorKind.WrongPassword, "wrong password or no key found: check the password for this repository");
+    }
+
+    // ---- unpacked files: index, snapshots, locks ----
+
+    /// <summary>Encrypts (and in v2 compresses) a small file and stores it under the hash of its stored bytes.</summary>
+    public async Task<Id> SaveUnpackedAsync(FileType type, ReadOnlyMemory<byte> plaintext, CancellationToken cancellationToken)
+    {
+        byte[] payload;
+        if (Version >= 2 && type != FileType.Config)
+        {
+            var compressed = new byte[1 + Zstd.CompressBound(plaintext.Length)];
+            compressed[0] = 2;
+            int n = Zstd.Compress(plaintext.Span, compressed.AsSpan(1), CompressionLevel);
+            payload = compressed.AsSpan(0, 1 + n).ToArray();
+        }
+        else payload = plaintext.ToArray();
+        var sealedBytes = Key.Seal(payload);
+        var id = Id.Hash(sealedBytes);
+        await Backend.WriteAsync(type, id.ToString(), sealedBytes, cancellationToken).ConfigureAwait(false);
+        return id;
+    }
+
+    /// <summary>Loads a small file, checking that its name is the hash of its bytes, then decrypts and decompresses it.</summary>
+    public async Task<byte[]> LoadUnpackedAsync(FileType type, Id id, CancellationToken cancellationToken)
+    {
+        var name = id.ToString();
+        var sealedBytes = await Backend.ReadAllAsync(type, name, cancellationToken).ConfigureAwait(false);
+        if (Id.Hash(sealedBytes) != id)
+            throw new RepositoryException(RepositoryErrorKind.Damaged, $"{BackendPaths.Describe(type, name)} is damaged: its content does not match its name");
+        byte[] plain;
+        try
+        {
+            plain = Key.Open(sealedBytes);
+        }
+        catch (Exception e) when (e is CryptoAuthenticationException or ArgumentException)
+        {
+            throw new RepositoryException(RepositoryErrorKind.Damaged, $"{BackendPaths.Describe(type, name)} is damaged: it does not decrypt");
+        }
+        return DecodeUnpacked(plain, type, name);
+    }
+
+    private byte[] DecodeUnpacked(byte[] plain, FileType type, string name)
+    {
+        if (Version < 2 || plain.Length == 0 || plain[0] == (byte)'[' || plain[0] == (byte)'{') return plain;
+        if (plain[0] != 2)
+            throw new RepositoryException(RepositoryErrorKind.Damaged, $"{BackendPaths.Describe(type, name)} has an unsupported encoding {plain[0]}");
+        try
+        {
+            return Zstd.Decompress(plain.AsSpan(1), 1L << 30);
+        }
+        catch (InvalidDataException e)
+        {
+            throw new RepositoryException(RepositoryErrorKind.Damaged, $"{BackendPaths.Describe(type, name)} is damaged: {e.Message}");
+        }
+    }
+
+    public async Task<List<Id>> ListIdsAsync(FileType type, CancellationToken cancellationToken)
+    {
+        var ids = new List<Id>();
+        await foreach (var f in Backend.ListAsync(type, cancellationToken).ConfigureAwait(false))
+            if (Id.TryParse(f.Name, out var id)) ids.Add(id);
+        return ids;
+    }
+
+    // ---- the index ----
+
+    /// <summary>Loads every index file into <see cref="Index"/>, several at a time.</summary>
+    public async Task LoadIndexAsync(CancellationToken cancellationToken)
+    {
+        var ids = await ListIdsAsync(FileType.Index, cancellationToken).ConfigureAwait(false);
+        await Parallel.ForEachAsync(ids, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(2, Options.Connections), CancellationToken = cancellationToken },
+            async (id, ct) =>
+            {
+                var json = await LoadUnpackedAsync(FileType.Index, id, ct).ConfigureAwait(false);
+                var file = IndexFile.Parse(json, id.ToString());
+                if (Version < 2 && file.Packs.Any(p => p.Blobs.Any(b => b.IsCompressed)))
+                    throw new RepositoryException(RepositoryErrorKind.Damaged, $"index {id} uses compression, which repository version 1 does not support");
+                foreach (var (packId, blobs) in file.Packs) Index.AddPack(packId, blobs);
+            }).ConfigureAwait(false);
+        lock (IndexFiles) IndexFiles.AddRange(ids);
+    }
+
+    // ---- blobs ----
+
+    /// <summary>Reads, verifies and returns one blob's plaintext.</summary>
+    public async Task<byte[]> LoadBlobAsync(BlobType type, Id id, CancellationToken cancellationToken)
+    {
+        var locations = Index.LookupAll(type, id);
+        if (locations.Count == 0)
+            throw new RepositoryException(RepositoryErrorKind.Damaged, $"{type.ToJson()} blob {id} is not in the index: the repository is damaged (try rebuild-index)");
+        RepositoryException? last = null;
+        foreach (var location in locations)
+        {
+            try
+            {
+                var stored = new byte[location.Blob.Length];
+                await Backend.ReadAsync(FileType.Pack, location.PackId.ToString(), location.Blob.Offset, stored, cancellationToken).ConfigureAwait(false);
+                var plain = new byte[location.Blob.IsCompressed ? location.Blob.UncompressedLength : location.Blob.Length - CryptoKey.Overhead];
+                DecodeBlob(location.PackId, location.Blob, stored, plain);
+                return plain;
+            }
+            catch (RepositoryException e) { last = e; }
+            catch (IOException e) when (e is not BackendFileNotFoundException)
+            {
+                last = new RepositoryException(RepositoryErrorKind.Damaged, $"pack {location.PackId} cannot be read at offset {location.Blob.Offset}: {e.Message}", e);
+            }
+            catch (BackendFileNotFoundException)
+            {
+                last = new RepositoryException(RepositoryErrorKind.Damaged, $"pack {location.PackId} is missing: it holds {type.ToJson()} blob {id}");
+            }
+        }
+        throw last!;
+    }
+
+    /// <summary>Decrypts, decompresses and verifies a stored blob into <paramref name="plaintext"/> (sized to its plaintext length).</summary>
+    public void DecodeBlob(Id packId, in PackedBlob blob, ReadOnlySpan<byte> stored, Span<byte> plaintext)
+    {
+        if (stored.Length < CryptoKey.Overhead)
+            throw new RepositoryException(RepositoryErrorKind.Damaged, $"pack {packId} is damaged: blob {blob.Id} is too short");
+        byte[]? rented = null;
+        try
+        {
+            Span<byte> opened = blob.IsCompressed ? (rented = ArrayPool<byte>.Shared.Rent(stored.Length - CryptoKey.Overhead)).AsSpan(0, stored.Length - CryptoKey.Overhead) : plaintext;
+            try
+            {
+                Key.Open(stored, opened);
+            }
+            catch (CryptoAuthenticationException)
+            {
+                throw new RepositoryException(RepositoryErrorKind.Damaged, $"pack {packId} is damaged: blob {blob.Id} at offset {blob.Offset} does not verify");
+            }
+            if (blob.IsCompressed)
+            {
+                try
+                {
+                    int n = Zstd.Decompress(opened, plaintext);
+                    if (n != plaintext.Length) throw new InvalidDataException($"decompressed to {n} bytes, want {plaintext.Length}");
+                }
+                catch (InvalidDataException e)
+                {
+                    throw new RepositoryException(RepositoryErrorKind.Damaged, $"pack {packId} is damaged: blob {blob.Id} does not decompress ({e.Message})");
+                }
+            }
+            Span<byte> hash = stackalloc byte[32];
+            SHA256.HashData(plaintext, hash);
+            if (new Id(hash) != blob.Id)
+                throw new RepositoryException(RepositoryErrorKind.Damaged, $"pack {packId} is damaged: blob {blob.Id} has the wrong content");
+        }
+        finally
+        {
+            if (rented is not null) ArrayPool<byte>.Shared.Return(rented);
+        }
+    }
+
+    /// <summary>
+    /// Stores a blob unless the repository already has it (or another worker is storing it right now).
+    /// Compression and encryption run on the calling thread; the pack append is serialized.
+    /// Returns true when the blob was new.
+    /// </summary>
+    public async ValueTask<bool> SaveBlobAsync(BlobType type, Id id, ReadOnlyMemory<byte> plaintext, CancellationToken cancellationToken)
+    {
+        if (!Index.TryAddPending(type, id)) return false;
+        bool compress = Version >= 2 && (type == BlobType.Tree || CompressData) && plaintext.Length > 0;
+        byte[]? compressed = null;
+        byte[] sealedBuffer;
+        int sealedLength;
+        try
+        {
+            ReadOnlySpan<byte> payload = plaintext.Span;
+            if (compress)
+            {
+                compressed = ArrayPool<byte>.Shared.Rent(Zstd.CompressBound(plaintext.Length));
+                int n = Zstd.Compress(plaintext.Span, compressed, CompressionLevel);
+                payload = compressed.AsSpan(0, n);
+            }
+            sealedLength = payload.Length + CryptoKey.Overhead;
+            sealedBuffer = ArrayPool<byte>.Shared.Rent(sealedLength);
+            Key.Seal(payload, sealedBuffer.AsSpan(0, sealedLength));
+        }
+        finally
+        {
+            if (compressed is not null) ArrayPool<byte>.Shared.Return(compressed);
+        }
+
+        PackWriter? full = null;
+        try
+        {
+            var packer = _packers[(int)type];
+            lock (packer)
+            {
+                packer.Writer ??= new PackWriter(Backend.BeginUpload(FileType.Pack));
+                packer.Writer.Add(type, id, sealedBuffer.AsSpan(0, sealedLength), compress ? (uint)plaintext.Length : 0);
+                if (packer.Writer.Size >= Options.PackSize)
+                {
+                    full = packer.Writer;
+                    packer.Writer = null;
+                }
+            }
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(sealedBuffer);
+        }
+        if (full is not null) await FinishPackAsync(full, cancellationToken).ConfigureAwait(false);
+        return true;
+    }
+
+    private async Task FinishPackAsync(PackWriter writer, CancellationToken cancellationToken)
+    {
+        using (writer)
+        {
+            var packId = await writer.FinishAsync(Key, cancellationToken).ConfigureAwait(false);
+            var blobs = writer.Blobs.ToList();
+            Index.AddPack(packId, blobs);
+            bool writeIndex;
+            lock (_unsavedLock)
+            {
+                _unsavedPacks.Add((packId, blobs));
+                _unsavedBlobs += blobs.Count;
+                writeIndex = _unsavedBlobs >= (Version >= 2 ? IndexBlobsV2 : IndexBlobsV1);
+            }
+            if (writeIndex) await SaveIndexAsync(cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Finishes the open packs and writes the index for everything saved so far.</summary>
+    public async Task FlushAsync(CancellationToken cancellationToken)
+    {
+        foreach (var packer in _packers)
+        {
+            PackWriter? writer;
+            lock (packer) { writer = packer.Writer; packer.Writer = null; }
+            if (writer is not null && writer.Count > 0) await FinishPackAsync(writer, cancellationToken).ConfigureAwait(false);
+            else writer?.Dispose();
+        }
+        await SaveIndexAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task SaveIndexAsync(CancellationToken cancellationToken)
+    {
+        IndexFile file;
+        lock (_unsavedLock)
+        {
+            if (_unsavedPacks.Count == 0) return;
+            file = new IndexFile();
+            file.Packs.AddRange(_unsavedPacks);
+            _unsavedPacks.Clear();
+            _unsavedBlobs = 0;
+        }
+        var id = await SaveUnpackedAsync(FileType.Index, file.ToJson(), cancellationToken).ConfigureAwait(false);
+        lock (IndexFiles) IndexFiles.Add(id);
+    }
+
+    /// <summary>Discards unfinished packs (after a failure); what was already committed stays valid.</summary>
+    public ValueTask DisposeAsync()
+    {
+        foreach (var packer in _packers)
+        {
+            lock (packer) { packer.Writer?.Dispose(); packer.Writer = null; }
+        }
+        return ValueTask.CompletedTask;
+    }
+
+    private sealed class Packer
+    {
+        public PackWriter? Writer;
+    }
+}

@@ -1,0 +1,16 @@
+namespace Lifeboat.Engine.Repository;
+
+public sealed record RepositoryOptions
+{
+    public const long DefaultPackSize = 16 * 1024 * 1024;
+    public const long MinPackSize = 4 * 1024 * 1024;
+    public const long MaxPackSize = 128 * 1024 * 1024;
+
+    public CompressionMode Compression { get; init; } = CompressionMode.Auto;
+    /// <summary>Target pack size in bytes; packs overshoot it by up to one blob.</summary>
+    public long PackSize { get; init; } = DefaultPackSize;
+    /// <summary>Try this key first (restic's --key-hint).</summary>
+    public string? KeyHint { get; init; }
+    /// <summary>How many files to read or write at once.</summary>
+    public int Connections { get; init; } = 4;
+}

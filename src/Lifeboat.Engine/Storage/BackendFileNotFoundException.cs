@@ -1,0 +1,8 @@
+namespace Lifeboat.Engine.Storage;
+
+public sealed class BackendFileNotFoundException(FileType type, string name, string location)
+    : IOException($"{BackendPaths.Describe(type, name)} not found in repository {location}")
+{
+    public FileType FileType { get; } = type;
+    public string Name { get; } = name;
+}
