@@ -1,0 +1,437 @@
+using System.Buffers;
+using System.Diagnostics;
+using System.Security.Cryptography;
+using Lifeboat.Engine.Chunking;
+using Lifeboat.Engine.Model;
+using Lifeboat.Engine.Platform;
+using Lifeboat.Engine.Repository;
+
+namespace Lifeboat.Engine.Backup;
+
+/// <summary>
+/// Backs up paths into a snapshot: walks the trees, reuses unchanged files from the parent snapshot, chunks
+/// and saves the rest in parallel (dedup, compression and encryption happen in the repository's blob saver),
+/// writes trees bottom-up, then the index, then the snapshot.
+/// </summary>
+public sealed class Archiver
+{
+    private readonly Repository.Repository _repo;
+    private readonly BackupOptions _options;
+    private readonly IBackupObserver? _observer;
+    private readonly SemaphoreSlim _fileSlots;
+    private readonly SemaphoreSlim _directorySlots = new(16);
+    private readonly Dictionary<(ulong, ulong), List<Id>> _hardLinkContent = [];
+    private CancellationToken _cancellation;
+
+    public Archiver(Repository.Repository repository, BackupOptions options, IBackupObserver? observer = null)
+    {
+        _repo = repository;
+        _options = options;
+        _observer = observer;
+        _fileSlots = new SemaphoreSlim(Math.Max(1, options.FileConcurrency));
+    }
+
+    public BackupStatistics Statistics { get; } = new();
+
+    /// <summary>Absolute, cleaned form of a target, as recorded in the snapshot.</summary>
+    public static string AbsolutePath(string path) => CleanPath(Path.IsPathRooted(path) ? path : FsNames.Join(Environment.CurrentDirectory, path));
+
+    /// <summary>Lexical clean like Go's filepath.Clean, working on surrogate-escaped strings.</summary>
+    public static string CleanPath(string path)
+    {
+        bool rooted = path.StartsWith('/');
+        var parts = new List<string>();
+        foreach (var part in path.Split('/'))
+        {
+            if (part.Length == 0 || part == ".") continue;
+            if (part == "..")
+            {
+                if (parts.Count > 0 && parts[^1] != "..") parts.RemoveAt(parts.Count - 1);
+                else if (!rooted) parts.Add("..");
+                continue;
+            }
+            parts.Add(part);
+        }
+        var joined = string.Join('/', parts);
+        return rooted ? "/" + joined : joined.Length == 0 ? "." : joined;
+    }
+
+    public async Task<BackupResult> RunAsync(CancellationToken cancellationToken)
+    {
+        _cancellation = cancellationToken;
+        var clock = Stopwatch.StartNew();
+        var time = _options.Time ?? GoTime.Now();
+
+        // Targets: relative ones keep their relative shape in the tree, as restic does; "." and ".." become absolute.
+        var targets = new List<(string TreePath, string StatPath)>();
+        var absolute = new List<string>();
+        foreach (var given in _options.Paths)
+        {
+            var clean = CleanPath(given);
+            var treePath = clean == "." || clean.StartsWith("..", StringComparison.Ordinal) ? AbsolutePath(given) : clean;
+            if (!Posix.TryLStat(treePath, out _, out int errno))
+            {
+                Report(treePath, "archival", new PosixException(errno, "lstat", treePath));
+                continue;
+            }
+            targets.Add((treePath, treePath));
+            absolute.Add(AbsolutePath(given));
+        }
+        if (targets.Count == 0)
+            throw new RepositoryException(RepositoryErrorKind.Fatal, "all source paths do not exist: nothing to back up");
+
+        var parent = await FindParentAsync(absolute, cancellationToken).ConfigureAwait(false);
+        var scan = Task.Run(() => Scan(targets.Select(t => t.StatPath)), cancellationToken);
+
+        var root = new PathTrie();
+        foreach (var (treePath, _) in targets) root.Add(treePath);
+        Tree? parentRoot = parent is null ? null : await TryLoadTreeAsync(parent.Tree).ConfigureAwait(false);
+        var nodes = await SaveChildrenAsync(root, rooted: root.Rooted, "", parentRoot).ConfigureAwait(false);
+        var rootTree = new Tree();
+        rootTree.Nodes.AddRange(nodes);
+        var rootId = await SaveTreeAsync(rootTree, parent?.Tree).ConfigureAwait(false);
+        await scan.ConfigureAwait(false);
+
+        var snapshot = new Snapshot
+        {
+            Time = time,
+            Parent = parent?.Id,
+            Tree = rootId,
+            Paths = absolute,
+            Hostname = _options.Hostname,
+            Username = Environment.UserName,
+            Uid = Posix.GetUid(),
+            Gid = Posix.GetGid(),
+            Excludes = _options.ExcludePatterns.Count > 0 ? [.. _options.ExcludePatterns] : null,
+            Tags = _options.Tags.Count > 0 ? [.. _options.Tags] : null,
+        };
+        Id? snapshotId = null;
+        if (!_options.DryRun)
+        {
+            await _repo.FlushAsync(cancellationToken).ConfigureAwait(false);
+            snapshotId = await _repo.SaveSnapshotAsync(snapshot, cancellationToken).ConfigureAwait(false);
+        }
+        return new BackupResult(snapshot, snapshotId, parent, Statistics, clock.Elapsed);
+    }
+
+    private async Task<Snapshot?> FindParentAsync(List<string> absolutePaths, CancellationToken cancellationToken)
+    {
+        if (_options.Force) return null;
+        if (_options.Parent is { } parentId) return await _repo.LoadSnapshotAsync(parentId, cancellationToken).ConfigureAwait(false);
+        var filter = new SnapshotFilter { Hosts = [_options.Hostname], Paths = absolutePaths };
+        var all = await _repo.ListSnapshotsAsync(cancellationToken).ConfigureAwait(false);
+        // restic: the newest snapshot of this host whose paths include all of ours
+        return all.Where(s => filter.Matches(s)).OrderBy(s => s.Time).LastOrDefault();
+    }
+
+    private async Task<Tree?> TryLoadTreeAsync(Id id)
+    {
+        try
+        {
+            return await _repo.LoadTreeAsync(id, _cancellation).ConfigureAwait(false);
+        }
+        catch (RepositoryException)
+        {
+            return null; // a damaged parent only costs re-reading files
+        }
+    }
+
+    private void Report(string path, string during, Exception error)
+    {
+        Interlocked.Increment(ref Statistics.Errors);
+        _observer?.ItemError(path, during, error);
+    }
+
+    /// <summary>The intermediate directories above the targets, saved with their real metadata.</summary>
+    private async Task<List<Node>> SaveChildrenAsync(PathTrie trie, bool rooted, string prefix, Tree? parentTree)
+    {
+        var tasks = new List<Task<Node?>>();
+        foreach (var (name, child) in trie.Children.OrderBy(c => c.Key, FsNames.ByteComparer.Instance))
+        {
+            var path = prefix.Length == 0 ? (rooted ? "/" + name : name) : FsNames.Join(prefix, name);
+            var parentNode = parentTree?.Find(name);
+            if (child.IsTarget)
+            {
+                tasks.Add(SaveItemAsync(path, name, parentNode, isTarget: true));
+                continue;
+            }
+            tasks.Add(SaveIntermediateAsync(child, rooted, path, name, parentNode));
+        }
+        var nodes = await Task.WhenAll(tasks).ConfigureAwait(false);
+        return nodes.Where(n => n is not null).Select(n => n!).ToList();
+    }
+
+    private async Task<Node?> SaveIntermediateAsync(PathTrie trie, bool rooted, string path, string name, Node? parentNode)
+    {
+        if (!Posix.TryLStat(path, out var st, out int errno))
+        {
+            Report(path, "archival", new PosixException(errno, "lstat", path));
+            return null;
+        }
+        var parentTree = parentNode?.Subtree is { } sub ? await TryLoadTreeAsync(sub).ConfigureAwait(false) : null;
+        var children = await SaveChildrenAsync(trie, rooted, path, parentTree).ConfigureAwait(false);
+        var tree = new Tree();
+        tree.Nodes.AddRange(children);
+        var node = NodeFactory.FromStatus(path, name, st);
+        node.Subtree = await SaveTreeAsync(tree, parentNode?.Subtree).ConfigureAwait(false);
+        return node;
+    }
+
+    private async Task<Id> SaveTreeAsync(Tree tree, Id? parentSubtree)
+    {
+        var json = tree.ToJson();
+        var id = Id.Hash(json);
+        if (parentSubtree is null) Interlocked.Increment(ref Statistics.DirsNew);
+        else if (parentSubtree == id) Interlocked.Increment(ref Statistics.DirsUnmodified);
+        else Interlocked.Increment(ref Statistics.DirsChanged);
+        bool added = _options.DryRun
+            ? !_repo.Index.Has(BlobType.Tree, id)
+            : await _repo.SaveBlobAsync(BlobType.Tree, id, json, _cancellation).ConfigureAwait(false);
+        if (added)
+        {
+            Interlocked.Increment(ref Statistics.TreeBlobs);
+            Interlocked.Add(ref Statistics.DataAdded, json.Length);
+        }
+        return id;
+    }
+
+    /// <summary>Saves one item found in a directory (or given as a target); null when it is skipped.</summary>
+    private async Task<Node?> SaveItemAsync(string path, string name, Node? parentNode, bool isTarget = false)
+    {
+        _cancellation.ThrowIfCancellationRequested();
+        if (!Posix.TryLStat(path, out var st, out int errno))
+        {
+            Report(path, "archival", new PosixException(errno, "lstat", path));
+            return null;
+        }
+        if (!isTarget && _options.Excludes.IsExcluded(AbsoluteForRules(path), st)) return null;
+        try
+        {
+            if (st.IsDirectory) return await SaveDirectoryAsync(path, name, st, parentNode).ConfigureAwait(false);
+            if (st.IsRegularFile) return await SaveFileAsync(path, name, st, parentNode).ConfigureAwait(false);
+            return NodeFactory.FromStatus(path, name, st);
+        }
+        catch (PosixException e)
+        {
+            Report(path, "archival", e);
+            return null;
+        }
+        catch (IOException e)
+        {
+            Report(path, "archival", e);
+            return null;
+        }
+        catch (UnauthorizedAccessException e)
+        {
+            Report(path, "archival", e);
+            return null;
+        }
+    }
+
+    private static string AbsoluteForRules(string path) => path.StartsWith('/') ? path : AbsolutePath(path);
+
+    private async Task<Node?> SaveDirectoryAsync(string path, string name, FileStatus st, Node? parentNode)
+    {
+        List<string> names;
+        await _directorySlots.WaitAsync(_cancellation).ConfigureAwait(false);
+        try
+        {
+            names = Posix.ListDirectory(path);
+        }
+        finally
+        {
+            _directorySlots.Release();
+        }
+        names.Sort(FsNames.ByteComparer.Instance);
+        Tree? parentTree = parentNode is { Type: NodeType.Dir, Subtree: { } sub } ? await TryLoadTreeAsync(sub).ConfigureAwait(false) : null;
+        var tasks = new Task<Node?>[names.Count];
+        for (int i = 0; i < names.Count; i++)
+            tasks[i] = SaveItemAsync(FsNames.Join(path, names[i]), names[i], parentTree?.Find(names[i]));
+        var children = await Task.WhenAll(tasks).ConfigureAwait(false);
+        var tree = new Tree();
+        foreach (var c in children)
+            if (c is not null) tree.Nodes.Add(c);
+        var node = NodeFactory.FromStatus(path, name, st);
+        node.Subtree = await SaveTreeAsync(tree, parentNode?.Type == NodeType.Dir ? parentNode.Subtree : null).ConfigureAwait(false);
+        return node;
+    }
+
+    private static bool Unchanged(in FileStatus st, Node? old, out List<Id>? content)
+    {
+        content = null;
+        if (old is null || old.Type != NodeType.File || old.Content is null) return false;
+        var mtime = GoTime.FromUnix(st.ModTime.Seconds, st.ModTime.Nanoseconds);
+        var ctime = GoTime.FromUnix(st.ChangeTime.Seconds, st.ChangeTime.Nanoseconds);
+        if (mtime.UnixSeconds != old.ModTime.UnixSeconds || mtime.Nanoseconds != old.ModTime.Nanoseconds) return false;
+        if (ctime.UnixSeconds != old.ChangeTime.UnixSeconds || ctime.Nanoseconds != old.ChangeTime.Nanoseconds) return false;
+        if (old.Inode != st.Inode || old.Size != (ulong)st.Size) return false;
+        content = old.Content;
+        return true;
+    }
+
+    private async Task<Node?> SaveFileAsync(string path, string name, FileStatus st, Node? parentNode)
+    {
+        var node = NodeFactory.FromStatus(path, name, st);
+        if (Unchanged(st, parentNode, out var oldContent) && oldContent!.All(id => _repo.Index.Has(BlobType.Data, id)))
+        {
+            node.Content = [.. oldContent];
+            Interlocked.Increment(ref Statistics.FilesUnmodified);
+            Interlocked.Increment(ref Statistics.FilesDone);
+            Interlocked.Add(ref Statistics.BytesDone, st.Size);
+            return node;
+        }
+        if (st.Links > 1)
+        {
+            lock (_hardLinkContent)
+            {
+                if (_hardLinkContent.TryGetValue((st.Device, st.Inode), out var known))
+                {
+                    node.Content = [.. known];
+                    CountFile(parentNode, st.Size);
+                    return node;
+                }
+            }
+        }
+        await _fileSlots.WaitAsync(_cancellation).ConfigureAwait(false);
+        Statistics.StartFile(path);
+        try
+        {
+            node.Content = await ChunkFileAsync(path).ConfigureAwait(false);
+        }
+        finally
+        {
+            Statistics.EndFile(path);
+            _fileSlots.Release();
+        }
+        if (st.Links > 1)
+            lock (_hardLinkContent) _hardLinkContent[(st.Device, st.Inode)] = node.Content;
+        CountFile(parentNode, st.Size);
+        return node;
+    }
+
+    private void CountFile(Node? parentNode, long size)
+    {
+        if (parentNode is null) Interlocked.Increment(ref Statistics.FilesNew);
+        else Interlocked.Increment(ref Statistics.FilesChanged);
+        Interlocked.Increment(ref Statistics.FilesDone);
+    }
+
+    /// <summary>Reads a file once, cutting it into content-defined chunks and saving each.</summary>
+    private async Task<List<Id>> ChunkFileAsync(string path)
+    {
+        using var handle = Posix.OpenRead(path);
+        var st = Posix.FStat(handle);
+        if (!st.IsRegularFile) throw new IOException($"{path} is no longer a regular file");
+        var content = new List<Id>();
+        var chunker = new Chunker(_repo.Config.ChunkerPolynomial);
+        chunker.Reset();
+        int capacity = (int)Math.Clamp(st.Size + 1, 4096, Chunker.MaxSize);
+        var buffer = ArrayPool<byte>.Shared.Rent(capacity);
+        try
+        {
+            int filled = 0, scanned = 0;
+            long offset = 0;
+            while (true)
+            {
+                _cancellation.ThrowIfCancellationRequested();
+                if (filled == buffer.Length)
+                {
+                    // The file grew beyond its size at open; a chunk never exceeds MaxSize, so neither does the buffer.
+                    var bigger = ArrayPool<byte>.Shared.Rent(Math.Min(Chunker.MaxSize, buffer.Length * 2));
+                    buffer.AsSpan(0, filled).CopyTo(bigger);
+                    ArrayPool<byte>.Shared.Return(buffer);
+                    buffer = bigger;
+                }
+                int n = RandomAccess.Read(handle, buffer.AsSpan(filled), offset);
+                if (n == 0) break;
+                offset += n;
+                filled += n;
+                Interlocked.Add(ref Statistics.BytesDone, n);
+                while (scanned < filled)
+                {
+                    int cut = chunker.FindBoundary(buffer.AsSpan(scanned, filled - scanned), out _);
+                    if (cut < 0)
+                    {
+                        scanned = filled;
+                        break;
+                    }
+                    int length = scanned + cut;
+                    content.Add(await SaveChunkAsync(buffer, length).ConfigureAwait(false));
+                    buffer.AsSpan(length, filled - length).CopyTo(buffer);
+                    filled -= length;
+                    scanned = 0;
+                }
+            }
+            if (filled > 0) content.Add(await SaveChunkAsync(buffer, filled).ConfigureAwait(false));
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+        return content;
+    }
+
+    private async Task<Id> SaveChunkAsync(byte[] buffer, int length)
+    {
+        var id = new Id(SHA256.HashData(buffer.AsSpan(0, length)));
+        bool added = _options.DryRun
+            ? !_repo.Index.Has(BlobType.Data, id)
+            : await _repo.SaveBlobAsync(BlobType.Data, id, buffer.AsMemory(0, length), _cancellation).ConfigureAwait(false);
+        if (added)
+        {
+            Interlocked.Increment(ref Statistics.DataBlobs);
+            Interlocked.Add(ref Statistics.DataAdded, length);
+        }
+        return id;
+    }
+
+    /// <summary>Counts what is to be backed up, ahead of the archiver, so progress can show a total and an ETA.</summary>
+    private void Scan(IEnumerable<string> roots)
+    {
+        var stack = new Stack<string>(roots);
+        var targets = new HashSet<string>(stack);
+        while (stack.Count > 0 && !_cancellation.IsCancellationRequested)
+        {
+            var path = stack.Pop();
+            if (!Posix.TryLStat(path, out var st, out _)) continue;
+            if (!targets.Contains(path) && _options.Excludes.IsExcluded(AbsoluteForRules(path), st)) continue;
+            if (st.IsDirectory)
+            {
+                Interlocked.Increment(ref Statistics.TotalDirectories);
+                try
+                {
+                    foreach (var name in Posix.ListDirectory(path)) stack.Push(FsNames.Join(path, name));
+                }
+                catch (PosixException) { }
+            }
+            else
+            {
+                Interlocked.Increment(ref Statistics.TotalFiles);
+                if (st.IsRegularFile) Interlocked.Add(ref Statistics.TotalBytes, st.Size);
+            }
+        }
+        Statistics.ScanFinished = true;
+    }
+
+    /// <summary>The targets as a tree of path components.</summary>
+    private sealed class PathTrie
+    {
+        public Dictionary<string, PathTrie> Children { get; } = [];
+        public bool IsTarget { get; private set; }
+        public bool Rooted { get; private set; }
+
+        public void Add(string path)
+        {
+            Rooted |= path.StartsWith('/');
+            var node = this;
+            foreach (var part in path.Split('/', StringSplitOptions.RemoveEmptyEntries))
+            {
+                if (node.IsTarget) return; // an enclosing target already covers it
+                if (!node.Children.TryGetValue(part, out var child)) node.Children[part] = child = new PathTrie();
+                node = child;
+            }
+            node.IsTarget = true;
+            node.Children.Clear();
+        }
+    }
+}

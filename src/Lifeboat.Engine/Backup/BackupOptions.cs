@@ -1,0 +1,24 @@
+using Lifeboat.Engine.Model;
+
+namespace Lifeboat.Engine.Backup;
+
+public sealed record BackupOptions
+{
+    /// <summary>What to back up, as the user gave it; recorded in the snapshot as absolute paths.</summary>
+    public required IReadOnlyList<string> Paths { get; init; }
+    public ExcludeRules Excludes { get; init; } = new();
+    /// <summary>The --exclude patterns, recorded in the snapshot.</summary>
+    public IReadOnlyList<string> ExcludePatterns { get; init; } = [];
+    public IReadOnlyList<string> Tags { get; init; } = [];
+    public required string Hostname { get; init; }
+    /// <summary>The snapshot time; now when null.</summary>
+    public GoTime? Time { get; init; }
+    /// <summary>Use this snapshot as the parent; when null the latest one with the same host and paths.</summary>
+    public Id? Parent { get; init; }
+    /// <summary>Read every file, ignoring the parent snapshot.</summary>
+    public bool Force { get; init; }
+    /// <summary>Do everything but write to the repository.</summary>
+    public bool DryRun { get; init; }
+    /// <summary>How many files are read and chunked at once.</summary>
+    public int FileConcurrency { get; init; } = Math.Max(4, Environment.ProcessorCount * 2);
+}

@@ -1,0 +1,81 @@
+using Lifeboat.Engine.Model;
+using Lifeboat.Engine.Platform;
+
+namespace Lifeboat.Engine.Backup;
+
+/// <summary>Builds a tree node from an item's lstat, the way restic 0.14 records it on Linux.</summary>
+public static class NodeFactory
+{
+    public static Node FromStatus(string path, string name, in FileStatus st)
+    {
+        var node = new Node
+        {
+            Name = name,
+            Type = TypeOf(st),
+            Mode = GoFileMode.FromPosix(st.Mode),
+            ModTime = GoTime.FromUnix(st.ModTime.Seconds, st.ModTime.Nanoseconds),
+            ChangeTime = GoTime.FromUnix(st.ChangeTime.Seconds, st.ChangeTime.Nanoseconds),
+            Uid = st.Uid,
+            Gid = st.Gid,
+            User = Posix.UserName(st.Uid),
+            Group = Posix.GroupName(st.Gid),
+            Inode = st.Inode,
+            DeviceId = st.Device,
+        };
+        // restic 0.14 stores the modification time as the access time too (no --with-atime yet).
+        node.AccessTime = node.ModTime;
+        switch (node.Type)
+        {
+            case NodeType.File:
+                node.Size = (ulong)st.Size;
+                node.Links = st.Links;
+                node.Content = [];
+                break;
+            case NodeType.Symlink:
+                node.Links = st.Links;
+                node.LinkTarget = Posix.ReadLink(path);
+                break;
+            case NodeType.Dev:
+            case NodeType.CharDev:
+                node.Links = st.Links;
+                node.Device = st.RDevice;
+                break;
+        }
+        node.ExtendedAttributes = ReadExtendedAttributes(path);
+        return node;
+    }
+
+    public static string TypeOf(in FileStatus st) =>
+        st.IsRegularFile ? NodeType.File :
+        st.IsDirectory ? NodeType.Dir :
+        st.IsSymlink ? NodeType.Symlink :
+        st.IsCharDevice ? NodeType.CharDev :
+        st.IsBlockDevice ? NodeType.Dev :
+        st.IsFifo ? NodeType.Fifo :
+        st.IsSocket ? NodeType.Socket : NodeType.Irregular;
+
+    private static List<ExtendedAttribute>? ReadExtendedAttributes(string path)
+    {
+        List<string> names;
+        try
+        {
+            names = Posix.ListXattrs(path);
+        }
+        catch (PosixException)
+        {
+            return null;
+        }
+        if (names.Count == 0) return null;
+        var result = new List<ExtendedAttribute>(names.Count);
+        foreach (var name in names)
+        {
+            try
+            {
+                var value = Posix.GetXattr(path, name);
+                if (value is not null) result.Add(new ExtendedAttribute(name, value));
+            }
+            catch (PosixException) { }
+        }
+        return result.Count == 0 ? null : result;
+    }
+}

@@ -1,0 +1,18 @@
+namespace Lifeboat.Engine.Restore;
+
+public sealed record RestoreOptions
+{
+    /// <summary>The directory to restore into; created when missing.</summary>
+    public required string Target { get; init; }
+    /// <summary>Restore only items matching one of these patterns (and the directories leading to them).</summary>
+    public IReadOnlyList<string> Includes { get; init; } = [];
+    public IReadOnlyList<string> Excludes { get; init; } = [];
+    /// <summary>Match patterns case-insensitively (--iinclude, --iexclude).</summary>
+    public IReadOnlyList<string> InsensitiveIncludes { get; init; } = [];
+    public IReadOnlyList<string> InsensitiveExcludes { get; init; } = [];
+    /// <summary>Restore numeric owners; on by default when running as root, as restic does.</summary>
+    public bool? RestoreOwnership { get; init; }
+    /// <summary>How many packs are read and written at once.</summary>
+    public int PackConcurrency { get; init; } = Math.Max(2, Environment.ProcessorCount + 1);
+    public bool DryRun { get; init; }
+}

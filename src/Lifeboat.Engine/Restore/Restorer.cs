@@ -1,0 +1,401 @@
+using System.Buffers;
+using Lifeboat.Engine.Filtering;
+using Lifeboat.Engine.Model;
+using Lifeboat.Engine.Platform;
+using Lifeboat.Engine.Repository;
+using Microsoft.Win32.SafeHandles;
+
+namespace Lifeboat.Engine.Restore;
+
+/// <summary>
+/// Restores a tree into a target directory. First it walks the snapshot, creating directories and
+/// special files and planning every file's content by pack; then it reads each needed pack once (in
+/// coalesced ranges, several packs at a time), verifies every blob against its ID and writes it to all
+/// the file offsets that need it; finally it applies metadata bottom-up so directory times hold.
+/// Names are checked so that nothing is ever written outside the target.
+/// </summary>
+public sealed class Restorer
+{
+    private const int MaxCoalescedRead = 4 * 1024 * 1024;
+    private const int MaxCoalesceGap = 256 * 1024;
+
+    private readonly Repository.Repository _repo;
+    private readonly RestoreOptions _options;
+    private readonly IRestoreObserver? _observer;
+    private readonly List<PathPattern> _includes;
+    private readonly List<PathPattern> _excludes;
+    private readonly bool _ownership;
+
+    private readonly List<FilePlan> _files = [];
+    private readonly Dictionary<Id, List<(Id BlobId, PackedBlob Blob, List<(FilePlan File, long Offset)> Targets)>> _packs = [];
+    private readonly List<(string Path, Node Node)> _metadataOrder = [];
+    private readonly Dictionary<(ulong, ulong), FilePlan> _hardLinks = [];
+    private readonly List<(string Path, FilePlan Original, Node Node)> _links = [];
+
+    public Restorer(Repository.Repository repository, RestoreOptions options, IRestoreObserver? observer = null)
+    {
+        _repo = repository;
+        _options = options;
+        _observer = observer;
+        _includes = [.. options.Includes.Select(p => new PathPattern(p)), .. options.InsensitiveIncludes.Select(p => new PathPattern(p, true))];
+        _excludes = [.. options.Excludes.Select(p => new PathPattern(p)), .. options.InsensitiveExcludes.Select(p => new PathPattern(p, true))];
+        _ownership = options.RestoreOwnership ?? Posix.GetUid() == 0;
+    }
+
+    public RestoreStatistics Statistics { get; } = new();
+
+    /// <summary>Restores the tree <paramref name="rootTree"/> (a snapshot's root, or a subfolder's tree) into the target.</summary>
+    public async Task RunAsync(Id rootTree, CancellationToken cancellationToken)
+    {
+        var target = _options.Target.TrimEnd('/');
+        if (target.Length == 0) target = "/";
+        if (!_options.DryRun) Posix.MakeDirectories(target, 0o700);
+        await PlanDirectoryAsync(rootTree, target, "", cancellationToken).ConfigureAwait(false);
+        if (_options.DryRun) return;
+
+        await Parallel.ForEachAsync(_packs, new ParallelOptions { MaxDegreeOfParallelism = _options.PackConcurrency, CancellationToken = cancellationToken },
+            async (pack, ct) => await RestorePackAsync(pack.Key, pack.Value, ct).ConfigureAwait(false)).ConfigureAwait(false);
+
+        foreach (var file in _files) file.Close();
+        foreach (var (path, original, node) in _links)
+        {
+            try
+            {
+                if (original.Failed) continue;
+                Posix.Link(original.Path, path);
+            }
+            catch (PosixException e) { Fail(path, e); }
+        }
+        // children were added before their directories, so this order applies directory times last
+        foreach (var (path, node) in _metadataOrder) ApplyMetadata(path, node);
+    }
+
+    private void Fail(string path, Exception e)
+    {
+        Interlocked.Increment(ref Statistics.Errors);
+        _observer?.ItemError(path, e);
+    }
+
+    private bool Selected(string location, Node node, out bool childMaySelect)
+    {
+        childMaySelect = node.Type == NodeType.Dir;
+        foreach (var ex in _excludes)
+            if (ex.Matches(location)) { childMaySelect = false; return false; }
+        if (_includes.Count == 0) return true;
+        bool matched = _includes.Any(p => p.Matches(location));
+        if (!matched && node.Type == NodeType.Dir) childMaySelect = _includes.Any(p => p.ChildMayMatch(location));
+        else if (!matched) childMaySelect = false;
+        return matched;
+    }
+
+    /// <summary>A name from a repository becomes a path component only when it cannot escape the target.</summary>
+    private static bool IsSafeName(string name) => name.Length > 0 && name != "." && name != ".." && !name.Contains('/') && !name.Contains('\0');
+
+    /// <returns>True when anything inside was selected (so the directory itself must exist).</returns>
+    private async Task<bool> PlanDirectoryAsync(Id treeId, string directory, string location, CancellationToken cancellationToken, bool wholeSelected = false)
+    {
+        var tree = await _repo.LoadTreeAsync(treeId, cancellationToken).ConfigureAwait(false);
+        bool any = false;
+        foreach (var node in tree.Nodes)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            if (!IsSafeName(node.Name))
+            {
+                Fail(FsNames.Join(directory, node.Name), new InvalidDataException($"tree {treeId} holds an unsafe name \"{node.Name}\": skipped"));
+                continue;
+            }
+            var path = FsNames.Join(directory, node.Name);
+            var itemLocation = location + "/" + node.Name;
+            bool selected = true, childMay = node.Type == NodeType.Dir;
+            if (!wholeSelected) selected = Selected(itemLocation, node, out childMay);
+            else if (_excludes.Any(e => e.Matches(itemLocation))) { selected = false; childMay = false; }
+
+            if (node.Type == NodeType.Dir)
+            {
+                if (!selected && !childMay) continue;
+                if (node.Subtree is null)
+                {
+                    Fail(path, new InvalidDataException($"directory {itemLocation} has no subtree"));
+                    continue;
+                }
+                if (!_options.DryRun) EnsureDirectory(path);
+                bool inner = await PlanDirectoryAsync(node.Subtree.Value, path, itemLocation, cancellationToken, wholeSelected || selected).ConfigureAwait(false);
+                if (selected || inner)
+                {
+                    any = true;
+                    _metadataOrder.Add((path, node));
+                }
+                else if (!_options.DryRun)
+                {
+                    try { Posix.RemoveDirectory(path); } catch (PosixException) { }
+                }
+                continue;
+            }
+            if (!selected) continue;
+            any = true;
+            Interlocked.Increment(ref Statistics.TotalFiles);
+            if (_options.DryRun) continue;
+            try
+            {
+                PlanItem(path, node);
+            }
+            catch (PosixException e) { Fail(path, e); }
+        }
+        return any;
+    }
+
+    private static void EnsureDirectory(string path)
+    {
+        if (Posix.TryLStat(path, out var st, out _))
+        {
+            if (st.IsDirectory) return;
+            Posix.Unlink(path); // a file or symlink in the way is replaced, never followed
+        }
+        Posix.MakeDirectory(path, 0o700);
+    }
+
+    private static void RemoveExisting(string path)
+    {
+        if (Posix.TryLStat(path, out var st, out _))
+        {
+            if (st.IsDirectory) throw new PosixException(Errno.EISDIR, "restore", path);
+            Posix.Unlink(path);
+        }
+    }
+
+    private void PlanItem(string path, Node node)
+    {
+        switch (node.Type)
+        {
+            case NodeType.File:
+                if (node.Links > 1)
+                {
+                    lock (_hardLinks)
+                    {
+                        if (_hardLinks.TryGetValue((node.DeviceId, node.Inode), out var original))
+                        {
+                            RemoveExisting(path);
+                            _links.Add((path, original, node));
+                            Interlocked.Increment(ref Statistics.FilesDone);
+                            return;
+                        }
+                    }
+                }
+                PlanFile(path, node);
+                break;
+            case NodeType.Symlink:
+                RemoveExisting(path);
+                Posix.Symlink(node.LinkTarget ?? "", path);
+                _metadataOrder.Add((path, node));
+                Interlocked.Increment(ref Statistics.FilesDone);
+                break;
+            case NodeType.Fifo:
+                RemoveExisting(path);
+                Posix.MakeFifo(path, 0o600);
+                _metadataOrder.Add((path, node));
+                Interlocked.Increment(ref Statistics.FilesDone);
+                break;
+            case NodeType.Dev:
+            case NodeType.CharDev:
+                RemoveExisting(path);
+                Posix.MakeNode(path, (node.Type == NodeType.Dev ? 0x6000u : 0x2000u) | 0o600, node.Device);
+                _metadataOrder.Add((path, node));
+                Interlocked.Increment(ref Statistics.FilesDone);
+                break;
+            case NodeType.Socket:
+                // restic does not restore sockets either: a socket only means something to its live process.
+                break;
+            default:
+                Fail(path, new InvalidDataException($"unknown node type \"{node.Type}\""));
+                break;
+        }
+    }
+
+    private void PlanFile(string path, Node node)
+    {
+        RemoveExisting(path);
+        var content = node.Content ?? [];
+        var plan = new FilePlan(path, node, content.Count);
+        _files.Add(plan);
+        if (node.Links > 1) lock (_hardLinks) _hardLinks[(node.DeviceId, node.Inode)] = plan;
+        _metadataOrder.Add((path, node));
+        Interlocked.Add(ref Statistics.TotalBytes, (long)node.Size);
+        // Create (and size) the file now, so empty and sparse files exist and writes may come in any order.
+        using (var handle = Posix.OpenWrite(path, 0o600))
+        {
+            if (node.Size > 0) Posix.Truncate(handle, (long)node.Size);
+        }
+        if (content.Count == 0)
+        {
+            Interlocked.Increment(ref Statistics.FilesDone);
+            return;
+        }
+        long offset = 0;
+        foreach (var blobId in content)
+        {
+            if (!_repo.Index.TryLookup(BlobType.Data, blobId, out var location))
+            {
+                plan.Failed = true;
+                Fail(path, new RepositoryException(RepositoryErrorKind.Damaged, $"data blob {blobId} of {path} is not in the index"));
+                return;
+            }
+            if (!_packs.TryGetValue(location.PackId, out var blobs)) _packs[location.PackId] = blobs = [];
+            var entry = blobs.FindIndex(b => b.BlobId == blobId);
+            if (entry < 0)
+            {
+                blobs.Add((blobId, location.Blob, [(plan, offset)]));
+            }
+            else blobs[entry].Targets.Add((plan, offset));
+            offset += location.Blob.IsCompressed ? location.Blob.UncompressedLength : location.Blob.Length - Crypto.CryptoKey.Overhead;
+        }
+    }
+
+    private async Task RestorePackAsync(Id packId, List<(Id BlobId, PackedBlob Blob, List<(FilePlan File, long Offset)> Targets)> blobs, CancellationToken cancellationToken)
+    {
+        blobs.Sort((a, b) => a.Blob.Offset.CompareTo(b.Blob.Offset));
+        int i = 0;
+        while (i < blobs.Count)
+        {
+            // coalesce neighbouring blobs into one read
+            int j = i + 1;
+            long start = blobs[i].Blob.Offset;
+            long end = start + blobs[i].Blob.Length;
+            while (j < blobs.Count && blobs[j].Blob.Offset - end <= MaxCoalesceGap && blobs[j].Blob.Offset + blobs[j].Blob.Length - start <= MaxCoalescedRead)
+            {
+                end = Math.Max(end, blobs[j].Blob.Offset + blobs[j].Blob.Length);
+                j++;
+            }
+            int length = (int)(end - start);
+            var buffer = ArrayPool<byte>.Shared.Rent(length);
+            try
+            {
+                try
+                {
+                    await _repo.Backend.ReadAsync(Storage.FileType.Pack, packId.ToString(), start, buffer.AsMemory(0, length), cancellationToken).ConfigureAwait(false);
+                }
+                catch (Exception e) when (e is IOException)
+                {
+                    var error = e is Storage.BackendFileNotFoundException
+                        ? new RepositoryException(RepositoryErrorKind.Damaged, $"pack {packId} is missing")
+                        : new RepositoryException(RepositoryErrorKind.Damaged, $"pack {packId} cannot be read: {e.Message}", e);
+                    for (int k = i; k < j; k++) FailTargets(blobs[k].Targets, error);
+                    i = j;
+                    continue;
+                }
+                for (int k = i; k < j; k++)
+                {
+                    var (blobId, blob, targets) = blobs[k];
+                    int plainLength = (int)(blob.IsCompressed ? blob.UncompressedLength : blob.Length - Crypto.CryptoKey.Overhead);
+                    var plain = ArrayPool<byte>.Shared.Rent(plainLength);
+                    try
+                    {
+                        _repo.DecodeBlob(packId, blob, buffer.AsSpan((int)(blob.Offset - start), (int)blob.Length), plain.AsSpan(0, plainLength));
+                        foreach (var (file, offset) in targets) file.Write(plain.AsSpan(0, plainLength), offset, this);
+                    }
+                    catch (RepositoryException e)
+                    {
+                        FailTargets(targets, e);
+                    }
+                    finally
+                    {
+                        ArrayPool<byte>.Shared.Return(plain);
+                    }
+                }
+            }
+            finally
+            {
+                ArrayPool<byte>.Shared.Return(buffer);
+            }
+            i = j;
+        }
+    }
+
+    private void FailTargets(List<(FilePlan File, long Offset)> targets, Exception error)
+    {
+        foreach (var (file, _) in targets)
+        {
+            if (!file.Failed)
+            {
+                file.Failed = true;
+                Fail(file.Path, error);
+            }
+            file.BlobDone(this);
+        }
+    }
+
+    private void ApplyMetadata(string path, Node node)
+    {
+        try
+        {
+            if (_ownership) Posix.LChown(path, node.Uid, node.Gid);
+            if (node.Type != NodeType.Symlink) Posix.Chmod(path, GoFileMode.ToPosixPermissions(node.Mode));
+            if (node.ExtendedAttributes is { } xattrs)
+                foreach (var x in xattrs)
+                {
+                    try { Posix.SetXattr(path, x.Name, x.Value); }
+                    catch (PosixException e) when (e.Errno is Errno.ENOTSUP or Errno.EPERM) { /* not every file system takes every namespace */ }
+                }
+            Posix.SetTimes(path, ToTimespec(node.AccessTime), ToTimespec(node.ModTime));
+        }
+        catch (PosixException e)
+        {
+            Fail(path, e);
+        }
+    }
+
+    private static Timespec ToTimespec(GoTime t) => new(t.UnixSeconds, t.Nanoseconds);
+
+    /// <summary>One file being restored: its handle stays open while blobs arrive and closes after the last.</summary>
+    private sealed class FilePlan(string path, Node node, int blobCount)
+    {
+        private readonly Lock _lock = new();
+        private SafeFileHandle? _handle;
+        private int _remaining = blobCount;
+
+        public string Path { get; } = path;
+        public Node Node { get; } = node;
+        public bool Failed { get; set; }
+
+        public void Write(ReadOnlySpan<byte> data, long offset, Restorer restorer)
+        {
+            lock (_lock)
+            {
+                if (!Failed)
+                {
+                    try
+                    {
+                        _handle ??= Posix.OpenWrite(Path, 0o600, truncate: false);
+                        RandomAccess.Write(_handle, data, offset);
+                        Interlocked.Add(ref restorer.Statistics.BytesDone, data.Length);
+                    }
+                    catch (IOException e)
+                    {
+                        Failed = true;
+                        restorer.Fail(Path, e);
+                    }
+                }
+            }
+            BlobDone(restorer);
+        }
+
+        public void BlobDone(Restorer restorer)
+        {
+            lock (_lock)
+            {
+                if (--_remaining > 0) return;
+                _handle?.Dispose();
+                _handle = null;
+                Interlocked.Increment(ref restorer.Statistics.FilesDone);
+            }
+        }
+
+        public void Close()
+        {
+            lock (_lock)
+            {
+                _handle?.Dispose();
+                _handle = null;
+            }
+        }
+    }
+}
