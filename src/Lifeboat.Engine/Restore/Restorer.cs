@@ -49,7 +49,7 @@ public sealed class Restorer
     {
         var target = _options.Target.TrimEnd('/');
         if (target.Length == 0) target = "/";
-        if (!_options.DryRun) Posix.MakeDirectories(target, 0o700);
+        if (!_options.DryRun) Posix.MakeDirectories(target, 0x1C0 /* 0700 */);
         await PlanDirectoryAsync(rootTree, target, "", cancellationToken).ConfigureAwait(false);
         if (_options.DryRun) return;
 
@@ -151,7 +151,7 @@ public sealed class Restorer
             if (st.IsDirectory) return;
             Posix.Unlink(path); // a file or symlink in the way is replaced, never followed
         }
-        Posix.MakeDirectory(path, 0o700);
+        Posix.MakeDirectory(path, 0x1C0 /* 0700 */);
     }
 
     private static void RemoveExisting(string path)
@@ -191,14 +191,14 @@ public sealed class Restorer
                 break;
             case NodeType.Fifo:
                 RemoveExisting(path);
-                Posix.MakeFifo(path, 0o600);
+                Posix.MakeFifo(path, 0x180 /* 0600 */);
                 _metadataOrder.Add((path, node));
                 Interlocked.Increment(ref Statistics.FilesDone);
                 break;
             case NodeType.Dev:
             case NodeType.CharDev:
                 RemoveExisting(path);
-                Posix.MakeNode(path, (node.Type == NodeType.Dev ? 0x6000u : 0x2000u) | 0o600, node.Device);
+                Posix.MakeNode(path, (node.Type == NodeType.Dev ? 0x6000u : 0x2000u) | 0x180 /* 0600 */, node.Device);
                 _metadataOrder.Add((path, node));
                 Interlocked.Increment(ref Statistics.FilesDone);
                 break;
@@ -221,7 +221,7 @@ public sealed class Restorer
         _metadataOrder.Add((path, node));
         Interlocked.Add(ref Statistics.TotalBytes, (long)node.Size);
         // Create (and size) the file now, so empty and sparse files exist and writes may come in any order.
-        using (var handle = Posix.OpenWrite(path, 0o600))
+        using (var handle = Posix.OpenWrite(path, 0x180 /* 0600 */))
         {
             if (node.Size > 0) Posix.Truncate(handle, (long)node.Size);
         }
@@ -364,7 +364,7 @@ public sealed class Restorer
                 {
                     try
                     {
-                        _handle ??= Posix.OpenWrite(Path, 0o600, truncate: false);
+                        _handle ??= Posix.OpenWrite(Path, 0x180 /* 0600 */, truncate: false);
                         RandomAccess.Write(_handle, data, offset);
                         Interlocked.Add(ref restorer.Statistics.BytesDone, data.Length);
                     }

@@ -101,7 +101,3 @@ namespace Lifeboat.Engine.Model
         public override string ToString() => ToDateTimeOffset().ToString("yyyy-MM-ddTHH:mm:ss.fffffffK");
     }
 }
-namespace Lifeboat.Engine.Platform
-{
-    public static class Posix { public static void FsyncDirectory(string path) { } public static string HostName => Environment.MachineName; public static int GetPid() => Environment.ProcessId; public static uint GetUid() => 0; public static uint GetGid() => 0; public static bool ProcessExists(int pid) => true; }
-}
