@@ -274,7 +274,7 @@ public sealed class Archiver
         var node = NodeFactory.FromStatus(path, name, st);
         if (Unchanged(st, parentNode, out var oldContent) && oldContent!.All(id => _repo.Index.Has(BlobType.Data, id)))
         {
-            node.Content = [.. oldContent];
+            node.Content = [.. oldContent!];
             Interlocked.Increment(ref Statistics.FilesUnmodified);
             Interlocked.Increment(ref Statistics.FilesDone);
             Interlocked.Add(ref Statistics.BytesDone, st.Size);
