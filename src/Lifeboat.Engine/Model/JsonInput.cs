@@ -18,8 +18,15 @@ internal static class JsonInput
     public static Utf8JsonReader Start(ReadOnlySpan<byte> json, string what)
     {
         var reader = new Utf8JsonReader(json, Options);
-        if (!reader.Read()) throw new InvalidDataException($"{what} JSON is empty");
-        return reader;
+        try
+        {
+            if (reader.Read()) return reader;
+        }
+        catch (JsonException e)
+        {
+            throw new InvalidDataException($"{what} JSON: {e.Message}", e);
+        }
+        throw new InvalidDataException($"{what} JSON is empty");
     }
 
     /// <summary>Checks only whitespace follows the top-level value (Go's json.Unmarshal rejects anything else).</summary>
