@@ -1,0 +1,217 @@
+using System.CommandLine;
+using System.Globalization;
+using Lifeboat.Cli.Rendering;
+using Lifeboat.Engine;
+using Lifeboat.Engine.Backup;
+using Lifeboat.Engine.Model;
+using Lifeboat.Engine.Platform;
+
+namespace Lifeboat.Cli.Commands;
+
+public sealed class BackupCommand : ICommandFactory
+{
+    public Command Create(GlobalOptions global)
+    {
+        var paths = new Argument<string[]>("FILE/DIR") { Arity = ArgumentArity.ZeroOrMore, Description = "files and directories to back up" };
+        var exclude = new Option<string[]>("--exclude", "-e") { Description = "exclude a pattern (can be specified multiple times)" };
+        var iexclude = new Option<string[]>("--iexclude") { Description = "same as --exclude but ignores the casing of filenames" };
+        var excludeFile = new Option<string[]>("--exclude-file") { Description = "read exclude patterns from a file (can be specified multiple times)" };
+        var iexcludeFile = new Option<string[]>("--iexclude-file") { Description = "same as --exclude-file but ignores casing of filenames in patterns" };
+        var excludeCaches = new Option<bool>("--exclude-caches") { Description = "excludes cache directories that are marked with a CACHEDIR.TAG file" };
+        var excludeIfPresent = new Option<string[]>("--exclude-if-present") { Description = "takes filename[:header], exclude contents of directories containing filename (except filename itself) if header of that file is as provided (can be specified multiple times)" };
+        var filesFrom = new Option<string[]>("--files-from") { Description = "read the files to back up from a file, one per line (can be combined)" };
+        var tag = new Option<string[]>("--tag") { Description = "add tags for the new snapshot in the format `tag[,tag,...]` (can be specified multiple times)" };
+        var host = new Option<string?>("--host", "-H") { Description = "set the hostname for the snapshot manually (default: $RESTIC_HOST, else the machine's)" };
+        var time = new Option<string?>("--time") { Description = "time of the backup (ex. '2012-11-01 22:08:41') (default: now)" };
+        var parent = new Option<string?>("--parent") { Description = "use this parent snapshot (default: last snapshot in the repository that has the same target files/directories, and is not newer than the snapshot time)" };
+        var force = new Option<bool>("--force", "-f") { Description = "force re-reading the target files/directories (overrides the \"parent\" flag)" };
+        var dryRun = new Option<bool>("--dry-run", "-n") { Description = "do not upload or write any data, just show what would be done" };
+        var oneFileSystem = new Option<bool>("--one-file-system", "-x") { Description = "exclude other file systems, don't cross filesystem boundaries and subvolumes" };
+        var command = new Command("backup", "Create a new backup of files and/or directories")
+        {
+            paths, exclude, iexclude, excludeFile, iexcludeFile, excludeCaches, excludeIfPresent, filesFrom, tag, host, time, parent, force, dryRun, oneFileSystem,
+        };
+        command.SetAction((parse, ct) => Program.Run(async () =>
+        {
+            var ctx = new CommandContext(global, parse);
+            var targets = (parse.GetValue(paths) ?? []).ToList();
+            foreach (var list in parse.GetValue(filesFrom) ?? [])
+                targets.AddRange(File.ReadAllLines(list).Select(l => l.Trim()).Where(l => l.Length > 0 && !l.StartsWith('#')));
+            if (targets.Count == 0) throw new CliException("nothing to backup, please specify target files/dirs");
+
+            var rules = new ExcludeRules();
+            var patterns = new List<string>();
+            foreach (var p in parse.GetValue(exclude) ?? []) { rules.AddPattern(p); patterns.Add(p); }
+            foreach (var p in parse.GetValue(iexclude) ?? []) rules.AddInsensitivePattern(p);
+            foreach (var f in parse.GetValue(excludeFile) ?? []) foreach (var p in ReadPatterns(f)) { rules.AddPattern(p); patterns.Add(p); }
+            foreach (var f in parse.GetValue(iexcludeFile) ?? []) foreach (var p in ReadPatterns(f)) rules.AddInsensitivePattern(p);
+            if (parse.GetValue(excludeCaches)) rules.AddExcludeCaches();
+            foreach (var spec in parse.GetValue(excludeIfPresent) ?? []) rules.AddExcludeIfPresent(spec);
+            if (parse.GetValue(oneFileSystem))
+            {
+                var devices = new List<ulong>();
+                foreach (var t in targets)
+                    if (Posix.TryLStat(t, out var st, out _)) devices.Add(st.Device);
+                rules.RestrictToDevices(devices);
+            }
+
+            var hostname = parse.GetValue(host) ?? System.Environment.GetEnvironmentVariable("RESTIC_HOST") ?? Posix.HostName;
+            GoTime? snapshotTime = parse.GetValue(time) is { } ts ? ParseTime(ts) : null;
+
+            await using var repo = await ctx.OpenRepositoryAsync(ct);
+            await using var repoLock = parse.GetValue(dryRun) ? null : await ctx.LockAsync(repo, exclusive: false, ct);
+            Id? parentId = null;
+            if (parse.GetValue(parent) is { } parentSpec)
+                parentId = (await repo.FindSnapshotAsync(parentSpec, null, ct)).Id;
+
+            var options = new BackupOptions
+            {
+                Paths = targets,
+                Excludes = rules,
+                ExcludePatterns = patterns,
+                Tags = (parse.GetValue(tag) ?? []).SelectMany(t => t.Split(',', StringSplitOptions.RemoveEmptyEntries)).ToList(),
+                Hostname = hostname,
+                Time = snapshotTime,
+                Parent = parentId,
+                Force = parse.GetValue(force),
+                DryRun = parse.GetValue(dryRun),
+            };
+            var observer = new Observer(ctx);
+            var archiver = new Archiver(repo, options, observer);
+            var clock = System.Diagnostics.Stopwatch.StartNew();
+            using var status = ctx.Json && !ctx.Quiet ? new Timer(_ => WriteJsonStatus(archiver.Statistics, clock.Elapsed), null, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(1)) : null;
+            BackupResult result;
+            using (var progress = new ProgressLine(ctx.ShowProgress, () => StatusText(archiver.Statistics, clock.Elapsed)))
+            {
+                observer.Progress = progress;
+                result = await archiver.RunAsync(ct);
+            }
+            status?.Dispose();
+            Report(ctx, result);
+            return result.IsPartial ? ExitCodes.PartialBackup : ExitCodes.Ok;
+        }, ct));
+        return command;
+    }
+
+    private static IEnumerable<string> ReadPatterns(string file)
+    {
+        try
+        {
+            return ExcludeRules.ReadPatternFile(file).ToList();
+        }
+        catch (IOException e)
+        {
+            throw new CliException($"cannot read exclude file {file}: {e.Message}");
+        }
+    }
+
+    internal static GoTime ParseTime(string text)
+    {
+        string[] formats = ["yyyy-MM-dd HH:mm:ss", "yyyy-MM-dd'T'HH:mm:ss", "yyyy-MM-dd HH:mm", "yyyy-MM-dd"];
+        if (DateTime.TryParseExact(text, formats, CultureInfo.InvariantCulture, DateTimeStyles.AssumeLocal, out var local))
+            return GoTime.FromDateTimeOffset(new DateTimeOffset(local));
+        if (GoTime.TryParse(text, out var t)) return t;
+        throw new CliException($"invalid time \"{text}\": use the form \"2012-11-01 22:08:41\"");
+    }
+
+    private static string StatusText(BackupStatistics s, TimeSpan elapsed)
+    {
+        long done = Interlocked.Read(ref s.BytesDone), total = Interlocked.Read(ref s.TotalBytes);
+        string eta = "";
+        if (s.ScanFinished && total > 0 && done > 0 && done < total)
+            eta = " ETA " + Format.Duration(TimeSpan.FromSeconds(elapsed.TotalSeconds * (total - done) / done));
+        string percent = total > 0 ? $"{Math.Min(100.0, 100.0 * done / total):0.00}%  " : "";
+        return $"[{Format.Duration(elapsed)}] {percent}{s.FilesDone} files {Format.Bytes(done)}, total {s.TotalFiles} files {Format.Bytes(total)}, {Format.Speed(done, elapsed)}, {s.Errors} errors{eta}";
+    }
+
+    private static void WriteJsonStatus(BackupStatistics s, TimeSpan elapsed)
+    {
+        long done = Interlocked.Read(ref s.BytesDone), total = Interlocked.Read(ref s.TotalBytes);
+        JsonOutput.Line(w =>
+        {
+            w.WriteStartObject();
+            w.WriteString("message_type", "status");
+            w.WriteNumber("seconds_elapsed", (long)elapsed.TotalSeconds);
+            if (s.ScanFinished && done > 0 && total > done) w.WriteNumber("seconds_remaining", (long)(elapsed.TotalSeconds * (total - done) / done));
+            w.WriteNumber("percent_done", total > 0 ? Math.Min(1.0, (double)done / total) : 0);
+            w.WriteNumber("total_files", s.TotalFiles);
+            w.WriteNumber("files_done", s.FilesDone);
+            w.WriteNumber("total_bytes", total);
+            w.WriteNumber("bytes_done", done);
+            if (s.Errors > 0) w.WriteNumber("error_count", s.Errors);
+            var current = s.CurrentFiles();
+            if (current.Length > 0)
+            {
+                w.WriteStartArray("current_files");
+                foreach (var f in current) w.WriteStringValue(f);
+                w.WriteEndArray();
+            }
+            w.WriteEndObject();
+        });
+    }
+
+    private static void Report(CommandContext ctx, BackupResult r)
+    {
+        var s = r.Statistics;
+        if (ctx.Json)
+        {
+            JsonOutput.Line(w =>
+            {
+                w.WriteStartObject();
+                w.WriteString("message_type", "summary");
+                w.WriteNumber("files_new", s.FilesNew);
+                w.WriteNumber("files_changed", s.FilesChanged);
+                w.WriteNumber("files_unmodified", s.FilesUnmodified);
+                w.WriteNumber("dirs_new", s.DirsNew);
+                w.WriteNumber("dirs_changed", s.DirsChanged);
+                w.WriteNumber("dirs_unmodified", s.DirsUnmodified);
+                w.WriteNumber("data_blobs", s.DataBlobs);
+                w.WriteNumber("tree_blobs", s.TreeBlobs);
+                w.WriteNumber("data_added", s.DataAdded);
+                w.WriteNumber("total_files_processed", s.FilesNew + s.FilesChanged + s.FilesUnmodified);
+                w.WriteNumber("total_bytes_processed", s.BytesDone);
+                w.WriteNumber("total_duration", r.Duration.TotalSeconds);
+                if (r.SnapshotId is { } id) w.WriteString("snapshot_id", id.ToString());
+                if (r.SnapshotId is null) w.WriteBoolean("dry_run", true);
+                w.WriteEndObject();
+            });
+            return;
+        }
+        if (ctx.Quiet) return;
+        ctx.Out.WriteLine(r.Parent is null ? "no parent snapshot found, will read all files" : $"using parent snapshot {r.Parent.Id.ToShortString()}");
+        ctx.Out.WriteLine();
+        ctx.Out.WriteLine($"Files:       {s.FilesNew,5} new, {s.FilesChanged,5} changed, {s.FilesUnmodified,5} unmodified");
+        ctx.Out.WriteLine($"Dirs:        {s.DirsNew,5} new, {s.DirsChanged,5} changed, {s.DirsUnmodified,5} unmodified");
+        ctx.Out.WriteLine($"{(r.SnapshotId is null ? "Would add" : "Added")} to the repository: {Format.Bytes(s.DataAdded)}");
+        ctx.Out.WriteLine();
+        ctx.Out.WriteLine($"processed {s.FilesNew + s.FilesChanged + s.FilesUnmodified} files, {Format.Bytes(s.BytesDone)} in {Format.Duration(r.Duration)}");
+        if (r.SnapshotId is { } sid) ctx.Out.WriteLine($"snapshot {sid.ToShortString()} saved");
+        if (r.IsPartial) ctx.Error.WriteLine("Warning: at least one source file could not be read");
+    }
+
+    private sealed class Observer(CommandContext ctx) : IBackupObserver
+    {
+        public ProgressLine? Progress { get; set; }
+
+        public void ItemError(string path, string during, Exception error)
+        {
+            if (ctx.Json)
+            {
+                JsonOutput.Line(w =>
+                {
+                    w.WriteStartObject();
+                    w.WriteString("message_type", "error");
+                    w.WriteStartObject("error");
+                    w.WriteString("message", error.Message);
+                    w.WriteEndObject();
+                    w.WriteString("during", during);
+                    w.WriteString("item", Display.Text(path));
+                    w.WriteEndObject();
+                });
+                return;
+            }
+            Progress?.Clear();
+            ctx.Error.WriteLine($"error: {Display.Text(error.Message)}");
+        }
+    }
+}

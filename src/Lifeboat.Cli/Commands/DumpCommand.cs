@@ -1,0 +1,92 @@
+using System.CommandLine;
+using System.Formats.Tar;
+using Lifeboat.Engine;
+using Lifeboat.Engine.Model;
+using Lifeboat.Engine.Repository;
+
+namespace Lifeboat.Cli.Commands;
+
+public sealed class DumpCommand : ICommandFactory
+{
+    public Command Create(GlobalOptions global)
+    {
+        var snapshot = new Argument<string>("snapshotID") { Description = "the snapshot, or \"latest\"" };
+        var file = new Argument<string>("file") { Description = "the file or directory (absolute path in the snapshot); a directory is written as a tar archive" };
+        var archive = new Option<string>("--archive", "-a") { Description = "set archive format as \"tar\"", DefaultValueFactory = _ => "tar" };
+        var filter = new SnapshotFilterOptions();
+        var command = new Command("dump", "Print a backed-up file to stdout") { snapshot, file, archive };
+        filter.AddTo(command);
+        command.SetAction((parse, ct) => Program.Run(async () =>
+        {
+            var ctx = new CommandContext(global, parse);
+            if (parse.GetValue(archive) != "tar") throw new CliException($"unsupported archive format \"{parse.GetValue(archive)}\": use tar");
+            await using var repo = await ctx.OpenRepositoryAsync(ct);
+            await using var repoLock = await ctx.LockAsync(repo, exclusive: false, ct);
+            var sn = await repo.FindSnapshotAsync(parse.GetValue(snapshot)!, filter.Get(parse), ct);
+            var path = parse.GetValue(file)!.Trim('/');
+            using var stdout = Console.OpenStandardOutput();
+            if (path.Length == 0)
+            {
+                await WriteTarAsync(repo, sn.Tree, "", stdout, ct);
+                return ExitCodes.Ok;
+            }
+            var node = await repo.FindNodeAsync(sn.Tree, path, ct) ?? throw new CliException($"cannot dump file: path \"/{path}\" not found in snapshot");
+            if (node.Type == NodeType.Dir && node.Subtree is { } sub)
+                await WriteTarAsync(repo, sub, FsNames.ToBytes(node.Name).Length > 0 ? node.Name : "", stdout, ct);
+            else if (node.Type == NodeType.File)
+                await WriteContentAsync(repo, node, stdout, ct);
+            else throw new CliException($"cannot dump \"/{path}\": it is a {node.Type}, not a file or directory");
+            return ExitCodes.Ok;
+        }, ct));
+        return command;
+    }
+
+    private static async Task WriteContentAsync(Repository repo, Node node, Stream output, CancellationToken ct)
+    {
+        foreach (var blob in node.Content ?? [])
+            await output.WriteAsync(await repo.LoadBlobAsync(BlobType.Data, blob, ct), ct);
+    }
+
+    private static async Task WriteTarAsync(Repository repo, Id tree, string prefix, Stream output, CancellationToken ct)
+    {
+        await using var tar = new TarWriter(output, TarEntryFormat.Pax, leaveOpen: true);
+        await AddTreeAsync(repo, tar, tree, prefix, ct);
+    }
+
+    private static async Task AddTreeAsync(Repository repo, TarWriter tar, Id treeId, string prefix, CancellationToken ct)
+    {
+        var tree = await repo.LoadTreeAsync(treeId, ct);
+        foreach (var node in tree.Nodes)
+        {
+            var name = prefix.Length == 0 ? node.Name : prefix + "/" + node.Name;
+            var display = Rendering.Display.Text(name);
+            PaxTarEntry entry;
+            switch (node.Type)
+            {
+                case NodeType.Dir:
+                    entry = new PaxTarEntry(TarEntryType.Directory, display + "/");
+                    break;
+                case NodeType.Symlink:
+                    entry = new PaxTarEntry(TarEntryType.SymbolicLink, display) { LinkName = Rendering.Display.Text(node.LinkTarget ?? "") };
+                    break;
+                case NodeType.File:
+                    entry = new PaxTarEntry(TarEntryType.RegularFile, display);
+                    var content = new MemoryStream();
+                    await WriteContentAsync(repo, node, content, ct);
+                    content.Position = 0;
+                    entry.DataStream = content;
+                    break;
+                default:
+                    continue;
+            }
+            entry.Mode = (UnixFileMode)(GoFileMode.ToPosixPermissions(node.Mode) & 0xFFF);
+            entry.ModificationTime = node.ModTime.ToDateTimeOffset();
+            entry.Uid = (int)node.Uid;
+            entry.Gid = (int)node.Gid;
+            entry.UserName = node.User ?? "";
+            entry.GroupName = node.Group ?? "";
+            await tar.WriteEntryAsync(entry, ct);
+            if (node.Type == NodeType.Dir && node.Subtree is { } sub) await AddTreeAsync(repo, tar, sub, name, ct);
+        }
+    }
+}

@@ -1,0 +1,49 @@
+using System.CommandLine;
+using Lifeboat.Cli.Rendering;
+using Lifeboat.Engine.Repository;
+
+namespace Lifeboat.Cli.Commands;
+
+public sealed class InitCommand : ICommandFactory
+{
+    public Command Create(GlobalOptions global)
+    {
+        var version = new Option<string>("--repository-version") { Description = "repository format version to use, allowed values are a format version, 'latest' and 'stable'", DefaultValueFactory = _ => "stable" };
+        var command = new Command("init", "Initialize a new repository") { version };
+        command.SetAction((parse, ct) => Program.Run(async () =>
+        {
+            var ctx = new CommandContext(global, parse);
+            int v = parse.GetValue(version) switch
+            {
+                "stable" or "latest" or "2" => 2,
+                "1" => 1,
+                var other => throw new CliException($"invalid repository version \"{other}\": choose 1, 2, stable or latest"),
+            };
+            var location = ctx.RepositoryLocation();
+            var password = ctx.Password(confirm: true);
+            using var backend = CommandContext.OpenBackend(location);
+            await using var repo = await Repository.InitAsync(backend, password, v, ctx.RepositoryOptions(), cancellationToken: ct);
+            if (ctx.Json)
+            {
+                JsonOutput.Line(w =>
+                {
+                    w.WriteStartObject();
+                    w.WriteString("message_type", "initialized");
+                    w.WriteString("id", repo.Config.Id);
+                    w.WriteString("repository", location);
+                    w.WriteEndObject();
+                });
+            }
+            else if (!ctx.Quiet)
+            {
+                ctx.Out.WriteLine($"created restic repository {repo.Config.Id[..10]} at {location}");
+                ctx.Out.WriteLine();
+                ctx.Out.WriteLine("Please note that knowledge of your password is required to access");
+                ctx.Out.WriteLine("the repository. Losing your password means that your data is");
+                ctx.Out.WriteLine("irrecoverably lost.");
+            }
+            return ExitCodes.Ok;
+        }, ct));
+        return command;
+    }
+}

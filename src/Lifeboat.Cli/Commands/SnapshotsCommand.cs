@@ -1,0 +1,88 @@
+using System.CommandLine;
+using System.Text.Json;
+using Lifeboat.Cli.Rendering;
+using Lifeboat.Engine.Model;
+
+namespace Lifeboat.Cli.Commands;
+
+public sealed class SnapshotsCommand : ICommandFactory
+{
+    public Command Create(GlobalOptions global)
+    {
+        var ids = new Argument<string[]>("snapshotID") { Arity = ArgumentArity.ZeroOrMore };
+        var filter = new SnapshotFilterOptions();
+        var latest = new Option<int>("--latest") { Description = "only show the last n snapshots for each host and path" };
+        var compact = new Option<bool>("--compact", "-c") { Description = "use compact output format" };
+        var command = new Command("snapshots", "List all snapshots") { ids, latest, compact };
+        filter.AddTo(command);
+        command.SetAction((parse, ct) => Program.Run(async () =>
+        {
+            var ctx = new CommandContext(global, parse);
+            await using var repo = await ctx.OpenRepositoryAsync(ct, loadIndex: false);
+            await using var repoLock = await ctx.LockAsync(repo, exclusive: false, ct);
+            var wanted = parse.GetValue(ids) ?? [];
+            List<Snapshot> list;
+            if (wanted.Length > 0)
+            {
+                list = [];
+                foreach (var id in wanted) list.Add(await repo.FindSnapshotAsync(id, filter.Get(parse), ct));
+            }
+            else list = (await repo.ListSnapshotsAsync(ct)).Where(filter.Get(parse).Matches).ToList();
+            if (parse.GetValue(latest) is > 0 and var n)
+                list = list.GroupBy(s => (s.Hostname, string.Join('\0', (s.Paths ?? []).Order(StringComparer.Ordinal))))
+                    .SelectMany(g => g.OrderBy(s => s.Time).TakeLast(n)).OrderBy(s => s.Time).ToList();
+
+            if (ctx.Json)
+            {
+                JsonOutput.Line(w =>
+                {
+                    w.WriteStartArray();
+                    foreach (var s in list) WriteSnapshot(w, s);
+                    w.WriteEndArray();
+                });
+                return ExitCodes.Ok;
+            }
+            PrintTable(ctx, list, parse.GetValue(compact));
+            return ExitCodes.Ok;
+        }, ct));
+        return command;
+    }
+
+    /// <summary>A snapshot as restic's --json shows it: its fields plus id and short_id.</summary>
+    public static void WriteSnapshot(Utf8JsonWriter w, Snapshot s)
+    {
+        using var doc = JsonDocument.Parse(s.ToJson());
+        w.WriteStartObject();
+        foreach (var p in doc.RootElement.EnumerateObject()) p.WriteTo(w);
+        w.WriteString("id", s.Id.ToString());
+        w.WriteString("short_id", s.Id.ToShortString());
+        w.WriteEndObject();
+    }
+
+    private static void PrintTable(CommandContext ctx, List<Snapshot> list, bool compact)
+    {
+        var rows = new List<string[]>();
+        foreach (var s in list)
+        {
+            var paths = s.Paths ?? [];
+            var tags = s.Tags ?? [];
+            int lines = compact ? 1 : Math.Max(1, Math.Max(paths.Count, tags.Count));
+            for (int i = 0; i < lines; i++)
+            {
+                rows.Add(i == 0
+                    ? [s.Id.ToShortString(), s.Time.ToDateTimeOffset().ToLocalTime().ToString("yyyy-MM-dd HH:mm:ss"), s.Hostname ?? "", compact ? string.Join(",", tags) : tags.ElementAtOrDefault(0) ?? "", compact ? string.Join(",", paths) : Display.Text(paths.ElementAtOrDefault(0) ?? "")]
+                    : ["", "", "", tags.ElementAtOrDefault(i) ?? "", Display.Text(paths.ElementAtOrDefault(i) ?? "")]);
+            }
+        }
+        string[] header = ["ID", "Time", "Host", "Tags", "Paths"];
+        var widths = header.Select((h, i) => Math.Max(h.Length, rows.Count == 0 ? 0 : rows.Max(r => r[i].Length))).ToArray();
+        string Line(string[] cells) => string.Join("  ", cells.Select((c, i) => i == cells.Length - 1 ? c : c.PadRight(widths[i]))).TrimEnd();
+        var head = Line(header);
+        var rule = new string('-', Math.Max(head.Length, rows.Count == 0 ? 0 : rows.Max(r => Line(r).Length)));
+        ctx.Out.WriteLine(head);
+        ctx.Out.WriteLine(rule);
+        foreach (var r in rows) ctx.Out.WriteLine(Line(r));
+        ctx.Out.WriteLine(rule);
+        ctx.Out.WriteLine(list.Count == 1 ? "1 snapshot" : $"{list.Count} snapshots");
+    }
+}

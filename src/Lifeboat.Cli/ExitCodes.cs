@@ -1,0 +1,13 @@
+namespace Lifeboat.Cli;
+
+/// <summary>restic's exit codes, so scripts keep working.</summary>
+public static class ExitCodes
+{
+    public const int Ok = 0;
+    public const int Fatal = 1;
+    public const int PartialBackup = 3;
+    public const int NoRepository = 10;
+    public const int LockFailed = 11;
+    public const int WrongPassword = 12;
+    public const int Interrupted = 130;
+}

@@ -1,0 +1,180 @@
+using System.CommandLine;
+using System.Diagnostics;
+using System.Text;
+using Lifeboat.Engine.Platform;
+using Lifeboat.Engine.Repository;
+using Lifeboat.Engine.Storage;
+
+namespace Lifeboat.Cli;
+
+/// <summary>The options every command takes, as restic names them.</summary>
+public sealed class GlobalOptions
+{
+    public readonly Option<string?> Repo = new("--repo", "-r") { Description = "repository to back up to or restore from (default: $RESTIC_REPOSITORY)", Recursive = true };
+    public readonly Option<string?> RepositoryFile = new("--repository-file") { Description = "file to read the repository location from (default: $RESTIC_REPOSITORY_FILE)", Recursive = true };
+    public readonly Option<string?> PasswordFile = new("--password-file", "-p") { Description = "file to read the repository password from (default: $RESTIC_PASSWORD_FILE)", Recursive = true };
+    public readonly Option<string?> PasswordCommand = new("--password-command") { Description = "shell command to obtain the repository password from (default: $RESTIC_PASSWORD_COMMAND)", Recursive = true };
+    public readonly Option<string?> KeyHint = new("--key-hint") { Description = "key ID of key to try decrypting first (default: $RESTIC_KEY_HINT)", Recursive = true };
+    public readonly Option<bool> Quiet = new("--quiet", "-q") { Description = "do not output comprehensive progress report", Recursive = true };
+    public readonly Option<int> Verbose = new("--verbose", "-v") { Description = "be verbose (specify multiple times or a level using --verbose=n, max level/times is 2)", Recursive = true, Arity = ArgumentArity.ZeroOrOne, DefaultValueFactory = _ => 0 };
+    public readonly Option<bool> Json = new("--json") { Description = "set output mode to JSON for commands that support it", Recursive = true };
+    public readonly Option<bool> NoLock = new("--no-lock") { Description = "do not lock the repository, this allows some operations on read-only repositories", Recursive = true };
+    public readonly Option<bool> NoCache = new("--no-cache") { Description = "do not use a local cache (the local backend needs none)", Recursive = true };
+    public readonly Option<string?> CacheDir = new("--cache-dir") { Description = "set the cache directory (default: $RESTIC_CACHE_DIR)", Recursive = true };
+    public readonly Option<string?> Compression = new("--compression") { Description = "compression mode (only available for repository format version 2), one of (auto|off|max) (default: $RESTIC_COMPRESSION)", Recursive = true };
+    public readonly Option<int?> PackSize = new("--pack-size") { Description = "set target pack size in MiB, created pack files may be larger (default: $RESTIC_PACK_SIZE)", Recursive = true };
+    public readonly Option<string[]> ExtendedOptions = new("--option", "-o") { Description = "set extended option (key=value, can be specified multiple times)", Recursive = true, AllowMultipleArgumentsPerToken = false };
+
+    public void AddTo(RootCommand root)
+    {
+        foreach (var o in new Option[] { Repo, RepositoryFile, PasswordFile, PasswordCommand, KeyHint, Quiet, Verbose, Json, NoLock, NoCache, CacheDir, Compression, PackSize, ExtendedOptions })
+            root.Options.Add(o);
+    }
+}
+
+/// <summary>What a command needs from the global options, resolved against the environment.</summary>
+public sealed class CommandContext(GlobalOptions options, ParseResult parse)
+{
+    public ParseResult Parse { get; } = parse;
+    public bool Json => Parse.GetValue(options.Json);
+    public bool Quiet => Parse.GetValue(options.Quiet);
+    public int Verbosity => Parse.GetResult(options.Verbose) is { } r && r.Tokens.Count == 0 && !r.Implicit ? Math.Max(1, Parse.GetValue(options.Verbose)) : Parse.GetValue(options.Verbose);
+    public bool NoLock => Parse.GetValue(options.NoLock);
+    public TextWriter Out { get; } = Console.Out;
+    public TextWriter Error { get; } = Console.Error;
+    /// <summary>Progress is shown only on a terminal, and not with --quiet or --json.</summary>
+    public bool ShowProgress => !Quiet && !Json && Posix.IsTerminal(1);
+
+    /// <summary>Plain messages (not with --quiet, and on stderr with --json so stdout stays parseable).</summary>
+    public void Info(string line)
+    {
+        if (Quiet) return;
+        (Json ? Error : Out).WriteLine(line);
+    }
+
+    public string RepositoryLocation()
+    {
+        var repo = Parse.GetValue(options.Repo) ?? Env.Get("RESTIC_REPOSITORY");
+        var file = Parse.GetValue(options.RepositoryFile) ?? Env.Get("RESTIC_REPOSITORY_FILE");
+        if (repo is not null && file is not null && Parse.GetValue(options.Repo) is not null && Parse.GetValue(options.RepositoryFile) is not null)
+            throw new CliException("Options -r and --repository-file are mutually exclusive, please specify only one");
+        if (repo is null && file is not null)
+        {
+            try { repo = File.ReadAllText(file).Trim(); }
+            catch (IOException e) { throw new CliException($"cannot read repository file {file}: {e.Message}"); }
+        }
+        if (string.IsNullOrEmpty(repo))
+            throw new CliException("Please specify repository location (-r or --repository-file)");
+        return repo;
+    }
+
+    public static IBackend OpenBackend(string location)
+    {
+        if (location.StartsWith("local:", StringComparison.Ordinal)) return new LocalBackend(location["local:".Length..]);
+        int colon = location.IndexOf(':');
+        if (colon > 1 && !location[..colon].Contains('/'))
+        {
+            var scheme = location[..colon];
+            if (scheme is "sftp" or "rest" or "s3" or "b2" or "azure" or "gs" or "swift" or "rclone")
+                throw new CliException($"repository {location}: the {scheme} backend is not supported by this version of Lifeboat; use a local path");
+        }
+        return new LocalBackend(location);
+    }
+
+    public RepositoryOptions RepositoryOptions()
+    {
+        var compression = Parse.GetValue(options.Compression) ?? Env.Get("RESTIC_COMPRESSION") ?? "auto";
+        var mode = compression.ToLowerInvariant() switch
+        {
+            "auto" => CompressionMode.Auto,
+            "off" => CompressionMode.Off,
+            "max" => CompressionMode.Max,
+            _ => throw new CliException($"invalid compression mode \"{compression}\": choose auto, off or max"),
+        };
+        long packSize = RepositoryOptionsDefaults.PackSize;
+        var packSizeMiB = Parse.GetValue(options.PackSize) ?? (Env.Get("RESTIC_PACK_SIZE") is { } s ? (int.TryParse(s, out var v) ? v : throw new CliException($"invalid RESTIC_PACK_SIZE \"{s}\": want a number of MiB")) : null);
+        if (packSizeMiB is { } mib)
+        {
+            packSize = (long)mib << 20;
+            if (packSize < Engine.Repository.RepositoryOptions.MinPackSize || packSize > Engine.Repository.RepositoryOptions.MaxPackSize)
+                throw new CliException($"pack size {mib} MiB is out of range: choose between 4 and 128 MiB");
+        }
+        return new RepositoryOptions { Compression = mode, PackSize = packSize, KeyHint = Parse.GetValue(options.KeyHint) ?? Env.Get("RESTIC_KEY_HINT") };
+    }
+
+    /// <summary>restic's order: --password-file, --password-command, $RESTIC_PASSWORD, else a prompt on a terminal.</summary>
+    public string Password(bool confirm = false)
+    {
+        var file = Parse.GetValue(options.PasswordFile) ?? Env.Get("RESTIC_PASSWORD_FILE");
+        var command = Parse.GetValue(options.PasswordCommand) ?? Env.Get("RESTIC_PASSWORD_COMMAND");
+        if (Parse.GetValue(options.PasswordFile) is not null && Parse.GetValue(options.PasswordCommand) is not null)
+            throw new CliException("Password file and command are mutually exclusive options");
+        string? password = null;
+        if (file is not null)
+        {
+            try { password = File.ReadAllText(file).Trim(); }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                throw new CliException($"cannot read password file {file}: {e.Message}");
+            }
+        }
+        else if (command is not null) password = RunPasswordCommand(command);
+        else password = Env.Get("RESTIC_PASSWORD");
+        if (password is null && Posix.IsTerminal(0))
+        {
+            password = Prompt("enter password for repository: ");
+            if (confirm && Prompt("enter password again: ") != password)
+                throw new CliException("passwords do not match");
+        }
+        if (string.IsNullOrEmpty(password))
+            throw new CliException("an empty password is not allowed: set RESTIC_PASSWORD, --password-file or --password-command");
+        return password;
+    }
+
+    private static string RunPasswordCommand(string command)
+    {
+        var psi = new ProcessStartInfo("/bin/sh") { RedirectStandardOutput = true, RedirectStandardError = false, UseShellExecute = false };
+        psi.ArgumentList.Add("-c");
+        psi.ArgumentList.Add(command);
+        using var p = Process.Start(psi) ?? throw new CliException("password command could not be started");
+        var output = p.StandardOutput.ReadToEnd();
+        p.WaitForExit();
+        if (p.ExitCode != 0) throw new CliException($"password command failed with exit code {p.ExitCode}");
+        return output.Trim();
+    }
+
+    private static string Prompt(string text)
+    {
+        Console.Error.Write(text);
+        var sb = new StringBuilder();
+        while (true)
+        {
+            var key = Console.ReadKey(intercept: true);
+            if (key.Key == ConsoleKey.Enter) break;
+            if (key.Key == ConsoleKey.Backspace) { if (sb.Length > 0) sb.Length--; continue; }
+            sb.Append(key.KeyChar);
+        }
+        Console.Error.WriteLine();
+        return sb.ToString();
+    }
+
+    /// <summary>Opens the repository with a password, printing restic's confirmation line.</summary>
+    public async Task<Repository> OpenRepositoryAsync(CancellationToken cancellationToken, bool loadIndex = true)
+    {
+        var location = RepositoryLocation();
+        var backend = OpenBackend(location);
+        var password = Password();
+        var repo = await Repository.OpenAsync(backend, password, RepositoryOptions(), cancellationToken).ConfigureAwait(false);
+        if (Verbosity > 0) Info($"repository {repo.Config.Id[..8]} opened (version {repo.Version}, compression level {RepositoryOptions().Compression.ToString().ToLowerInvariant()})");
+        if (loadIndex) await repo.LoadIndexAsync(cancellationToken).ConfigureAwait(false);
+        return repo;
+    }
+
+    public async Task<RepositoryLock?> LockAsync(Repository repo, bool exclusive, CancellationToken cancellationToken) =>
+        NoLock ? null : await RepositoryLock.AcquireAsync(repo, exclusive, cancellationToken).ConfigureAwait(false);
+}
+
+internal static class RepositoryOptionsDefaults
+{
+    public const long PackSize = Engine.Repository.RepositoryOptions.DefaultPackSize;
+}

@@ -1,0 +1,72 @@
+using System.CommandLine;
+using Lifeboat.Cli.Commands;
+using Lifeboat.Engine.Platform;
+using Lifeboat.Engine.Repository;
+
+namespace Lifeboat.Cli;
+
+public static class Program
+{
+    public static async Task<int> Main(string[] args)
+    {
+        var global = new GlobalOptions();
+        var root = new RootCommand("Lifeboat backs up the state of self-hosted applications into restic repositories, encrypted and deduplicated, and restores it.");
+        global.AddTo(root);
+        foreach (var command in new ICommandFactory[]
+                 {
+                     new InitCommand(), new BackupCommand(), new SnapshotsCommand(), new LsCommand(), new RestoreCommand(),
+                     new DumpCommand(), new CatCommand(), new ListCommand(), new VersionCommand(), new DemoCommand(),
+                 })
+            root.Subcommands.Add(command.Create(global));
+
+        var parse = root.Parse(args);
+        // Ctrl-C and SIGTERM cancel the command's token; the command then cleans up (unfinished packs are
+        // discarded, locks removed) and we exit with 130. Give it time to do so.
+        return await parse.InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = TimeSpan.FromSeconds(30) }).ConfigureAwait(false);
+    }
+
+    /// <summary>Runs a command body and turns every error a user can cause into one line and restic's exit code.</summary>
+    public static async Task<int> Run(Func<Task<int>> body, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await body().ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            Console.Error.WriteLine("signal interrupt received, cleaning up");
+            return ExitCodes.Interrupted;
+        }
+        catch (CliException e)
+        {
+            Console.Error.WriteLine($"Fatal: {e.Message}");
+            return e.ExitCode;
+        }
+        catch (RepositoryException e)
+        {
+            Console.Error.WriteLine($"Fatal: {e.Message}");
+            return e.Kind switch
+            {
+                RepositoryErrorKind.NotFound => ExitCodes.NoRepository,
+                RepositoryErrorKind.WrongPassword => ExitCodes.WrongPassword,
+                RepositoryErrorKind.Locked => ExitCodes.LockFailed,
+                _ => ExitCodes.Fatal,
+            };
+        }
+        catch (PosixException e)
+        {
+            Console.Error.WriteLine(e.Errno == Errno.ENOSPC ? $"Fatal: {e.Message}: free some space and run again" : $"Fatal: {e.Message}");
+            return ExitCodes.Fatal;
+        }
+        catch (IOException e)
+        {
+            Console.Error.WriteLine($"Fatal: {e.Message}");
+            return ExitCodes.Fatal;
+        }
+        catch (UnauthorizedAccessException e)
+        {
+            Console.Error.WriteLine($"Fatal: {e.Message}");
+            return ExitCodes.Fatal;
+        }
+    }
+}
