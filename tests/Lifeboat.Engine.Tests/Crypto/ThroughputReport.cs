@@ -13,6 +13,13 @@ namespace Lifeboat.Engine.Tests.Crypto;
 [Trait("Category", "Measurement")]
 public class ThroughputReport(ITestOutputHelper output)
 {
+    /// <summary>Debug builds run the engine unoptimised: numbers would mislead and scrypt alone takes ~18 s, so only Release measures.</summary>
+    internal static void SkipUnlessOptimized()
+    {
+        var debuggable = typeof(CryptoKey).Assembly.GetCustomAttributes(typeof(DebuggableAttribute), false).OfType<DebuggableAttribute>().FirstOrDefault();
+        Assert.SkipWhen(debuggable?.IsJITOptimizerDisabled == true, "measurements run only in Release (dotnet test -c Release)");
+    }
+
     private static double GigabytesPerSecond(long bytes, Action run, int repeats)
     {
         // Warm up for a while so tiered JIT has promoted the hot methods, as it has in a long backup.
@@ -26,6 +33,7 @@ public class ThroughputReport(ITestOutputHelper output)
     [Fact]
     public void CryptoSpeeds()
     {
+        SkipUnlessOptimized();
         var key = CryptoKey.NewRandom();
         byte[] plaintext = ZstdTests.RandomData(4 * 1024 * 1024);
         byte[] sealedData = new byte[plaintext.Length + CryptoKey.Overhead];
@@ -50,6 +58,7 @@ public class ThroughputReport(ITestOutputHelper output)
     [Fact]
     public void ScryptTime()
     {
+        SkipUnlessOptimized();
         byte[] password = "geheim"u8.ToArray();
         byte[] salt = new byte[64];
         for (int i = 0; i < 40; i++) KeyDerivation.Scrypt(password, salt, 1024, 8, 2, 64); // warm-up
@@ -67,6 +76,7 @@ public class ThroughputReport(ITestOutputHelper output)
     [Fact]
     public void ZstdSpeeds()
     {
+        SkipUnlessOptimized();
         byte[] random = ZstdTests.RandomData(8 * 1024 * 1024);
         byte[] text = ZstdTests.TextData(8 * 1024 * 1024);
         var backends = new List<(string, ZstdBackend)> { ("managed", Zstd.ManagedBackend) };
