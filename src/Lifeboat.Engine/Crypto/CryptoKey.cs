@@ -21,20 +21,28 @@ public sealed class CryptoKey
     public const int Overhead = IvSize + Poly1305.TagSize;
     private const int IvSize = 16;
     private const int BlockSize = 16;
-    // Keystream is produced this many bytes at a time: large enough to amortise the ECB call, small enough to stay in L1.
+    // Seal encrypts this many bytes, then MACs them while they are in L1. (The Aes.EncryptEcb fallback would like
+    // larger batches to amortise its per-call cost, but it is only used on machines without AES-NI.)
     private const int BatchSize = 8 * 1024;
 
     private readonly byte[] _encryptionKey;
     private readonly byte[] _macK;
     private readonly byte[] _macR;
-    // System.Security.Cryptography.Aes instances are not thread-safe, so each thread gets its own per key.
-    private readonly ThreadLocal<Aes> _ctrCipher;
-    private readonly ThreadLocal<Aes> _macCipher;
+    // With AES-NI: immutable expanded keys (thread-safe as they are). Without: System.Security.Cryptography.Aes
+    // objects, which are not thread-safe, so each thread gets its own per key.
+    private readonly Vector128<byte>[]? _ctrRoundKeys;
+    private readonly Vector128<byte>[]? _macRoundKeys;
+    private readonly ThreadLocal<Aes>? _ctrCipher;
+    private readonly ThreadLocal<Aes>? _macCipher;
 
     [ThreadStatic] private static byte[]? t_counterBlocks;
     [ThreadStatic] private static byte[]? t_keystream;
 
     public CryptoKey(ReadOnlySpan<byte> encryptionKey, ReadOnlySpan<byte> macK, ReadOnlySpan<byte> macR)
+        : this(encryptionKey, macK, macR, AesNi.IsSupported) { }
+
+    /// <param name="useAesNi">False forces the portable Aes.EncryptEcb path (tests use it to cover machines without AES-NI).</param>
+    internal CryptoKey(ReadOnlySpan<byte> encryptionKey, ReadOnlySpan<byte> macK, ReadOnlySpan<byte> macR, bool useAesNi)
     {
         if (encryptionKey.Length != 32) throw new ArgumentException("the encryption key is 32 bytes", nameof(encryptionKey));
         if (macK.Length != 16) throw new ArgumentException("the MAC key k is 16 bytes", nameof(macK));
@@ -43,9 +51,17 @@ public sealed class CryptoKey
         _macK = macK.ToArray();
         _macR = macR.ToArray();
         ClampR(_macR);
-        byte[] enc = _encryptionKey, k = _macK;
-        _ctrCipher = new ThreadLocal<Aes>(() => CreateAes(enc));
-        _macCipher = new ThreadLocal<Aes>(() => CreateAes(k));
+        if (useAesNi && AesNi.IsSupported)
+        {
+            _ctrRoundKeys = AesNi.ExpandKey256(_encryptionKey);
+            _macRoundKeys = AesNi.ExpandKey128(_macK);
+        }
+        else
+        {
+            byte[] enc = _encryptionKey, k = _macK;
+            _ctrCipher = new ThreadLocal<Aes>(() => CreateAes(enc));
+            _macCipher = new ThreadLocal<Aes>(() => CreateAes(k));
+        }
     }
 
     /// <summary>A fresh random master key, as restic's NewRandomKey (r is masked).</summary>
@@ -163,7 +179,8 @@ public sealed class CryptoKey
     private Poly1305 CreateMac(ReadOnlySpan<byte> nonce)
     {
         Span<byte> s = stackalloc byte[BlockSize];
-        _macCipher.Value!.EncryptEcb(nonce, s, PaddingMode.None);
+        if (_macRoundKeys is not null) AesNi.EncryptBlock(_macRoundKeys, Vector128.Create(nonce[..BlockSize])).CopyTo(s);
+        else _macCipher!.Value!.EncryptEcb(nonce, s, PaddingMode.None);
         return new Poly1305(_macR, s);
     }
 
@@ -173,6 +190,15 @@ public sealed class CryptoKey
     /// </summary>
     private void XorKeystream(Span<byte> counter, ReadOnlySpan<byte> input, Span<byte> output)
     {
+        if (_ctrRoundKeys is not null)
+        {
+            ulong counterHigh = BinaryPrimitives.ReadUInt64BigEndian(counter);
+            ulong counterLow = BinaryPrimitives.ReadUInt64BigEndian(counter[8..]);
+            AesNi.CtrXor(_ctrRoundKeys, ref counterHigh, ref counterLow, input, output);
+            BinaryPrimitives.WriteUInt64BigEndian(counter, counterHigh);
+            BinaryPrimitives.WriteUInt64BigEndian(counter[8..], counterLow);
+            return;
+        }
         byte[] counters = t_counterBlocks ??= new byte[BatchSize];
         byte[] keystream = t_keystream ??= new byte[BatchSize];
         int blocks = (input.Length + BlockSize - 1) / BlockSize;
@@ -191,7 +217,7 @@ public sealed class CryptoKey
         BinaryPrimitives.WriteUInt64BigEndian(counter[8..], lo);
 
         int bytes = blocks * BlockSize;
-        _ctrCipher.Value!.EncryptEcb(counters.AsSpan(0, bytes), keystream.AsSpan(0, bytes), PaddingMode.None);
+        _ctrCipher!.Value!.EncryptEcb(counters.AsSpan(0, bytes), keystream.AsSpan(0, bytes), PaddingMode.None);
         Xor(input, keystream, output);
     }
 

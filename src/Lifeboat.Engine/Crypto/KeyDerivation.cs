@@ -37,11 +37,20 @@ public static class KeyDerivation
         byte[] lanes = new byte[checked(laneBytes * p)];
         Rfc2898DeriveBytes.Pbkdf2(password, salt, lanes, 1, HashAlgorithmName.SHA256);
 
-        if (p == 1) RoMix(lanes.AsSpan(0, laneBytes), n, r);
+        if (p == 1)
+        {
+            uint[] scratch = NewScratch(n, r);
+            RoMix(lanes.AsSpan(0, laneBytes), n, r, scratch);
+            Array.Clear(scratch);
+        }
         else
         {
+            // Each worker allocates the 128·r·N-byte table once and reuses it for all the lanes it runs.
             var options = new ParallelOptions { MaxDegreeOfParallelism = Math.Min(p, Environment.ProcessorCount) };
-            Parallel.For(0, p, options, lane => RoMix(lanes.AsSpan(lane * laneBytes, laneBytes), n, r));
+            Parallel.For(0, p, options,
+                () => NewScratch(n, r),
+                (lane, _, scratch) => { RoMix(lanes.AsSpan(lane * laneBytes, laneBytes), n, r, scratch); return scratch; },
+                scratch => Array.Clear(scratch));
         }
 
         byte[] result = new byte[length];
@@ -103,13 +112,15 @@ public static class KeyDerivation
     // four Vector128 rows and lane rotations: A = (x0,x5,x10,x15), B = (x4,x9,x14,x3), C = (x8,x13,x2,x7), D = (x12,x1,x6,x11).
     private static readonly int[] DiagonalOrder = [0, 5, 10, 15, 4, 9, 14, 3, 8, 13, 2, 7, 12, 1, 6, 11];
 
-    private static void RoMix(Span<byte> block, int n, int r)
+    private static uint[] NewScratch(int n, int r) => GC.AllocateUninitializedArray<uint>(checked(32 * r * n));
+
+    /// <param name="v">The N-block table, 32·r·N words; its contents are overwritten.</param>
+    private static void RoMix(Span<byte> block, int n, int r, uint[] v)
     {
         int wordsPerBlock = 32 * r;
         int vectorsPerBlock = 8 * r;
         uint[] x = new uint[wordsPerBlock];
         uint[] scratch = new uint[wordsPerBlock];
-        uint[] v = GC.AllocateUninitializedArray<uint>(checked(wordsPerBlock * n));
 
         // load little-endian words into diagonal order
         Span<uint> source = stackalloc uint[16];
@@ -143,7 +154,6 @@ public static class KeyDerivation
             for (int i = 0; i < 16; i++) source[DiagonalOrder[i]] = x[b * 16 + i];
             for (int i = 0; i < 16; i++) BinaryPrimitives.WriteUInt32LittleEndian(block.Slice(b * 64 + i * 4, 4), source[i]);
         }
-        Array.Clear(v);
     }
 
     /// <summary>output = BlockMix(input XOR mixIn) (mixIn empty means plain input). Output must not alias input.</summary>

@@ -29,6 +29,7 @@ internal struct Poly1305
     }
 
     /// <summary>Absorbs whole 16-byte blocks; <paramref name="blocks"/>.Length must be a multiple of 16.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void UpdateBlocks(ReadOnlySpan<byte> blocks)
     {
         ulong h0 = _h0, h1 = _h1, h2 = _h2;

@@ -139,6 +139,25 @@ public class CryptoKeyTests
     }
 
     [Fact]
+    public void PortableAesPathMatchesAesNiPath()
+    {
+        var key = CryptoKey.NewRandom();
+        var portable = new CryptoKey(key.EncryptionKey, key.MacK, key.MacR, useAesNi: false);
+        var random = new Random(4);
+        foreach (int length in new[] { 0, 1, 16, 33, 8191, 8192, 100_000 })
+        {
+            byte[] plaintext = new byte[length];
+            random.NextBytes(plaintext);
+            Assert.Equal(plaintext, portable.Open(key.Seal(plaintext)));
+            Assert.Equal(plaintext, key.Open(portable.Seal(plaintext)));
+        }
+        byte[] vector = Hex("69fb41c62d12def4593bd71757138606338f621aeaeb39da0fe4f99233f8037a54ea63338a813bcf3f75d8c3cc75dddf8750");
+        var resticKey = new CryptoKey(Hex("303e8687b1d7db18421bdc6bb8588ccadac4d59ee87b8ff70c44e635790cafef"),
+            Hex("ef4d8824cb80b2bcc5fbff8a9b12a42c"), Hex("cc8d4b948ee0ebfe1d415de921d10353"), useAesNi: false);
+        Assert.Equal("Dies ist ein Test!", Encoding.UTF8.GetString(resticKey.Open(vector)));
+    }
+
+    [Fact]
     public void KeyMaterialAndValidity()
     {
         var key = CryptoKey.NewRandom();
