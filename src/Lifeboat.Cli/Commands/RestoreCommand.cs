@@ -27,8 +27,10 @@ public sealed class RestoreCommand : ICommandFactory
             var includes = parse.GetValue(include) ?? [];
             if ((excludes.Length > 0 || (parse.GetValue(iexclude) ?? []).Length > 0) && (includes.Length > 0 || (parse.GetValue(iinclude) ?? []).Length > 0))
                 throw new CliException("exclude and include patterns are mutually exclusive");
+            var openClock = System.Diagnostics.Stopwatch.StartNew();
             await using var repo = await ctx.OpenRepositoryAsync(ct);
             await using var repoLock = await ctx.LockAsync(repo, exclusive: false, ct);
+            var openTime = openClock.Elapsed;
             var (sn, tree, sub) = await SnapshotPath.ResolveAsync(repo, parse.GetValue(snapshot)!, filter.Get(parse), ct);
             var errors = new List<string>();
             var observer = new Observer(ctx, errors);
@@ -70,6 +72,8 @@ public sealed class RestoreCommand : ICommandFactory
                 });
             else if (ctx.Verbosity > 0)
                 ctx.Info($"restored {st.TotalFiles} files, {Format.Bytes(st.BytesDone)} in {Format.Duration(clock.Elapsed)}");
+            if (ctx.Verbosity > 1)
+                ctx.Info($"timing: open {openTime.TotalSeconds:0.000} s, plan {st.PlanTime.TotalSeconds:0.000} s, content {st.ContentTime.TotalSeconds:0.000} s, metadata {st.MetadataTime.TotalSeconds:0.000} s");
             if (errors.Count > 0) throw new CliException($"There were {errors.Count} errors");
             return ExitCodes.Ok;
         }, ct));

@@ -8,4 +8,7 @@ public sealed class RestoreStatistics
     public long FilesDone;
     public long BytesDone;
     public long Errors;
+
+    /// <summary>Wall time of each stage, for --verbose: where a restore spends its time.</summary>
+    public TimeSpan PlanTime, ContentTime, MetadataTime;
 }

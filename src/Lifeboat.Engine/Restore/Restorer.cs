@@ -28,6 +28,9 @@ public sealed class Restorer
 
     private readonly List<FilePlan> _files = [];
     private readonly Dictionary<Id, List<(Id BlobId, PackedBlob Blob, List<(FilePlan File, long Offset)> Targets)>> _packs = [];
+    // where each needed blob sits in its pack's list, so a blob shared by many files is planned once
+    private readonly Dictionary<Id, (Id PackId, int Entry)> _plannedBlobs = [];
+    private readonly SemaphoreSlim _treeSlots = new(8);
     private readonly List<(string Path, Node Node)> _metadataOrder = [];
     private readonly Dictionary<(ulong, ulong), FilePlan> _hardLinks = [];
     private readonly List<(string Path, FilePlan Original, Node Node)> _links = [];
@@ -50,24 +53,32 @@ public sealed class Restorer
         var target = _options.Target.TrimEnd('/');
         if (target.Length == 0) target = "/";
         if (!_options.DryRun) Posix.MakeDirectories(target, 0x1C0 /* 0700 */);
-        await PlanDirectoryAsync(rootTree, target, "", cancellationToken).ConfigureAwait(false);
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        await PlanDirectoryAsync(rootTree, LoadTreeAsync(rootTree, cancellationToken), target, "", cancellationToken).ConfigureAwait(false);
+        Statistics.PlanTime = clock.Elapsed;
         if (_options.DryRun) return;
 
         await Parallel.ForEachAsync(_packs, new ParallelOptions { MaxDegreeOfParallelism = _options.PackConcurrency, CancellationToken = cancellationToken },
             async (pack, ct) => await RestorePackAsync(pack.Key, pack.Value, ct).ConfigureAwait(false)).ConfigureAwait(false);
 
         foreach (var file in _files) file.Close();
+        Statistics.ContentTime = clock.Elapsed - Statistics.PlanTime;
         foreach (var (path, original, node) in _links)
         {
             try
             {
-                if (original.Failed) continue;
+                if (original.Failed)
+                {
+                    Fail(path, new InvalidDataException($"not restored: it is a hard link to {original.Path}, which could not be restored"));
+                    continue;
+                }
                 Posix.Link(original.Path, path);
             }
             catch (PosixException e) { Fail(path, e); }
         }
         // children were added before their directories, so this order applies directory times last
         foreach (var (path, node) in _metadataOrder) ApplyMetadata(path, node);
+        Statistics.MetadataTime = clock.Elapsed - Statistics.PlanTime - Statistics.ContentTime;
     }
 
     private void Fail(string path, Exception e)
@@ -92,9 +103,38 @@ public sealed class Restorer
     private static bool IsSafeName(string name) => name.Length > 0 && name != "." && name != ".." && !name.Contains('/') && !name.Contains('\0');
 
     /// <returns>True when anything inside was selected (so the directory itself must exist).</returns>
-    private async Task<bool> PlanDirectoryAsync(Id treeId, string directory, string location, CancellationToken cancellationToken, bool wholeSelected = false)
+    private async Task<Tree> LoadTreeAsync(Id id, CancellationToken cancellationToken)
     {
-        var tree = await _repo.LoadTreeAsync(treeId, cancellationToken).ConfigureAwait(false);
+        await _treeSlots.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            return await Task.Run(() => _repo.LoadTreeAsync(id, cancellationToken), cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            _treeSlots.Release();
+        }
+    }
+
+    private async Task<bool> PlanDirectoryAsync(Id treeId, Task<Tree> treeLoad, string directory, string location, CancellationToken cancellationToken, bool wholeSelected = false)
+    {
+        Tree tree;
+        try
+        {
+            tree = await treeLoad.ConfigureAwait(false);
+        }
+        catch (RepositoryException e) when (location.Length > 0)
+        {
+            // one damaged directory costs only itself: report it and restore the rest
+            Fail(directory, e);
+            return false;
+        }
+        // Planning is sequential (it decides the order metadata is applied in), but the subtrees of this
+        // directory are fetched all at once, so planning rarely waits on the repository.
+        var subtrees = new Dictionary<Id, Task<Tree>>();
+        foreach (var node in tree.Nodes)
+            if (node is { Type: NodeType.Dir, Subtree: { } sub } && !subtrees.ContainsKey(sub))
+                subtrees[sub] = LoadTreeAsync(sub, cancellationToken);
         bool any = false;
         foreach (var node in tree.Nodes)
         {
@@ -119,7 +159,7 @@ public sealed class Restorer
                     continue;
                 }
                 if (!_options.DryRun) EnsureDirectory(path);
-                bool inner = await PlanDirectoryAsync(node.Subtree.Value, path, itemLocation, cancellationToken, wholeSelected || selected).ConfigureAwait(false);
+                bool inner = await PlanDirectoryAsync(node.Subtree.Value, subtrees[node.Subtree.Value], path, itemLocation, cancellationToken, wholeSelected || selected).ConfigureAwait(false);
                 if (selected || inner)
                 {
                     any = true;
@@ -239,13 +279,16 @@ public sealed class Restorer
                 Fail(path, new RepositoryException(RepositoryErrorKind.Damaged, $"data blob {blobId} of {path} is not in the index"));
                 return;
             }
-            if (!_packs.TryGetValue(location.PackId, out var blobs)) _packs[location.PackId] = blobs = [];
-            var entry = blobs.FindIndex(b => b.BlobId == blobId);
-            if (entry < 0)
+            if (_plannedBlobs.TryGetValue(blobId, out var planned))
             {
+                _packs[planned.PackId][planned.Entry].Targets.Add((plan, offset));
+            }
+            else
+            {
+                if (!_packs.TryGetValue(location.PackId, out var blobs)) _packs[location.PackId] = blobs = [];
+                _plannedBlobs[blobId] = (location.PackId, blobs.Count);
                 blobs.Add((blobId, location.Blob, [(plan, offset)]));
             }
-            else blobs[entry].Targets.Add((plan, offset));
             offset += location.Blob.IsCompressed ? location.Blob.UncompressedLength : location.Blob.Length - Crypto.CryptoKey.Overhead;
         }
     }
