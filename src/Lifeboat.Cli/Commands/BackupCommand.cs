@@ -187,6 +187,11 @@ public sealed class BackupCommand : ICommandFactory
         ctx.Out.WriteLine($"processed {s.FilesNew + s.FilesChanged + s.FilesUnmodified} files, {Format.Bytes(s.BytesDone)} in {Format.Duration(r.Duration)}");
         if (r.SnapshotId is { } sid) ctx.Out.WriteLine($"snapshot {sid.ToShortString()} saved");
         if (r.IsPartial) ctx.Error.WriteLine("Warning: at least one source file could not be read");
+        if (ctx.Verbosity > 1)
+        {
+            double S(long t) => BackupStatistics.Seconds(t);
+            ctx.Out.WriteLine($"time in stages, summed over workers: lstat {S(s.StatTicks):0.000} s, list {S(s.ListTicks):0.000} s, parent trees {S(s.ParentTreeTicks):0.000} s, read {S(s.ReadTicks):0.000} s, chunk {S(s.ChunkTicks):0.000} s, hash {S(s.HashTicks):0.000} s, compress+encrypt+pack {S(s.StoreTicks):0.000} s, trees {S(s.TreeTicks):0.000} s");
+        }
     }
 
     private sealed class Observer(CommandContext ctx) : IBackupObserver

@@ -179,6 +179,19 @@ public sealed class Archiver
 
     private async Task<Id> SaveTreeAsync(Tree tree, Id? parentSubtree)
     {
+        long t0 = Stopwatch.GetTimestamp();
+        try
+        {
+            return await SaveTreeCoreAsync(tree, parentSubtree).ConfigureAwait(false);
+        }
+        finally
+        {
+            Interlocked.Add(ref Statistics.TreeTicks, Stopwatch.GetTimestamp() - t0);
+        }
+    }
+
+    private async Task<Id> SaveTreeCoreAsync(Tree tree, Id? parentSubtree)
+    {
         var json = tree.ToJson();
         var id = Id.Hash(json);
         if (parentSubtree is null) Interlocked.Increment(ref Statistics.DirsNew);
@@ -199,7 +212,10 @@ public sealed class Archiver
     private async Task<Node?> SaveItemAsync(string path, string name, Node? parentNode, bool isTarget = false)
     {
         _cancellation.ThrowIfCancellationRequested();
-        if (!Posix.TryLStat(path, out var st, out int errno))
+        long t0 = Stopwatch.GetTimestamp();
+        bool found = Posix.TryLStat(path, out var st, out int errno);
+        Interlocked.Add(ref Statistics.StatTicks, Stopwatch.GetTimestamp() - t0);
+        if (!found)
         {
             Report(path, "archival", new PosixException(errno, "lstat", path));
             return null;
@@ -236,14 +252,18 @@ public sealed class Archiver
         await _directorySlots.WaitAsync(_cancellation).ConfigureAwait(false);
         try
         {
+            long t0 = Stopwatch.GetTimestamp();
             names = Posix.ListDirectory(path);
+            Interlocked.Add(ref Statistics.ListTicks, Stopwatch.GetTimestamp() - t0);
         }
         finally
         {
             _directorySlots.Release();
         }
         names.Sort(FsNames.ByteComparer.Instance);
+        long tp = Stopwatch.GetTimestamp();
         Tree? parentTree = parentNode is { Type: NodeType.Dir, Subtree: { } sub } ? await TryLoadTreeAsync(sub).ConfigureAwait(false) : null;
+        Interlocked.Add(ref Statistics.ParentTreeTicks, Stopwatch.GetTimestamp() - tp);
         var tasks = new Task<Node?>[names.Count];
         for (int i = 0; i < names.Count; i++)
             tasks[i] = SaveItemAsync(FsNames.Join(path, names[i]), names[i], parentTree?.Find(names[i]));
@@ -342,14 +362,18 @@ public sealed class Archiver
                     ArrayPool<byte>.Shared.Return(buffer);
                     buffer = bigger;
                 }
+                long tr = Stopwatch.GetTimestamp();
                 int n = RandomAccess.Read(handle, buffer.AsSpan(filled), offset);
+                Interlocked.Add(ref Statistics.ReadTicks, Stopwatch.GetTimestamp() - tr);
                 if (n == 0) break;
                 offset += n;
                 filled += n;
                 Interlocked.Add(ref Statistics.BytesDone, n);
                 while (scanned < filled)
                 {
+                    long tc = Stopwatch.GetTimestamp();
                     int cut = chunker.FindBoundary(buffer.AsSpan(scanned, filled - scanned), out _);
+                    Interlocked.Add(ref Statistics.ChunkTicks, Stopwatch.GetTimestamp() - tc);
                     if (cut < 0)
                     {
                         scanned = filled;
@@ -373,10 +397,14 @@ public sealed class Archiver
 
     private async Task<Id> SaveChunkAsync(byte[] buffer, int length)
     {
+        long th = Stopwatch.GetTimestamp();
         var id = new Id(SHA256.HashData(buffer.AsSpan(0, length)));
+        long ts = Stopwatch.GetTimestamp();
+        Interlocked.Add(ref Statistics.HashTicks, ts - th);
         bool added = _options.DryRun
             ? !_repo.Index.Has(BlobType.Data, id)
             : await _repo.SaveBlobAsync(BlobType.Data, id, buffer.AsMemory(0, length), _cancellation).ConfigureAwait(false);
+        Interlocked.Add(ref Statistics.StoreTicks, Stopwatch.GetTimestamp() - ts);
         if (added)
         {
             Interlocked.Increment(ref Statistics.DataBlobs);

@@ -19,6 +19,11 @@ public sealed class BackupStatistics
     public long DataAdded;        // plaintext bytes of new blobs
     public long Errors;
 
+    // Time spent in each stage, summed over all workers (Stopwatch ticks), for --verbose=2.
+    public long StatTicks, ListTicks, ParentTreeTicks, ReadTicks, ChunkTicks, HashTicks, StoreTicks, TreeTicks;
+
+    public static double Seconds(long ticks) => (double)ticks / System.Diagnostics.Stopwatch.Frequency;
+
     private readonly Lock _currentLock = new();
     private readonly HashSet<string> _currentFiles = [];
 
