@@ -70,7 +70,10 @@ public sealed partial class FixtureRepositoryTests
                 failedSnapshots++;
                 continue;
             }
-            var resticResult = restic.Run("restore", snapshot.Id.ToString(), "--target", resticTarget);
+            // restic retries a missing pack for about 45 s, so it only restores what Lifeboat restored cleanly.
+            var resticResult = !damaged || errors.Items.IsEmpty
+                ? restic.Run("restore", snapshot.Id.ToString(), "--target", resticTarget)
+                : new ProcessResult(-1, "", "skipped");
             if (!damaged)
             {
                 Assert.True(errors.Items.IsEmpty, $"{shortName}: {snapshot}: {errors}");
