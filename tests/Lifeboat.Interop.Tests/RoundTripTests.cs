@@ -99,4 +99,40 @@ public sealed class RoundTripTests(EdgeTreeFixture tree) : IClassFixture<EdgeTre
             AssertCheck(restic, readData: false);
         }
     }
+
+    /// <summary>Each uses the other's snapshot as its parent: the node metadata (inode, ctime, mtime, size) must agree so that nothing is re-read.</summary>
+    [Fact]
+    public async Task ParentSnapshot_FromTheOtherTool_ReusesEveryFile()
+    {
+        using var work = new TempDirectory("lifeboat-rt");
+        long files = tree.Summary.Files + tree.Summary.HardLinkNames;
+        var host = Lifeboat.Engine.Platform.Posix.HostName;
+
+        // Lifeboat first, then restic with Lifeboat's snapshot as parent.
+        var repoPath = work.Combine("repo");
+        await using (var repo = await InitAsync(repoPath, 2))
+            Assert.Equal(0, (await BackupAsync(repo, [Source], hostname: host)).Statistics.Errors);
+        using var restic = new Restic(repoPath, Password);
+        var summaryLine = restic.Backup(Source, "--host", host).Stdout.Split('\n').Single(l => l.Contains("\"message_type\":\"summary\""));
+        string resticSnapshot;
+        using (var doc = System.Text.Json.JsonDocument.Parse(summaryLine))
+        {
+            var s = doc.RootElement;
+            resticSnapshot = s.GetProperty("snapshot_id").GetString()!;
+            Assert.True(s.GetProperty("files_unmodified").GetInt64() == files && s.GetProperty("files_changed").GetInt64() == 0 && s.GetProperty("files_new").GetInt64() == 0,
+                $"restic with Lifeboat's snapshot as parent re-read files: {summaryLine}");
+        }
+
+        // And Lifeboat with restic's snapshot (the latest) as parent.
+        await using (var repo = await OpenAsync(repoPath))
+        {
+            var result = await BackupAsync(repo, [Source], hostname: host);
+            Assert.Equal(0, result.Statistics.Errors);
+            Assert.StartsWith(resticSnapshot, result.Parent!.Id.ToString());
+            Assert.Equal(files, result.Statistics.FilesUnmodified);
+            Assert.Equal(0, result.Statistics.FilesNew + result.Statistics.FilesChanged);
+            Assert.Equal(0, result.Statistics.DataBlobs);
+        }
+        AssertCheck(restic, readData: false);
+    }
 }
