@@ -135,4 +135,22 @@ public sealed class RoundTripTests(EdgeTreeFixture tree) : IClassFixture<EdgeTre
         }
         AssertCheck(restic, readData: false);
     }
+
+    /// <summary>Restoring again over an earlier restore (read-only directories, hard links, symlinks in place) gives the same tree.</summary>
+    [Fact]
+    public async Task RestoreTwiceIntoTheSameTarget_IsStillIdentical()
+    {
+        using var work = new TempDirectory("lifeboat-rt");
+        var repoPath = work.Combine("repo");
+        await using var repo = await InitAsync(repoPath, 2);
+        var snapshot = (await BackupAsync(repo, [Source])).Snapshot;
+        var target = work.Combine("restored");
+        for (int round = 1; round <= 2; round++)
+        {
+            var (_, errors) = await RestoreAsync(repo, snapshot.Tree, target);
+            Assert.True(errors.Items.IsEmpty, $"round {round}: {errors}");
+            var diffs = TreeComparer.Compare(Source, target + Source);
+            Assert.True(diffs.Count == 0, $"round {round}: " + Differences(diffs));
+        }
+    }
 }
