@@ -171,7 +171,9 @@ def report(results_path, meta_path, out_path):
     m = dict(meta)
     out = [f"## Lifeboat vs restic — {m.get('date', '')}", ""]
     out.append(f"Machine: {m.get('nproc', '?')} × {m.get('cpu', '?')}, {m.get('mem', '?')}, kernel {m.get('kernel', '?')}. ")
-    out.append(f"Tree: scale {m.get('scale')} ({m.get('tree_files')} files, {m.get('tree_mb')} MB, seed {m.get('seed')}); "
+    out.append(f"Tree: scale {m.get('scale')} ({m.get('tree_files')} files in {m.get('tree_dirs', '?')} directories, "
+               f"{m.get('tree_mb')} MB, seed {m.get('seed')}); load average {m.get('load', '?')}.  ")
+    out.append(f"Each step: "
                f"median of {m.get('rounds')} rounds, {m.get('cache')}, page cache {m.get('drop_caches')}.  ")
     out.append(f"restic: `{m.get('restic_cmd')}` ({m.get('restic_version')}); "
                f"Lifeboat: `{m.get('lifeboat_cmd')}` ({m.get('lifeboat_version')}).")
