@@ -104,6 +104,8 @@ public static class FsNames
             if (ReferenceEquals(x, y)) return 0;
             if (x is null) return -1;
             if (y is null) return 1;
+            // Without surrogates (escaped bytes or characters beyond the BMP), UTF-16 ordinal order is UTF-8 byte order.
+            if (!HasEscapes(x) && !HasEscapes(y)) return Math.Sign(string.CompareOrdinal(x, y));
             return ToBytes(x).AsSpan().SequenceCompareTo(ToBytes(y));
         }
     }

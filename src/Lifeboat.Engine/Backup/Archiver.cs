@@ -86,9 +86,17 @@ public sealed class Archiver
         var root = new PathTrie();
         foreach (var (treePath, _) in targets) root.Add(treePath);
         Tree? parentRoot = parent is null ? null : await TryLoadTreeAsync(parent.Tree).ConfigureAwait(false);
-        var nodes = await SaveChildrenAsync(root, rooted: root.Rooted, "", parentRoot).ConfigureAwait(false);
-        var rootTree = new Tree();
-        rootTree.Nodes.AddRange(nodes);
+        Tree rootTree;
+        if (root.IsTarget)
+        {
+            // backing up "/" itself: the root tree is the root directory's content
+            rootTree = await SaveDirectoryContentsAsync("/", parent?.Tree).ConfigureAwait(false);
+        }
+        else
+        {
+            rootTree = new Tree();
+            rootTree.Nodes.AddRange(await SaveChildrenAsync(root, rooted: root.Rooted, "", parentRoot).ConfigureAwait(false));
+        }
         var rootId = await SaveTreeAsync(rootTree, parent?.Tree).ConfigureAwait(false);
         await scan.ConfigureAwait(false);
 
@@ -248,6 +256,16 @@ public sealed class Archiver
 
     private async Task<Node?> SaveDirectoryAsync(string path, string name, FileStatus st, Node? parentNode)
     {
+        Id? parentSubtree = parentNode is { Type: NodeType.Dir, Subtree: { } sub } ? sub : null;
+        var tree = await SaveDirectoryContentsAsync(path, parentSubtree).ConfigureAwait(false);
+        var node = NodeFactory.FromStatus(path, name, st);
+        node.Subtree = await SaveTreeAsync(tree, parentSubtree).ConfigureAwait(false);
+        return node;
+    }
+
+    /// <summary>The tree of a directory's entries, each saved (files chunked, subdirectories recursed) in parallel.</summary>
+    private async Task<Tree> SaveDirectoryContentsAsync(string path, Id? parentSubtree)
+    {
         List<string> names;
         await _directorySlots.WaitAsync(_cancellation).ConfigureAwait(false);
         try
@@ -262,7 +280,7 @@ public sealed class Archiver
         }
         names.Sort(FsNames.ByteComparer.Instance);
         long tp = Stopwatch.GetTimestamp();
-        Tree? parentTree = parentNode is { Type: NodeType.Dir, Subtree: { } sub } ? await TryLoadTreeAsync(sub).ConfigureAwait(false) : null;
+        Tree? parentTree = parentSubtree is { } sub ? await TryLoadTreeAsync(sub).ConfigureAwait(false) : null;
         Interlocked.Add(ref Statistics.ParentTreeTicks, Stopwatch.GetTimestamp() - tp);
         var tasks = new Task<Node?>[names.Count];
         for (int i = 0; i < names.Count; i++)
@@ -271,9 +289,7 @@ public sealed class Archiver
         var tree = new Tree();
         foreach (var c in children)
             if (c is not null) tree.Nodes.Add(c);
-        var node = NodeFactory.FromStatus(path, name, st);
-        node.Subtree = await SaveTreeAsync(tree, parentNode?.Type == NodeType.Dir ? parentNode.Subtree : null).ConfigureAwait(false);
-        return node;
+        return tree;
     }
 
     private static bool Unchanged(in FileStatus st, Node? old, out List<Id>? content)
