@@ -47,6 +47,18 @@ public sealed class Node
     public List<RawJsonField>? ExtraFields { get; set; }
 
     /// <summary>The raw name bytes, cached: sorting and lookups compare these.</summary>
+    // Types, user and group names repeat across every node of a repository: share one string each, so
+    // that a loaded tree of 50,000 nodes does not hold 150,000 copies of "file", "root" and "root".
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, string> s_interned = new(StringComparer.Ordinal);
+
+    private static string Interned(string value)
+    {
+        if (s_interned.TryGetValue(value, out var shared)) return shared;
+        return s_interned.Count < 4096 ? s_interned.GetOrAdd(value, value) : value;
+    }
+
+    private static string? InternedOrNull(string? value) => value is null ? null : Interned(value);
+
     internal byte[] NameBytes => _nameBytes ??= FsNames.ToBytes(_name);
 
     public override string ToString() => $"{Type} {GoFileMode.Format(Mode | GoFileMode.TypeBitsOf(Type))} {Name}";
@@ -201,15 +213,15 @@ public sealed class Node
                 node._name = FsNames.FromBytes(raw);
                 node._nameBytes = raw;
             }
-            else if (JsonInput.KeyIs(key, "type"u8)) { r.Read(); node.Type = JsonInput.GetOptionalString(ref r, "type", node.Type)!; }
+            else if (JsonInput.KeyIs(key, "type"u8)) { r.Read(); node.Type = Interned(JsonInput.GetOptionalString(ref r, "type", node.Type)!); }
             else if (JsonInput.KeyIs(key, "mode"u8)) { r.Read(); node.Mode = JsonInput.GetUInt32(ref r, "mode", node.Mode); }
             else if (JsonInput.KeyIs(key, "mtime"u8)) { r.Read(); node.ModTime = JsonInput.GetTime(ref r, "mtime", node.ModTime); }
             else if (JsonInput.KeyIs(key, "atime"u8)) { r.Read(); node.AccessTime = JsonInput.GetTime(ref r, "atime", node.AccessTime); }
             else if (JsonInput.KeyIs(key, "ctime"u8)) { r.Read(); node.ChangeTime = JsonInput.GetTime(ref r, "ctime", node.ChangeTime); }
             else if (JsonInput.KeyIs(key, "uid"u8)) { r.Read(); node.Uid = JsonInput.GetUInt32(ref r, "uid", node.Uid); }
             else if (JsonInput.KeyIs(key, "gid"u8)) { r.Read(); node.Gid = JsonInput.GetUInt32(ref r, "gid", node.Gid); }
-            else if (JsonInput.KeyIs(key, "user"u8)) { r.Read(); node.User = JsonInput.GetOptionalString(ref r, "user", node.User); }
-            else if (JsonInput.KeyIs(key, "group"u8)) { r.Read(); node.Group = JsonInput.GetOptionalString(ref r, "group", node.Group); }
+            else if (JsonInput.KeyIs(key, "user"u8)) { r.Read(); node.User = InternedOrNull(JsonInput.GetOptionalString(ref r, "user", node.User)); }
+            else if (JsonInput.KeyIs(key, "group"u8)) { r.Read(); node.Group = InternedOrNull(JsonInput.GetOptionalString(ref r, "group", node.Group)); }
             else if (JsonInput.KeyIs(key, "inode"u8)) { r.Read(); node.Inode = JsonInput.GetUInt64(ref r, "inode", node.Inode); }
             else if (JsonInput.KeyIs(key, "device_id"u8)) { r.Read(); node.DeviceId = JsonInput.GetUInt64(ref r, "device_id", node.DeviceId); }
             else if (JsonInput.KeyIs(key, "size"u8)) { r.Read(); node.Size = JsonInput.GetUInt64(ref r, "size", node.Size); }

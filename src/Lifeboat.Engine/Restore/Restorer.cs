@@ -31,7 +31,7 @@ public sealed class Restorer
     // where each needed blob sits in its pack's list, so a blob shared by many files is planned once
     private readonly Dictionary<Id, (Id PackId, int Entry)> _plannedBlobs = [];
     private readonly SemaphoreSlim _treeSlots = new(8);
-    private readonly List<(string Path, Node Node)> _metadataOrder = [];
+    private readonly List<(string Path, ItemMetadata Metadata)> _metadataOrder = [];
     private readonly Dictionary<(ulong, ulong), FilePlan> _hardLinks = [];
     private readonly List<(string Path, FilePlan Original, Node Node)> _links = [];
 
@@ -52,14 +52,20 @@ public sealed class Restorer
     {
         var target = _options.Target.TrimEnd('/');
         if (target.Length == 0) target = "/";
+        bool freshTarget = !Posix.TryLStat(target, out _, out _);
         if (!_options.DryRun) Posix.MakeDirectories(target, 0x1C0 /* 0700 */);
         var clock = System.Diagnostics.Stopwatch.StartNew();
-        await PlanDirectoryAsync(rootTree, LoadTreeAsync(rootTree, cancellationToken), target, "", cancellationToken).ConfigureAwait(false);
+        await PlanDirectoryAsync(rootTree, LoadTreeAsync(rootTree, cancellationToken), target, "", freshTarget, cancellationToken).ConfigureAwait(false);
         Statistics.PlanTime = clock.Elapsed;
         if (_options.DryRun) return;
 
         await Parallel.ForEachAsync(_packs, new ParallelOptions { MaxDegreeOfParallelism = _options.PackConcurrency, CancellationToken = cancellationToken },
-            async (pack, ct) => await RestorePackAsync(pack.Key, pack.Value, ct).ConfigureAwait(false)).ConfigureAwait(false);
+            async (pack, ct) =>
+            {
+                await RestorePackAsync(pack.Key, pack.Value, ct).ConfigureAwait(false);
+                pack.Value.Clear(); // done with this pack: its plan need not stay in memory
+            }).ConfigureAwait(false);
+        _plannedBlobs.Clear();
 
         foreach (var file in _files) file.Close();
         Statistics.ContentTime = clock.Elapsed - Statistics.PlanTime;
@@ -77,7 +83,7 @@ public sealed class Restorer
             catch (PosixException e) { Fail(path, e); }
         }
         // children were added before their directories, so this order applies directory times last
-        foreach (var (path, node) in _metadataOrder) ApplyMetadata(path, node);
+        foreach (var (path, metadata) in _metadataOrder) ApplyMetadata(path, metadata);
         Statistics.MetadataTime = clock.Elapsed - Statistics.PlanTime - Statistics.ContentTime;
     }
 
@@ -116,7 +122,8 @@ public sealed class Restorer
         }
     }
 
-    private async Task<bool> PlanDirectoryAsync(Id treeId, Task<Tree> treeLoad, string directory, string location, CancellationToken cancellationToken, bool wholeSelected = false)
+    /// <param name="fresh">The directory was just created by this restore, so nothing in it needs to be replaced.</param>
+    private async Task<bool> PlanDirectoryAsync(Id treeId, Task<Tree> treeLoad, string directory, string location, bool fresh, CancellationToken cancellationToken, bool wholeSelected = false)
     {
         Tree tree;
         try
@@ -131,10 +138,10 @@ public sealed class Restorer
         }
         // Planning is sequential (it decides the order metadata is applied in), but the subtrees of this
         // directory are fetched all at once, so planning rarely waits on the repository.
-        var subtrees = new Dictionary<Id, Task<Tree>>();
+        var subtrees = new Dictionary<Id, (Task<Tree> Load, int Uses)>();
         foreach (var node in tree.Nodes)
-            if (node is { Type: NodeType.Dir, Subtree: { } sub } && !subtrees.ContainsKey(sub))
-                subtrees[sub] = LoadTreeAsync(sub, cancellationToken);
+            if (node is { Type: NodeType.Dir, Subtree: { } sub })
+                subtrees[sub] = subtrees.TryGetValue(sub, out var known) ? (known.Load, known.Uses + 1) : (LoadTreeAsync(sub, cancellationToken), 1);
         bool any = false;
         foreach (var node in tree.Nodes)
         {
@@ -158,12 +165,25 @@ public sealed class Restorer
                     Fail(path, new InvalidDataException($"directory {itemLocation} has no subtree"));
                     continue;
                 }
-                if (!_options.DryRun) EnsureDirectory(path);
-                bool inner = await PlanDirectoryAsync(node.Subtree.Value, subtrees[node.Subtree.Value], path, itemLocation, cancellationToken, wholeSelected || selected).ConfigureAwait(false);
+                bool created;
+                try
+                {
+                    created = !_options.DryRun && EnsureDirectory(path, fresh);
+                }
+                catch (PosixException e)
+                {
+                    Fail(path, e);
+                    continue;
+                }
+                // let go of each subtree once planned, so that only the trees on the current path stay in memory
+                var (subtreeLoad, uses) = subtrees[node.Subtree.Value];
+                if (uses == 1) subtrees.Remove(node.Subtree.Value);
+                else subtrees[node.Subtree.Value] = (subtreeLoad, uses - 1);
+                bool inner = await PlanDirectoryAsync(node.Subtree.Value, subtreeLoad, path, itemLocation, created, cancellationToken, wholeSelected || selected).ConfigureAwait(false);
                 if (selected || inner)
                 {
                     any = true;
-                    _metadataOrder.Add((path, node));
+                    _metadataOrder.Add((path, ItemMetadata.Of(node)));
                 }
                 else if (!_options.DryRun)
                 {
@@ -177,33 +197,47 @@ public sealed class Restorer
             if (_options.DryRun) continue;
             try
             {
-                PlanItem(path, node);
+                PlanItem(path, node, fresh);
             }
             catch (PosixException e) { Fail(path, e); }
         }
         return any;
     }
 
-    private static void EnsureDirectory(string path)
+    /// <returns>True when the directory was created now (it is empty).</returns>
+    private static bool EnsureDirectory(string path, bool parentFresh)
     {
+        if (parentFresh)
+        {
+            try
+            {
+                Posix.MakeDirectory(path, 0x1C0 /* 0700 */);
+                return true;
+            }
+            catch (PosixException e) when (e.Errno == Errno.EEXIST)
+            {
+                // a damaged tree may name two items alike: treat it like an existing target
+            }
+        }
         if (Posix.TryLStat(path, out var st, out _))
         {
-            if (st.IsDirectory) return;
+            if (st.IsDirectory) return false;
             Posix.Unlink(path); // a file or symlink in the way is replaced, never followed
         }
         Posix.MakeDirectory(path, 0x1C0 /* 0700 */);
+        return true;
     }
 
-    private static void RemoveExisting(string path)
+    private static void RemoveExisting(string path, bool parentFresh)
     {
-        if (Posix.TryLStat(path, out var st, out _))
+        if (!parentFresh && Posix.TryLStat(path, out var st, out _))
         {
             if (st.IsDirectory) throw new PosixException(Errno.EISDIR, "restore", path);
             Posix.Unlink(path);
         }
     }
 
-    private void PlanItem(string path, Node node)
+    private void PlanItem(string path, Node node, bool fresh)
     {
         switch (node.Type)
         {
@@ -214,32 +248,32 @@ public sealed class Restorer
                     {
                         if (_hardLinks.TryGetValue((node.DeviceId, node.Inode), out var original))
                         {
-                            RemoveExisting(path);
+                            RemoveExisting(path, fresh);
                             _links.Add((path, original, node));
                             Interlocked.Increment(ref Statistics.FilesDone);
                             return;
                         }
                     }
                 }
-                PlanFile(path, node);
+                PlanFile(path, node, fresh);
                 break;
             case NodeType.Symlink:
-                RemoveExisting(path);
+                RemoveExisting(path, fresh);
                 Posix.Symlink(node.LinkTarget ?? "", path);
-                _metadataOrder.Add((path, node));
+                ApplyMetadata(path, ItemMetadata.Of(node));
                 Interlocked.Increment(ref Statistics.FilesDone);
                 break;
             case NodeType.Fifo:
-                RemoveExisting(path);
+                RemoveExisting(path, fresh);
                 Posix.MakeFifo(path, 0x180 /* 0600 */);
-                _metadataOrder.Add((path, node));
+                ApplyMetadata(path, ItemMetadata.Of(node));
                 Interlocked.Increment(ref Statistics.FilesDone);
                 break;
             case NodeType.Dev:
             case NodeType.CharDev:
-                RemoveExisting(path);
+                RemoveExisting(path, fresh);
                 Posix.MakeNode(path, (node.Type == NodeType.Dev ? 0x6000u : 0x2000u) | 0x180 /* 0600 */, node.Device);
-                _metadataOrder.Add((path, node));
+                ApplyMetadata(path, ItemMetadata.Of(node));
                 Interlocked.Increment(ref Statistics.FilesDone);
                 break;
             case NodeType.Socket:
@@ -251,25 +285,24 @@ public sealed class Restorer
         }
     }
 
-    private void PlanFile(string path, Node node)
+    private void PlanFile(string path, Node node, bool fresh)
     {
-        RemoveExisting(path);
+        RemoveExisting(path, fresh);
         var content = node.Content ?? [];
-        var plan = new FilePlan(path, node, content.Count);
-        _files.Add(plan);
-        if (node.Links > 1) lock (_hardLinks) _hardLinks[(node.DeviceId, node.Inode)] = plan;
-        _metadataOrder.Add((path, node));
         Interlocked.Add(ref Statistics.TotalBytes, (long)node.Size);
-        // Create (and size) the file now, so empty and sparse files exist and writes may come in any order.
-        using (var handle = Posix.OpenWrite(path, 0x180 /* 0600 */))
-        {
-            if (node.Size > 0) Posix.Truncate(handle, (long)node.Size);
-        }
         if (content.Count == 0)
         {
+            // Files with content are created on their first write; an empty one (or an all-hole one) now.
+            using (var handle = Posix.OpenWrite(path, 0x180 /* 0600 */))
+                if (node.Size > 0) Posix.Truncate(handle, (long)node.Size);
+            ApplyMetadata(path, ItemMetadata.Of(node));
+            if (node.Links > 1) lock (_hardLinks) _hardLinks[(node.DeviceId, node.Inode)] = FilePlan.Done(path);
             Interlocked.Increment(ref Statistics.FilesDone);
             return;
         }
+        var plan = new FilePlan(path, ItemMetadata.Of(node), (long)node.Size, content.Count);
+        _files.Add(plan);
+        if (node.Links > 1) lock (_hardLinks) _hardLinks[(node.DeviceId, node.Inode)] = plan;
         long offset = 0;
         foreach (var blobId in content)
         {
@@ -366,19 +399,19 @@ public sealed class Restorer
         }
     }
 
-    private void ApplyMetadata(string path, Node node)
+    private void ApplyMetadata(string path, in ItemMetadata metadata)
     {
         try
         {
-            if (_ownership) Posix.LChown(path, node.Uid, node.Gid);
-            if (node.Type != NodeType.Symlink) Posix.Chmod(path, GoFileMode.ToPosixPermissions(node.Mode));
-            if (node.ExtendedAttributes is { } xattrs)
+            if (_ownership) Posix.LChown(path, metadata.Uid, metadata.Gid);
+            if (!metadata.IsSymlink) Posix.Chmod(path, GoFileMode.ToPosixPermissions(metadata.Mode));
+            if (metadata.ExtendedAttributes is { } xattrs)
                 foreach (var x in xattrs)
                 {
                     try { Posix.SetXattr(path, x.Name, x.Value); }
                     catch (PosixException e) when (e.Errno is Errno.ENOTSUP or Errno.EPERM) { /* not every file system takes every namespace */ }
                 }
-            Posix.SetTimes(path, ToTimespec(node.AccessTime), ToTimespec(node.ModTime));
+            Posix.SetTimes(path, ToTimespec(metadata.AccessTime), ToTimespec(metadata.ModTime));
         }
         catch (PosixException e)
         {
@@ -389,15 +422,20 @@ public sealed class Restorer
     private static Timespec ToTimespec(GoTime t) => new(t.UnixSeconds, t.Nanoseconds);
 
     /// <summary>One file being restored: its handle stays open while blobs arrive and closes after the last.</summary>
-    private sealed class FilePlan(string path, Node node, int blobCount)
+    private sealed class FilePlan(string path, ItemMetadata? metadata, long size, int blobCount)
     {
         private readonly Lock _lock = new();
         private SafeFileHandle? _handle;
         private int _remaining = blobCount;
+        private bool _opened;
 
         public string Path { get; } = path;
-        public Node Node { get; } = node;
+        /// <summary>The metadata to apply once the file is complete.</summary>
+        private ItemMetadata? _metadata = metadata;
         public bool Failed { get; set; }
+
+        /// <summary>A file that is already complete (for hard links to an empty file).</summary>
+        public static FilePlan Done(string path) => new(path, null, 0, 0);
 
         public void Write(ReadOnlySpan<byte> data, long offset, Restorer restorer)
         {
@@ -407,8 +445,14 @@ public sealed class Restorer
                 {
                     try
                     {
-                        _handle ??= Posix.OpenWrite(Path, 0x180 /* 0600 */, truncate: false);
-                        RandomAccess.Write(_handle, data, offset);
+                        if (!_opened)
+                        {
+                            // the first blob creates the file at its full size, so later ones may land anywhere
+                            _handle = Posix.OpenWrite(Path, 0x180 /* 0600 */);
+                            Posix.Truncate(_handle, size);
+                            _opened = true;
+                        }
+                        RandomAccess.Write(_handle!, data, offset);
                         Interlocked.Add(ref restorer.Statistics.BytesDone, data.Length);
                     }
                     catch (IOException e)
@@ -428,6 +472,8 @@ public sealed class Restorer
                 if (--_remaining > 0) return;
                 _handle?.Dispose();
                 _handle = null;
+                if (!Failed && _metadata is { } m) restorer.ApplyMetadata(Path, m);
+                _metadata = null;
                 Interlocked.Increment(ref restorer.Statistics.FilesDone);
             }
         }

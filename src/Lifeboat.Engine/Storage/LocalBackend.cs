@@ -17,6 +17,7 @@ public sealed class LocalBackend : IBackend
     private const UnixFileMode ReadOnlyFileMode = UnixFileMode.UserRead;
 
     private readonly string _root;
+    private readonly HandleCache _packHandles = new(64);
     private bool _s3Legacy;
 
     public LocalBackend(string path)
@@ -83,7 +84,20 @@ public sealed class LocalBackend : IBackend
 
     public async Task ReadAsync(FileType type, string name, long offset, Memory<byte> destination, CancellationToken cancellationToken)
     {
+        // Packs are read a range at a time, often many ranges of one pack in a row (trees, restores): keep
+        // their handles open instead of paying open, flock and close for every range.
+        if (type == FileType.Pack)
+        {
+            using var lease = _packHandles.Get(name, () => OpenForRead(type, name));
+            await ReadExactlyAsync(lease.Handle, type, name, offset, destination, cancellationToken).ConfigureAwait(false);
+            return;
+        }
         using var handle = OpenForRead(type, name);
+        await ReadExactlyAsync(handle, type, name, offset, destination, cancellationToken).ConfigureAwait(false);
+    }
+
+    private static async Task ReadExactlyAsync(SafeFileHandle handle, FileType type, string name, long offset, Memory<byte> destination, CancellationToken cancellationToken)
+    {
         int done = 0;
         while (done < destination.Length)
         {
@@ -135,6 +149,7 @@ public sealed class LocalBackend : IBackend
 
     public Task DeleteAsync(FileType type, string name, CancellationToken cancellationToken)
     {
+        if (type == FileType.Pack) _packHandles.Remove(name);
         var path = FullPath(type, name);
         try
         {
@@ -149,7 +164,7 @@ public sealed class LocalBackend : IBackend
         return Task.CompletedTask;
     }
 
-    public void Dispose() { }
+    public void Dispose() => _packHandles.Dispose();
 
     private sealed class LocalUpload : IUpload
     {
