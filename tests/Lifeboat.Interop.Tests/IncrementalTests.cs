@@ -33,8 +33,13 @@ public sealed class IncrementalTests
             Assert.Equal(regularFileNames, r2.Statistics.FilesUnmodified);
             Assert.Equal(0, r2.Statistics.FilesNew + r2.Statistics.FilesChanged);
             Assert.Equal(0, r2.Statistics.DataBlobs);
-            Assert.Equal(0, r2.Statistics.TreeBlobs);
-            Assert.Equal(r1.Snapshot.Tree, r2.Snapshot.Tree);
+            // The directories above the source (/tmp and so on) are stored with their metadata too, and other
+            // tests running at the same time change /tmp's mtime: only those trees may be new.
+            int ancestors = source.Split('/', StringSplitOptions.RemoveEmptyEntries).Length;
+            Assert.True(r2.Statistics.TreeBlobs <= ancestors, $"{r2.Statistics.TreeBlobs} new trees for an unchanged source");
+            var sourceNode1 = await repo.FindNodeAsync(r1.Snapshot.Tree, source, Ct);
+            var sourceNode2 = await repo.FindNodeAsync(r2.Snapshot.Tree, source, Ct);
+            Assert.Equal(sourceNode1!.Subtree, sourceNode2!.Subtree);
             second = r2.SnapshotId!.Value;
 
             // Change one file, keeping its size and mtime's second but not its content: ctime and ns mtime move.
