@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Collections.Concurrent;
 
 namespace Lifeboat.Engine.Chunking;
@@ -54,6 +55,7 @@ public sealed class Chunker
     /// Continues the current chunk with <paramref name="data"/>. Returns the number of bytes of data that complete
     /// the current chunk (a cut right after them; a fresh chunk is begun), or −1 if all of data belongs to the current chunk.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public int FindBoundary(ReadOnlySpan<byte> data, out ulong fingerprint)
     {
         int position = 0;

@@ -37,20 +37,25 @@ public static class KeyDerivation
         byte[] lanes = new byte[checked(laneBytes * p)];
         Rfc2898DeriveBytes.Pbkdf2(password, salt, lanes, 1, HashAlgorithmName.SHA256);
 
-        if (p == 1)
+        // The lanes run one after another through a single 128·r·N-byte table (32 MiB for restic's N=32768, r=8),
+        // taken from native memory and returned as soon as the key is derived: running lanes in parallel would
+        // save a few hundred milliseconds but double the table, and this is the largest allocation many commands
+        // ever make. (restic's Go scrypt runs the lanes one after another too.)
+        nuint words = checked((nuint)(32 * r) * (nuint)n);
+        unsafe
         {
-            uint[] scratch = NewScratch(n, r);
-            RoMix(lanes.AsSpan(0, laneBytes), n, r, scratch);
-            Array.Clear(scratch);
-        }
-        else
-        {
-            // Each worker allocates the 128·r·N-byte table once and reuses it for all the lanes it runs.
-            var options = new ParallelOptions { MaxDegreeOfParallelism = Math.Min(p, Environment.ProcessorCount) };
-            Parallel.For(0, p, options,
-                () => NewScratch(n, r),
-                (lane, _, scratch) => { RoMix(lanes.AsSpan(lane * laneBytes, laneBytes), n, r, scratch); return scratch; },
-                scratch => Array.Clear(scratch));
+            uint* table = (uint*)NativeMemory.AlignedAlloc(words * sizeof(uint), 64);
+            if (table is null) throw new OutOfMemoryException("scrypt needs " + (words * sizeof(uint) >> 20) + " MiB");
+            try
+            {
+                var v = new Span<uint>(table, checked((int)words));
+                for (int lane = 0; lane < p; lane++) RoMix(lanes.AsSpan(lane * laneBytes, laneBytes), n, r, v);
+                v.Clear();
+            }
+            finally
+            {
+                NativeMemory.AlignedFree(table);
+            }
         }
 
         byte[] result = new byte[length];
@@ -112,10 +117,9 @@ public static class KeyDerivation
     // four Vector128 rows and lane rotations: A = (x0,x5,x10,x15), B = (x4,x9,x14,x3), C = (x8,x13,x2,x7), D = (x12,x1,x6,x11).
     private static readonly int[] DiagonalOrder = [0, 5, 10, 15, 4, 9, 14, 3, 8, 13, 2, 7, 12, 1, 6, 11];
 
-    private static uint[] NewScratch(int n, int r) => GC.AllocateUninitializedArray<uint>(checked(32 * r * n));
-
     /// <param name="v">The N-block table, 32·r·N words; its contents are overwritten.</param>
-    private static void RoMix(Span<byte> block, int n, int r, uint[] v)
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void RoMix(Span<byte> block, int n, int r, Span<uint> v)
     {
         int wordsPerBlock = 32 * r;
         int vectorsPerBlock = 8 * r;
@@ -132,7 +136,7 @@ public static class KeyDerivation
 
         Span<Vector128<uint>> xv = MemoryMarshal.Cast<uint, Vector128<uint>>(x.AsSpan());
         Span<Vector128<uint>> tv = MemoryMarshal.Cast<uint, Vector128<uint>>(scratch.AsSpan());
-        Span<Vector128<uint>> vv = MemoryMarshal.Cast<uint, Vector128<uint>>(v.AsSpan());
+        Span<Vector128<uint>> vv = MemoryMarshal.Cast<uint, Vector128<uint>>(v);
 
         // V[i] = X; X = BlockMix(X): write straight into V[i+1] to avoid a copy.
         xv.CopyTo(vv[..vectorsPerBlock]);
@@ -157,6 +161,7 @@ public static class KeyDerivation
     }
 
     /// <summary>output = BlockMix(input XOR mixIn) (mixIn empty means plain input). Output must not alias input.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void BlockMix(ReadOnlySpan<Vector128<uint>> input, ReadOnlySpan<Vector128<uint>> mixIn, Span<Vector128<uint>> output, int r)
     {
         ref Vector128<uint> inp = ref MemoryMarshal.GetReference(input);
