@@ -19,7 +19,9 @@ public sealed class Archiver
     private readonly BackupOptions _options;
     private readonly IBackupObserver? _observer;
     private readonly SemaphoreSlim _fileSlots;
+    private const int FanOut = 32;
     private readonly SemaphoreSlim _directorySlots = new(16);
+    private readonly SemaphoreSlim _fanOutSlots = new(4);
     private readonly Dictionary<(ulong, ulong), List<Id>> _hardLinkContent = [];
     private CancellationToken _cancellation;
 
@@ -282,14 +284,37 @@ public sealed class Archiver
         long tp = Stopwatch.GetTimestamp();
         Tree? parentTree = parentSubtree is { } sub ? await TryLoadTreeAsync(sub).ConfigureAwait(false) : null;
         Interlocked.Add(ref Statistics.ParentTreeTicks, Stopwatch.GetTimestamp() - tp);
-        var tasks = new Task<Node?>[names.Count];
-        for (int i = 0; i < names.Count; i++)
-            tasks[i] = SaveItemAsync(FsNames.Join(path, names[i]), names[i], parentTree?.Find(names[i]));
-        var children = await Task.WhenAll(tasks).ConfigureAwait(false);
-        var tree = new Tree();
-        foreach (var c in children)
-            if (c is not null) tree.Nodes.Add(c);
-        return tree;
+        // Bounded fan-out keeps memory proportional to the work in flight, not to the size of the tree: a few
+        // directories at a time process up to FanOut entries at once; all others walk their entries in order.
+        bool fanOut = _fanOutSlots.Wait(0);
+        try
+        {
+            int window = fanOut ? FanOut : 1;
+            var children = new Node?[names.Count];
+            var inFlight = new Queue<(int Index, Task<Node?> Task)>(window);
+            for (int i = 0; i < names.Count; i++)
+            {
+                if (inFlight.Count == window)
+                {
+                    var (done, task) = inFlight.Dequeue();
+                    children[done] = await task.ConfigureAwait(false);
+                }
+                inFlight.Enqueue((i, SaveItemAsync(FsNames.Join(path, names[i]), names[i], parentTree?.Find(names[i]))));
+            }
+            while (inFlight.Count > 0)
+            {
+                var (done, task) = inFlight.Dequeue();
+                children[done] = await task.ConfigureAwait(false);
+            }
+            var tree = new Tree();
+            foreach (var c in children)
+                if (c is not null) tree.Nodes.Add(c);
+            return tree;
+        }
+        finally
+        {
+            if (fanOut) _fanOutSlots.Release();
+        }
     }
 
     private static bool Unchanged(in FileStatus st, Node? old, out List<Id>? content)

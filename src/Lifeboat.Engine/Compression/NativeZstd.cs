@@ -2,7 +2,11 @@ using System.Runtime.InteropServices;
 
 namespace Lifeboat.Engine.Compression;
 
-/// <summary>libzstd.so.1 through P/Invoke, with one compression and one decompression context per thread.</summary>
+/// <summary>
+/// libzstd.so.1 through P/Invoke. Contexts are pooled, not kept per thread: a level-3 compression context with
+/// restic's window holds megabytes, and the thread pool may run dozens of threads, so a context per thread would
+/// cost more memory than everything else a backup keeps.
+/// </summary>
 internal sealed unsafe partial class NativeZstd : ZstdBackend
 {
     private const string Library = "libzstd.so.1";
@@ -10,8 +14,8 @@ internal sealed unsafe partial class NativeZstd : ZstdBackend
     private const int WindowLogMaxParameter = 100; // ZSTD_d_windowLogMax
     private const int ResetSessionOnly = 1;
 
-    [ThreadStatic] private static CompressionContext? t_compression;
-    [ThreadStatic] private static DecompressionContext? t_decompression;
+    private static readonly ContextPool<CompressionContext> s_compression = new(() => new CompressionContext());
+    private static readonly ContextPool<DecompressionContext> s_decompression = new(() => new DecompressionContext());
 
     private NativeZstd() { }
 
@@ -30,7 +34,19 @@ internal sealed unsafe partial class NativeZstd : ZstdBackend
 
     public override int Compress(ReadOnlySpan<byte> source, Span<byte> destination, int level)
     {
-        var context = t_compression ??= new CompressionContext();
+        var context = s_compression.Rent();
+        try
+        {
+            return Compress(context, source, destination, level);
+        }
+        finally
+        {
+            s_compression.Return(context);
+        }
+    }
+
+    private static int Compress(CompressionContext context, ReadOnlySpan<byte> source, Span<byte> destination, int level)
+    {
         Check(ZSTD_CCtx_setParameter(context.Handle, CompressionLevelParameter, level), "setting the compression level");
         fixed (byte* src = source)
         fixed (byte* dst = destination)
@@ -48,7 +64,19 @@ internal sealed unsafe partial class NativeZstd : ZstdBackend
     public override int Decompress(ReadOnlySpan<byte> source, Span<byte> destination)
     {
         if (source.IsEmpty) throw new InvalidDataException("empty input is not a zstd frame");
-        var context = t_decompression ??= new DecompressionContext();
+        var context = s_decompression.Rent();
+        try
+        {
+            return Decompress(context, source, destination);
+        }
+        finally
+        {
+            s_decompression.Return(context);
+        }
+    }
+
+    private static int Decompress(DecompressionContext context, ReadOnlySpan<byte> source, Span<byte> destination)
+    {
         fixed (byte* src = source)
         fixed (byte* dst = destination)
         {
@@ -63,7 +91,19 @@ internal sealed unsafe partial class NativeZstd : ZstdBackend
     public override byte[] Decompress(ReadOnlySpan<byte> source, long maxLength)
     {
         if (source.IsEmpty) throw new InvalidDataException("empty input is not a zstd frame");
-        var context = t_decompression ??= new DecompressionContext();
+        var context = s_decompression.Rent();
+        try
+        {
+            return DecompressStream(context, source, maxLength);
+        }
+        finally
+        {
+            s_decompression.Return(context);
+        }
+    }
+
+    private static byte[] DecompressStream(DecompressionContext context, ReadOnlySpan<byte> source, long maxLength)
+    {
         ZSTD_DCtx_reset(context.Handle, ResetSessionOnly);
         fixed (byte* src = source)
         {
@@ -111,8 +151,8 @@ internal sealed unsafe partial class NativeZstd : ZstdBackend
         public nuint Position;
     }
 
-    /// <summary>Owns a ZSTD_CCtx; freed by the finalizer when its thread is gone.</summary>
-    private sealed class CompressionContext
+    /// <summary>Owns a ZSTD_CCtx.</summary>
+    private sealed class CompressionContext : IDisposable
     {
         public readonly nint Handle;
         public CompressionContext()
@@ -123,10 +163,15 @@ internal sealed unsafe partial class NativeZstd : ZstdBackend
             Check(ZSTD_CCtx_setParameter(Handle, ChecksumFlagParameter, 0), "disabling the checksum");
             Check(ZSTD_CCtx_setParameter(Handle, ContentSizeFlagParameter, 1), "enabling the content size");
         }
+        public void Dispose()
+        {
+            ZSTD_freeCCtx(Handle);
+            GC.SuppressFinalize(this);
+        }
         ~CompressionContext() => ZSTD_freeCCtx(Handle);
     }
 
-    private sealed class DecompressionContext
+    private sealed class DecompressionContext : IDisposable
     {
         public readonly nint Handle;
         public DecompressionContext()
@@ -135,6 +180,11 @@ internal sealed unsafe partial class NativeZstd : ZstdBackend
             if (Handle == 0) throw new OutOfMemoryException("ZSTD_createDCtx failed");
             // restic's decoder accepts windows up to 512 MiB; libzstd's streaming default stops at 128 MiB.
             Check(ZSTD_DCtx_setParameter(Handle, WindowLogMaxParameter, 29), "setting the maximum window");
+        }
+        public void Dispose()
+        {
+            ZSTD_freeDCtx(Handle);
+            GC.SuppressFinalize(this);
         }
         ~DecompressionContext() => ZSTD_freeDCtx(Handle);
     }

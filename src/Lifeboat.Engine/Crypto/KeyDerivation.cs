@@ -44,17 +44,20 @@ public static class KeyDerivation
         nuint words = checked((nuint)(32 * r) * (nuint)n);
         unsafe
         {
-            uint* table = (uint*)NativeMemory.AlignedAlloc(words * sizeof(uint), 64);
-            if (table is null) throw new OutOfMemoryException("scrypt needs " + (words * sizeof(uint) >> 20) + " MiB");
+            // mapped straight from the kernel and unmapped after, so the memory is back with the system at once
+            // (malloc would keep the freed pages in its arena, in the process's resident set)
+            nuint bytes = words * sizeof(uint);
+            void* mapping = Mmap(null, bytes, ProtRead | ProtWrite, MapPrivate | MapAnonymous, -1, 0);
+            if (mapping == (void*)-1) throw new OutOfMemoryException("scrypt needs " + (bytes >> 20) + " MiB");
             try
             {
-                var v = new Span<uint>(table, checked((int)words));
+                var v = new Span<uint>(mapping, checked((int)words));
                 for (int lane = 0; lane < p; lane++) RoMix(lanes.AsSpan(lane * laneBytes, laneBytes), n, r, v);
                 v.Clear();
             }
             finally
             {
-                NativeMemory.AlignedFree(table);
+                Munmap(mapping, bytes);
             }
         }
 
@@ -63,6 +66,14 @@ public static class KeyDerivation
         CryptographicOperations.ZeroMemory(lanes);
         return result;
     }
+
+    private const int ProtRead = 1, ProtWrite = 2, MapPrivate = 2, MapAnonymous = 0x20;
+
+    [DllImport("libc", EntryPoint = "mmap")]
+    private static extern unsafe void* Mmap(void* address, nuint length, int protection, int flags, int fd, nint offset);
+
+    [DllImport("libc", EntryPoint = "munmap")]
+    private static extern unsafe int Munmap(void* address, nuint length);
 
     /// <summary>simple-scrypt's Params.Check plus golang scrypt's power-of-two rule.</summary>
     private static void CheckParameters(int n, int r, int p)
