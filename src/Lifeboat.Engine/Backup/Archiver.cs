@@ -333,6 +333,8 @@ public sealed class Archiver
     private async Task<Node?> SaveFileAsync(string path, string name, FileStatus st, Node? parentNode)
     {
         var node = NodeFactory.FromStatus(path, name, st);
+        if (_options.ContentSource?.Invoke(AbsoluteForRules(path)) is { } substitute)
+            return await SaveSubstitutedFileAsync(path, node, substitute, parentNode).ConfigureAwait(false);
         if (Unchanged(st, parentNode, out var oldContent) && oldContent!.All(id => _repo.Index.Has(BlobType.Data, id)))
         {
             node.Content = [.. oldContent!];
@@ -367,6 +369,29 @@ public sealed class Archiver
         if (st.Links > 1)
             lock (_hardLinkContent) _hardLinkContent[(st.Device, st.Inode)] = node.Content;
         CountFile(parentNode, st.Size);
+        return node;
+    }
+
+    /// <summary>
+    /// A file whose content comes from another file (a consistent copy of a live database): the node keeps the
+    /// original's name and metadata, with the copy's content and size. It is always read: its metadata says
+    /// nothing about whether the copy changed.
+    /// </summary>
+    private async Task<Node?> SaveSubstitutedFileAsync(string path, Node node, string substitute, Node? parentNode)
+    {
+        await _fileSlots.WaitAsync(_cancellation).ConfigureAwait(false);
+        Statistics.StartFile(path);
+        try
+        {
+            node.Size = (ulong)Posix.LStat(substitute).Size;
+            node.Content = await ChunkFileAsync(substitute).ConfigureAwait(false);
+        }
+        finally
+        {
+            Statistics.EndFile(path);
+            _fileSlots.Release();
+        }
+        CountFile(parentNode, (long)node.Size);
         return node;
     }
 

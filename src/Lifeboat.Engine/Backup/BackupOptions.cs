@@ -19,6 +19,11 @@ public sealed record BackupOptions
     public bool Force { get; init; }
     /// <summary>Do everything but write to the repository.</summary>
     public bool DryRun { get; init; }
+    /// <summary>
+    /// For a file (by absolute path), another file to read its content from instead, or null. The snapshot keeps
+    /// the original's path and metadata. The stack layer uses it to store consistent copies of live databases.
+    /// </summary>
+    public Func<string, string?>? ContentSource { get; init; }
     /// <summary>How many files are read and chunked at once.</summary>
     public int FileConcurrency { get; init; } = Math.Max(4, Environment.ProcessorCount * 2);
 }
