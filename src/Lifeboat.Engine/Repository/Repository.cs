@@ -271,30 +271,25 @@ public sealed partial class Repository : IAsyncDisposable
     {
         if (!Index.TryAddPending(type, id)) return false;
         bool compress = Version >= 2 && (type == BlobType.Tree || CompressData) && plaintext.Length > 0;
-        byte[]? compressed = null;
-        byte[] sealedBuffer;
-        int sealedLength;
-        try
-        {
-            ReadOnlySpan<byte> payload = plaintext.Span;
-            if (compress)
-            {
-                compressed = ArrayPool<byte>.Shared.Rent(Zstd.CompressBound(plaintext.Length));
-                int n = Zstd.Compress(plaintext.Span, compressed, CompressionLevel);
-                payload = compressed.AsSpan(0, n);
-            }
-            sealedLength = payload.Length + CryptoKey.Overhead;
-            sealedBuffer = ArrayPool<byte>.Shared.Rent(sealedLength);
-            Key.Seal(payload, sealedBuffer.AsSpan(0, sealedLength));
-        }
-        finally
-        {
-            if (compressed is not null) ArrayPool<byte>.Shared.Return(compressed);
-        }
-
+        // One buffer per blob: the payload (compressed or copied) goes in at offset 16 and is sealed in place,
+        // the IV landing in front of it and the MAC behind it.
+        byte[] sealedBuffer = ArrayPool<byte>.Shared.Rent(CryptoKey.Overhead + (compress ? Zstd.CompressBound(plaintext.Length) : plaintext.Length));
         PackWriter? full = null;
         try
         {
+            int payloadLength;
+            if (compress)
+            {
+                payloadLength = Zstd.Compress(plaintext.Span, sealedBuffer.AsSpan(16, sealedBuffer.Length - CryptoKey.Overhead), CompressionLevel);
+            }
+            else
+            {
+                plaintext.Span.CopyTo(sealedBuffer.AsSpan(16));
+                payloadLength = plaintext.Length;
+            }
+            int sealedLength = payloadLength + CryptoKey.Overhead;
+            Key.Seal(sealedBuffer.AsSpan(16, payloadLength), sealedBuffer.AsSpan(0, sealedLength));
+
             var packer = _packers[(int)type];
             lock (packer)
             {
