@@ -68,5 +68,12 @@ public static class Program
             Console.Error.WriteLine($"Fatal: {e.Message}");
             return ExitCodes.Fatal;
         }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            // A bug, or a resource the machine ran out of: still one line for the user; the trace on request.
+            Console.Error.WriteLine($"Fatal: unexpected {e.GetType().Name}: {e.Message} (set LIFEBOAT_DEBUG=1 for details, and please report it)");
+            if (Environment.GetEnvironmentVariable("LIFEBOAT_DEBUG") is "1") Console.Error.WriteLine(e);
+            return ExitCodes.Fatal;
+        }
     }
 }
