@@ -202,17 +202,7 @@ public sealed class BackupCommand : ICommandFactory
         {
             if (ctx.Json)
             {
-                JsonOutput.Line(w =>
-                {
-                    w.WriteStartObject();
-                    w.WriteString("message_type", "error");
-                    w.WriteStartObject("error");
-                    w.WriteString("message", error.Message);
-                    w.WriteEndObject();
-                    w.WriteString("during", during);
-                    w.WriteString("item", Display.Text(path));
-                    w.WriteEndObject();
-                });
+                JsonOutput.Error(during, path, error.Message);
                 return;
             }
             Progress?.Clear();

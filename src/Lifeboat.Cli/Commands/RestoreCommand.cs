@@ -89,17 +89,7 @@ public sealed class RestoreCommand : ICommandFactory
             lock (errors) errors.Add(path);
             Progress?.Clear();
             if (ctx.Json)
-                JsonOutput.Line(w =>
-                {
-                    w.WriteStartObject();
-                    w.WriteString("message_type", "error");
-                    w.WriteStartObject("error");
-                    w.WriteString("message", error.Message);
-                    w.WriteEndObject();
-                    w.WriteString("during", "restore");
-                    w.WriteString("item", Display.Text(path));
-                    w.WriteEndObject();
-                });
+                JsonOutput.Error("restore", path, error.Message);
             else
                 ctx.Error.WriteLine($"ignoring error for {Display.Text(path)}: {error.Message}");
         }

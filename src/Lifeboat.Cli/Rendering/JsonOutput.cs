@@ -22,4 +22,18 @@ public static class JsonOutput
             stdout.Flush();
         }
     }
+
+    /// <summary>restic's error message line: {"message_type":"error","error":{"message":…},"during":…,"item":…}.</summary>
+    public static void Error(string during, string item, string message) =>
+        Line(w =>
+        {
+            w.WriteStartObject();
+            w.WriteString("message_type", "error");
+            w.WriteStartObject("error");
+            w.WriteString("message", Display.Text(message));
+            w.WriteEndObject();
+            w.WriteString("during", during);
+            w.WriteString("item", Display.Text(item));
+            w.WriteEndObject();
+        });
 }
