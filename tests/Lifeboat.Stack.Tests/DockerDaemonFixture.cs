@@ -1,0 +1,80 @@
+using System.Diagnostics;
+using System.Security.Cryptography;
+using Lifeboat.TestSupport;
+
+namespace Lifeboat.Stack.Tests;
+
+/// <summary>
+/// One private dockerd (<see cref="DockerDaemon"/>) shared by every test class in the "docker" collection:
+/// <c>[Collection(DockerCollection.Name)]</c> and a constructor taking this fixture. Tests call <see cref="Daemon"/>,
+/// which skips the test where no daemon can run (not root, docker.io or busybox-static not installed) and fails it
+/// when the daemon could not start.
+/// </summary>
+public sealed class DockerDaemonFixture : IAsyncLifetime
+{
+    private DockerDaemon? _daemon;
+    private string? _skipReason;
+    private Exception? _startFailure;
+
+    public async ValueTask InitializeAsync()
+    {
+        _skipReason = DockerDaemon.UnavailableReason();
+        if (_skipReason is not null) return;
+        try
+        {
+            _daemon = await DockerDaemon.StartAsync(TestContext.Current.CancellationToken);
+            _daemon.EnsureBusyboxImage();
+        }
+        catch (Exception e)
+        {
+            _startFailure = e;
+        }
+    }
+
+    /// <summary>The running daemon; skips the calling test when none can run here.</summary>
+    public DockerDaemon Daemon
+    {
+        get
+        {
+            if (_skipReason is not null) Assert.Skip(_skipReason);
+            if (_startFailure is not null) throw new InvalidOperationException("the private dockerd did not start", _startFailure);
+            return _daemon!;
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_daemon is not null) await _daemon.DisposeAsync();
+    }
+
+    /// <summary>A container name no other test uses: lb-PREFIX-hex.</summary>
+    public static string UniqueName(string prefix) => $"lb-{prefix}-{Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(4))}";
+
+    /// <summary>
+    /// A container whose shell writes "started" into HOSTDIR/started once its TERM trap is set, and "term" into
+    /// HOSTDIR/term when it gets SIGTERM, then exits; returns once it is started (so a stop always meets the trap).
+    /// </summary>
+    public static void RunTrappingContainer(DockerDaemon daemon, string name, string hostDirectory)
+    {
+        File.Delete(Path.Combine(hostDirectory, "started"));
+        daemon.RunContainer(name, new Dictionary<string, string> { [hostDirectory] = "/data" },
+            "trap 'echo term > /data/term; exit 0' TERM; echo started > /data/started; while true; do sleep 0.1; done");
+        WaitForFile(Path.Combine(hostDirectory, "started"));
+    }
+
+    public static void WaitForFile(string path, double seconds = 20)
+    {
+        var watch = Stopwatch.StartNew();
+        while (!File.Exists(path))
+        {
+            if (watch.Elapsed.TotalSeconds > seconds) throw new TimeoutException($"{path} did not appear within {seconds} s");
+            Thread.Sleep(20);
+        }
+    }
+}
+
+[CollectionDefinition(Name)]
+public sealed class DockerCollection : ICollectionFixture<DockerDaemonFixture>
+{
+    public const string Name = "docker";
+}
