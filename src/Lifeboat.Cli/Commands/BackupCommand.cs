@@ -34,6 +34,9 @@ public sealed class BackupCommand : ICommandFactory
         command.SetAction((parse, ct) => Program.Run(async () =>
         {
             var ctx = new CommandContext(global, parse);
+            if (ctx.StackConfig is { } stack)
+                return await Stack.StackBackupCommand.RunAsync(ctx, stack, parse.GetValue(paths) ?? [],
+                    (parse.GetValue(tag) ?? []).SelectMany(t => t.Split(',', StringSplitOptions.RemoveEmptyEntries)).ToList(), ct);
             var targets = (parse.GetValue(paths) ?? []).ToList();
             foreach (var list in parse.GetValue(filesFrom) ?? [])
                 targets.AddRange(File.ReadAllLines(list).Select(l => l.Trim()).Where(l => l.Length > 0 && !l.StartsWith('#')));

@@ -47,6 +47,11 @@ public sealed partial class StackConfigParser
         {
             throw Error(LineOf(e.Start), "", "this is not valid YAML: " + YamlProblem(e));
         }
+        catch (InvalidOperationException)
+        {
+            // YamlDotNet fails this way on some broken flow collections; find where its parser stopped
+            throw Error(LastGoodLine(yaml), "", "this is not valid YAML: an unclosed [ ] or { } list or mapping?");
+        }
         catch (ArgumentException e)
         {
             // YamlDotNet's mapping rejects a repeated key this way; it carries no position
@@ -255,6 +260,21 @@ public sealed partial class StackConfigParser
 
     private static bool IsNull(YamlNode node) =>
         node is YamlScalarNode { Style: ScalarStyle.Plain or ScalarStyle.Any, Value: null or "" or "~" or "null" or "Null" or "NULL" };
+
+    private static int LastGoodLine(string yaml)
+    {
+        var parser = new Parser(new StringReader(yaml));
+        int line = 0;
+        try
+        {
+            while (parser.MoveNext()) line = (int)parser.Current!.End.Line;
+        }
+        catch (Exception e) when (e is YamlException or InvalidOperationException)
+        {
+            if (e is YamlException y) line = (int)y.Start.Line;
+        }
+        return line;
+    }
 
     private static int LineOf(Mark mark) => (int)mark.Line;
 
