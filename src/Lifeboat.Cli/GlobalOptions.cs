@@ -4,6 +4,8 @@ using System.Text;
 using Lifeboat.Engine.Platform;
 using Lifeboat.Engine.Repository;
 using Lifeboat.Engine.Storage;
+using Lifeboat.Stack;
+using Lifeboat.Stack.Configuration;
 
 namespace Lifeboat.Cli;
 
@@ -23,11 +25,12 @@ public sealed class GlobalOptions
     public readonly Option<string?> CacheDir = new("--cache-dir") { Description = "set the cache directory (default: $RESTIC_CACHE_DIR)", Recursive = true };
     public readonly Option<string?> Compression = new("--compression") { Description = "compression mode (only available for repository format version 2), one of (auto|off|max) (default: $RESTIC_COMPRESSION)", Recursive = true };
     public readonly Option<int?> PackSize = new("--pack-size") { Description = "set target pack size in MiB, created pack files may be larger (default: $RESTIC_PACK_SIZE)", Recursive = true };
+    public readonly Option<string?> Config = new("--config") { Description = "stack configuration to use when no repository is given (default: $LIFEBOAT_CONFIG, else ./lifeboat.yaml)", Recursive = true };
     public readonly Option<string[]> ExtendedOptions = new("--option", "-o") { Description = "set extended option (key=value, can be specified multiple times)", Recursive = true, AllowMultipleArgumentsPerToken = false };
 
     public void AddTo(RootCommand root)
     {
-        foreach (var o in new Option[] { Repo, RepositoryFile, PasswordFile, PasswordCommand, KeyHint, Quiet, Verbose, Json, NoLock, NoCache, CacheDir, Compression, PackSize, ExtendedOptions })
+        foreach (var o in new Option[] { Repo, RepositoryFile, PasswordFile, PasswordCommand, KeyHint, Quiet, Verbose, Json, NoLock, NoCache, CacheDir, Compression, PackSize, ExtendedOptions, Config })
             root.Options.Add(o);
     }
 }
@@ -52,10 +55,38 @@ public sealed class CommandContext(GlobalOptions options, ParseResult parse)
         (Json ? Error : Out).WriteLine(line);
     }
 
+    /// <summary>True when -r, --repository-file or their environment variables name a repository: restic mode.</summary>
+    public bool RepositoryGiven =>
+        (Parse.GetValue(options.Repo) ?? Env.Get("RESTIC_REPOSITORY") ?? Parse.GetValue(options.RepositoryFile) ?? Env.Get("RESTIC_REPOSITORY_FILE")) is not null;
+
+    private StackConfig? _stackConfig;
+    private bool _stackConfigLooked;
+
+    /// <summary>
+    /// Stack mode: the lifeboat.yaml in use (--config, $LIFEBOAT_CONFIG, ./lifeboat.yaml) when no repository is given;
+    /// null otherwise. It supplies the repository, the password file or command, compression and pack size.
+    /// </summary>
+    public StackConfig? StackConfig
+    {
+        get
+        {
+            if (_stackConfigLooked) return _stackConfig;
+            _stackConfigLooked = true;
+            if (RepositoryGiven) return null;
+            var path = StackConfigLoader.Locate(Parse.GetValue(options.Config), System.Environment.GetEnvironmentVariable(StackConfigLoader.EnvironmentVariable), System.Environment.CurrentDirectory);
+            return _stackConfig = path is null ? null : StackConfigLoader.Load(path);
+        }
+    }
+
+    /// <summary>A password given by option or environment, which wins over the config's password-file or password-command.</summary>
+    public bool PasswordGiven =>
+        (Parse.GetValue(options.PasswordFile) ?? Env.Get("RESTIC_PASSWORD_FILE") ?? Parse.GetValue(options.PasswordCommand) ?? Env.Get("RESTIC_PASSWORD_COMMAND") ?? Env.Get("RESTIC_PASSWORD")) is not null;
+
     public string RepositoryLocation()
     {
         var repo = Parse.GetValue(options.Repo) ?? Env.Get("RESTIC_REPOSITORY");
         var file = Parse.GetValue(options.RepositoryFile) ?? Env.Get("RESTIC_REPOSITORY_FILE");
+        if (repo is null && file is null && StackConfig is { } stack) return stack.Repository;
         if (repo is not null && file is not null && Parse.GetValue(options.Repo) is not null && Parse.GetValue(options.RepositoryFile) is not null)
             throw new CliException("Options -r and --repository-file are mutually exclusive, please specify only one");
         if (repo is null && file is not null)
@@ -83,7 +114,7 @@ public sealed class CommandContext(GlobalOptions options, ParseResult parse)
 
     public RepositoryOptions RepositoryOptions()
     {
-        var compression = Parse.GetValue(options.Compression) ?? Env.Get("RESTIC_COMPRESSION") ?? "auto";
+        var compression = Parse.GetValue(options.Compression) ?? Env.Get("RESTIC_COMPRESSION") ?? StackConfig?.Compression ?? "auto";
         var mode = compression.ToLowerInvariant() switch
         {
             "auto" => CompressionMode.Auto,
@@ -92,7 +123,7 @@ public sealed class CommandContext(GlobalOptions options, ParseResult parse)
             _ => throw new CliException($"invalid compression mode \"{compression}\": choose auto, off or max"),
         };
         long packSize = RepositoryOptionsDefaults.PackSize;
-        var packSizeMiB = Parse.GetValue(options.PackSize) ?? (Env.Get("RESTIC_PACK_SIZE") is { } s ? (int.TryParse(s, out var v) ? v : throw new CliException($"invalid RESTIC_PACK_SIZE \"{s}\": want a number of MiB")) : null);
+        var packSizeMiB = Parse.GetValue(options.PackSize) ?? (Env.Get("RESTIC_PACK_SIZE") is { } s ? (int.TryParse(s, out var v) ? v : throw new CliException($"invalid RESTIC_PACK_SIZE \"{s}\": want a number of MiB")) : StackConfig?.PackSizeMiB);
         if (packSizeMiB is { } mib)
         {
             packSize = (long)mib << 20;
@@ -107,6 +138,11 @@ public sealed class CommandContext(GlobalOptions options, ParseResult parse)
     {
         var file = Parse.GetValue(options.PasswordFile) ?? Env.Get("RESTIC_PASSWORD_FILE");
         var command = Parse.GetValue(options.PasswordCommand) ?? Env.Get("RESTIC_PASSWORD_COMMAND");
+        if (!PasswordGiven && StackConfig is { } stack)
+        {
+            file = stack.PasswordFile;
+            command = stack.PasswordCommand;
+        }
         if (Parse.GetValue(options.PasswordFile) is not null && Parse.GetValue(options.PasswordCommand) is not null)
             throw new CliException("Password file and command are mutually exclusive options");
         string? password = null;

@@ -42,6 +42,11 @@ public static class Program
             Console.Error.WriteLine($"Fatal: {e.Message}");
             return e.ExitCode;
         }
+        catch (Stack.StackException e)
+        {
+            Console.Error.WriteLine($"Fatal: {e.Message}");
+            return ExitCodes.Fatal;
+        }
         catch (RepositoryException e)
         {
             Console.Error.WriteLine($"Fatal: {e.Message}");

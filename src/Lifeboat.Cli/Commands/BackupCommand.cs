@@ -12,7 +12,7 @@ public sealed class BackupCommand : ICommandFactory
 {
     public Command Create(GlobalOptions global)
     {
-        var paths = new Argument<string[]>("FILE/DIR") { Arity = ArgumentArity.ZeroOrMore, Description = "files and directories to back up" };
+        var paths = new Argument<string[]>("FILE/DIR") { Arity = ArgumentArity.ZeroOrMore, Description = "files and directories to back up (with a lifeboat.yaml: the apps to back up, all when none)" };
         var exclude = new Option<string[]>("--exclude", "-e") { Description = "exclude a pattern (can be specified multiple times)" };
         var iexclude = new Option<string[]>("--iexclude") { Description = "same as --exclude but ignores the casing of filenames" };
         var excludeFile = new Option<string[]>("--exclude-file") { Description = "read exclude patterns from a file (can be specified multiple times)" };
@@ -34,6 +34,9 @@ public sealed class BackupCommand : ICommandFactory
         command.SetAction((parse, ct) => Program.Run(async () =>
         {
             var ctx = new CommandContext(global, parse);
+            if (ctx.StackConfig is { } stack)
+                return await Stack.StackBackupCommand.RunAsync(ctx, stack, parse.GetValue(paths) ?? [],
+                    (parse.GetValue(tag) ?? []).SelectMany(t => t.Split(',', StringSplitOptions.RemoveEmptyEntries)).ToList(), ct);
             var targets = (parse.GetValue(paths) ?? []).ToList();
             foreach (var list in parse.GetValue(filesFrom) ?? [])
                 targets.AddRange(File.ReadAllLines(list).Select(l => l.Trim()).Where(l => l.Length > 0 && !l.StartsWith('#')));

@@ -19,6 +19,7 @@ public sealed class InitCommand : ICommandFactory
                 "1" => 1,
                 var other => throw new CliException($"invalid repository version \"{other}\": choose 1, 2, stable or latest"),
             };
+            if (ctx.StackConfig is { } stack) return await Stack.StackInitCommand.RunAsync(ctx, stack, v, ct);
             var location = ctx.RepositoryLocation();
             var password = ctx.Password(confirm: true);
             using var backend = CommandContext.OpenBackend(location);

@@ -18,6 +18,8 @@ public sealed class SnapshotsCommand : ICommandFactory
         command.SetAction((parse, ct) => Program.Run(async () =>
         {
             var ctx = new CommandContext(global, parse);
+            if (ctx.StackConfig is { } stack)
+                return await Stack.StackSnapshotsCommand.RunAsync(ctx, stack, parse.GetValue(ids) ?? [], parse.GetValue(compact), ct);
             await using var repo = await ctx.OpenRepositoryAsync(ct, loadIndex: false);
             await using var repoLock = await ctx.LockAsync(repo, exclusive: false, ct);
             var wanted = parse.GetValue(ids) ?? [];
@@ -59,7 +61,7 @@ public sealed class SnapshotsCommand : ICommandFactory
         w.WriteEndObject();
     }
 
-    private static void PrintTable(CommandContext ctx, List<Snapshot> list, bool compact)
+    internal static void PrintTable(CommandContext ctx, List<Snapshot> list, bool compact)
     {
         var rows = new List<string[]>();
         foreach (var s in list)

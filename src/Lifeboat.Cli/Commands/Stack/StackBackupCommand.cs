@@ -1,0 +1,70 @@
+using System.Globalization;
+using Lifeboat.Cli.Rendering;
+using Lifeboat.Stack.Configuration;
+using Lifeboat.Stack.Scenarios;
+
+namespace Lifeboat.Cli.Commands.Stack;
+
+/// <summary>`lifeboat backup [APP...] [--tag T]` in stack mode: one snapshot per app, one summary line per app.</summary>
+public static class StackBackupCommand
+{
+    public static async Task<int> RunAsync(CommandContext ctx, StackConfig config, IReadOnlyList<string> appNames, IReadOnlyList<string> tags, CancellationToken cancellationToken)
+    {
+        var apps = config.SelectApps(appNames);
+        // before anything is written: every path of the apps to back up is there
+        StackConfigValidator.RequirePathsExist(config, apps);
+
+        await using var repo = await ctx.OpenRepositoryAsync(cancellationToken);
+        await using var repoLock = await ctx.LockAsync(repo, exclusive: false, cancellationToken);
+        var backup = new StackBackup(repo, config, StackServices.ContainerControlFactory, new Observer(ctx));
+        var results = await backup.RunAsync(apps, tags, cancellationToken);
+        if (results.Any(r => r.Failed)) return ExitCodes.Fatal;
+        return results.Any(r => r.IsPartial) ? ExitCodes.PartialBackup : ExitCodes.Ok;
+    }
+
+    /// <summary>"plex: snapshot 1a2b3c4d, 1234 files, 12.3 MiB added, 4.2 s" or "jellyfin: FAILED: reason".</summary>
+    public static string SummaryLine(AppBackupResult r)
+    {
+        if (r.Failed) return $"{r.App}: FAILED: {r.Error}";
+        var seconds = r.Duration.TotalSeconds.ToString("0.0", CultureInfo.InvariantCulture);
+        var line = $"{r.App}: snapshot {r.SnapshotId?.ToShortString()}, {r.Files} files, {Format.Bytes(r.BytesAdded)} added, {seconds} s";
+        return r.IsPartial ? line + $" (PARTIAL: {r.Backup!.Statistics.Errors} items could not be read)" : line;
+    }
+
+    private sealed class Observer(CommandContext ctx) : IStackBackupObserver
+    {
+        public void AppStarting(AppConfig app)
+        {
+            if (ctx.Verbosity > 0) ctx.Info($"{app.Name}: backing up {string.Join(", ", app.Paths)}");
+        }
+
+        public void AppEvent(AppConfig app, string message) => ctx.Info($"{app.Name}: {message}");
+
+        public void ItemError(AppConfig app, string path, string during, Exception error) =>
+            ctx.Error.WriteLine($"{app.Name}: error: {Display.Text(error.Message)}");
+
+        public void AppFinished(AppBackupResult result)
+        {
+            if (ctx.Json)
+            {
+                JsonOutput.Line(w =>
+                {
+                    w.WriteStartObject();
+                    w.WriteString("message_type", "app_summary");
+                    w.WriteString("app", result.App);
+                    if (result.SnapshotId is { } id) w.WriteString("snapshot_id", id.ToString());
+                    w.WriteNumber("files", result.Files);
+                    w.WriteNumber("data_added", result.BytesAdded);
+                    w.WriteNumber("total_duration", result.Duration.TotalSeconds);
+                    if (result.IsPartial) w.WriteBoolean("partial", true);
+                    if (result.Error is { } error) w.WriteString("error", error);
+                    w.WriteEndObject();
+                });
+                return;
+            }
+            // a failure is shown even with --quiet
+            if (result.Failed) ctx.Error.WriteLine(SummaryLine(result));
+            else if (!ctx.Quiet) ctx.Out.WriteLine(SummaryLine(result));
+        }
+    }
+}

@@ -1,0 +1,118 @@
+using System.Security.Cryptography;
+using Lifeboat.Cli.Rendering;
+using Lifeboat.Engine.Repository;
+using Lifeboat.Engine.Storage;
+using Lifeboat.Stack.Configuration;
+
+namespace Lifeboat.Cli.Commands.Stack;
+
+/// <summary>
+/// `lifeboat init` in stack mode: creates the config's repository and, when its password file does not exist yet,
+/// a random password in it (mode 0600). The password is never printed.
+/// </summary>
+public static class StackInitCommand
+{
+    private const UnixFileMode OwnerOnlyFile = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+    private const UnixFileMode OwnerOnlyDirectory = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute;
+
+    public static async Task<int> RunAsync(CommandContext ctx, StackConfig config, int version, CancellationToken cancellationToken)
+    {
+        StackConfigValidator.RequirePathsExist(config, config.Apps);
+        var location = config.Repository;
+        using var backend = CommandContext.OpenBackend(location);
+        // refuse before a password file is written for a repository that cannot be created
+        if (await backend.ExistsAsync(FileType.Config, "config", cancellationToken))
+            throw new CliException($"repository {location} already exists: it has a config file");
+
+        string password;
+        string? createdPasswordFile = null;
+        if (!ctx.PasswordGiven && config.PasswordFile is { } passwordFile && !File.Exists(passwordFile))
+        {
+            password = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32));
+            WritePasswordFile(passwordFile, password);
+            createdPasswordFile = passwordFile;
+        }
+        else
+        {
+            password = ctx.Password(confirm: true);
+        }
+
+        Repository repo;
+        try
+        {
+            repo = await Repository.InitAsync(backend, password, version, ctx.RepositoryOptions(), cancellationToken: cancellationToken);
+        }
+        catch
+        {
+            // a password for a repository that does not exist would only mislead
+            if (createdPasswordFile is not null) File.Delete(createdPasswordFile);
+            throw;
+        }
+        await using (repo)
+        {
+            if (ctx.Json)
+            {
+                JsonOutput.Line(w =>
+                {
+                    w.WriteStartObject();
+                    w.WriteString("message_type", "initialized");
+                    w.WriteString("id", repo.Config.Id);
+                    w.WriteString("repository", location);
+                    if (createdPasswordFile is not null) w.WriteString("password_file", createdPasswordFile);
+                    w.WriteEndObject();
+                });
+            }
+            else if (!ctx.Quiet)
+            {
+                ctx.Out.WriteLine($"created restic repository {repo.Config.Id[..10]} at {location}");
+                ctx.Out.WriteLine($"apps: {string.Join(", ", config.Apps.Select(a => a.Name))} (from {config.File})");
+                ctx.Out.WriteLine();
+                if (createdPasswordFile is not null)
+                {
+                    ctx.Out.WriteLine($"A new random password was written to {createdPasswordFile} (mode 0600).");
+                    ctx.Out.WriteLine("Store a copy of it somewhere off this machine (a password manager, a safe): without it the");
+                    ctx.Out.WriteLine("backups cannot be read, and a lost machine takes this file with it.");
+                }
+                else
+                {
+                    ctx.Out.WriteLine("Please note that knowledge of your password is required to access");
+                    ctx.Out.WriteLine("the repository. Losing your password means that your data is");
+                    ctx.Out.WriteLine("irrecoverably lost.");
+                }
+            }
+        }
+        return ExitCodes.Ok;
+    }
+
+    /// <summary>Atomically: a private temporary file beside it, synced, then renamed into place (never over an existing file).</summary>
+    private static void WritePasswordFile(string path, string password)
+    {
+        var directory = Path.GetDirectoryName(path) ?? "/";
+        try
+        {
+            if (!Directory.Exists(directory)) Directory.CreateDirectory(directory, OwnerOnlyDirectory);
+            var temporary = Path.Combine(directory, $".{Path.GetFileName(path)}.{Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(6))}.tmp");
+            try
+            {
+                using (var stream = new FileStream(temporary, new FileStreamOptions
+                       {
+                           Mode = FileMode.CreateNew, Access = FileAccess.Write, UnixCreateMode = OwnerOnlyFile,
+                       }))
+                {
+                    stream.Write(System.Text.Encoding.ASCII.GetBytes(password + "\n"));
+                    stream.Flush(flushToDisk: true);
+                }
+                File.SetUnixFileMode(temporary, OwnerOnlyFile); // whatever the umask
+                File.Move(temporary, path, overwrite: false);
+            }
+            finally
+            {
+                if (File.Exists(temporary)) File.Delete(temporary);
+            }
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new CliException($"cannot write the password file {path}: {e.Message}");
+        }
+    }
+}

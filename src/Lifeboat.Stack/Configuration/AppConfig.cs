@@ -1,0 +1,21 @@
+namespace Lifeboat.Stack.Configuration;
+
+/// <summary>One app of the stack: what to back up, what to leave out, and which containers use it.</summary>
+public sealed record AppConfig
+{
+    public required string Name { get; init; }
+    /// <summary>Absolute, cleaned paths.</summary>
+    public required IReadOnlyList<string> Paths { get; init; }
+    /// <summary>restic exclude patterns, as written.</summary>
+    public IReadOnlyList<string> Exclude { get; init; } = [];
+    public IReadOnlyList<string> Containers { get; init; } = [];
+    public ConsistencyMode Consistency { get; init; } = ConsistencyMode.None;
+    /// <summary>The line of the app's name in the file, and of each path (same order as Paths), for later errors.</summary>
+    public int Line { get; init; }
+    public IReadOnlyList<int> PathLines { get; init; } = [];
+
+    /// <summary>The tag every snapshot of this app carries.</summary>
+    public string Tag => AppTag(Name);
+
+    public static string AppTag(string name) => "app:" + name;
+}

@@ -1,0 +1,34 @@
+namespace Lifeboat.Stack.Configuration;
+
+/// <summary>A parsed lifeboat.yaml. It never holds a secret: the password comes from a file or a command.</summary>
+public sealed record StackConfig
+{
+    /// <summary>The file it was read from, as given (used in error messages).</summary>
+    public required string File { get; init; }
+    /// <summary>A repository location the engine accepts; a relative local path is resolved against the config's directory.</summary>
+    public required string Repository { get; init; }
+    public string? PasswordFile { get; init; }
+    public string? PasswordCommand { get; init; }
+    public required string Host { get; init; }
+    /// <summary>In the order of the file.</summary>
+    public required IReadOnlyList<AppConfig> Apps { get; init; }
+    /// <summary>Absolute, cleaned paths that no snapshot ever contains.</summary>
+    public IReadOnlyList<string> Never { get; init; } = [];
+    /// <summary>auto, off or max; null when not set.</summary>
+    public string? Compression { get; init; }
+    /// <summary>In MiB; null when not set.</summary>
+    public int? PackSizeMiB { get; init; }
+
+    public AppConfig? FindApp(string name) => Apps.FirstOrDefault(a => a.Name == name);
+
+    /// <summary>The named apps (all when none is named), or an error listing the known ones.</summary>
+    public IReadOnlyList<AppConfig> SelectApps(IReadOnlyCollection<string> names)
+    {
+        if (names.Count == 0) return Apps;
+        var selected = new List<AppConfig>();
+        foreach (var name in names.Distinct())
+            selected.Add(FindApp(name) ?? throw new StackException(
+                $"there is no app \"{name}\" in {File}; known apps: {string.Join(", ", Apps.Select(a => a.Name))}"));
+        return selected;
+    }
+}

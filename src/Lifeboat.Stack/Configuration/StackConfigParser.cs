@@ -1,0 +1,291 @@
+using System.Globalization;
+using System.Text.RegularExpressions;
+using Lifeboat.Engine.Backup;
+using YamlDotNet.Core;
+using YamlDotNet.RepresentationModel;
+
+namespace Lifeboat.Stack.Configuration;
+
+/// <summary>
+/// Reads lifeboat.yaml through YamlDotNet's representation model, so every node keeps its line: each problem
+/// is reported as "FILE:LINE: key "a.b.c": what is wrong; what would be valid". Unknown keys are errors.
+/// Only what the file itself says is checked here; what depends on the machine (paths that exist) is
+/// <see cref="StackConfigValidator"/>'s.
+/// </summary>
+public sealed partial class StackConfigParser
+{
+    private static readonly string[] TopLevelKeys = ["repository", "password-file", "password-command", "host", "apps", "never", "compression", "pack-size"];
+    private static readonly string[] AppKeys = ["paths", "exclude", "containers", "consistency"];
+
+    private readonly string _file;
+    private readonly string _directory;
+
+    private StackConfigParser(string file, string directory)
+    {
+        _file = file;
+        _directory = directory;
+    }
+
+    [GeneratedRegex("^[a-z0-9][a-z0-9_.-]*$")]
+    private static partial Regex AppNamePattern();
+
+    [GeneratedRegex(@"^/?[a-zA-Z0-9][a-zA-Z0-9_.-]*$")]
+    private static partial Regex ContainerNamePattern();
+
+    /// <summary>Parses the text of a config file. Relative repository and password-file paths are taken relative to <paramref name="directory"/>.</summary>
+    public static StackConfig Parse(string yaml, string file, string directory, string defaultHost) =>
+        new StackConfigParser(file, directory).ParseDocument(yaml, defaultHost);
+
+    private StackConfig ParseDocument(string yaml, string defaultHost)
+    {
+        var stream = new YamlStream();
+        try
+        {
+            stream.Load(new StringReader(yaml));
+        }
+        catch (YamlException e)
+        {
+            throw Error(LineOf(e.Start), "", "this is not valid YAML: " + YamlProblem(e));
+        }
+        catch (InvalidOperationException)
+        {
+            // YamlDotNet fails this way on some broken flow collections; find where its parser stopped
+            throw Error(LastGoodLine(yaml), "", "this is not valid YAML: an unclosed [ ] or { } list or mapping?");
+        }
+        catch (ArgumentException e)
+        {
+            // YamlDotNet's mapping rejects a repeated key this way; it carries no position
+            throw Error(0, "", "this is not valid YAML: " + e.Message.Split('\n')[0].Trim());
+        }
+        if (stream.Documents.Count == 0 || IsNull(stream.Documents[0].RootNode))
+            throw Error(0, "", "the file is empty; it needs at least repository and apps");
+        if (stream.Documents.Count > 1)
+            throw Error(LineOf(stream.Documents[1].RootNode.Start), "", "the file holds more than one YAML document; keep one");
+        var root = Mapping(stream.Documents[0].RootNode, "");
+
+        string? repository = null, passwordFile = null, passwordCommand = null, host = null, compression = null;
+        int? packSize = null;
+        var apps = new List<AppConfig>();
+        var never = new List<(string Path, int Line)>();
+        int appsLine = 0;
+        foreach (var (keyNode, value) in root.Children)
+        {
+            var key = KeyName(keyNode, "");
+            int line = LineOf(keyNode.Start);
+            switch (key)
+            {
+                case "repository": repository = NonEmptyText(value, key); break;
+                case "password-file": passwordFile = NonEmptyText(value, key); break;
+                case "password-command": passwordCommand = NonEmptyText(value, key); break;
+                case "host": host = NonEmptyText(value, key); break;
+                case "compression":
+                    compression = NonEmptyText(value, key);
+                    if (compression is not ("auto" or "off" or "max"))
+                        throw Error(LineOf(value.Start), key, $"\"{compression}\" is not valid; use auto, off or max");
+                    break;
+                case "pack-size":
+                    var text = NonEmptyText(value, key);
+                    if (!int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var mib) || mib < 4 || mib > 128)
+                        throw Error(LineOf(value.Start), key, $"\"{text}\" is not valid; use a number of MiB from 4 to 128");
+                    packSize = mib;
+                    break;
+                case "never":
+                    foreach (var (item, itemLine) in TextList(value, key)) never.Add((AbsolutePath(item, itemLine, key), itemLine));
+                    break;
+                case "apps":
+                    appsLine = line;
+                    apps.AddRange(ParseApps(value));
+                    break;
+                case "password":
+                    // never echo the value: it is a secret that should not be in this file at all
+                    throw Error(line, key, "a password is never written in lifeboat.yaml; put it in a file readable only by root and name that file with password-file (or use password-command)");
+                default:
+                    throw Error(line, key, $"is not a known key; valid keys are {string.Join(", ", TopLevelKeys)}");
+            }
+        }
+        if (repository is null) throw Error(0, "repository", "is missing; name the repository location, e.g. repository: /srv/backup/media-vm");
+        if (passwordFile is not null && passwordCommand is not null)
+            throw Error(LineOf(root.Children.First(c => KeyName(c.Key, "") == "password-command").Key.Start), "password-command", "use either password-file or password-command, not both");
+        if (apps.Count == 0) throw Error(appsLine, "apps", "at least one app is needed, e.g. apps: { plex: { paths: [/mnt/plexdata] } }");
+
+        foreach (var app in apps)
+        {
+            for (int i = 0; i < app.Paths.Count; i++)
+            {
+                foreach (var (neverPath, _) in never)
+                    if (IsSameOrUnder(app.Paths[i], neverPath))
+                        throw Error(app.PathLines[i], $"apps.{app.Name}.paths",
+                            $"{app.Paths[i]} {(app.Paths[i] == neverPath ? "is" : "lies under")} {neverPath}, which is listed under never; remove one of them");
+            }
+        }
+
+        return new StackConfig
+        {
+            File = _file,
+            Repository = ResolveRepository(repository),
+            PasswordFile = passwordFile is null ? null : Path.GetFullPath(passwordFile, _directory),
+            PasswordCommand = passwordCommand,
+            Host = host ?? defaultHost,
+            Apps = apps,
+            Never = never.Select(n => n.Path).ToList(),
+            Compression = compression,
+            PackSizeMiB = packSize,
+        };
+    }
+
+    private List<AppConfig> ParseApps(YamlNode node)
+    {
+        var apps = new List<AppConfig>();
+        if (IsNull(node)) return apps;
+        foreach (var (nameNode, body) in Mapping(node, "apps").Children)
+        {
+            var name = KeyName(nameNode, "apps");
+            int line = LineOf(nameNode.Start);
+            if (!AppNamePattern().IsMatch(name))
+                throw Error(line, $"apps.{name}", "is not a valid app name; use lower-case letters, digits and _ . - (starting with a letter or digit)");
+            var prefix = $"apps.{name}";
+            var paths = new List<string>();
+            var pathLines = new List<int>();
+            var exclude = new List<string>();
+            var containers = new List<string>();
+            var consistency = ConsistencyMode.None;
+            bool hasPaths = false;
+            foreach (var (keyNode, value) in Mapping(body, prefix).Children)
+            {
+                var key = KeyName(keyNode, prefix);
+                var full = $"{prefix}.{key}";
+                switch (key)
+                {
+                    case "paths":
+                        hasPaths = true;
+                        foreach (var (item, itemLine) in TextList(value, full))
+                        {
+                            paths.Add(AbsolutePath(item, itemLine, full));
+                            pathLines.Add(itemLine);
+                        }
+                        break;
+                    case "exclude":
+                        foreach (var (item, itemLine) in TextList(value, full))
+                        {
+                            if (item.Length == 0) throw Error(itemLine, full, "an empty pattern is not valid; remove it");
+                            exclude.Add(item);
+                        }
+                        break;
+                    case "containers":
+                        foreach (var (item, itemLine) in TextList(value, full))
+                        {
+                            if (!ContainerNamePattern().IsMatch(item))
+                                throw Error(itemLine, full, $"\"{item}\" is not a valid container name; use the name Docker shows (letters, digits and _ . -)");
+                            containers.Add(item.TrimStart('/'));
+                        }
+                        break;
+                    case "consistency":
+                        var mode = NonEmptyText(value, full);
+                        consistency = mode switch
+                        {
+                            "stop" => ConsistencyMode.Stop,
+                            "sqlite" => ConsistencyMode.Sqlite,
+                            "none" => ConsistencyMode.None,
+                            _ => throw Error(LineOf(value.Start), full, $"\"{mode}\" is not valid; use stop, sqlite or none"),
+                        };
+                        break;
+                    default:
+                        throw Error(LineOf(keyNode.Start), full, $"is not a known key; valid keys for an app are {string.Join(", ", AppKeys)}");
+                }
+            }
+            if (!hasPaths || paths.Count == 0)
+                throw Error(line, $"{prefix}.paths", "is missing or empty; list the absolute paths that hold the app's state, e.g. paths: [/mnt/plexdata]");
+            if (consistency == ConsistencyMode.Stop && containers.Count == 0)
+                throw Error(line, $"{prefix}.containers", "consistency: stop needs the containers to stop; list them, e.g. containers: [plex]");
+            apps.Add(new AppConfig
+            {
+                Name = name, Paths = paths, PathLines = pathLines, Exclude = exclude, Containers = containers,
+                Consistency = consistency, Line = line,
+            });
+        }
+        return apps;
+    }
+
+    private string ResolveRepository(string repository)
+    {
+        // a scheme (local:, sftp:, ...) or an absolute path is taken as it is
+        if (repository.StartsWith('/') || repository.Contains(':')) return repository;
+        return Path.GetFullPath(repository, _directory);
+    }
+
+    private string AbsolutePath(string path, int line, string key)
+    {
+        if (!path.StartsWith('/'))
+            throw Error(line, key, $"\"{path}\" is not an absolute path; write it from the root, e.g. /mnt/{path.TrimStart('.', '/')}");
+        return Archiver.CleanPath(path);
+    }
+
+    public static bool IsSameOrUnder(string path, string ancestor) =>
+        path == ancestor || ancestor == "/" || path.StartsWith(ancestor + "/", StringComparison.Ordinal);
+
+    private YamlMappingNode Mapping(YamlNode node, string key)
+    {
+        if (node is YamlMappingNode mapping) return mapping;
+        if (IsNull(node)) return new YamlMappingNode();
+        throw Error(LineOf(node.Start), key, key.Length == 0 ? "the file must be a mapping of keys (repository:, apps:, ...)" : "must be a mapping of keys");
+    }
+
+    private string KeyName(YamlNode node, string parent)
+    {
+        if (node is YamlScalarNode { Value: { } v }) return v;
+        throw Error(LineOf(node.Start), parent, "a key must be a plain name");
+    }
+
+    private string NonEmptyText(YamlNode node, string key)
+    {
+        if (node is YamlScalarNode scalar && !IsNull(scalar) && scalar.Value is { Length: > 0 } v) return v;
+        throw Error(LineOf(node.Start), key, node is YamlScalarNode ? "must not be empty" : "must be a single value, not a list or mapping");
+    }
+
+    /// <summary>A list of text values; an empty value is an empty list.</summary>
+    private List<(string Value, int Line)> TextList(YamlNode node, string key)
+    {
+        if (IsNull(node)) return [];
+        if (node is not YamlSequenceNode sequence)
+            throw Error(LineOf(node.Start), key, "must be a list, e.g. [/mnt/data] or one \"- item\" per line");
+        var items = new List<(string, int)>();
+        foreach (var item in sequence.Children)
+        {
+            if (item is not YamlScalarNode { Value: { } v } || IsNull(item))
+                throw Error(LineOf(item.Start), key, "every item must be a single text value");
+            items.Add((v, LineOf(item.Start)));
+        }
+        return items;
+    }
+
+    private static bool IsNull(YamlNode node) =>
+        node is YamlScalarNode { Style: ScalarStyle.Plain or ScalarStyle.Any, Value: null or "" or "~" or "null" or "Null" or "NULL" };
+
+    private static int LastGoodLine(string yaml)
+    {
+        var parser = new Parser(new StringReader(yaml));
+        int line = 0;
+        try
+        {
+            while (parser.MoveNext()) line = (int)parser.Current!.End.Line;
+        }
+        catch (Exception e) when (e is YamlException or InvalidOperationException)
+        {
+            if (e is YamlException y) line = (int)y.Start.Line;
+        }
+        return line;
+    }
+
+    private static int LineOf(Mark mark) => (int)mark.Line;
+
+    private static string YamlProblem(YamlException e)
+    {
+        // YamlDotNet prefixes its message with the positions; the line is already in front of ours
+        var message = e.InnerException is YamlException inner ? inner.Message : e.Message;
+        int marker = message.IndexOf("): ", StringComparison.Ordinal);
+        if (message.StartsWith("(Line", StringComparison.Ordinal) && marker >= 0) message = message[(marker + 3)..];
+        return message.Trim();
+    }
+
+    private StackConfigException Error(int line, string key, string problem) => new(_file, line, key, problem);
+}

@@ -1,0 +1,147 @@
+using System.Diagnostics;
+using System.Text;
+using Lifeboat.Engine;
+using Lifeboat.Engine.Backup;
+using Lifeboat.Engine.Model;
+using Lifeboat.Stack.Configuration;
+using Lifeboat.Stack.Consistency;
+using Lifeboat.Stack.Containers;
+using Repo = Lifeboat.Engine.Repository.Repository;
+
+namespace Lifeboat.Stack.Scenarios;
+
+/// <summary>
+/// Backs up a stack: one snapshot per app, tagged app:NAME (plus the user's tags), with the config's host, the app's
+/// paths, and the app's excludes plus the never paths. An app that fails is reported and the others still run;
+/// only cancellation stops the whole run (after the app's containers are running again).
+/// </summary>
+public sealed class StackBackup
+{
+    private readonly Repo _repository;
+    private readonly StackConfig _config;
+    private readonly Lazy<IContainerControl> _containers;
+    private readonly IStackBackupObserver? _observer;
+
+    /// <param name="containerControl">Called once, only when an app with consistency: stop is backed up.</param>
+    public StackBackup(Repo repository, StackConfig config, Func<IContainerControl> containerControl, IStackBackupObserver? observer = null)
+    {
+        _repository = repository;
+        _config = config;
+        _containers = new Lazy<IContainerControl>(containerControl, LazyThreadSafetyMode.ExecutionAndPublication);
+        _observer = observer;
+    }
+
+    /// <summary>Where the staging directories for database copies are made.</summary>
+    public string StagingParent { get; init; } = DatabaseCopies.DefaultStagingParent;
+
+    /// <summary>Backs up each app in turn; the repository must be open with its index loaded (and locked by the caller).</summary>
+    public async Task<IReadOnlyList<AppBackupResult>> RunAsync(IReadOnlyList<AppConfig> apps, IReadOnlyList<string> tags, CancellationToken cancellationToken)
+    {
+        var history = await _repository.ListSnapshotsAsync(cancellationToken).ConfigureAwait(false);
+        var results = new List<AppBackupResult>();
+        foreach (var app in apps)
+        {
+            _observer?.AppStarting(app);
+            var clock = Stopwatch.StartNew();
+            AppBackupResult result;
+            try
+            {
+                var backup = await BackupAppAsync(app, tags, FindParent(history, app), cancellationToken).ConfigureAwait(false);
+                result = new AppBackupResult { App = app.Name, SnapshotId = backup.SnapshotId, Backup = backup, Duration = clock.Elapsed };
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                throw;
+            }
+            catch (Exception e)
+            {
+                result = new AppBackupResult { App = app.Name, Error = OneLine(e), Duration = clock.Elapsed };
+            }
+            results.Add(result);
+            _observer?.AppFinished(result);
+        }
+        return results;
+    }
+
+    private Task<BackupResult> BackupAppAsync(AppConfig app, IReadOnlyList<string> tags, Id? parent, CancellationToken cancellationToken) =>
+        app.Consistency switch
+        {
+            ConsistencyMode.Stop => StoppedContainers.RunAsync(_containers.Value, app.Containers,
+                ct => ArchiveAsync(app, tags, parent, null, ct), message => _observer?.AppEvent(app, message), cancellationToken),
+            ConsistencyMode.Sqlite => ArchiveWithDatabaseCopiesAsync(app, tags, parent, cancellationToken),
+            _ => ArchiveAsync(app, tags, parent, null, cancellationToken),
+        };
+
+    private async Task<BackupResult> ArchiveWithDatabaseCopiesAsync(AppConfig app, IReadOnlyList<string> tags, Id? parent, CancellationToken cancellationToken)
+    {
+        var (rules, _) = ExcludesFor(app, null);
+        var databases = SqliteDatabaseFinder.Find(app.Paths, rules, cancellationToken);
+        using var copies = DatabaseCopies.Create(databases, StagingParent, cancellationToken);
+        if (databases.Count > 0)
+            _observer?.AppEvent(app, $"copied {databases.Count} SQLite database{(databases.Count == 1 ? "" : "s")} with the online backup API");
+        return await ArchiveAsync(app, tags, parent, copies, cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task<BackupResult> ArchiveAsync(AppConfig app, IReadOnlyList<string> tags, Id? parent, DatabaseCopies? copies, CancellationToken cancellationToken)
+    {
+        var (rules, patterns) = ExcludesFor(app, copies);
+        var options = new BackupOptions
+        {
+            Paths = app.Paths,
+            Excludes = rules,
+            ExcludePatterns = patterns,
+            Tags = [app.Tag, .. tags.Where(t => t != app.Tag).Distinct()],
+            Hostname = _config.Host,
+            Parent = parent,
+            ContentSource = copies is null ? null : copies.ContentSource,
+        };
+        var archiver = new Archiver(_repository, options, new ItemErrors(app, _observer));
+        return await archiver.RunAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// The app's patterns as written (restic's semantics) and each never path as an anchored literal pattern; the
+    /// live -wal/-shm/-journal files of copied databases are left out too (their content is in the copies), but not
+    /// recorded in the snapshot.
+    /// </summary>
+    private (ExcludeRules Rules, List<string> Recorded) ExcludesFor(AppConfig app, DatabaseCopies? copies)
+    {
+        var recorded = new List<string>(app.Exclude);
+        recorded.AddRange(_config.Never.Select(EscapePattern));
+        var rules = new ExcludeRules();
+        foreach (var pattern in recorded) rules.AddPattern(pattern);
+        if (copies is not null)
+            foreach (var sibling in copies.LiveSiblings) rules.AddPattern(EscapePattern(sibling));
+        return (rules, recorded);
+    }
+
+    /// <summary>A path as a pattern that matches only itself: glob characters escaped as Go's filepath.Match reads them.</summary>
+    public static string EscapePattern(string path)
+    {
+        var sb = new StringBuilder(path.Length);
+        foreach (var c in path)
+        {
+            if (c is '*' or '?' or '[' or ']' or '\\') sb.Append('\\');
+            sb.Append(c);
+        }
+        return sb.ToString();
+    }
+
+    /// <summary>The app's newest snapshot of this host with the same paths: its unchanged files are not read again.</summary>
+    private Id? FindParent(List<Snapshot> history, AppConfig app)
+    {
+        var wanted = app.Paths.Order(StringComparer.Ordinal).ToList();
+        return history
+            .Where(s => s.HasTag(app.Tag) && s.Hostname == _config.Host && (s.Paths ?? []).Order(StringComparer.Ordinal).SequenceEqual(wanted))
+            .Select(s => (Id?)s.Id)
+            .LastOrDefault();
+    }
+
+    private static string OneLine(Exception e) =>
+        string.Join(' ', e.Message.Split(['\r', '\n'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+
+    private sealed class ItemErrors(AppConfig app, IStackBackupObserver? observer) : IBackupObserver
+    {
+        public void ItemError(string path, string during, Exception error) => observer?.ItemError(app, path, during, error);
+    }
+}

@@ -1,0 +1,171 @@
+using Lifeboat.Stack;
+using Lifeboat.Stack.Configuration;
+using Lifeboat.TestSupport;
+
+namespace Lifeboat.Stack.Tests;
+
+/// <summary>lifeboat.yaml: the issue's example parses; every kind of mistake names the file, line and key.</summary>
+public class ConfigParserTests
+{
+    public const string IssueExample = """
+        repository: /srv/backup/media-vm      # any repository location the engine accepts
+        password-file: /etc/lifeboat/password  # or password-command; never the password itself
+        host: media-vm                         # snapshot host name; default: the machine's
+        apps:
+          plex:
+            paths: [/mnt/plexdata]
+            exclude: ["Library/Application Support/Plex Media Server/Cache", "**/Crash Reports"]
+            containers: [plex]                 # Docker containers that use these paths
+            consistency: stop                  # stop | sqlite | none
+          jellyfin:
+            paths: [/mnt/projects/jellyfin/config]
+            containers: [jellyfin]
+            consistency: sqlite
+          configs:
+            paths: [/mnt/projects]
+            exclude: [/mnt/projects/jellyfin]
+        never: [/mnt/media, /mnt/downloads, /mnt/plextranscode]
+        """;
+
+    private static StackConfig Parse(string yaml) => StackConfigParser.Parse(yaml, "lifeboat.yaml", "/etc/lifeboat", "this-host");
+
+    private static StackConfigException Refused(string yaml) => Assert.Throws<StackConfigException>(() => Parse(yaml));
+
+    [Fact]
+    public void TheIssueExampleParses()
+    {
+        var config = Parse(IssueExample);
+        Assert.Equal("/srv/backup/media-vm", config.Repository);
+        Assert.Equal("/etc/lifeboat/password", config.PasswordFile);
+        Assert.Null(config.PasswordCommand);
+        Assert.Equal("media-vm", config.Host);
+        Assert.Equal(["plex", "jellyfin", "configs"], config.Apps.Select(a => a.Name));
+        var plex = config.Apps[0];
+        Assert.Equal(["/mnt/plexdata"], plex.Paths);
+        Assert.Equal(["Library/Application Support/Plex Media Server/Cache", "**/Crash Reports"], plex.Exclude);
+        Assert.Equal(["plex"], plex.Containers);
+        Assert.Equal(ConsistencyMode.Stop, plex.Consistency);
+        Assert.Equal(6, plex.PathLines[0]);
+        Assert.Equal(ConsistencyMode.Sqlite, config.Apps[1].Consistency);
+        Assert.Equal(ConsistencyMode.None, config.Apps[2].Consistency);
+        Assert.Equal(["/mnt/projects/jellyfin"], config.Apps[2].Exclude);
+        Assert.Equal(["/mnt/media", "/mnt/downloads", "/mnt/plextranscode"], config.Never);
+        Assert.Equal("app:plex", plex.Tag);
+    }
+
+    [Fact]
+    public void DefaultsAndRelativeFilesResolveAgainstTheConfigDirectory()
+    {
+        var config = Parse("""
+            repository: backups/repo
+            password-file: secret/password
+            compression: max
+            pack-size: 32
+            apps:
+              a:
+                paths:
+                  - /srv/a/../a/
+            """);
+        Assert.Equal("this-host", config.Host);
+        Assert.Equal("/etc/lifeboat/backups/repo", config.Repository);
+        Assert.Equal("/etc/lifeboat/secret/password", config.PasswordFile);
+        Assert.Equal(["/srv/a"], config.Apps[0].Paths);
+        Assert.Equal("max", config.Compression);
+        Assert.Equal(32, config.PackSizeMiB);
+        Assert.Empty(config.Never);
+    }
+
+    [Fact]
+    public void AnInvalidConsistencyNamesLineKeyAndTheValidValues()
+    {
+        var e = Refused(IssueExample.Replace("consistency: stop ", "consistency: stp  "));
+        Assert.Equal("lifeboat.yaml:9: key \"apps.plex.consistency\": \"stp\" is not valid; use stop, sqlite or none", e.Message);
+        Assert.Equal(9, e.Line);
+    }
+
+    [Fact]
+    public void UnknownKeysAreErrorsListingTheValidOnes()
+    {
+        var top = Refused(IssueExample + "\nretention: 7\n");
+        Assert.StartsWith("lifeboat.yaml:18: key \"retention\": is not a known key; valid keys are repository,", top.Message);
+        var app = Refused(IssueExample.Replace("    containers: [jellyfin]", "    container: [jellyfin]"));
+        Assert.Equal("lifeboat.yaml:12: key \"apps.jellyfin.container\": is not a known key; valid keys for an app are paths, exclude, containers, consistency", app.Message);
+    }
+
+    [Fact]
+    public void APasswordInTheFileIsRefusedWithoutEchoingIt()
+    {
+        var e = Refused("repository: /r\npassword: hunter2-secret\napps: {a: {paths: [/a]}}\n");
+        Assert.Contains("lifeboat.yaml:2: key \"password\"", e.Message);
+        Assert.Contains("password-file", e.Message);
+        Assert.DoesNotContain("hunter2-secret", e.Message);
+    }
+
+    [Theory]
+    [InlineData("repository: /r\napps:\n  Plex:\n    paths: [/a]\n", 3, "apps.Plex", "not a valid app name")]
+    [InlineData("repository: /r\napps:\n  plex:\n    paths: [mnt/plexdata]\n", 4, "apps.plex.paths", "\"mnt/plexdata\" is not an absolute path")]
+    [InlineData("repository: /r\napps:\n  plex:\n    paths: /mnt/plexdata\n", 4, "apps.plex.paths", "must be a list")]
+    [InlineData("repository: /r\napps:\n  plex:\n    exclude: [x]\n", 3, "apps.plex.paths", "is missing or empty")]
+    [InlineData("repository: /r\napps:\n  plex:\n    paths: [/a]\n    containers: [\"\"]\n", 5, "apps.plex.containers", "is not a valid container name")]
+    [InlineData("repository: /r\napps:\n  plex:\n    paths: [/a]\n    consistency: stop\n", 3, "apps.plex.containers", "consistency: stop needs the containers")]
+    [InlineData("repository: /r\napps:\n  plex:\n    paths: [/mnt/media/plex]\nnever: [/mnt/media]\n", 4, "apps.plex.paths", "/mnt/media/plex lies under /mnt/media, which is listed under never")]
+    [InlineData("repository: /r\napps:\n  plex:\n    paths: [/mnt/media]\nnever: [/mnt/media/]\n", 4, "apps.plex.paths", "/mnt/media is /mnt/media, which is listed under never")]
+    [InlineData("repository: /r\napps:\n  plex:\n    paths: [/a]\nnever: [media]\n", 5, "never", "not an absolute path")]
+    [InlineData("repository: /r\ncompression: fast\napps: {a: {paths: [/a]}}\n", 2, "compression", "use auto, off or max")]
+    [InlineData("repository: /r\npack-size: 1000\napps: {a: {paths: [/a]}}\n", 2, "pack-size", "from 4 to 128")]
+    [InlineData("apps: {a: {paths: [/a]}}\n", 0, "repository", "is missing")]
+    [InlineData("repository: /r\napps: {}\n", 2, "apps", "at least one app")]
+    [InlineData("repository: /r\npassword-file: /p\npassword-command: cat /p\napps: {a: {paths: [/a]}}\n", 3, "password-command", "not both")]
+    public void EachMistakeNamesLineAndKey(string yaml, int line, string key, string problem)
+    {
+        var e = Refused(yaml);
+        Assert.Equal(line, e.Line);
+        Assert.Equal(key, e.Key);
+        Assert.Contains(problem, e.Message);
+        Assert.StartsWith(line > 0 ? $"lifeboat.yaml:{line}: key \"{key}\": " : $"lifeboat.yaml: key \"{key}\": ", e.Message);
+    }
+
+    [Fact]
+    public void BrokenYamlNamesTheLine()
+    {
+        var e = Refused("repository: /r\napps:\n  plex:\n    paths: [/a\n  jf: x\n");
+        Assert.StartsWith("lifeboat.yaml:", e.Message);
+        Assert.True(e.Line >= 4, e.Message);
+        Assert.Contains("not valid YAML", e.Message);
+        Assert.DoesNotContain("\n", e.Message);
+    }
+
+    [Fact]
+    public void UnknownAppNamesListTheKnownOnes()
+    {
+        var e = Assert.Throws<StackException>(() => Parse(IssueExample).SelectApps(["plexx"]));
+        Assert.Equal("there is no app \"plexx\" in lifeboat.yaml; known apps: plex, jellyfin, configs", e.Message);
+        Assert.Equal(["jellyfin"], Parse(IssueExample).SelectApps(["jellyfin"]).Select(a => a.Name));
+        Assert.Equal(3, Parse(IssueExample).SelectApps([]).Count);
+    }
+
+    [Fact]
+    public void AMissingAppPathIsRefusedNamingAppPathAndLine()
+    {
+        using var temp = new TempDirectory();
+        Directory.CreateDirectory(temp.Combine("a"));
+        var config = Parse($"repository: /r\napps:\n  a:\n    paths:\n      - {temp.Combine("a")}\n      - {temp.Combine("gone")}\n");
+        StackConfigValidator.RequirePathsExist(config, [config.Apps[0] with { Paths = [config.Apps[0].Paths[0]] }]);
+        var e = Assert.Throws<StackConfigException>(() => StackConfigValidator.RequirePathsExist(config, config.Apps));
+        Assert.Equal($"lifeboat.yaml:6: key \"apps.a.paths\": {temp.Combine("gone")} of app a does not exist; create it, or fix or remove the path", e.Message);
+    }
+
+    [Fact]
+    public void LocateFollowsOptionThenEnvironmentThenWorkingDirectory()
+    {
+        using var temp = new TempDirectory();
+        var file = temp.Combine("stack.yaml");
+        File.WriteAllText(file, "x: 1");
+        Assert.Equal(file, StackConfigLoader.Locate(file, "/nonexistent/env.yaml", temp.Path));
+        Assert.Equal(file, StackConfigLoader.Locate(null, file, temp.Path));
+        Assert.Null(StackConfigLoader.Locate(null, null, temp.Path));
+        File.WriteAllText(temp.Combine("lifeboat.yaml"), "x: 1");
+        Assert.Equal("lifeboat.yaml", StackConfigLoader.Locate(null, null, temp.Path));
+        Assert.Contains("does not exist", Assert.Throws<StackException>(() => StackConfigLoader.Locate(temp.Combine("nope.yaml"), null, temp.Path)).Message);
+    }
+}
