@@ -7,9 +7,7 @@ public static class StackServices
 {
     /// <summary>
     /// Makes the container control that <c>consistency: stop</c> uses; called only when an app needs it.
-    /// The integrator sets it to the Docker implementation:
-    /// <c>StackServices.ContainerControlFactory = Lifeboat.Stack.Containers.DockerContainerControl.FromEnvironment;</c>
+    /// The Docker Engine API at $DOCKER_HOST, else /var/run/docker.sock.
     /// </summary>
-    public static Func<IContainerControl> ContainerControlFactory { get; set; } =
-        () => throw new StackException("Docker control is not available in this build: consistency: stop cannot stop containers");
+    public static Func<IContainerControl> ContainerControlFactory { get; set; } = DockerContainerControl.FromEnvironment;
 }
