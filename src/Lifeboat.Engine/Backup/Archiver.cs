@@ -412,7 +412,7 @@ public sealed class Archiver
         var chunker = new Chunker(_repo.Config.ChunkerPolynomial);
         chunker.Reset();
         int capacity = (int)Math.Clamp(st.Size + 1, 4096, Chunker.MaxSize);
-        var buffer = ArrayPool<byte>.Shared.Rent(capacity);
+        var buffer = BlobBuffers.Rent(capacity);
         try
         {
             int filled = 0, scanned = 0;
@@ -423,9 +423,9 @@ public sealed class Archiver
                 if (filled == buffer.Length)
                 {
                     // The file grew beyond its size at open; a chunk never exceeds MaxSize, so neither does the buffer.
-                    var bigger = ArrayPool<byte>.Shared.Rent(Math.Min(Chunker.MaxSize, buffer.Length * 2));
+                    var bigger = BlobBuffers.Rent(Math.Min(Chunker.MaxSize, buffer.Length * 2));
                     buffer.AsSpan(0, filled).CopyTo(bigger);
-                    ArrayPool<byte>.Shared.Return(buffer);
+                    BlobBuffers.Return(buffer);
                     buffer = bigger;
                 }
                 long tr = Stopwatch.GetTimestamp();
@@ -456,7 +456,7 @@ public sealed class Archiver
         }
         finally
         {
-            ArrayPool<byte>.Shared.Return(buffer);
+            BlobBuffers.Return(buffer);
         }
         return content;
     }

@@ -230,7 +230,7 @@ public sealed partial class Repository : IAsyncDisposable
         byte[]? rented = null;
         try
         {
-            Span<byte> opened = blob.IsCompressed ? (rented = ArrayPool<byte>.Shared.Rent(stored.Length - CryptoKey.Overhead)).AsSpan(0, stored.Length - CryptoKey.Overhead) : plaintext;
+            Span<byte> opened = blob.IsCompressed ? (rented = BlobBuffers.Rent(stored.Length - CryptoKey.Overhead)).AsSpan(0, stored.Length - CryptoKey.Overhead) : plaintext;
             try
             {
                 Key.Open(stored, opened);
@@ -258,7 +258,7 @@ public sealed partial class Repository : IAsyncDisposable
         }
         finally
         {
-            if (rented is not null) ArrayPool<byte>.Shared.Return(rented);
+            if (rented is not null) BlobBuffers.Return(rented);
         }
     }
 
@@ -273,7 +273,7 @@ public sealed partial class Repository : IAsyncDisposable
         bool compress = Version >= 2 && (type == BlobType.Tree || CompressData) && plaintext.Length > 0;
         // One buffer per blob: the payload (compressed or copied) goes in at offset 16 and is sealed in place,
         // the IV landing in front of it and the MAC behind it.
-        byte[] sealedBuffer = ArrayPool<byte>.Shared.Rent(CryptoKey.Overhead + (compress ? Zstd.CompressBound(plaintext.Length) : plaintext.Length));
+        byte[] sealedBuffer = BlobBuffers.Rent(CryptoKey.Overhead + (compress ? Zstd.CompressBound(plaintext.Length) : plaintext.Length));
         PackWriter? full = null;
         try
         {
@@ -304,7 +304,7 @@ public sealed partial class Repository : IAsyncDisposable
         }
         finally
         {
-            ArrayPool<byte>.Shared.Return(sealedBuffer);
+            BlobBuffers.Return(sealedBuffer);
         }
         if (full is not null) await FinishPackAsync(full, cancellationToken).ConfigureAwait(false);
         return true;

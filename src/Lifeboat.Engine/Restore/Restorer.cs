@@ -342,7 +342,7 @@ public sealed class Restorer
                 j++;
             }
             int length = (int)(end - start);
-            var buffer = ArrayPool<byte>.Shared.Rent(length);
+            var buffer = BlobBuffers.Rent(length);
             try
             {
                 try
@@ -362,7 +362,7 @@ public sealed class Restorer
                 {
                     var (blobId, blob, targets) = blobs[k];
                     int plainLength = (int)(blob.IsCompressed ? blob.UncompressedLength : blob.Length - Crypto.CryptoKey.Overhead);
-                    var plain = ArrayPool<byte>.Shared.Rent(plainLength);
+                    var plain = BlobBuffers.Rent(plainLength);
                     try
                     {
                         _repo.DecodeBlob(packId, blob, buffer.AsSpan((int)(blob.Offset - start), (int)blob.Length), plain.AsSpan(0, plainLength));
@@ -374,13 +374,13 @@ public sealed class Restorer
                     }
                     finally
                     {
-                        ArrayPool<byte>.Shared.Return(plain);
+                        BlobBuffers.Return(plain);
                     }
                 }
             }
             finally
             {
-                ArrayPool<byte>.Shared.Return(buffer);
+                BlobBuffers.Return(buffer);
             }
             i = j;
         }
