@@ -158,6 +158,16 @@ internal sealed class StagedPlacement
         Posix.SetTimes(path, status.AccessTime, status.ModTime);
     }
 
+    /// <summary>Only what differs: a directory the merge never reached may refuse changes (immutable, read-only mount).</summary>
+    private void RestoreMetadata(string path, in FileStatus before)
+    {
+        var now = Posix.LStat(path);
+        if (_restoreOwnership && (now.Uid != before.Uid || now.Gid != before.Gid)) Posix.LChown(path, before.Uid, before.Gid);
+        if (now.Permissions != before.Permissions) Posix.Chmod(path, before.Permissions);
+        // reading a directory may move its access time; only a changed modification time means it was changed
+        if (now.ModTime != before.ModTime) Posix.SetTimes(path, before.AccessTime, before.ModTime);
+    }
+
     private void RenameIntoPlace(string staged, string destination)
     {
         BeforeRenameIntoPlace?.Invoke(destination);
@@ -210,7 +220,7 @@ internal sealed class StagedPlacement
         {
             try
             {
-                ApplyMetadata(step.Destination, step.Before);
+                RestoreMetadata(step.Destination, step.Before);
             }
             catch (PosixException e)
             {
