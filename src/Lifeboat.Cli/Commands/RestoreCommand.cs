@@ -17,11 +17,15 @@ public sealed class RestoreCommand : ICommandFactory
         var verify = new Option<bool>("--verify") { Description = "verify restored files content (every blob is always verified against its ID while restoring)" };
         var dryRun = new Option<bool>("--dry-run") { Description = "do not write any data, just show what would be done" };
         var filter = new SnapshotFilterOptions();
+        var stackOptions = new Stack.StackRestoreOptions();
         var command = new Command("restore", "Extract the data from a snapshot") { snapshot, target, include, exclude, iinclude, iexclude, verify, dryRun };
         filter.AddTo(command);
+        stackOptions.AddTo(command);
         command.SetAction((parse, ct) => Program.Run(async () =>
         {
             var ctx = new CommandContext(global, parse);
+            if (ctx.StackConfig is { } stack) return await Stack.StackRestoreCommand.RunAsync(ctx, stack, parse.GetValue(snapshot)!, parse.GetValue(target), parse.GetValue(filter.Path) ?? [], stackOptions, ct);
+            stackOptions.RejectOutsideStackMode(parse);
             var targetDir = parse.GetValue(target) ?? throw new CliException("Please specify a directory to restore to (--target)");
             var excludes = parse.GetValue(exclude) ?? [];
             var includes = parse.GetValue(include) ?? [];

@@ -1,0 +1,55 @@
+using System.CommandLine;
+using Lifeboat.Stack;
+using Lifeboat.Stack.Scenarios;
+
+namespace Lifeboat.Cli.Commands.Stack;
+
+/// <summary>
+/// `lifeboat rebuild [--target-root DIR] [--force]`: scenario 2, a lost machine. Every app's latest snapshot goes to its
+/// original paths (or P to DIR/P for a rehearsal); the containers are named, not started.
+/// </summary>
+public sealed class StackRebuildCommand : ICommandFactory
+{
+    public Command Create(GlobalOptions global)
+    {
+        var targetRoot = new Option<string?>("--target-root") { Description = "restore each app path P to DIR/P instead of P (a rehearsal)" };
+        var force = new Option<bool>("--force") { Description = "restore also into destinations that already have content (files there are replaced, none removed)" };
+        var command = new Command("rebuild", "With a lifeboat.yaml: restore every app's latest snapshot to its original paths (a rebuilt machine)") { targetRoot, force };
+        command.SetAction((parse, ct) => Program.Run(async () =>
+        {
+            var ctx = new CommandContext(global, parse);
+            var config = ctx.StackConfig ?? throw new CliException("rebuild needs a lifeboat.yaml: give --config FILE, set LIFEBOAT_CONFIG, or run it where lifeboat.yaml is");
+            var root = parse.GetValue(targetRoot) is { } r ? Engine.Backup.Archiver.AbsolutePath(r).TrimEnd('/') : null;
+            if (root is "") throw new CliException("--target-root / is the original paths: leave --target-root out");
+            var occupied = StackRestore.DestinationsWithContent(config.Apps, root);
+            if (occupied.Count > 0 && !parse.GetValue(force))
+                throw new CliException($"{occupied[0]}{(occupied.Count > 1 ? $" (and {occupied.Count - 1} more)" : "")} already has content; rebuild restores into empty destinations: use --force to restore over it");
+
+            await using var repo = await ctx.OpenRepositoryAsync(ct);
+            await using var repoLock = await ctx.LockAsync(repo, exclusive: false, ct);
+            var restore = new StackRestore(repo, config, StackServices.ContainerControlFactory, new StackRestoreCommand.RestoreObserver(ctx));
+            int failed = 0;
+            var containers = new List<string>();
+            foreach (var app in config.Apps)
+            {
+                try
+                {
+                    var snapshot = await StackRestore.ChooseSnapshotAsync(repo, app, null, null, null, ct);
+                    var result = await restore.RebuildAppAsync(app, snapshot, root, ct);
+                    StackRestoreCommand.Report(ctx, result, inPlace: root is null);
+                    containers.AddRange(app.Containers);
+                }
+                catch (StackException e)
+                {
+                    // one app's missing history must not keep the others from coming back
+                    failed++;
+                    ctx.Error.WriteLine($"{app.Name}: FAILED: {e.Message}");
+                }
+            }
+            if (containers.Count > 0 && !ctx.Json)
+                ctx.Info($"to start: {string.Join(", ", containers.Distinct())} (e.g. docker compose up -d)");
+            return failed > 0 ? ExitCodes.Fatal : ExitCodes.Ok;
+        }, ct));
+        return command;
+    }
+}

@@ -1,0 +1,111 @@
+using System.CommandLine;
+using Lifeboat.Cli.Rendering;
+using Lifeboat.Engine.Model;
+using Lifeboat.Stack;
+using Lifeboat.Stack.Configuration;
+using Lifeboat.Stack.Scenarios;
+
+namespace Lifeboat.Cli.Commands.Stack;
+
+/// <summary>The options `restore` takes only in stack mode (its --path and --target are the restic-style ones, reused).</summary>
+public sealed class StackRestoreOptions
+{
+    public readonly Option<string?> Snapshot = new("--snapshot") { Description = "with a lifeboat.yaml: the app's snapshot to restore, an ID or \"latest\" (default: the newest, or the newest at or before --at)" };
+    public readonly Option<string?> At = new("--at") { Description = "with a lifeboat.yaml: restore the newest snapshot at or before this time (ISO 8601; local time when no zone is given)" };
+    public readonly Option<bool> Delete = new("--delete") { Description = "with a lifeboat.yaml, in place: also remove files the snapshot does not have (moved aside until the restore has succeeded)" };
+
+    public void AddTo(Command command)
+    {
+        command.Options.Add(Snapshot);
+        command.Options.Add(At);
+        command.Options.Add(Delete);
+    }
+
+    /// <summary>Outside stack mode these options mean nothing: say so instead of ignoring them.</summary>
+    public void RejectOutsideStackMode(ParseResult parse)
+    {
+        foreach (var option in new Option[] { Snapshot, At, Delete })
+            if (parse.GetResult(option) is { Implicit: false })
+                throw new CliException($"{option.Name} needs a lifeboat.yaml (stack mode): `lifeboat restore APP {option.Name} ...` without -r");
+    }
+}
+
+/// <summary>
+/// `lifeboat restore APP [--snapshot ID|latest] [--at TIME] [--path P]... [--target DIR] [--delete]` in stack mode:
+/// to DIR as restic lays it out, or (without --target) in place with the app's containers stopped.
+/// </summary>
+public static class StackRestoreCommand
+{
+    public static async Task<int> RunAsync(CommandContext ctx, StackConfig config, string appName, string? target, IReadOnlyList<string> paths,
+        StackRestoreOptions options, CancellationToken cancellationToken)
+    {
+        var parse = ctx.Parse;
+        var app = config.SelectApps([appName])[0];
+        var selection = StackRestore.CheckSelection(app, paths);
+        bool delete = parse.GetValue(options.Delete);
+        if (delete && target is not null) throw new CliException("--delete works only in place, not with --target");
+        var snapshotSpec = parse.GetValue(options.Snapshot);
+        DateTimeOffset? at = parse.GetValue(options.At) is { } text ? StackRestore.ParseTime(text) : null;
+        if (snapshotSpec is not null && at is not null) throw new CliException("--snapshot and --at both choose the snapshot: give one of them");
+
+        await using var repo = await ctx.OpenRepositoryAsync(cancellationToken);
+        await using var repoLock = await ctx.LockAsync(repo, exclusive: false, cancellationToken);
+        var snapshot = await StackRestore.ChooseSnapshotAsync(repo, app, snapshotSpec, at, null, cancellationToken);
+        var restore = new StackRestore(repo, config, StackServices.ContainerControlFactory, new RestoreObserver(ctx));
+        if (target is not null)
+        {
+            var result = await restore.RestoreToDirectoryAsync(app, snapshot, selection, Engine.Backup.Archiver.AbsolutePath(target), cancellationToken);
+            Report(ctx, result, inPlace: false);
+            return ExitCodes.Ok;
+        }
+        return await RestoreInPlaceAsync(ctx, restore, app, snapshot, selection, delete, cancellationToken);
+    }
+
+    /// <summary>The in-place restore shared by `restore` and `rollback`.</summary>
+    public static async Task<int> RestoreInPlaceAsync(CommandContext ctx, StackRestore restore, AppConfig app, Snapshot snapshot,
+        IReadOnlyList<string> selection, bool delete, CancellationToken cancellationToken)
+    {
+        ctx.Info($"{app.Name}: restoring snapshot {Describe(snapshot)} in place{(selection.Count > 0 ? ": " + string.Join(", ", selection.Select(p => Display.Text(p))) : "")}");
+        var result = await restore.RestoreInPlaceAsync(app, snapshot, selection, delete, cancellationToken);
+        Report(ctx, result, inPlace: true);
+        return ExitCodes.Ok;
+    }
+
+    public static string Describe(Snapshot s) => $"{s.Id.ToShortString()} of {s.Time.ToDateTimeOffset().ToLocalTime():yyyy-MM-dd HH:mm:ss}";
+
+    /// <summary>"plex: restored 12 files/dirs (1.2 MiB) from snapshot 1a2b3c4d of 2024-05-01 03:00:00 to /mnt/plexdata".</summary>
+    public static void Report(CommandContext ctx, AppRestoreResult result, bool inPlace)
+    {
+        if (ctx.Json)
+        {
+            JsonOutput.Line(w =>
+            {
+                w.WriteStartObject();
+                w.WriteString("message_type", "app_restored");
+                w.WriteString("app", result.App);
+                w.WriteString("snapshot_id", result.Snapshot.Id.ToString());
+                w.WriteString("snapshot_time", result.Snapshot.Time.ToDateTimeOffset());
+                w.WriteBoolean("in_place", inPlace);
+                w.WriteNumber("items_restored", result.Items);
+                w.WriteNumber("bytes_restored", result.Bytes);
+                w.WriteNumber("items_removed", result.Removed);
+                w.WriteStartArray("destinations");
+                foreach (var d in result.Destinations) w.WriteStringValue(d);
+                w.WriteEndArray();
+                w.WriteEndObject();
+            });
+            return;
+        }
+        var line = $"{result.App}: restored {result.Items} file{(result.Items == 1 ? "" : "s")} ({Format.Bytes(result.Bytes)}) from snapshot {Describe(result.Snapshot)} to {string.Join(", ", result.Destinations.Select(d => Display.Text(d)))}";
+        if (result.Removed > 0) line += $"; removed {result.Removed} item{(result.Removed == 1 ? "" : "s")} the snapshot does not have";
+        ctx.Info(line);
+    }
+
+    public sealed class RestoreObserver(CommandContext ctx) : IStackRestoreObserver
+    {
+        public void AppEvent(AppConfig app, string message) => ctx.Info($"{app.Name}: {message}");
+
+        public void ItemError(AppConfig app, string path, Exception error) =>
+            ctx.Error.WriteLine($"{app.Name}: error: {Display.Text(path)}: {Display.Text(error.Message)}");
+    }
+}

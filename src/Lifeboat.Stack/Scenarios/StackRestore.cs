@@ -1,0 +1,394 @@
+using System.Globalization;
+using Lifeboat.Engine;
+using Lifeboat.Engine.Backup;
+using Lifeboat.Engine.Model;
+using Lifeboat.Engine.Platform;
+using Lifeboat.Engine.Restore;
+using Lifeboat.Stack.Configuration;
+using Lifeboat.Stack.Containers;
+using Repo = Lifeboat.Engine.Repository.Repository;
+
+namespace Lifeboat.Stack.Scenarios;
+
+/// <summary>
+/// Restores apps from their snapshots (tag app:NAME): to another directory as restic lays it out, or in place, where
+/// the restored items are first written into a staging directory beside their destination (same file system) and then
+/// renamed into place, so that a failure at any point leaves the previous files as they were.
+/// </summary>
+public sealed class StackRestore
+{
+    /// <summary>The tag of the snapshots `upgrade` makes and `rollback` restores.</summary>
+    public const string PreUpgradeTag = "pre-upgrade";
+
+    private readonly Repo _repository;
+    private readonly StackConfig _config;
+    private readonly Lazy<IContainerControl> _containers;
+    private readonly IStackRestoreObserver? _observer;
+
+    /// <param name="containerControl">Called once, only when an app with containers is restored in place.</param>
+    public StackRestore(Repo repository, StackConfig config, Func<IContainerControl> containerControl, IStackRestoreObserver? observer = null)
+    {
+        _repository = repository;
+        _config = config;
+        _containers = new Lazy<IContainerControl>(containerControl, LazyThreadSafetyMode.ExecutionAndPublication);
+        _observer = observer;
+    }
+
+    /// <summary>Tests only: called before each rename into place.</summary>
+    internal Action<string>? BeforeRenameIntoPlace { get; init; }
+
+    /// <summary>
+    /// The app's snapshot to restore: <paramref name="snapshot"/> (an ID prefix, or "latest"), else the newest at or
+    /// before <paramref name="at"/>, else the newest; only those with <paramref name="requiredTag"/> when given.
+    /// </summary>
+    public static async Task<Snapshot> ChooseSnapshotAsync(Repo repository, AppConfig app, string? snapshot, DateTimeOffset? at,
+        string? requiredTag, CancellationToken cancellationToken)
+    {
+        var all = await repository.ListSnapshotsAsync(cancellationToken).ConfigureAwait(false);
+        var history = all.Where(s => s.HasTag(app.Tag) && (requiredTag is null || s.HasTag(requiredTag)))
+            .OrderBy(s => s.Time.ToDateTimeOffset()).ToList();
+        var what = requiredTag is null ? $"app {app.Name}" : $"app {app.Name} tagged {requiredTag}";
+        if (history.Count == 0) throw new StackException($"there is no snapshot of {what} in the repository");
+        if (snapshot is not null && snapshot != "latest")
+        {
+            var matches = history.Where(s => s.Id.ToString().StartsWith(snapshot, StringComparison.OrdinalIgnoreCase)).ToList();
+            if (matches.Count == 0) throw new StackException($"snapshot {snapshot} is not a snapshot of {what}; see `lifeboat snapshots {app.Name}`");
+            if (matches.Count > 1) throw new StackException($"snapshot ID {snapshot} is ambiguous: give more of it");
+            return matches[0];
+        }
+        if (snapshot is null && at is { } limit)
+        {
+            return history.LastOrDefault(s => s.Time.ToDateTimeOffset() <= limit)
+                ?? throw new StackException($"there is no snapshot of {what} at or before {limit:yyyy-MM-dd HH:mm:ss zzz}; the oldest is of {history[0].Time.ToDateTimeOffset().ToLocalTime():yyyy-MM-dd HH:mm:ss zzz}");
+        }
+        return history[^1];
+    }
+
+    /// <summary>An ISO 8601 time; local time when it names no zone.</summary>
+    public static DateTimeOffset ParseTime(string text)
+    {
+        if (DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeLocal | DateTimeStyles.AllowWhiteSpaces, out var time))
+            return time;
+        throw new StackException($"--at \"{text}\" is not a time: use ISO 8601, e.g. 2024-05-01T03:00 (local time) or 2024-05-01T03:00:00Z");
+    }
+
+    /// <summary>
+    /// The user's --path selection, cleaned: absolute paths inside the app's paths; an error naming a path outside them.
+    /// Empty means all of the app's paths.
+    /// </summary>
+    public static IReadOnlyList<string> CheckSelection(AppConfig app, IReadOnlyList<string> paths)
+    {
+        var selection = new List<string>();
+        foreach (var given in paths)
+        {
+            if (!given.StartsWith('/'))
+                throw new StackException($"--path {given} is not absolute: give the original absolute path, e.g. {app.Paths[0]}/...");
+            var path = Clean(given);
+            if (!app.Paths.Any(p => IsInside(path, p)))
+                throw new StackException($"--path {given} is not inside the paths of app {app.Name} ({string.Join(", ", app.Paths)})");
+            if (!selection.Contains(path)) selection.Add(path);
+        }
+        return selection;
+    }
+
+    /// <summary>Restores the app's snapshot (or the selection in it) into <paramref name="target"/>: target/&lt;original path&gt;.</summary>
+    public async Task<AppRestoreResult> RestoreToDirectoryAsync(AppConfig app, Snapshot snapshot, IReadOnlyList<string> selection,
+        string target, CancellationToken cancellationToken)
+    {
+        await RequireInSnapshotAsync(snapshot, selection, cancellationToken).ConfigureAwait(false);
+        var errors = new ItemErrors(app, _observer);
+        var restorer = new Restorer(_repository, new RestoreOptions
+        {
+            Target = target,
+            Includes = selection.Select(StackBackup.EscapePattern).ToList(),
+        }, errors);
+        await restorer.RunAsync(snapshot.Tree, cancellationToken).ConfigureAwait(false);
+        if (errors.Count > 0)
+            throw new StackException($"{app.Name}: {errors.Count} item{(errors.Count == 1 ? "" : "s")} could not be restored to {target} (first: {errors.First})");
+        var roots = selection.Count > 0 ? selection : app.Paths;
+        return new AppRestoreResult
+        {
+            App = app.Name, Snapshot = snapshot, Destinations = roots.Select(p => Under(target, p)).ToList(),
+            Items = restorer.Statistics.TotalFiles, Bytes = restorer.Statistics.TotalBytes,
+        };
+    }
+
+    /// <summary>
+    /// Restores in place: the app's running containers are stopped, the selection is restored beside its destination
+    /// and renamed into place, and the containers are started again (always, also on failure or cancellation).
+    /// </summary>
+    public async Task<AppRestoreResult> RestoreInPlaceAsync(AppConfig app, Snapshot snapshot, IReadOnlyList<string> selection,
+        bool delete, CancellationToken cancellationToken)
+    {
+        await RequireInSnapshotAsync(snapshot, selection, cancellationToken).ConfigureAwait(false);
+        if (app.Containers.Count == 0)
+            return await PlaceAsync(app, snapshot, selection, delete, null, cancellationToken).ConfigureAwait(false);
+        return await StoppedContainers.RunAsync(_containers.Value, app.Containers,
+            ct => PlaceAsync(app, snapshot, selection, delete, null, ct), message => _observer?.AppEvent(app, message), cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Restores an app's whole snapshot to its original paths, or each original path P to targetRoot/P; containers are
+    /// not touched (a rebuilt machine's stack is started by its owner). The caller checks the destinations first.
+    /// </summary>
+    public Task<AppRestoreResult> RebuildAppAsync(AppConfig app, Snapshot snapshot, string? targetRoot, CancellationToken cancellationToken) =>
+        PlaceAsync(app, snapshot, [], delete: false, targetRoot, cancellationToken);
+
+    /// <summary>The destinations of the apps' paths that already hold something (a file, or a directory that is not empty).</summary>
+    public static List<string> DestinationsWithContent(IEnumerable<AppConfig> apps, string? targetRoot)
+    {
+        var occupied = new List<string>();
+        foreach (var path in apps.SelectMany(a => a.Paths))
+        {
+            var destination = Under(targetRoot, path);
+            if (!Posix.TryLStat(destination, out var status, out _)) continue;
+            if (!status.IsDirectory || Posix.ListDirectory(destination).Count > 0) occupied.Add(destination);
+        }
+        return occupied;
+    }
+
+    private async Task RequireInSnapshotAsync(Snapshot snapshot, IReadOnlyList<string> selection, CancellationToken cancellationToken)
+    {
+        foreach (var path in selection)
+            if (await _repository.FindNodeAsync(snapshot.Tree, path, cancellationToken).ConfigureAwait(false) is null)
+                throw new StackException($"{path} is not in snapshot {snapshot.Id.ToShortString()} (of {snapshot.Time.ToDateTimeOffset().ToLocalTime():yyyy-MM-dd HH:mm:ss})");
+    }
+
+    /// <summary>Stages every path of the app (or of the selection) first, then places them all; any failure undoes all.</summary>
+    private async Task<AppRestoreResult> PlaceAsync(AppConfig app, Snapshot snapshot, IReadOnlyList<string> selection, bool delete,
+        string? targetRoot, CancellationToken cancellationToken)
+    {
+        var placement = new StagedPlacement { BeforeRenameIntoPlace = BeforeRenameIntoPlace };
+        var stages = new List<Stage>();
+        var createdAncestors = new List<(string Path, Node Node)>();
+        long items = 0, bytes = 0;
+        var errors = new ItemErrors(app, _observer);
+        try
+        {
+            foreach (var path in app.Paths)
+            {
+                var selected = selection.Where(s => IsInside(s, path)).ToList();
+                if (selection.Count > 0 && selected.Count == 0) continue;
+                var node = await _repository.FindNodeAsync(snapshot.Tree, path, cancellationToken).ConfigureAwait(false)
+                    ?? throw new StackException($"{path} is not in snapshot {snapshot.Id.ToShortString()} of app {app.Name} (the app's paths changed since)");
+                var destination = Under(targetRoot, path);
+                var originalParent = ParentOf(path);
+                await EnsureAncestorsAsync(snapshot, originalParent, targetRoot, createdAncestors, cancellationToken).ConfigureAwait(false);
+
+                var stage = new Stage(path, destination, StagingParentFor(destination), placement);
+                stages.Add(stage);
+                // the parent's tree, restricted to this path, so that the path's own metadata is restored too
+                var tree = originalParent == "/" ? snapshot.Tree
+                    : (await _repository.FindNodeAsync(snapshot.Tree, originalParent, cancellationToken).ConfigureAwait(false))?.Subtree
+                      ?? throw new StackException($"{originalParent} is not a directory in snapshot {snapshot.Id.ToShortString()}");
+                var includes = (selected.Count > 0 ? selected : [path]).Select(p => StackBackup.EscapePattern(p[originalParent.TrimEnd('/').Length..])).ToList();
+                var restorer = new Restorer(_repository, new RestoreOptions { Target = stage.Staging, Includes = includes }, errors);
+                await restorer.RunAsync(tree, cancellationToken).ConfigureAwait(false);
+                items += restorer.Statistics.TotalFiles;
+                bytes += restorer.Statistics.TotalBytes;
+            }
+            if (errors.Count > 0)
+                throw new StackException($"{app.Name}: {errors.Count} item{(errors.Count == 1 ? "" : "s")} could not be restored (first: {errors.First}); nothing in place was changed");
+            cancellationToken.ThrowIfCancellationRequested(); // the last point where a cancellation changes nothing
+
+            var keep = KeptByDeletion(app, targetRoot);
+            try
+            {
+                foreach (var stage in stages)
+                {
+                    var staged = FsNames.Join(stage.Staging, stage.Destination[(stage.Destination.LastIndexOf('/') + 1)..]);
+                    if (!Posix.TryLStat(staged, out _, out _)) continue; // e.g. an empty selection of sockets
+                    placement.Place(staged, stage.Destination, stage.Trash,
+                        destination => selection.Count == 0 || selection.Contains(Original(targetRoot, destination)), delete, keep);
+                }
+            }
+            catch (Exception e)
+            {
+                // whatever went wrong (a rename refused, a bug), the files go back to how they were
+                var notUndone = placement.Undo();
+                if (notUndone.Count > 0)
+                {
+                    foreach (var stage in stages) stage.KeepTrash = true;
+                    throw new StackException($"{app.Name}: the restore failed while moving files into place ({e.Message}), and {notUndone.Count} item{(notUndone.Count == 1 ? "" : "s")} could not be put back ({notUndone[0]}); what was replaced is in {string.Join(", ", stages.Select(s => s.Trash))}", e);
+                }
+                throw new StackException($"{app.Name}: the restore failed while moving files into place ({e.Message}); everything was put back as it was", e);
+            }
+            return new AppRestoreResult
+            {
+                App = app.Name, Snapshot = snapshot, Destinations = stages.Select(s => s.Destination).ToList(),
+                Items = items, Bytes = bytes, Removed = placement.Removed,
+            };
+        }
+        finally
+        {
+            // last made first: each stage puts back the times its parent had before that stage's directories
+            foreach (var stage in Enumerable.Reverse(stages))
+                foreach (var leftover in stage.Finish())
+                    _observer?.AppEvent(app, leftover);
+            // created last-to-first, so a parent's time is set after its children stopped changing
+            for (int i = createdAncestors.Count - 1; i >= 0; i--)
+            {
+                var (path, node) = createdAncestors[i];
+                try
+                {
+                    Posix.SetTimes(path, ToTimespec(node.AccessTime), ToTimespec(node.ModTime));
+                }
+                catch (PosixException) { }
+            }
+        }
+    }
+
+    /// <summary>
+    /// The directories above a destination that do not exist yet are made with the snapshot's mode and owner (their
+    /// times are set at the end); the target root itself, private.
+    /// </summary>
+    private async Task EnsureAncestorsAsync(Snapshot snapshot, string originalDirectory, string? targetRoot, List<(string, Node)> created,
+        CancellationToken cancellationToken)
+    {
+        if (targetRoot is not null && !Posix.TryLStat(targetRoot, out _, out _)) Posix.MakeDirectories(targetRoot, 0x1ED /* 0755 */);
+        var parts = originalDirectory.Split('/', StringSplitOptions.RemoveEmptyEntries);
+        var original = "";
+        foreach (var part in parts)
+        {
+            original += "/" + part;
+            var destination = Under(targetRoot, original);
+            if (Posix.TryLStat(destination, out _, out _)) continue;
+            var node = await _repository.FindNodeAsync(snapshot.Tree, original, cancellationToken).ConfigureAwait(false);
+            Posix.MakeDirectory(destination, 0x1C0 /* 0700 */);
+            if (node is null) continue;
+            if (Posix.GetUid() == 0) Posix.LChown(destination, node.Uid, node.Gid);
+            Posix.Chmod(destination, GoFileMode.ToPosixPermissions(node.Mode));
+            created.Add((destination, node));
+        }
+    }
+
+    /// <summary>
+    /// Beside the destination, in its parent; but inside the destination when that is a mount point (its content
+    /// would be on another file system than its parent, and renames cannot cross file systems).
+    /// </summary>
+    private static string StagingParentFor(string destination)
+    {
+        var parent = ParentOf(destination);
+        if (Posix.TryLStat(destination, out var status, out _) && status.IsDirectory
+            && Posix.TryLStat(parent, out var parentStatus, out _) && parentStatus.Device != status.Device)
+            return destination;
+        return parent;
+    }
+
+    /// <summary>The app's excludes and the never paths: what the snapshot cannot have, so deletion leaves it alone.</summary>
+    private Func<string, FileStatus, bool> KeptByDeletion(AppConfig app, string? targetRoot)
+    {
+        var rules = new ExcludeRules();
+        foreach (var pattern in app.Exclude) rules.AddPattern(pattern);
+        foreach (var never in _config.Never) rules.AddPattern(StackBackup.EscapePattern(never));
+        return (destination, status) => rules.IsExcluded(Original(targetRoot, destination), status);
+    }
+
+    private static string Under(string? root, string path) => root is null ? path : root.TrimEnd('/') + path;
+
+    private static string Original(string? root, string destination) => root is null ? destination : destination[root.TrimEnd('/').Length..];
+
+    private static string Clean(string path)
+    {
+        var parts = new List<string>();
+        foreach (var part in path.Split('/', StringSplitOptions.RemoveEmptyEntries))
+        {
+            if (part == ".") continue;
+            if (part == "..") { if (parts.Count > 0) parts.RemoveAt(parts.Count - 1); continue; }
+            parts.Add(part);
+        }
+        return "/" + string.Join('/', parts);
+    }
+
+    internal static bool IsInside(string path, string root) =>
+        path == root || root == "/" || path.StartsWith(root + "/", StringComparison.Ordinal);
+
+    private static string ParentOf(string path)
+    {
+        int slash = path.TrimEnd('/').LastIndexOf('/');
+        return slash <= 0 ? "/" : path[..slash];
+    }
+
+    private static Timespec ToTimespec(GoTime t) => new(t.UnixSeconds, t.Nanoseconds);
+
+    /// <summary>One app path on its way into place: its staging and trash directories, removed at the end.</summary>
+    private sealed class Stage
+    {
+        private readonly string _parent;
+        private readonly FileStatus _parentBefore;
+
+        public Stage(string original, string destination, string parent, StagedPlacement placement)
+        {
+            Original = original;
+            Destination = destination;
+            _parent = parent;
+            _parentBefore = Posix.LStat(parent);
+            Staging = placement.MakeOwnDirectory(parent, StagedPlacement.StagingPrefix);
+            Trash = placement.MakeOwnDirectory(parent, StagedPlacement.TrashPrefix);
+        }
+
+        public string Original { get; }
+        public string Destination { get; }
+        public string Staging { get; }
+        public string Trash { get; }
+        /// <summary>Set when the undo could not put everything back: the trash holds what the user still needs.</summary>
+        public bool KeepTrash { get; set; }
+
+        /// <summary>Removes the staging and trash directories; returns a message for each that could not be removed.</summary>
+        public IEnumerable<string> Finish()
+        {
+            // the parent's times as they should be: before the staging was made, or as the merge just set them
+            var times = _parent == Destination && Posix.TryLStat(_parent, out var merged, out _) ? merged : _parentBefore;
+            var messages = new List<string>();
+            foreach (var directory in KeepTrash ? [Staging] : new[] { Staging, Trash })
+            {
+                try
+                {
+                    RemoveTree(directory);
+                }
+                catch (PosixException e)
+                {
+                    messages.Add($"could not remove {directory}: {e.Message}; remove it by hand");
+                }
+            }
+            try
+            {
+                Posix.SetTimes(_parent, times.AccessTime, times.ModTime);
+            }
+            catch (PosixException) { }
+            return messages;
+        }
+
+        private static void RemoveTree(string path)
+        {
+            if (!Posix.TryLStat(path, out var status, out int errno))
+            {
+                if (errno == Errno.ENOENT) return;
+                throw new PosixException(errno, "lstat", path);
+            }
+            if (status.IsDirectory)
+            {
+                if ((status.Permissions & 0x1C0) != 0x1C0) Posix.Chmod(path, status.Permissions | 0x1C0);
+                foreach (var name in Posix.ListDirectory(path)) RemoveTree(FsNames.Join(path, name));
+                Posix.RemoveDirectory(path);
+            }
+            else
+            {
+                Posix.Unlink(path);
+            }
+        }
+    }
+
+    private sealed class ItemErrors(AppConfig app, IStackRestoreObserver? observer) : IRestoreObserver
+    {
+        private int _count;
+        public int Count => Volatile.Read(ref _count);
+        public string? First { get; private set; }
+
+        public void ItemError(string path, Exception error)
+        {
+            if (Interlocked.Increment(ref _count) == 1) First = $"{path}: {error.Message}";
+            observer?.ItemError(app, path, error);
+        }
+    }
+}

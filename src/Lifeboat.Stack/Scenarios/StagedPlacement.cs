@@ -1,0 +1,245 @@
+using System.Security.Cryptography;
+using Lifeboat.Engine;
+using Lifeboat.Engine.Platform;
+using Lifeboat.Stack.Consistency;
+
+namespace Lifeboat.Stack.Scenarios;
+
+/// <summary>
+/// Moves restored items from a staging directory into place by renames on the same file system, and remembers every
+/// step so that a failure part way puts everything back as it was. A file replaces a file atomically (the old one is
+/// kept as a hard link in a trash directory until the end); directories are merged; a merged directory gets the
+/// staged copy's mode, owner and times after its children were renamed into it. With deletion on, items in place that
+/// the staging copy does not have (within the selection) are moved into the trash directory first; the trash is
+/// emptied only after everything is in place.
+/// </summary>
+internal sealed class StagedPlacement
+{
+    /// <summary>The prefix of the staging directories (restored content waiting to be renamed into place).</summary>
+    public const string StagingPrefix = ".lifeboat-restore-";
+    /// <summary>The prefix of the trash directories (what was replaced or removed, until the restore succeeded).</summary>
+    public const string TrashPrefix = ".lifeboat-trash-";
+
+    private readonly List<Step> _journal = [];
+    private readonly bool _restoreOwnership = Posix.GetUid() == 0;
+    private readonly HashSet<string> _ownDirectories = new(StringComparer.Ordinal);
+
+    /// <summary>Tests only: called before each rename into place, to fail the placement part way.</summary>
+    internal Action<string>? BeforeRenameIntoPlace { get; init; }
+
+    /// <summary>Items moved aside because the snapshot does not have them (with deletion on).</summary>
+    public int Removed { get; private set; }
+    /// <summary>Items renamed into place (a merged directory is not counted, its content is).</summary>
+    public int Placed { get; private set; }
+
+    /// <summary>A fresh, private, uniquely named directory in <paramref name="parent"/>, known as ours (never merged or deleted).</summary>
+    public string MakeOwnDirectory(string parent, string prefix)
+    {
+        while (true)
+        {
+            var path = FsNames.Join(parent, prefix + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(6)));
+            try
+            {
+                Posix.MakeDirectory(path, 0x1C0 /* 0700 */);
+                _ownDirectories.Add(path);
+                return path;
+            }
+            catch (PosixException e) when (e.Errno == Errno.EEXIST)
+            {
+            }
+        }
+    }
+
+    /// <summary>
+    /// Places <paramref name="staged"/> at <paramref name="destination"/>. <paramref name="isSelected"/> tells whether a
+    /// destination path was chosen by the user (with everything below it); directories that are not selected only
+    /// lead to selected ones: they are merged, keep their own metadata, and nothing in them is deleted.
+    /// <paramref name="isKept"/> names destination items that deletion must leave alone (the app's excludes).
+    /// </summary>
+    public void Place(string staged, string destination, string trash, Func<string, bool> isSelected, bool delete, Func<string, FileStatus, bool> isKept)
+    {
+        var context = new Context(trash, isSelected, delete, isKept);
+        PlaceItem(staged, destination, isSelected(destination), context);
+    }
+
+    private sealed record Context(string Trash, Func<string, bool> IsSelected, bool Delete, Func<string, FileStatus, bool> IsKept)
+    {
+        private int _counter;
+        /// <summary>A unique name in the trash: flat, so that moving aside never needs a directory structure.</summary>
+        public string NextTrashPath(string destination) =>
+            FsNames.Join(Trash, $"{Interlocked.Increment(ref _counter):D6}-{destination[(destination.LastIndexOf('/') + 1)..]}");
+    }
+
+    private void PlaceItem(string staged, string destination, bool selected, Context context)
+    {
+        var stagedStatus = Posix.LStat(staged);
+        if (stagedStatus.IsRegularFile && SqliteDatabaseFinder.IsDatabase(staged)) MoveAsideStaleCompanions(staged, destination, context);
+        bool exists = Posix.TryLStat(destination, out var current, out int errno);
+        if (!exists && errno != Errno.ENOENT) throw new PosixException(errno, "lstat", destination);
+
+        if (stagedStatus.IsDirectory && exists && current.IsDirectory)
+        {
+            MergeDirectory(staged, destination, current, stagedStatus, selected, context);
+            return;
+        }
+        if (exists)
+        {
+            var saved = context.NextTrashPath(destination);
+            if (!current.IsDirectory && TryLink(destination, saved))
+            {
+                // the old file stays reachable in the trash; the rename below replaces it atomically
+                RenameIntoPlace(staged, destination);
+                _journal.Add(new Step.Replaced(destination, saved));
+                Placed++;
+                return;
+            }
+            Posix.Rename(destination, saved);
+            _journal.Add(new Step.MovedAside(destination, saved));
+        }
+        RenameIntoPlace(staged, destination);
+        _journal.Add(new Step.Created(destination, staged));
+        Placed++;
+        // some file systems touch a moved directory's times (its ".." changed): put the restored ones back
+        if (stagedStatus.IsDirectory) Posix.SetTimes(destination, stagedStatus.AccessTime, stagedStatus.ModTime);
+    }
+
+    /// <summary>
+    /// A restored SQLite database must not meet the live -wal, -shm or -journal file of the database it replaces:
+    /// SQLite would replay that journal into it. Those the snapshot does not have are moved aside, whatever --delete.
+    /// </summary>
+    private void MoveAsideStaleCompanions(string staged, string destination, Context context)
+    {
+        foreach (var suffix in CompanionSuffixes)
+        {
+            if (Posix.TryLStat(staged + suffix, out _, out _) || !Posix.TryLStat(destination + suffix, out _, out _)) continue;
+            var saved = context.NextTrashPath(destination + suffix);
+            Posix.Rename(destination + suffix, saved);
+            _journal.Add(new Step.MovedAside(destination + suffix, saved));
+            Removed++;
+        }
+    }
+
+    private static readonly string[] CompanionSuffixes = ["-wal", "-shm", "-journal"];
+
+    private void MergeDirectory(string staged, string destination, FileStatus current, FileStatus stagedStatus, bool selected, Context context)
+    {
+        _journal.Add(new Step.DirectoryMetadata(destination, current));
+        var stagedNames = Posix.ListDirectory(staged);
+        var stagedSet = new HashSet<string>(stagedNames, StringComparer.Ordinal);
+        if (selected && context.Delete)
+        {
+            foreach (var name in Posix.ListDirectory(destination))
+            {
+                if (stagedSet.Contains(name)) continue;
+                var path = FsNames.Join(destination, name);
+                if (_ownDirectories.Contains(path)) continue;
+                var status = Posix.LStat(path);
+                if (context.IsKept(path, status)) continue;
+                var saved = context.NextTrashPath(path);
+                Posix.Rename(path, saved);
+                _journal.Add(new Step.MovedAside(path, saved));
+                Removed++;
+            }
+        }
+        foreach (var name in stagedNames)
+        {
+            var child = FsNames.Join(destination, name);
+            PlaceItem(FsNames.Join(staged, name), child, selected || context.IsSelected(child), context);
+        }
+        // after the renames, which touched this directory's times
+        if (selected) ApplyMetadata(destination, stagedStatus);
+        else Posix.SetTimes(destination, current.AccessTime, current.ModTime);
+    }
+
+    private void ApplyMetadata(string path, in FileStatus status)
+    {
+        if (_restoreOwnership) Posix.LChown(path, status.Uid, status.Gid);
+        Posix.Chmod(path, status.Permissions);
+        Posix.SetTimes(path, status.AccessTime, status.ModTime);
+    }
+
+    /// <summary>Only what differs: a directory the merge never reached may refuse changes (immutable, read-only mount).</summary>
+    private void RestoreMetadata(string path, in FileStatus before)
+    {
+        var now = Posix.LStat(path);
+        if (_restoreOwnership && (now.Uid != before.Uid || now.Gid != before.Gid)) Posix.LChown(path, before.Uid, before.Gid);
+        if (now.Permissions != before.Permissions) Posix.Chmod(path, before.Permissions);
+        // reading a directory may move its access time; only a changed modification time means it was changed
+        if (now.ModTime != before.ModTime) Posix.SetTimes(path, before.AccessTime, before.ModTime);
+    }
+
+    private void RenameIntoPlace(string staged, string destination)
+    {
+        BeforeRenameIntoPlace?.Invoke(destination);
+        Posix.Rename(staged, destination);
+    }
+
+    private static bool TryLink(string existing, string link)
+    {
+        try
+        {
+            Posix.Link(existing, link);
+            return true;
+        }
+        catch (PosixException)
+        {
+            return false; // hard links not allowed here: the caller moves the old item aside instead
+        }
+    }
+
+    /// <summary>
+    /// Puts back everything this placement changed, newest first; directory metadata last, because the renames back
+    /// touch the directories' times again. Returns the steps that could not be undone (empty when all were).
+    /// </summary>
+    public List<string> Undo()
+    {
+        var failures = new List<string>();
+        for (int i = _journal.Count - 1; i >= 0; i--)
+        {
+            try
+            {
+                switch (_journal[i])
+                {
+                    case Step.Created created:
+                        Posix.Rename(created.Destination, created.Staged);
+                        break;
+                    case Step.Replaced replaced:
+                        Posix.Rename(replaced.Saved, replaced.Destination);
+                        break;
+                    case Step.MovedAside moved:
+                        Posix.Rename(moved.Saved, moved.Destination);
+                        break;
+                }
+            }
+            catch (PosixException e)
+            {
+                failures.Add(e.Message);
+            }
+        }
+        foreach (var step in _journal.OfType<Step.DirectoryMetadata>().Reverse())
+        {
+            try
+            {
+                RestoreMetadata(step.Destination, step.Before);
+            }
+            catch (PosixException e)
+            {
+                failures.Add(e.Message);
+            }
+        }
+        _journal.Clear();
+        return failures;
+    }
+
+    private abstract record Step
+    {
+        /// <summary>A staged item renamed to a destination where nothing was.</summary>
+        public sealed record Created(string Destination, string Staged) : Step;
+        /// <summary>A file replaced atomically; the old one is a hard link at Saved.</summary>
+        public sealed record Replaced(string Destination, string Saved) : Step;
+        /// <summary>An item renamed away from its place into the trash.</summary>
+        public sealed record MovedAside(string Destination, string Saved) : Step;
+        /// <summary>A merged directory's metadata before the merge.</summary>
+        public sealed record DirectoryMetadata(string Destination, FileStatus Before) : Step;
+    }
+}
