@@ -15,8 +15,9 @@ public static class Program
         foreach (var command in new ICommandFactory[]
                  {
                      new InitCommand(), new BackupCommand(), new SnapshotsCommand(), new LsCommand(), new RestoreCommand(),
-                     new DumpCommand(), new CatCommand(), new ListCommand(), new VersionCommand(), new DemoCommand(),
+                     new DumpCommand(), new CatCommand(), new ListCommand(), new CheckCommand(), new RebuildIndexCommand(), new RepairCommand(),
                      new UnlockCommand(), new KeyCommand(), new DiffCommand(), new FindCommand(), new StatsCommand(), new CopyCommand(),
+                     new VersionCommand(), new DemoCommand(),
                      new Commands.Stack.StackRebuildCommand(), new Commands.Stack.StackUpgradeCommand(), new Commands.Stack.StackRollbackCommand(),
                  })
             root.Subcommands.Add(command.Create(global));
