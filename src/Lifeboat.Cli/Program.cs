@@ -16,6 +16,7 @@ public static class Program
                  {
                      new InitCommand(), new BackupCommand(), new SnapshotsCommand(), new LsCommand(), new RestoreCommand(),
                      new DumpCommand(), new CatCommand(), new ListCommand(), new VersionCommand(), new DemoCommand(),
+                     new ForgetCommand(), new PruneCommand(), new TagCommand(),
                      new Commands.Stack.StackRebuildCommand(), new Commands.Stack.StackUpgradeCommand(), new Commands.Stack.StackRollbackCommand(),
                  })
             root.Subcommands.Add(command.Create(global));
