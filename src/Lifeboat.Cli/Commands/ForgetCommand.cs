@@ -88,7 +88,7 @@ public sealed class ForgetCommand : ICommandFactory
                 var snapshots = (await repo.ListSnapshotsAsync(ct)).Where(filter.Matches).ToList();
                 if (policy.IsEmpty)
                 {
-                    if (!ctx.Json && ctx.Verbosity >= 0) ctx.Info("no policy was specified, no snapshots will be removed");
+                    if (!ctx.Json) ctx.Info("no policy was specified, no snapshots will be removed");
                 }
                 else
                 {
@@ -99,7 +99,7 @@ public sealed class ForgetCommand : ICommandFactory
                         groups.Add((key, decision));
                         toRemove.AddRange(decision.Remove);
                         if (ctx.Json || ctx.Quiet) continue;
-                        ctx.Out.WriteLine(GroupHeader(key));
+                        if (ctx.Verbosity >= 1) ctx.Out.WriteLine(GroupHeader(key));
                         if (decision.Keep.Count > 0)
                         {
                             ctx.Out.WriteLine($"keep {decision.Keep.Count} snapshots:");

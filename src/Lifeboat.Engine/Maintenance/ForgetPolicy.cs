@@ -48,11 +48,11 @@ public sealed record ForgetPolicy
         if (!WithinMonthly.IsZero) within.Add($"monthly snapshots within {WithinMonthly}");
         if (!WithinYearly.IsZero) within.Add($"yearly snapshots within {WithinYearly}");
         var s = "";
-        if (keeps.Count > 0) s = $"keep {string.Join(", ", keeps)} snapshots";
+        if (keeps.Count > 0) s = $"{string.Join(", ", keeps)} snapshots";
         if (within.Count > 0)
         {
             if (s != "") s += ", ";
-            s += $"keep {string.Join(", ", within)}";
+            s += string.Join(", ", within);
         }
         if (Tags.Count > 0)
         {
@@ -64,12 +64,12 @@ public sealed record ForgetPolicy
             if (s != "") s += " and ";
             s += $"all snapshots within {Within} of the newest";
         }
-        return s;
+        return "keep " + s;
     }
 
-    /// <summary>Go's %v of a [][]string.</summary>
+    /// <summary>Go's %v of restic's TagLists, each TagList printing itself as "[a, b]".</summary>
     private static string TagListsText(IReadOnlyList<IReadOnlyList<string>> lists) =>
-        "[" + string.Join(" ", lists.Select(l => "[" + string.Join(" ", l) + "]")) + "]";
+        "[" + string.Join(" ", lists.Select(l => "[" + string.Join(", ", l) + "]")) + "]";
 
     private static int HourBucket(DateTimeOffset d) => d.Year * 1000000 + d.Month * 10000 + d.Day * 100 + d.Hour;
     private static int DayBucket(DateTimeOffset d) => d.Year * 10000 + d.Month * 100 + d.Day;
@@ -128,7 +128,7 @@ public sealed record ForgetPolicy
             {
                 if (!HasTags(current, tags)) continue;
                 keepIt = true;
-                matches.Add($"has tags [{string.Join(" ", tags)}]");
+                matches.Add($"has tags [{string.Join(", ", tags)}]");
             }
 
             if (!Within.IsZero && wall > Within.SubtractFrom(latest))
