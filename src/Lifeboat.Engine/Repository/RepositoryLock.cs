@@ -65,6 +65,10 @@ public sealed class RepositoryLock : IAsyncDisposable
             {
                 continue; // restic 0.14 ignores locks it cannot read (they may be vanishing right now)
             }
+            // A lock left by a process that is gone (this host, dead PID) or not refreshed for 30 minutes holds
+            // nothing: ignore it, as newer restic does, so a crashed run does not block the next nightly one.
+            // It stays on disk for `unlock` (restic 0.14 itself still honours it until then).
+            if (info.IsStale(Posix.HostName, Posix.ProcessExists)) continue;
             if (exclusive || info.Exclusive)
                 throw new RepositoryException(RepositoryErrorKind.Locked,
                     $"repository is already locked: {info.Describe(id)}; if that process is gone, run unlock");

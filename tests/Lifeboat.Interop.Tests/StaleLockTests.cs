@@ -1,0 +1,36 @@
+using Lifeboat.Engine.Model;
+using Lifeboat.Engine.Platform;
+using Lifeboat.Engine.Repository;
+using Lifeboat.Engine.Storage;
+using Lifeboat.TestSupport;
+using static Lifeboat.Interop.Tests.Interop;
+
+namespace Lifeboat.Interop.Tests;
+
+/// <summary>A lock left behind by a crashed process must not block the next run; a live one must.</summary>
+public sealed class StaleLockTests
+{
+    private static async Task WriteLockAsync(Repository repo, bool exclusive, int pid, GoTime time) =>
+        await repo.SaveUnpackedAsync(FileType.Lock,
+            new LockInfo(time, exclusive, Posix.HostName, "root", pid, 0, 0).ToJson(), Ct);
+
+    [Fact]
+    public async Task ALockOfADeadProcessOnThisHostIsIgnored_ALiveOneIsNot()
+    {
+        using var work = new TempDirectory("lifeboat-lock");
+        await using var repo = await InitAsync(work.Combine("repo"), 2);
+        // a PID that cannot be running: above the kernel's pid_max default range
+        await WriteLockAsync(repo, exclusive: true, pid: 4_000_000, GoTime.Now());
+        await using (await RepositoryLock.AcquireAsync(repo, exclusive: true, Ct)) { }
+
+        // an old lock (over 30 minutes, never refreshed) from another host is stale too
+        var old = GoTime.FromDateTimeOffset(DateTimeOffset.Now.AddHours(-2));
+        await repo.SaveUnpackedAsync(FileType.Lock, new LockInfo(old, true, "other-host", "root", 1, 0, 0).ToJson(), Ct);
+        await using (await RepositoryLock.AcquireAsync(repo, exclusive: false, Ct)) { }
+
+        // this process is alive: its exclusive lock blocks everyone
+        await WriteLockAsync(repo, exclusive: true, pid: Environment.ProcessId, GoTime.Now());
+        var e = await Assert.ThrowsAsync<RepositoryException>(() => RepositoryLock.AcquireAsync(repo, exclusive: false, Ct));
+        Assert.Equal(RepositoryErrorKind.Locked, e.Kind);
+    }
+}
