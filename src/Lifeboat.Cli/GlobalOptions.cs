@@ -158,8 +158,8 @@ public sealed class CommandContext(GlobalOptions options, ParseResult parse)
         else password = Env.Get("RESTIC_PASSWORD");
         if (password is null && Posix.IsTerminal(0))
         {
-            password = Prompt("enter password for repository: ");
-            if (confirm && Prompt("enter password again: ") != password)
+            password = PromptHidden("enter password for repository: ");
+            if (confirm && PromptHidden("enter password again: ") != password)
                 throw new CliException("passwords do not match");
         }
         if (string.IsNullOrEmpty(password))
@@ -179,7 +179,8 @@ public sealed class CommandContext(GlobalOptions options, ParseResult parse)
         return output.Trim();
     }
 
-    private static string Prompt(string text)
+    /// <summary>Reads a line from the terminal without echoing it (passwords).</summary>
+    internal static string PromptHidden(string text)
     {
         Console.Error.Write(text);
         var sb = new StringBuilder();

@@ -93,8 +93,8 @@ public sealed class KeyCommand : ICommandFactory
         }
         else if (Posix.IsTerminal(0))
         {
-            password = PromptHidden("enter new password: ");
-            if (PromptHidden("enter password again: ") != password) throw new CliException("passwords do not match");
+            password = CommandContext.PromptHidden("enter new password: ");
+            if (CommandContext.PromptHidden("enter password again: ") != password) throw new CliException("passwords do not match");
         }
         else
         {
@@ -103,22 +103,6 @@ public sealed class KeyCommand : ICommandFactory
         }
         if (string.IsNullOrEmpty(password)) throw new CliException("an empty password is not allowed");
         return password;
-    }
-
-    /// <summary>Reads a line from the terminal without echoing it.</summary>
-    private static string PromptHidden(string text)
-    {
-        Console.Error.Write(text);
-        var sb = new System.Text.StringBuilder();
-        while (true)
-        {
-            var key = Console.ReadKey(intercept: true);
-            if (key.Key == ConsoleKey.Enter) break;
-            if (key.Key == ConsoleKey.Backspace) { if (sb.Length > 0) sb.Length--; continue; }
-            sb.Append(key.KeyChar);
-        }
-        Console.Error.WriteLine();
-        return sb.ToString();
     }
 
     private static async Task ListAsync(CommandContext ctx, Repository repo, CancellationToken ct)

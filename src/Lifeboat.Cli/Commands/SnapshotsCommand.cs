@@ -77,14 +77,7 @@ public sealed class SnapshotsCommand : ICommandFactory
             }
         }
         string[] header = ["ID", "Time", "Host", "Tags", "Paths"];
-        var widths = header.Select((h, i) => Math.Max(h.Length, rows.Count == 0 ? 0 : rows.Max(r => r[i].Length))).ToArray();
-        string Line(string[] cells) => string.Join("  ", cells.Select((c, i) => i == cells.Length - 1 ? c : c.PadRight(widths[i]))).TrimEnd();
-        var head = Line(header);
-        var rule = new string('-', Math.Max(head.Length, rows.Count == 0 ? 0 : rows.Max(r => Line(r).Length)));
-        ctx.Out.WriteLine(head);
-        ctx.Out.WriteLine(rule);
-        foreach (var r in rows) ctx.Out.WriteLine(Line(r));
-        ctx.Out.WriteLine(rule);
+        PlainTable.Write(ctx.Out, header, rows);
         ctx.Out.WriteLine(list.Count == 1 ? "1 snapshot" : $"{list.Count} snapshots");
     }
 }
