@@ -62,6 +62,37 @@ public sealed class DockerDaemonFixture : IAsyncLifetime
         WaitForFile(Path.Combine(hostDirectory, "started"));
     }
 
+    /// <summary>Two apps, plex and sonarr, each with its own running trapping container and a lifeboat.yaml for them.</summary>
+    public sealed record TwoAppStack(string Config, string PlexDir, string SonarrDir, string Plex, string Sonarr);
+
+    /// <summary>Writes the apps' files and config under <paramref name="temp"/> and starts both containers.</summary>
+    public static TwoAppStack StartTwoAppStack(DockerDaemon daemon, TempDirectory temp, string plexConsistency, string plexPreferences)
+    {
+        var plexDir = temp.Combine("mnt/plexdata");
+        var sonarrDir = temp.Combine("mnt/projects/sonarr");
+        Directory.CreateDirectory(plexDir);
+        Directory.CreateDirectory(sonarrDir);
+        File.WriteAllText(Path.Combine(plexDir, "Preferences.xml"), plexPreferences);
+        File.WriteAllText(Path.Combine(sonarrDir, "config.xml"), "<Config/>");
+        var stack = new TwoAppStack(temp.Combine("lifeboat.yaml"), plexDir, sonarrDir, UniqueName("plex"), UniqueName("sonarr"));
+        RunTrappingContainer(daemon, stack.Plex, plexDir);
+        RunTrappingContainer(daemon, stack.Sonarr, sonarrDir);
+        File.WriteAllText(stack.Config, $"""
+            repository: {temp.Combine("repo")}
+            password-file: {temp.Combine("password")}
+            apps:
+              plex:
+                paths: [{plexDir}]
+                containers: [{stack.Plex}]
+                consistency: {plexConsistency}
+              sonarr:
+                paths: [{sonarrDir}]
+                containers: [{stack.Sonarr}]
+                consistency: none
+            """);
+        return stack;
+    }
+
     public static void WaitForFile(string path, double seconds = 20)
     {
         var watch = Stopwatch.StartNew();

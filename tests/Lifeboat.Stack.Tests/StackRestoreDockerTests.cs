@@ -17,31 +17,10 @@ public sealed class StackRestoreDockerTests(DockerDaemonFixture fixture) : IDisp
     public async Task InPlaceRestoreStopsOnlyTheAppsContainerAndStartsItAgain()
     {
         var daemon = fixture.Daemon;
-        var plexDir = _temp.Combine("mnt/plexdata");
-        var sonarrDir = _temp.Combine("mnt/projects/sonarr");
-        Directory.CreateDirectory(plexDir);
-        Directory.CreateDirectory(sonarrDir);
-        File.WriteAllText(Path.Combine(plexDir, "Preferences.xml"), "<Preferences good/>");
-        File.WriteAllText(Path.Combine(sonarrDir, "config.xml"), "<Config/>");
-        string plex = DockerDaemonFixture.UniqueName("plex"), sonarr = DockerDaemonFixture.UniqueName("sonarr");
+        var stack = DockerDaemonFixture.StartTwoAppStack(daemon, _temp, "none", "<Preferences good/>");
+        var (config, plexDir, sonarrDir, plex, sonarr) = (stack.Config, stack.PlexDir, stack.SonarrDir, stack.Plex, stack.Sonarr);
         try
         {
-            DockerDaemonFixture.RunTrappingContainer(daemon, plex, plexDir);
-            DockerDaemonFixture.RunTrappingContainer(daemon, sonarr, sonarrDir);
-            var config = _temp.Combine("lifeboat.yaml");
-            File.WriteAllText(config, $"""
-                repository: {_temp.Combine("repo")}
-                password-file: {_temp.Combine("password")}
-                apps:
-                  plex:
-                    paths: [{plexDir}]
-                    containers: [{plex}]
-                    consistency: none
-                  sonarr:
-                    paths: [{sonarrDir}]
-                    containers: [{sonarr}]
-                    consistency: none
-                """);
             var cli = new LifeboatCli().With("LIFEBOAT_CONFIG", config).With("DOCKER_HOST", daemon.SocketUri.ToString());
             cli.RunChecked("init");
             cli.RunChecked("backup");
