@@ -86,10 +86,10 @@ public class ConfigParserTests
     [Fact]
     public void UnknownKeysAreErrorsListingTheValidOnes()
     {
-        var top = Refused(IssueExample + "\nretention: 7\n");
-        Assert.StartsWith("lifeboat.yaml:18: key \"retention\": is not a known key; valid keys are repository,", top.Message);
+        var top = Refused(IssueExample + "\nschedule: daily\n");
+        Assert.StartsWith("lifeboat.yaml:18: key \"schedule\": is not a known key; valid keys are repository,", top.Message);
         var app = Refused(IssueExample.Replace("    containers: [jellyfin]", "    container: [jellyfin]"));
-        Assert.Equal("lifeboat.yaml:12: key \"apps.jellyfin.container\": is not a known key; valid keys for an app are paths, exclude, containers, consistency", app.Message);
+        Assert.Equal("lifeboat.yaml:12: key \"apps.jellyfin.container\": is not a known key; valid keys for an app are paths, exclude, containers, consistency, retention", app.Message);
     }
 
     [Fact]
@@ -167,5 +167,56 @@ public class ConfigParserTests
         File.WriteAllText(temp.Combine("lifeboat.yaml"), "x: 1");
         Assert.Equal("lifeboat.yaml", StackConfigLoader.Locate(null, null, temp.Path));
         Assert.Contains("does not exist", Assert.Throws<StackException>(() => StackConfigLoader.Locate(temp.Combine("nope.yaml"), null, temp.Path)).Message);
+    }
+
+    [Fact]
+    public void RetentionIsResticsPolicy_TheStacksByDefault_AnAppsOwnReplacingIt()
+    {
+        var config = Parse(IssueExample + """
+
+            retention:
+              keep-daily: 7
+              keep-weekly: 4
+              keep-within: 1y6m
+              keep-tag: [keep, "release,final"]
+            """);
+        var policy = config.Retention!;
+        Assert.Equal(7, policy.Daily);
+        Assert.Equal(4, policy.Weekly);
+        Assert.Equal("1y6m", policy.Within.ToString());
+        Assert.Equal(2, policy.Tags.Count);
+        Assert.Equal(["release", "final"], policy.Tags[1]);
+        Assert.Same(policy, config.RetentionFor(config.Apps[0]));
+
+        var own = Parse(IssueExample.Replace("    consistency: sqlite", "    consistency: sqlite\n    retention: {keep-last: 3}") + "\nretention: {keep-daily: 7}\n");
+        var jellyfin = own.RetentionFor(own.FindApp("jellyfin")!)!;
+        Assert.Equal(3, jellyfin.Last);
+        Assert.Equal(0, jellyfin.Daily);
+        Assert.Equal(7, own.RetentionFor(own.FindApp("plex")!)!.Daily);
+        Assert.Null(Parse(IssueExample).RetentionFor(config.Apps[0]));
+    }
+
+    [Theory]
+    [InlineData("retention: {keep-dayly: 7}", "key \"retention.keep-dayly\": is not a known key; valid keys are keep-last,")]
+    [InlineData("retention: {keep-daily: -1}", "key \"retention.keep-daily\": \"-1\" is not valid; use a whole number of snapshots, 1 or more")]
+    [InlineData("retention: {keep-within: 3weeks}", "key \"retention.keep-within\": \"3weeks\" is not valid; use restic's duration")]
+    [InlineData("retention: {}", "key \"retention\": keeps nothing; name at least one rule")]
+    [InlineData("doctor: {backup-max-age: soon}", "key \"doctor.backup-max-age\": \"soon\" is not valid; use a number with a unit w, d, h or m")]
+    [InlineData("doctor: {max-age: 2d}", "key \"doctor.max-age\": is not a known key; valid keys are backup-max-age, restore-test-max-age")]
+    public void RetentionAndDoctorMistakesNameTheKey(string line, string expected)
+    {
+        var e = Refused(IssueExample + "\n" + line + "\n");
+        Assert.Contains(expected, e.Message);
+        Assert.Equal(18, e.Line);
+    }
+
+    [Fact]
+    public void DoctorThresholdsDefaultToANightlyBackupAndAMonthlyRestoreTest()
+    {
+        Assert.Equal(TimeSpan.FromHours(26), Parse(IssueExample).Doctor.BackupMaxAge);
+        Assert.Equal(TimeSpan.FromDays(30), Parse(IssueExample).Doctor.RestoreTestMaxAge);
+        var set = Parse(IssueExample + "\ndoctor: {backup-max-age: 1d12h, restore-test-max-age: 2w}\n").Doctor;
+        Assert.Equal(TimeSpan.FromHours(36), set.BackupMaxAge);
+        Assert.Equal(TimeSpan.FromDays(14), set.RestoreTestMaxAge);
     }
 }

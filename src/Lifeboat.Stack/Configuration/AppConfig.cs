@@ -1,3 +1,5 @@
+using Lifeboat.Engine.Maintenance;
+
 namespace Lifeboat.Stack.Configuration;
 
 /// <summary>One app of the stack: what to back up, what to leave out, and which containers use it.</summary>
@@ -10,6 +12,8 @@ public sealed record AppConfig
     public IReadOnlyList<string> Exclude { get; init; } = [];
     public IReadOnlyList<string> Containers { get; init; } = [];
     public ConsistencyMode Consistency { get; init; } = ConsistencyMode.None;
+    /// <summary>This app's forget policy; it replaces the stack's whole retention section, not key by key.</summary>
+    public ForgetPolicy? Retention { get; init; }
     /// <summary>The line of the app's name in the file, and of each path (same order as Paths), for later errors.</summary>
     public int Line { get; init; }
     public IReadOnlyList<int> PathLines { get; init; } = [];

@@ -1,3 +1,5 @@
+using Lifeboat.Engine.Maintenance;
+
 namespace Lifeboat.Stack.Configuration;
 
 /// <summary>A parsed lifeboat.yaml. It never holds a secret: the password comes from a file or a command.</summary>
@@ -18,6 +20,13 @@ public sealed record StackConfig
     public string? Compression { get; init; }
     /// <summary>In MiB; null when not set.</summary>
     public int? PackSizeMiB { get; init; }
+    /// <summary>The forget policy of every app that has none of its own; null when not set.</summary>
+    public ForgetPolicy? Retention { get; init; }
+    /// <summary>The thresholds of the doctor's checklist.</summary>
+    public DoctorSettings Doctor { get; init; } = new();
+
+    /// <summary>The app's own policy, else the stack's, else null (forget has nothing to apply).</summary>
+    public ForgetPolicy? RetentionFor(AppConfig app) => app.Retention ?? Retention;
 
     public AppConfig? FindApp(string name) => Apps.FirstOrDefault(a => a.Name == name);
 

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
 using Lifeboat.Engine.Backup;
+using Lifeboat.Engine.Maintenance;
 using YamlDotNet.Core;
 using YamlDotNet.RepresentationModel;
 
@@ -14,8 +15,8 @@ namespace Lifeboat.Stack.Configuration;
 /// </summary>
 public sealed partial class StackConfigParser
 {
-    private static readonly string[] TopLevelKeys = ["repository", "password-file", "password-command", "host", "apps", "never", "compression", "pack-size"];
-    private static readonly string[] AppKeys = ["paths", "exclude", "containers", "consistency"];
+    private static readonly string[] TopLevelKeys = ["repository", "password-file", "password-command", "host", "apps", "never", "compression", "pack-size", "retention", "doctor"];
+    private static readonly string[] AppKeys = ["paths", "exclude", "containers", "consistency", "retention"];
 
     private readonly string _file;
     private readonly string _directory;
@@ -65,6 +66,8 @@ public sealed partial class StackConfigParser
 
         string? repository = null, passwordFile = null, passwordCommand = null, host = null, compression = null;
         int? packSize = null;
+        ForgetPolicy? retention = null;
+        var doctor = new DoctorSettings();
         var apps = new List<AppConfig>();
         var never = new List<(string Path, int Line)>();
         int appsLine = 0;
@@ -91,6 +94,12 @@ public sealed partial class StackConfigParser
                     break;
                 case "never":
                     foreach (var (item, itemLine) in TextList(value, key)) never.Add((AbsolutePath(item, itemLine, key), itemLine));
+                    break;
+                case "retention":
+                    retention = ParseRetention(value, key);
+                    break;
+                case "doctor":
+                    doctor = ParseDoctor(value);
                     break;
                 case "apps":
                     appsLine = line;
@@ -130,6 +139,8 @@ public sealed partial class StackConfigParser
             Never = never.Select(n => n.Path).ToList(),
             Compression = compression,
             PackSizeMiB = packSize,
+            Retention = retention,
+            Doctor = doctor,
         };
     }
 
@@ -149,6 +160,7 @@ public sealed partial class StackConfigParser
             var exclude = new List<string>();
             var containers = new List<string>();
             var consistency = ConsistencyMode.None;
+            ForgetPolicy? retention = null;
             bool hasPaths = false;
             foreach (var (keyNode, value) in Mapping(body, prefix).Children)
             {
@@ -189,6 +201,9 @@ public sealed partial class StackConfigParser
                             _ => throw Error(LineOf(value.Start), full, $"\"{mode}\" is not valid; use stop, sqlite or none"),
                         };
                         break;
+                    case "retention":
+                        retention = ParseRetention(value, full);
+                        break;
                     default:
                         throw Error(LineOf(keyNode.Start), full, $"is not a known key; valid keys for an app are {string.Join(", ", AppKeys)}");
                 }
@@ -200,11 +215,121 @@ public sealed partial class StackConfigParser
             apps.Add(new AppConfig
             {
                 Name = name, Paths = paths, PathLines = pathLines, Exclude = exclude, Containers = containers,
-                Consistency = consistency, Line = line,
+                Consistency = consistency, Line = line, Retention = retention,
             });
         }
         return apps;
     }
+
+    private static readonly string[] RetentionKeys =
+    [
+        "keep-last", "keep-hourly", "keep-daily", "keep-weekly", "keep-monthly", "keep-yearly",
+        "keep-within", "keep-within-hourly", "keep-within-daily", "keep-within-weekly", "keep-within-monthly", "keep-within-yearly",
+        "keep-tag",
+    ];
+
+    /// <summary>restic's forget policy, written as its flags without the dashes (keep-daily: 7, keep-within: 2y, keep-tag: [a]).</summary>
+    private ForgetPolicy ParseRetention(YamlNode node, string prefix)
+    {
+        var policy = new ForgetPolicy();
+        foreach (var (keyNode, value) in Mapping(node, prefix).Children)
+        {
+            var key = KeyName(keyNode, prefix);
+            var full = $"{prefix}.{key}";
+            switch (key)
+            {
+                case "keep-last": policy = policy with { Last = Count(value, full) }; break;
+                case "keep-hourly": policy = policy with { Hourly = Count(value, full) }; break;
+                case "keep-daily": policy = policy with { Daily = Count(value, full) }; break;
+                case "keep-weekly": policy = policy with { Weekly = Count(value, full) }; break;
+                case "keep-monthly": policy = policy with { Monthly = Count(value, full) }; break;
+                case "keep-yearly": policy = policy with { Yearly = Count(value, full) }; break;
+                case "keep-within": policy = policy with { Within = Duration(value, full) }; break;
+                case "keep-within-hourly": policy = policy with { WithinHourly = Duration(value, full) }; break;
+                case "keep-within-daily": policy = policy with { WithinDaily = Duration(value, full) }; break;
+                case "keep-within-weekly": policy = policy with { WithinWeekly = Duration(value, full) }; break;
+                case "keep-within-monthly": policy = policy with { WithinMonthly = Duration(value, full) }; break;
+                case "keep-within-yearly": policy = policy with { WithinYearly = Duration(value, full) }; break;
+                case "keep-tag":
+                    var lists = new List<IReadOnlyList<string>>();
+                    foreach (var (item, itemLine) in TextList(value, full))
+                    {
+                        var tags = item.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+                        if (tags.Length == 0) throw Error(itemLine, full, "an empty tag list is not valid; remove it");
+                        lists.Add(tags);
+                    }
+                    policy = policy with { Tags = lists };
+                    break;
+                default:
+                    throw Error(LineOf(keyNode.Start), full, $"is not a known key; valid keys are {string.Join(", ", RetentionKeys)}");
+            }
+        }
+        if (policy.IsEmpty)
+            throw Error(LineOf(node.Start), prefix, "keeps nothing; name at least one rule, e.g. keep-daily: 7 (an empty policy would remove every snapshot)");
+        return policy;
+    }
+
+    private int Count(YamlNode node, string key)
+    {
+        var text = NonEmptyText(node, key);
+        if (!int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var n) || n < 1)
+            throw Error(LineOf(node.Start), key, $"\"{text}\" is not valid; use a whole number of snapshots, 1 or more");
+        return n;
+    }
+
+    private RetentionDuration Duration(YamlNode node, string key)
+    {
+        var text = NonEmptyText(node, key);
+        try
+        {
+            var duration = RetentionDuration.Parse(text);
+            if (!duration.IsZero) return duration;
+        }
+        catch (FormatException)
+        {
+        }
+        throw Error(LineOf(node.Start), key, $"\"{text}\" is not valid; use restic's duration, number-unit pairs with units y, m, d, h, e.g. 1y6m or 14d");
+    }
+
+    private static readonly string[] DoctorKeys = ["backup-max-age", "restore-test-max-age"];
+
+    private DoctorSettings ParseDoctor(YamlNode node)
+    {
+        var settings = new DoctorSettings();
+        foreach (var (keyNode, value) in Mapping(node, "doctor").Children)
+        {
+            var key = KeyName(keyNode, "doctor");
+            var full = $"doctor.{key}";
+            settings = key switch
+            {
+                "backup-max-age" => settings with { BackupMaxAge = Age(value, full) },
+                "restore-test-max-age" => settings with { RestoreTestMaxAge = Age(value, full) },
+                _ => throw Error(LineOf(keyNode.Start), full, $"is not a known key; valid keys are {string.Join(", ", DoctorKeys)}"),
+            };
+        }
+        return settings;
+    }
+
+    /// <summary>An age such as 26h, 7d, 2w or 1d12h.</summary>
+    private TimeSpan Age(YamlNode node, string key)
+    {
+        var text = NonEmptyText(node, key);
+        var match = AgePattern().Match(text);
+        if (match.Success)
+        {
+            var age = TimeSpan.Zero;
+            foreach (Capture part in match.Groups["part"].Captures)
+            {
+                long n = long.Parse(part.Value[..^1], CultureInfo.InvariantCulture);
+                age += part.Value[^1] switch { 'w' => TimeSpan.FromDays(7 * n), 'd' => TimeSpan.FromDays(n), 'h' => TimeSpan.FromHours(n), _ => TimeSpan.FromMinutes(n) };
+            }
+            if (age > TimeSpan.Zero) return age;
+        }
+        throw Error(LineOf(node.Start), key, $"\"{text}\" is not valid; use a number with a unit w, d, h or m (minutes), e.g. 26h, 7d or 1d12h");
+    }
+
+    [GeneratedRegex(@"^(?<part>\d{1,6}[wdhm])+$")]
+    private static partial Regex AgePattern();
 
     private string ResolveRepository(string repository)
     {

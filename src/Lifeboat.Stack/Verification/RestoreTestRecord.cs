@@ -1,0 +1,27 @@
+using System.Text.Json.Serialization;
+
+namespace Lifeboat.Stack.Verification;
+
+/// <summary>One app's restore test, as <c>lifeboat verify</c> records it and <c>doctor</c> (later the dashboard) reads it.</summary>
+public sealed record RestoreTestRecord
+{
+    /// <summary>When the test finished.</summary>
+    [JsonPropertyName("time")] public required DateTimeOffset Time { get; init; }
+    [JsonPropertyName("app")] public required string App { get; init; }
+    [JsonPropertyName("host")] public required string Host { get; init; }
+    /// <summary>The full ID of the snapshot restored.</summary>
+    [JsonPropertyName("snapshot")] public required string SnapshotId { get; init; }
+    [JsonPropertyName("snapshot_time")] public required DateTimeOffset SnapshotTime { get; init; }
+    /// <summary>The share of the snapshot's files restored, in percent (100 for a full test).</summary>
+    [JsonPropertyName("sample_percent")] public double SamplePercent { get; init; } = 100;
+    [JsonPropertyName("files")] public long Files { get; init; }
+    [JsonPropertyName("bytes")] public long Bytes { get; init; }
+    /// <summary>Restored files also compared with the live source because it had not changed since the snapshot.</summary>
+    [JsonPropertyName("files_compared_live")] public long FilesComparedLive { get; init; }
+    /// <summary>SQLite databases that passed PRAGMA integrity_check.</summary>
+    [JsonPropertyName("databases")] public long Databases { get; init; }
+    [JsonPropertyName("duration_seconds")] public double DurationSeconds { get; init; }
+    [JsonPropertyName("passed")] public required bool Passed { get; init; }
+    /// <summary>One line per problem, each naming the file; empty when the test passed.</summary>
+    [JsonPropertyName("problems")] public IReadOnlyList<string> Problems { get; init; } = [];
+}
