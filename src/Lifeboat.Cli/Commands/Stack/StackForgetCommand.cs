@@ -1,0 +1,83 @@
+using Lifeboat.Cli.Rendering;
+using Lifeboat.Engine;
+using Lifeboat.Stack.Configuration;
+using Lifeboat.Stack.Scenarios;
+
+namespace Lifeboat.Cli.Commands.Stack;
+
+/// <summary>
+/// `lifeboat forget [APP...] [--dry-run] [--prune] [--json]` in stack mode: each app's retention from lifeboat.yaml
+/// applied to its snapshots, grouped by host; --keep-* flags on the command line replace it for the selected apps.
+/// </summary>
+public static class StackForgetCommand
+{
+    public static async Task<int> RunAsync(CommandContext ctx, StackConfig config, StackForgetRequest request, CancellationToken cancellationToken)
+    {
+        var apps = config.SelectApps(request.Apps);
+        // nothing to apply anywhere: say so before the repository is even opened
+        if (request.CommandLinePolicy is null && apps.All(a => config.RetentionFor(a) is null))
+        {
+            throw new CliException(request.Apps.Count == 0
+                ? $"{config.File} has no retention: add a top-level retention: section (e.g. retention: {{keep-daily: 7, keep-weekly: 4}}) or one per app, or give --keep-* flags"
+                : $"{string.Join(", ", apps.Select(a => a.Name))}: no retention in {config.File}: add retention: under the app or at the top level (e.g. retention: {{keep-daily: 7}}), or give --keep-* flags");
+        }
+
+        await using var repo = await ctx.OpenRepositoryAsync(cancellationToken, loadIndex: request.Prune);
+        // restic 0.14 locks exclusively even for a dry run, unless --no-lock is given with it (ForgetCommand checks that)
+        await using var repoLock = await ctx.LockAsync(repo, exclusive: true, cancellationToken);
+        var plans = await StackForget.PlanAsync(repo, config, apps, request.CommandLinePolicy,
+            request.Grouping ?? StackForget.DefaultGrouping, request.Filter, cancellationToken);
+
+        var removed = new HashSet<Id>();
+        foreach (var plan in plans)
+        {
+            if (plan.Skipped)
+            {
+                ctx.Info($"{plan.App.Name}: no retention in {Path.GetFileName(config.File)}; nothing removed");
+                continue;
+            }
+            if (!ctx.Json && !ctx.Quiet)
+            {
+                ctx.Out.WriteLine($"app {plan.App.Name}");
+                ctx.Out.WriteLine($"Applying Policy: {plan.Policy}{(request.CommandLinePolicy is null ? "" : " (from the command line)")}");
+                if (plan.Groups.Count == 0) ctx.Out.WriteLine("no snapshots\n");
+                // the header tells the groups apart when there are several (an old host's snapshots)
+                foreach (var (key, decision) in plan.Groups)
+                    ForgetOutput.PrintGroup(ctx, key, decision, request.Compact, header: plan.Groups.Count > 1 || ctx.Verbosity >= 1);
+            }
+            if (request.DryRun)
+            {
+                var ids = plan.Remove.Select(s => s.Id).Where(removed.Add).ToList();
+                if (ids.Count > 0 && !ctx.Json && !ctx.Quiet) ForgetOutput.PrintWouldRemove(ctx, ids);
+            }
+            else await StackForget.RemoveAsync(repo, plan, removed, cancellationToken);
+        }
+
+        if (ctx.Json)
+        {
+            // [{"app": "plex", "groups": [restic's forget groups]}, ...]; apps without a policy are left out
+            JsonOutput.Line(w =>
+            {
+                w.WriteStartArray();
+                foreach (var plan in plans.Where(p => !p.Skipped))
+                {
+                    w.WriteStartObject();
+                    w.WriteString("app", plan.App.Name);
+                    w.WritePropertyName("groups");
+                    ForgetOutput.WriteGroups(w, plan.Groups);
+                    w.WriteEndObject();
+                }
+                w.WriteEndArray();
+            });
+        }
+
+        // one prune for all apps, as restic prunes once after forget
+        if (removed.Count > 0 && request.Prune)
+        {
+            if (!ctx.Json)
+                ctx.Info(request.DryRun ? $"{removed.Count} snapshots would be removed, running prune dry run" : $"{removed.Count} snapshots have been removed, running prune");
+            await PruneCommand.RunAsync(ctx, repo, request.PruneOptions, cancellationToken);
+        }
+        return ExitCodes.Ok;
+    }
+}
