@@ -7,7 +7,8 @@ public class KeyTests : CliTestBase
 {
     private const string NewPassword = "a new password";
 
-    private LifeboatCli FastCli(string password) => new LifeboatCli(Repo, password).With("LIFEBOAT_TEST_KDF", "1024,8,1");
+    // New keys get calibrated scrypt parameters, as restic's do (about half a second each): these tests add three keys in all.
+    private LifeboatCli CliWith(string password) => new(Repo, password);
 
     private string PasswordFile(string password)
     {
@@ -21,7 +22,7 @@ public class KeyTests : CliTestBase
     {
         using var restic = new Restic(Repo, Password);
         restic.Init();
-        var add = FastCli(Password).With("RESTIC_PASSWORD_FILE", null).Run("key", "add", "--new-password-file", PasswordFile(NewPassword), "--user", "ann", "--host", "box");
+        var add = CliWith(Password).With("RESTIC_PASSWORD_FILE", null).Run("key", "add", "--new-password-file", PasswordFile(NewPassword), "--user", "ann", "--host", "box");
         Assert.True(add.ExitCode == 0, add.Stderr);
         Assert.Contains("saved new key", add.Stdout);
         AssertNoStackTrace(add);
@@ -29,9 +30,9 @@ public class KeyTests : CliTestBase
 
         using var resticNew = new Restic(Repo, NewPassword);
         Assert.Equal(0, resticNew.Run("snapshots").ExitCode);
-        Assert.Equal(0, FastCli(NewPassword).Run("snapshots").ExitCode);
+        Assert.Equal(0, CliWith(NewPassword).Run("snapshots").ExitCode);
 
-        var keys = JsonDocument.Parse(FastCli(NewPassword).RunChecked("key", "list", "--json").Stdout).RootElement.EnumerateArray().ToList();
+        var keys = JsonDocument.Parse(CliWith(NewPassword).RunChecked("key", "list", "--json").Stdout).RootElement.EnumerateArray().ToList();
         Assert.Equal(2, keys.Count);
         var current = Assert.Single(keys, k => k.GetProperty("current").GetBoolean());
         Assert.Equal("ann", current.GetProperty("userName").GetString());
@@ -40,21 +41,21 @@ public class KeyTests : CliTestBase
         var resticKeys = JsonDocument.Parse(resticNew.RunChecked("key", "list", "--json").Stdout).RootElement.EnumerateArray()
             .Select(k => (k.GetProperty("id").GetString(), k.GetProperty("current").GetBoolean(), k.GetProperty("userName").GetString())).Order().ToList();
         Assert.Equal(resticKeys, keys.Select(k => (k.GetProperty("id").GetString(), k.GetProperty("current").GetBoolean(), k.GetProperty("userName").GetString())).Order().ToList());
-        var table = FastCli(NewPassword).RunChecked("key", "list").Stdout;
+        var table = CliWith(NewPassword).RunChecked("key", "list").Stdout;
         Assert.Contains("*" + current.GetProperty("id").GetString(), table);
 
-        var refused = FastCli(NewPassword).Run("key", "remove", current.GetProperty("id").GetString()!);
+        var refused = CliWith(NewPassword).Run("key", "remove", current.GetProperty("id").GetString()!);
         Assert.Equal(1, refused.ExitCode);
         Assert.Contains("refusing to remove key currently used to access repository", refused.Stderr);
         AssertNoStackTrace(refused);
 
         // the old password removes the new key; then the new password no longer opens the repository
-        var removed = FastCli(Password).Run("key", "remove", current.GetProperty("id").GetString()!);
+        var removed = CliWith(Password).Run("key", "remove", current.GetProperty("id").GetString()!);
         Assert.True(removed.ExitCode == 0, removed.Stderr);
         Assert.NotEqual(0, resticNew.Run("snapshots").ExitCode);
-        Assert.Equal(12, FastCli(NewPassword).Run("snapshots").ExitCode);
+        Assert.Equal(12, CliWith(NewPassword).Run("snapshots").ExitCode);
 
-        Assert.Equal(1, FastCli(Password).Run("key", "remove", "ffffffffff").ExitCode);
+        Assert.Equal(1, CliWith(Password).Run("key", "remove", "ffffffffff").ExitCode);
     }
 
     [Fact]
@@ -62,16 +63,16 @@ public class KeyTests : CliTestBase
     {
         using var restic = new Restic(Repo, Password);
         restic.Init();
-        var r = FastCli(Password).Run("key", "passwd", "--new-password-file", PasswordFile(NewPassword));
+        var r = CliWith(Password).Run("key", "passwd", "--new-password-file", PasswordFile(NewPassword));
         Assert.True(r.ExitCode == 0, r.Stderr);
         Assert.NotEqual(0, restic.Run("snapshots").ExitCode);
         using var resticNew = new Restic(Repo, NewPassword);
         Assert.Equal(0, resticNew.Run("check").ExitCode);
-        Assert.Equal(12, FastCli(Password).Run("snapshots").ExitCode);
-        Assert.Single(JsonDocument.Parse(FastCli(NewPassword).RunChecked("key", "list", "--json").Stdout).RootElement.EnumerateArray());
+        Assert.Equal(12, CliWith(Password).Run("snapshots").ExitCode);
+        Assert.Single(JsonDocument.Parse(CliWith(NewPassword).RunChecked("key", "list", "--json").Stdout).RootElement.EnumerateArray());
 
         // a new password may also come on stdin (not from the environment)
-        var viaStdin = FastCli(NewPassword).Run(["key", "add"], stdin: "third password\n");
+        var viaStdin = CliWith(NewPassword).Run(["key", "add"], stdin: "third password\n");
         Assert.True(viaStdin.ExitCode == 0, viaStdin.Stderr);
         using var resticThird = new Restic(Repo, "third password");
         Assert.Equal(0, resticThird.Run("snapshots").ExitCode);

@@ -1,92 +1,124 @@
 using System.CommandLine;
-using System.Text.Json;
-using Lifeboat.Cli.Rendering;
+using Lifeboat.Engine;
 using Lifeboat.Engine.Maintenance;
 using Lifeboat.Engine.Model;
+using Lifeboat.Engine.Repository;
 
 namespace Lifeboat.Cli.Commands;
 
-/// <summary>restic's find by name pattern; --blob, --tree and --pack are not supported yet.</summary>
+/// <summary>
+/// restic 0.14's find: files and directories by name pattern (optionally within an mtime range), or with --blob,
+/// --tree or --pack the files and directories that use given data blobs, trees or packs' blobs.
+/// </summary>
 public sealed class FindCommand : ICommandFactory
 {
     public Command Create(GlobalOptions global)
     {
         var patterns = new Argument<string[]>("PATTERN") { Arity = ArgumentArity.OneOrMore };
+        var oldest = new Option<string?>("--oldest", "-O") { Description = "oldest modification date/time" };
+        var newest = new Option<string?>("--newest", "-N") { Description = "newest modification date/time" };
         var snapshotIds = new Option<string[]>("--snapshot", "-s") { Description = "snapshot id to search in (can be given multiple times)" };
+        var blob = new Option<bool>("--blob") { Description = "pattern is a blob-ID" };
+        var tree = new Option<bool>("--tree") { Description = "pattern is a tree-ID" };
+        var pack = new Option<bool>("--pack") { Description = "pattern is a pack-ID" };
+        var showPackId = new Option<bool>("--show-pack-id") { Description = "display the pack-ID the blobs belong to (with --blob or --tree)" };
         var ignoreCase = new Option<bool>("--ignore-case", "-i") { Description = "ignore case for pattern" };
         var longFormat = new Option<bool>("--long", "-l") { Description = "use a long listing format showing size and mode" };
-        var blob = new Option<bool>("--blob") { Description = "pattern is a blob-ID (not supported yet)" };
-        var tree = new Option<bool>("--tree") { Description = "pattern is a tree-ID (not supported yet)" };
-        var pack = new Option<bool>("--pack") { Description = "pattern is a pack-ID (not supported yet)" };
         var filter = new SnapshotFilterOptions();
-        var command = new Command("find", "Find a file, a directory or restic IDs") { patterns, snapshotIds, ignoreCase, longFormat, blob, tree, pack };
+        var command = new Command("find", "Find a file, a directory or restic IDs")
+        {
+            patterns, oldest, newest, snapshotIds, blob, tree, pack, showPackId, ignoreCase, longFormat,
+        };
         filter.AddTo(command);
         command.SetAction((parse, ct) => Program.Run(async () =>
         {
             var ctx = new CommandContext(global, parse);
-            if (parse.GetValue(blob) || parse.GetValue(tree) || parse.GetValue(pack))
-                throw new CliException("find --blob, --tree and --pack are not supported by this version of Lifeboat");
+            var args = (parse.GetValue(patterns) ?? []).ToArray();
+            bool caseInsensitive = parse.GetValue(ignoreCase);
+            // restic lowercases the patterns of every mode, IDs included
+            if (caseInsensitive) args = args.Select(a => a.ToLowerInvariant()).ToArray();
+            GoTime? from = parse.GetValue(oldest) is { Length: > 0 } o ? FindTimeParser.Parse(o) : null;
+            GoTime? to = parse.GetValue(newest) is { Length: > 0 } n ? FindTimeParser.Parse(n) : null;
+            bool byBlob = parse.GetValue(blob), byTree = parse.GetValue(tree), byPack = parse.GetValue(pack);
+            if ((byBlob ? 1 : 0) + (byTree ? 1 : 0) + (byPack ? 1 : 0) > 1) throw new CliException("cannot have several ID types");
+
             await using var repo = await ctx.OpenRepositoryAsync(ct);
             await using var repoLock = await ctx.LockAsync(repo, exclusive: false, ct);
+            var output = new FindOutput(ctx, parse.GetValue(longFormat));
+
+            IdFinder? ids = null;
+            if (byBlob) ids = new IdFinder(repo) { BlobIds = new HashSet<string>(args, StringComparer.Ordinal) };
+            if (byTree) ids = new IdFinder(repo) { TreeIds = new HashSet<string>(args, StringComparer.Ordinal) };
+            if (byPack)
+            {
+                ids = new IdFinder(repo);
+                var (fromIndex, notFound) = await ids.AddPackBlobsAsync(args, ct);
+                if (fromIndex.Count > 0)
+                    ctx.Error.Write($"some pack files are missing from the repository, getting their blobs from the repository index: [{string.Join(' ', fromIndex)}]\n\n");
+                if (notFound.Count > 0) throw new CliException($"unable to find pack(s): [{string.Join(' ', notFound)}]");
+            }
+
             var wanted = parse.GetValue(snapshotIds) ?? [];
             var snapshots = await StatsCommand.SelectSnapshotsAsync(repo, wanted, filter.Get(parse), ct);
+            // restic loads snapshots in parallel, so in no fixed order; this lists them by ID
             if (wanted.Length == 0) snapshots = snapshots.OrderBy(s => s.Id).ToList();
-            var walker = new FindWalker(repo, parse.GetValue(patterns) ?? [], parse.GetValue(ignoreCase));
-            var results = new List<(Snapshot Snapshot, List<(string Path, Node Node)> Matches)>();
-            bool first = true;
+            var walker = ids is null ? new FindWalker(repo, args, caseInsensitive, from, to) : null;
             foreach (var sn in snapshots)
             {
-                var matches = await walker.FindAsync(sn, ct);
-                if (matches.Count == 0) continue;
-                if (ctx.Json) { results.Add((sn, matches)); continue; }
-                if (!first) ctx.Info("");
-                first = false;
-                ctx.Info($"Found matching entries in snapshot {sn.Id.ToShortString()} from {sn.Time.ToDateTimeOffset().ToLocalTime():yyyy-MM-dd HH:mm:ss}");
-                foreach (var (path, node) in matches) ctx.Out.WriteLine(FormatNode(path, node, parse.GetValue(longFormat)));
+                output.BeginSnapshot(sn);
+                if (ids is not null) await ids.FindAsync(sn, output.Object, t => output.UnreadableTree(t, sn), ct);
+                else await walker!.FindAsync(sn, output.Pattern, t => output.UnreadableTree(t, sn), ct);
             }
-            if (ctx.Json)
-            {
-                JsonOutput.Line(w =>
-                {
-                    w.WriteStartArray();
-                    foreach (var (sn, matches) in results)
-                    {
-                        w.WriteStartObject();
-                        w.WriteStartArray("matches");
-                        foreach (var (path, node) in matches) WriteMatch(w, path, node);
-                        w.WriteEndArray();
-                        w.WriteNumber("hits", matches.Count);
-                        w.WriteString("snapshot", sn.Id.ToString());
-                        w.WriteEndObject();
-                    }
-                    w.WriteEndArray();
-                });
-            }
+            output.Finish();
+
+            if (parse.GetValue(showPackId) && ids is not null) ShowPacks(ctx, repo, ids);
             return ExitCodes.Ok;
         }, ct));
         return command;
     }
 
-    /// <summary>restic's formatNode: the path, or with --long mode, uid, gid, size and mtime.</summary>
-    private static string FormatNode(string path, Node node, bool longFormat)
+    /// <summary>restic's --show-pack-id: for each blob (as a data blob) and tree sought, the pack the index places it in.</summary>
+    private static void ShowPacks(CommandContext ctx, Engine.Repository.Repository repo, IdFinder ids)
     {
-        if (!longFormat) return Display.Text(path);
-        var target = node.Type == NodeType.Symlink ? " -> " + Display.Text(node.LinkTarget ?? "") : "";
-        return $"{GoFileMode.Format(node.Mode)} {node.Uid,5} {node.Gid,5} {node.Size,6} {node.ModTime.ToDateTimeOffset().ToLocalTime():yyyy-MM-dd HH:mm:ss} {Display.Text(path)}{target}";
+        void Show(string text, BlobType type)
+        {
+            if (!TryParseGoId(text, out var id, out var error))
+            {
+                ctx.Out.WriteLine($"Note: cannot find pack for object '{text}', unable to parse ID: {error}");
+                return;
+            }
+            var locations = repo.Index.LookupAll(type, id);
+            if (locations.Count == 0)
+            {
+                ctx.Out.WriteLine($"Object {id.ToShortString()} not found in the index");
+                return;
+            }
+            var (packId, b) = locations[0];
+            ctx.Out.WriteLine($"Object belongs to pack {packId}");
+            ctx.Out.WriteLine($" ... Pack {packId.ToShortString()}: <Blob ({type.ToJson()}) {id.ToShortString()}, offset {b.Offset}, length {b.Length}, uncompressed length {b.UncompressedLength}>");
+        }
+        foreach (var text in ids.BlobIds ?? []) Show(text, BlobType.Data);
+        foreach (var text in ids.TreeIds ?? []) Show(text, BlobType.Tree);
     }
 
-    /// <summary>A match as restic's find --json shows it: path and permissions, then the node without name, inode, xattrs, subtree and content.</summary>
-    private static void WriteMatch(Utf8JsonWriter w, string path, Node node)
+    /// <summary>restic.ParseID with its error texts: the length (in bytes) first, then Go's hex decoder on the first bad byte.</summary>
+    private static bool TryParseGoId(string text, out Id id, out string error)
     {
-        using var doc = JsonDocument.Parse(node.ToJson());
-        w.WriteStartObject();
-        w.WriteString("path", Display.Text(path));
-        w.WriteString("permissions", GoFileMode.Format(node.Mode));
-        foreach (var p in doc.RootElement.EnumerateObject())
+        var bytes = System.Text.Encoding.UTF8.GetBytes(text);
+        error = "";
+        if (bytes.Length != 2 * Id.Size)
         {
-            if (p.Name is "name" or "inode" or "extended_attributes" or "subtree" or "content") continue;
-            p.WriteTo(w);
+            id = default;
+            error = "invalid length for hash";
+            return false;
         }
-        w.WriteEndObject();
+        if (Id.TryParse(text, out id)) return true;
+        byte bad = bytes.First(c => !char.IsAsciiHexDigit((char)c));
+        var rune = new System.Text.Rune(bad);
+        // Go's %#U: U+XXXX, then the character in quotes when it is printable
+        var printable = !System.Text.Rune.IsControl(rune) && System.Globalization.CharUnicodeInfo.GetUnicodeCategory(bad) is not
+            (System.Globalization.UnicodeCategory.Format or System.Globalization.UnicodeCategory.SpaceSeparator) || bad == ' ';
+        error = $"hex.DecodeString: encoding/hex: invalid byte: U+{bad:X4}" + (printable ? $" '{rune}'" : "");
+        return false;
     }
 }

@@ -39,7 +39,7 @@ public sealed class KeyCommand : ICommandFactory
                 {
                     await using var l = await ctx.LockAsync(repo, exclusive: false, ct);
                     var password = NewPassword(parse.GetValue(newPasswordFile));
-                    var name = await repo.AddKeyAsync(password, parse.GetValue(user) ?? Environment.UserName, parse.GetValue(host) ?? Posix.HostName, KdfForTests(), ct);
+                    var name = await repo.AddKeyAsync(password, parse.GetValue(user) ?? Environment.UserName, parse.GetValue(host) ?? Posix.HostName, kdfParameters: null, ct);
                     ctx.Info($"saved new key as {name}");
                     break;
                 }
@@ -60,7 +60,7 @@ public sealed class KeyCommand : ICommandFactory
                     await using var l = await ctx.LockAsync(repo, exclusive: true, ct);
                     var password = NewPassword(parse.GetValue(newPasswordFile));
                     // the new key first: if anything fails in between, the old password still works
-                    var name = await repo.AddKeyAsync(password, parse.GetValue(user) ?? Environment.UserName, parse.GetValue(host) ?? Posix.HostName, KdfForTests(), ct);
+                    var name = await repo.AddKeyAsync(password, parse.GetValue(user) ?? Environment.UserName, parse.GetValue(host) ?? Posix.HostName, kdfParameters: null, ct);
                     await repo.RemoveKeyAsync(repo.KeyName, ct);
                     ctx.Info($"saved new key as {name}");
                     break;
@@ -69,14 +69,6 @@ public sealed class KeyCommand : ICommandFactory
             return ExitCodes.Ok;
         }, ct));
         return command;
-    }
-
-    /// <summary>Tests may ask for cheap scrypt parameters ("N,r,p"); users get calibrated ones.</summary>
-    private static (int N, int R, int P)? KdfForTests()
-    {
-        if (Environment.GetEnvironmentVariable("LIFEBOAT_TEST_KDF") is not { Length: > 0 } s) return null;
-        var p = s.Split(',');
-        return p.Length == 3 && int.TryParse(p[0], out var n) && int.TryParse(p[1], out var r) && int.TryParse(p[2], out var q) ? (n, r, q) : null;
     }
 
     /// <summary>The new password: from --new-password-file, else asked twice on a terminal, else one line of stdin. Never from the environment.</summary>
