@@ -44,6 +44,9 @@ public sealed class RestoreTest
     /// <summary>Where each app's record is appended as soon as its test is over; null to keep none.</summary>
     public RestoreTestLog? Log { get; init; }
 
+    /// <summary>Where the running test is, for a live status line.</summary>
+    public RestoreTestProgress Progress { get; } = new();
+
     /// <summary>Tests each app in turn (the repository open with its index loaded, and locked by the caller).</summary>
     public async Task<IReadOnlyList<RestoreTestRecord>> RunAsync(IReadOnlyList<AppConfig> apps, CancellationToken cancellationToken)
     {
@@ -72,7 +75,24 @@ public sealed class RestoreTest
 
     private async Task<RestoreTestRecord> TestAppAsync(AppConfig app, Snapshot snapshot, Stopwatch clock, CancellationToken cancellationToken)
     {
-        using var scratch = ScratchDirectory.Create(StagingParent);
+        Progress.Start(app.Name);
+        RestoreTestRecord record;
+        var scratch = ScratchDirectory.Create(StagingParent);
+        try
+        {
+            record = await TestInAsync(scratch, app, snapshot, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            Progress.Enter(RestoreTestPhase.RemovingScratch);
+            scratch.Dispose();
+        }
+        // removing tens of thousands of restored files takes a while too: it is part of what the test costs
+        return record with { Time = DateTimeOffset.Now, DurationSeconds = Math.Round(clock.Elapsed.TotalSeconds, 3) };
+    }
+
+    private async Task<RestoreTestRecord> TestInAsync(ScratchDirectory scratch, AppConfig app, Snapshot snapshot, CancellationToken cancellationToken)
+    {
         var target = FsNames.Join(scratch.Path, "restored");
         var problems = new Problems(target);
 
@@ -91,20 +111,24 @@ public sealed class RestoreTest
         _observer?.AppStarting(app, snapshot, files.Count, bytes);
 
         var restorer = new Restorer(_repository, new RestoreOptions { Target = target, SelectedPaths = sample }, problems);
+        Progress.Restoring(app.Name, files.Count, bytes, items.Count, restorer.Statistics);
         await restorer.RunAsync(snapshot.Tree, cancellationToken).ConfigureAwait(false);
         if (problems.OutOfSpace)
             throw new StackException($"the scratch directory in {StagingParent} ran out of space while restoring app {app.Name} ({FormatBytes(bytes)} to restore): free space there, or set LIFEBOAT_STAGING_DIR to a directory with room");
 
         // Everything is checked before any database is opened: SQLite may create -shm/-wal files beside the copy,
         // which would change its directory's mtime.
+        Progress.Enter(RestoreTestPhase.Verifying);
         var checker = new ItemChecker(_repository.Index, target, problems);
         await Parallel.ForEachAsync(items, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount, CancellationToken = cancellationToken },
             (item, _) =>
             {
                 checker.Check(item.Location, item.Node);
+                Progress.ItemChecked();
                 return ValueTask.CompletedTask;
             }).ConfigureAwait(false);
 
+        Progress.Enter(RestoreTestPhase.CheckingDatabases);
         long databases = 0;
         int linkNumber = 0;
         foreach (var location in checker.Databases.Order(StringComparer.Ordinal))
@@ -129,7 +153,6 @@ public sealed class RestoreTest
             SnapshotId = snapshot.Id.ToString(), SnapshotTime = snapshot.Time.ToDateTimeOffset(),
             SamplePercent = SamplePercent, Files = files.Count, Bytes = bytes,
             FilesComparedLive = checker.ComparedLive, Databases = databases,
-            DurationSeconds = Math.Round(clock.Elapsed.TotalSeconds, 3),
             Passed = lines.Count == 0, ProblemCount = lines.Count, Problems = lines.Take(RestoreTestRecord.MaxProblems).ToList(),
         };
     }

@@ -33,8 +33,14 @@ public sealed class StackVerifyCommand : ICommandFactory
             await using var repoLock = await ctx.LockAsync(repo, exclusive: false, ct);
             var log = new RestoreTestLog(repo.Config.Id);
             _ = log.ReadAll(); // a damaged history is named before anything is restored
-            var test = new RestoreTest(repo, config, new Observer(ctx)) { SamplePercent = percent, Log = log };
-            var records = await test.RunAsync(selected, ct);
+            var observer = new Observer(ctx);
+            var test = new RestoreTest(repo, config, observer) { SamplePercent = percent, Log = log };
+            IReadOnlyList<RestoreTestRecord> records;
+            using (var progress = new ProgressLine(ctx.ShowProgress, () => Status(test.Progress)))
+            {
+                observer.Progress = progress;
+                records = await test.RunAsync(selected, ct);
+            }
             if (ctx.Json) JsonOutput.Line(w => JsonSerializer.Serialize(w, records));
             else if (!ctx.Quiet) ctx.Info($"recorded in {log.FilePath}");
             return records.All(r => r.Passed) ? ExitCodes.Ok : ExitCodes.Fatal;
@@ -75,19 +81,33 @@ public sealed class StackVerifyCommand : ICommandFactory
         yield return line + $", {r.DurationSeconds.ToString("0.0", CultureInfo.InvariantCulture)} s";
     }
 
+    /// <summary>The live line: "plex: restoring 1200/50236 files, 120.000 MiB/488.904 MiB".</summary>
+    private static string Status(RestoreTestProgress p) => p.Phase switch
+    {
+        RestoreTestPhase.Restoring => $"{p.App}: restoring {p.FilesRestored}/{p.Files} files, {Format.Bytes(p.BytesRestored)}/{Format.Bytes(p.Bytes)}",
+        RestoreTestPhase.Verifying => $"{p.App}: verifying {p.ItemsChecked}/{p.Items} items",
+        RestoreTestPhase.CheckingDatabases => $"{p.App}: PRAGMA integrity_check on the restored databases",
+        RestoreTestPhase.RemovingScratch => $"{p.App}: removing the scratch copy",
+        _ => $"{p.App}: reading the snapshot",
+    };
+
     private static string Describe(RestoreTestRecord r) =>
         $"{r.SnapshotId[..Math.Min(8, r.SnapshotId.Length)]} of {r.SnapshotTime.ToLocalTime():yyyy-MM-dd HH:mm:ss}";
 
     private sealed class Observer(CommandContext ctx) : IRestoreTestObserver
     {
+        public ProgressLine? Progress { get; set; }
+
         public void AppStarting(AppConfig app, Snapshot snapshot, long files, long bytes)
         {
+            Progress?.Clear();
             if (ctx.Verbosity > 0) ctx.Info($"{app.Name}: restoring {files} files ({Format.Bytes(bytes)}) of snapshot {snapshot.Id.ToShortString()} into a scratch directory");
         }
 
         public void AppFinished(RestoreTestRecord record)
         {
             if (ctx.Json) return; // the records are printed together at the end
+            Progress?.Clear();
             // a failure is shown even with --quiet
             if (record.Passed && ctx.Quiet) return;
             foreach (var line in Lines(record)) ctx.Out.WriteLine(line);
