@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Lifeboat.Engine;
 using Lifeboat.Engine.Platform;
 using Lifeboat.Stack.Verification;
 using Lifeboat.TestSupport;
@@ -63,6 +64,10 @@ public sealed class VerifyTests : IDisposable
         var r = ProcessRunner.Run("sqlite3", [database, sql]);
         Assert.True(r.Succeeded, r.Stderr);
     }
+
+    /// <summary>A name with the byte 0xff between two ASCII parts, as the engine carries it (a lone surrogate).</summary>
+    private static string NotUtf8(string before, string after) =>
+        FsNames.FromBytes([.. System.Text.Encoding.ASCII.GetBytes(before), 0xff, .. System.Text.Encoding.ASCII.GetBytes(after)]);
 
     private static byte[] RandomBytes(int length, int seed)
     {
@@ -247,6 +252,29 @@ public sealed class VerifyTests : IDisposable
     }
 
     [Fact]
+    public void NamesThatAreNotUtf8AreTestedTooAndReportedPrintably()
+    {
+        // a database and a file whose names hold the byte 0xff: SQLite and JSON both need UTF-8
+        var database = Path.Combine(Legacy, NotUtf8("db", ".sqlite"));
+        Sqlite(Path.Combine(Legacy, "plain.db"), "CREATE TABLE t(x); INSERT INTO t VALUES (1);");
+        Posix.Rename(Path.Combine(Legacy, "plain.db"), database);
+        var odd = Path.Combine(Legacy, NotUtf8("odd", ".conf"));
+        using (var handle = Posix.OpenWrite(odd, 0x1A4)) RandomAccess.Write(handle, "odd content"u8, 0);
+        Cli.RunChecked("backup", "legacy");
+        Assert.Contains("2 files (", Cli.RunChecked("verify", "legacy").Stdout);
+        Assert.Contains("1 database intact", Cli.RunChecked("verify", "legacy").Stdout);
+
+        var before = Posix.LStat(odd);
+        using (var handle = Posix.OpenWrite(odd, 0x1A4, truncate: false)) RandomAccess.Write(handle, "ODD"u8, 0);
+        Posix.SetTimes(odd, before.AccessTime, before.ModTime);
+        var r = Cli.Run("verify", "legacy", "--json");
+        Assert.Equal(1, r.ExitCode);
+        var record = Assert.Single(JsonDocument.Parse(r.Stdout).RootElement.EnumerateArray().ToList());
+        Assert.StartsWith(Path.Combine(Legacy, "odd\uFFFD.conf: differs from the live file"), record.GetProperty("problems")[0].GetString());
+        AssertScratchRemoved();
+    }
+
+    [Fact]
     public void AScratchFileSystemWithoutRoomIsOneLineBeforeAnythingIsRestored()
     {
         Cli.RunChecked("backup", "configs");
@@ -261,6 +289,22 @@ public sealed class VerifyTests : IDisposable
             Assert.Contains($"of scratch space for its restore test and {small} has", r.Stderr);
             AssertOneLineError(r);
             Assert.Empty(Directory.EnumerateFileSystemEntries(small));
+        }
+        finally
+        {
+            ProcessRunner.Run("umount", [small]);
+        }
+
+        // room for the bytes but not for the files: the restore itself runs out of space, and says so in one line
+        Assert.True(ProcessRunner.Run("mount", ["-t", "tmpfs", "-o", "size=64m,nr_inodes=40", "tmpfs", small]).Succeeded);
+        try
+        {
+            var r = Cli.With("LIFEBOAT_STAGING_DIR", small).Run("verify", "configs");
+            Assert.Equal(1, r.ExitCode);
+            Assert.Contains($"the scratch directory in {small} ran out of space while restoring app configs", r.Stderr);
+            AssertOneLineError(r);
+            Assert.Empty(Directory.EnumerateFileSystemEntries(small));
+            Assert.False(Directory.Exists(Path.Combine(State, "repositories")), "a test that could not run is not a result");
         }
         finally
         {

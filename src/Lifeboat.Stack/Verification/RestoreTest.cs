@@ -112,7 +112,15 @@ public sealed class RestoreTest
 
         var restorer = new Restorer(_repository, new RestoreOptions { Target = target, SelectedPaths = sample }, problems);
         Progress.Restoring(app.Name, files.Count, bytes, items.Count, restorer.Statistics);
-        await restorer.RunAsync(snapshot.Tree, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await restorer.RunAsync(snapshot.Tree, cancellationToken).ConfigureAwait(false);
+        }
+        catch (RepositoryException e)
+        {
+            // the snapshot's root tree itself is damaged (below it, the restorer reports per item and goes on)
+            problems.Add("/", $"the snapshot cannot be restored: {e.Message}");
+        }
         if (problems.OutOfSpace)
             throw new StackException($"the scratch directory in {StagingParent} ran out of space while restoring app {app.Name} ({FormatBytes(bytes)} to restore): free space there, or set LIFEBOAT_STAGING_DIR to a directory with room");
 
@@ -249,7 +257,23 @@ public sealed class RestoreTest
         }
 
         public List<string> Lines() =>
-            _byLocation.OrderBy(p => p.Key, StringComparer.Ordinal).Select(p => $"{p.Key}: {p.Value}").ToList();
+            _byLocation.OrderBy(p => p.Key, StringComparer.Ordinal).Select(p => Printable($"{p.Key}: {p.Value}")).ToList();
+
+        /// <summary>
+        /// Names that are not UTF-8 carry their bytes as lone surrogates, which JSON cannot hold: in a report line
+        /// they become U+FFFD, as Go's JSON encoder writes them.
+        /// </summary>
+        private static string Printable(string line)
+        {
+            if (!line.Any(char.IsSurrogate)) return line;
+            var chars = line.ToCharArray();
+            for (int i = 0; i < chars.Length; i++)
+            {
+                if (char.IsHighSurrogate(chars[i]) && i + 1 < chars.Length && char.IsLowSurrogate(chars[i + 1])) { i++; continue; }
+                if (char.IsSurrogate(chars[i])) chars[i] = '\uFFFD';
+            }
+            return new string(chars);
+        }
     }
 
     /// <summary>Checks one restored item against its node, and a file also against the live one when that is unchanged.</summary>
