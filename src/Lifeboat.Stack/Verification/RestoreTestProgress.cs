@@ -33,12 +33,3 @@ public sealed class RestoreTestProgress
 
     internal void ItemChecked() => Interlocked.Increment(ref _checked);
 }
-
-public enum RestoreTestPhase
-{
-    Starting,
-    Restoring,
-    Verifying,
-    CheckingDatabases,
-    RemovingScratch,
-}
