@@ -7,6 +7,12 @@ public sealed record RestoreOptions
     /// <summary>Restore only items matching one of these patterns (and the directories leading to them).</summary>
     public IReadOnlyList<string> Includes { get; init; } = [];
     public IReadOnlyList<string> Excludes { get; init; } = [];
+    /// <summary>
+    /// Restore only these exact locations ("/dir/file", from the root tree given to RunAsync), everything below a
+    /// directory among them, and the directories leading to them; null for no such limit. Unlike include patterns,
+    /// a set of thousands costs one lookup per item (a restore test's random sample).
+    /// </summary>
+    public IReadOnlySet<string>? SelectedPaths { get; init; }
     /// <summary>Match patterns case-insensitively (--iinclude, --iexclude).</summary>
     public IReadOnlyList<string> InsensitiveIncludes { get; init; } = [];
     public IReadOnlyList<string> InsensitiveExcludes { get; init; } = [];

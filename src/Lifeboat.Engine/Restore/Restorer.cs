@@ -25,6 +25,8 @@ public sealed class Restorer
     private readonly List<PathPattern> _includes;
     private readonly List<PathPattern> _excludes;
     private readonly bool _ownership;
+    // the directories above the selected paths, which must be walked into
+    private readonly HashSet<string>? _selectedAncestors;
 
     private readonly List<FilePlan> _files = [];
     private readonly Dictionary<Id, List<(Id BlobId, PackedBlob Blob, List<(FilePlan File, long Offset)> Targets)>> _packs = [];
@@ -43,6 +45,13 @@ public sealed class Restorer
         _includes = [.. options.Includes.Select(p => new PathPattern(p)), .. options.InsensitiveIncludes.Select(p => new PathPattern(p, true))];
         _excludes = [.. options.Excludes.Select(p => new PathPattern(p)), .. options.InsensitiveExcludes.Select(p => new PathPattern(p, true))];
         _ownership = options.RestoreOwnership ?? Posix.GetUid() == 0;
+        if (options.SelectedPaths is { } selectedPaths)
+        {
+            _selectedAncestors = new HashSet<string>(StringComparer.Ordinal);
+            foreach (var path in selectedPaths)
+                for (int slash = path.LastIndexOf('/'); slash > 0; slash = path.LastIndexOf('/', slash - 1))
+                    if (!_selectedAncestors.Add(path[..slash])) break;
+        }
     }
 
     public RestoreStatistics Statistics { get; } = new();
@@ -98,6 +107,12 @@ public sealed class Restorer
         childMaySelect = node.Type == NodeType.Dir;
         foreach (var ex in _excludes)
             if (ex.Matches(location)) { childMaySelect = false; return false; }
+        if (_options.SelectedPaths is { } selectedPaths)
+        {
+            bool chosen = selectedPaths.Contains(location);
+            childMaySelect = node.Type == NodeType.Dir && !chosen && _selectedAncestors!.Contains(location);
+            if (!chosen || _includes.Count == 0) return chosen;
+        }
         if (_includes.Count == 0) return true;
         bool matched = _includes.Any(p => p.Matches(location));
         if (!matched && node.Type == NodeType.Dir) childMaySelect = _includes.Any(p => p.ChildMayMatch(location));

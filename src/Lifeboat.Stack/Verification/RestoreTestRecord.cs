@@ -22,6 +22,11 @@ public sealed record RestoreTestRecord
     [JsonPropertyName("databases")] public long Databases { get; init; }
     [JsonPropertyName("duration_seconds")] public double DurationSeconds { get; init; }
     [JsonPropertyName("passed")] public required bool Passed { get; init; }
-    /// <summary>One line per problem, each naming the file; empty when the test passed.</summary>
+    /// <summary>One line per problem, each naming the file; empty when the test passed. At most MaxProblems are kept.</summary>
     [JsonPropertyName("problems")] public IReadOnlyList<string> Problems { get; init; } = [];
+    /// <summary>How many problems were found (more than Problems holds when a damaged pack touched many files).</summary>
+    [JsonPropertyName("problem_count")] public long ProblemCount { get; init; }
+
+    /// <summary>A damaged pack can touch thousands of files: the record keeps the first ones, and the count.</summary>
+    public const int MaxProblems = 100;
 }

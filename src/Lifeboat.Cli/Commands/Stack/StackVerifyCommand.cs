@@ -1,0 +1,116 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text.Json;
+using Lifeboat.Cli.Rendering;
+using Lifeboat.Engine.Model;
+using Lifeboat.Stack.Configuration;
+using Lifeboat.Stack.Verification;
+
+namespace Lifeboat.Cli.Commands.Stack;
+
+/// <summary>
+/// `lifeboat verify [APP...] [--sample N%] [--json]`: a real restore test of each app's latest snapshot into a scratch
+/// directory, checked against the snapshot, the unchanged live files and SQLite's integrity_check; each result is
+/// recorded for doctor and the dashboard. Stack mode only: restic has no such command.
+/// </summary>
+public sealed class StackVerifyCommand : ICommandFactory
+{
+    public Command Create(GlobalOptions global)
+    {
+        var apps = new Argument<string[]>("APP") { Arity = ArgumentArity.ZeroOrMore, Description = "the apps to test (default: all)" };
+        var sample = new Option<string?>("--sample") { Description = "restore a random sample of each app's files, e.g. 10% (default: all of them)" };
+        var command = new Command("verify", "With a lifeboat.yaml: restore each app's latest snapshot into a scratch directory, verify every file, and record the result") { apps, sample };
+        command.SetAction((parse, ct) => Program.Run(async () =>
+        {
+            var ctx = new CommandContext(global, parse);
+            var config = ctx.StackConfig ?? throw new CliException(ctx.RepositoryGiven
+                ? "verify works with a lifeboat.yaml (stack mode) and takes its repository from it: leave out -r/--repository-file (and RESTIC_REPOSITORY); for a repository alone, use check --read-data"
+                : "verify needs a lifeboat.yaml: give --config FILE, set LIFEBOAT_CONFIG, or run it where lifeboat.yaml is");
+            var selected = config.SelectApps(parse.GetValue(apps) ?? []);
+            double percent = parse.GetValue(sample) is { } text ? ParsePercent(text) : 100;
+
+            await using var repo = await ctx.OpenRepositoryAsync(ct);
+            await using var repoLock = await ctx.LockAsync(repo, exclusive: false, ct);
+            var log = new RestoreTestLog(repo.Config.Id);
+            _ = log.ReadAll(); // a damaged history is named before anything is restored
+            var observer = new Observer(ctx);
+            var test = new RestoreTest(repo, config, observer) { SamplePercent = percent, Log = log };
+            IReadOnlyList<RestoreTestRecord> records;
+            using (var progress = new ProgressLine(ctx.ShowProgress, () => Status(test.Progress)))
+            {
+                observer.Progress = progress;
+                records = await test.RunAsync(selected, ct);
+            }
+            if (ctx.Json) JsonOutput.Line(w => JsonSerializer.Serialize(w, records));
+            else if (!ctx.Quiet) ctx.Info($"recorded in {log.FilePath}");
+            return records.All(r => r.Passed) ? ExitCodes.Ok : ExitCodes.Fatal;
+        }, ct));
+        return command;
+    }
+
+    /// <summary>"10%", "10" or "2.5%": more than 0, at most 100.</summary>
+    internal static double ParsePercent(string text)
+    {
+        var number = text.Trim().TrimEnd('%').Trim();
+        if (double.TryParse(number, NumberStyles.Float, CultureInfo.InvariantCulture, out var value) && value > 0 && value <= 100)
+            return value;
+        throw new CliException($"--sample {text} is not a share of the files: give a percentage above 0 and at most 100, e.g. --sample 10%");
+    }
+
+    /// <summary>"plex: passed, snapshot 1a2b3c4d of 2026-11-26 03:00:00, 1234 files (1.200 GiB) restored and verified, ...".</summary>
+    public static IEnumerable<string> Lines(RestoreTestRecord r)
+    {
+        if (r.SnapshotId.Length == 0)
+        {
+            yield return $"{r.App}: FAILED: {string.Join("; ", r.Problems)}";
+            yield break;
+        }
+        if (!r.Passed)
+        {
+            yield return $"{r.App}: FAILED: {r.ProblemCount} problem{(r.ProblemCount == 1 ? "" : "s")} in snapshot {Describe(r)}";
+            foreach (var p in r.Problems) yield return "  " + Display.Text(p);
+            if (r.ProblemCount > r.Problems.Count) yield return $"  (and {r.ProblemCount - r.Problems.Count} more)";
+            yield break;
+        }
+        var files = r.SamplePercent < 100
+            ? $"a {r.SamplePercent.ToString("0.##", CultureInfo.InvariantCulture)}% sample of {r.Files} file{(r.Files == 1 ? "" : "s")}"
+            : $"{r.Files} file{(r.Files == 1 ? "" : "s")}";
+        var line = $"{r.App}: passed, snapshot {Describe(r)}, {files} ({Format.Bytes(r.Bytes)}) restored and verified";
+        if (r.FilesComparedLive > 0) line += $", {r.FilesComparedLive} also matched the live files";
+        if (r.Databases > 0) line += $", {r.Databases} database{(r.Databases == 1 ? "" : "s")} intact";
+        yield return line + $", {r.DurationSeconds.ToString("0.0", CultureInfo.InvariantCulture)} s";
+    }
+
+    /// <summary>The live line: "plex: restoring 1200/50236 files, 120.000 MiB/488.904 MiB".</summary>
+    private static string Status(RestoreTestProgress p) => p.Phase switch
+    {
+        RestoreTestPhase.Restoring => $"{p.App}: restoring {p.FilesRestored}/{p.Files} files, {Format.Bytes(p.BytesRestored)}/{Format.Bytes(p.Bytes)}",
+        RestoreTestPhase.Verifying => $"{p.App}: verifying {p.ItemsChecked}/{p.Items} items",
+        RestoreTestPhase.CheckingDatabases => $"{p.App}: PRAGMA integrity_check on the restored databases",
+        RestoreTestPhase.RemovingScratch => $"{p.App}: removing the scratch copy",
+        _ => $"{p.App}: reading the snapshot",
+    };
+
+    private static string Describe(RestoreTestRecord r) =>
+        $"{r.SnapshotId[..Math.Min(8, r.SnapshotId.Length)]} of {r.SnapshotTime.ToLocalTime():yyyy-MM-dd HH:mm:ss}";
+
+    private sealed class Observer(CommandContext ctx) : IRestoreTestObserver
+    {
+        public ProgressLine? Progress { get; set; }
+
+        public void AppStarting(AppConfig app, Snapshot snapshot, long files, long bytes)
+        {
+            Progress?.Clear();
+            if (ctx.Verbosity > 0) ctx.Info($"{app.Name}: restoring {files} files ({Format.Bytes(bytes)}) of snapshot {snapshot.Id.ToShortString()} into a scratch directory");
+        }
+
+        public void AppFinished(RestoreTestRecord record)
+        {
+            if (ctx.Json) return; // the records are printed together at the end
+            Progress?.Clear();
+            // a failure is shown even with --quiet
+            if (record.Passed && ctx.Quiet) return;
+            foreach (var line in Lines(record)) ctx.Out.WriteLine(line);
+        }
+    }
+}
