@@ -20,6 +20,7 @@ public static class Program
                      new UnlockCommand(), new KeyCommand(), new DiffCommand(), new FindCommand(), new StatsCommand(), new CopyCommand(),
                      new VersionCommand(), new DemoCommand(),
                      new Commands.Stack.StackRebuildCommand(), new Commands.Stack.StackUpgradeCommand(), new Commands.Stack.StackRollbackCommand(),
+                     new Commands.Stack.StackDoctorCommand(),
                  })
             root.Subcommands.Add(command.Create(global));
 
