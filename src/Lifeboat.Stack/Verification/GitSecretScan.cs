@@ -41,7 +41,7 @@ public sealed class GitSecretScan(GitWorkTree tree, SecretMatcher matcher)
             if (fields.Length >= 2 && !historyBlobs.Contains(fields[1]) && fields[0] != "160000") staged.Add($"{fields[1]} {entry[(tab + 1)..]}");
         }
         foreach (var (_, _, path, what) in ReadObjects(staged, cancellationToken))
-            foreach (var w in what) findings.Add(new GitSecretFinding(w, path, "the index (staged, not committed)"));
+            foreach (var w in what) findings.Add(new GitSecretFinding(w, path, "staged, not committed"));
 
         // the work tree: files git would take with the next `git add -A` (untracked and not ignored) or has changed
         var onDisk = Entries(tree.Git("ls-files", "-z", "--others", "--exclude-standard"))
@@ -66,7 +66,7 @@ public sealed class GitSecretScan(GitWorkTree tree, SecretMatcher matcher)
                     continue; // unreadable here means unreadable to git add too
                 }
                 ObjectsScanned++;
-                foreach (var w in matcher.Findings()) findings.Add(new GitSecretFinding(w, relative, "the work tree (not committed)"));
+                foreach (var w in matcher.Findings()) findings.Add(new GitSecretFinding(w, relative, "uncommitted, in the work tree"));
             }
         }
         finally
