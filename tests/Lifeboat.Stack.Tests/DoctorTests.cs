@@ -576,6 +576,16 @@ public class DoctorTests : IDisposable
             matcher.Feed(content.AsSpan(split));
             Assert.Equal(["the repository password"], matcher.Findings());
         }
+        // in pieces smaller than the password
+        foreach (var size in new[] { 1, 3, 7 })
+        {
+            matcher.Reset();
+            for (int i = 0; i < content.Length; i += size) matcher.Feed(content.AsSpan(i, Math.Min(size, content.Length - i)));
+            Assert.Equal(["the repository password"], matcher.Findings());
+        }
+        matcher.Reset();
+        matcher.Feed(content.AsSpan(0, 1000 + Password.Length - 1));
+        Assert.Empty(matcher.Findings());
         matcher.Reset();
         matcher.Feed("{\"created\":\"2024\",\"kdf\":\"scrypt\",\"N\":32768,\"r\":8,\"p\":1,\"salt\":\"c2FsdA==\",\"data\":\"ZGF0YQ==\"}"u8);
         Assert.Equal(["a restic key file"], matcher.Findings());

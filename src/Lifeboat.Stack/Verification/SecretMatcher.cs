@@ -52,14 +52,32 @@ public sealed class SecretMatcher
         _length += chunk.Length;
         if (_head.Length < MaxKeyFileSize + 1) _head.Write(chunk[..Math.Min(chunk.Length, MaxKeyFileSize + 1 - (int)_head.Length)]);
         if (_patterns.Length == 0) return;
-        // the tail of the previous chunk in front, so that a match across the boundary is seen
-        var window = new byte[_carryLength + chunk.Length];
-        _carry.AsSpan(0, _carryLength).CopyTo(window);
-        chunk.CopyTo(window.AsSpan(_carryLength));
         foreach (var (kind, bytes) in _patterns)
-            if (window.AsSpan().IndexOf(bytes) >= 0) _found.Add(kind);
-        _carryLength = Math.Min(_overlap, window.Length);
-        window.AsSpan(window.Length - _carryLength).CopyTo(_carry);
+        {
+            if (chunk.IndexOf(bytes) >= 0) _found.Add(kind);
+            else if (_carryLength > 0 && CrossesBoundary(bytes, chunk)) _found.Add(kind);
+        }
+        // keep the last bytes seen, so that a match across the next boundary is found
+        var tail = chunk.Length >= _overlap ? chunk[^_overlap..] : chunk;
+        if (tail.Length < _overlap)
+        {
+            int keep = Math.Min(_carryLength, _overlap - tail.Length);
+            _carry.AsSpan(_carryLength - keep, keep).CopyTo(_carry);
+            _carryLength = keep;
+        }
+        else _carryLength = 0;
+        tail.CopyTo(_carry.AsSpan(_carryLength));
+        _carryLength += tail.Length;
+    }
+
+    /// <summary>A match that starts in the carried tail and ends in this chunk.</summary>
+    private bool CrossesBoundary(byte[] pattern, ReadOnlySpan<byte> chunk)
+    {
+        int head = Math.Min(chunk.Length, pattern.Length - 1);
+        var buffer = new byte[_carryLength + head];
+        _carry.AsSpan(0, _carryLength).CopyTo(buffer);
+        chunk[..head].CopyTo(buffer.AsSpan(_carryLength));
+        return buffer.AsSpan().IndexOf(pattern) >= 0;
     }
 
     /// <summary>What the file fed since the last reset holds: "the repository password", "... (base64)", "a restic key file".</summary>
