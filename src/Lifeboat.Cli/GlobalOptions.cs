@@ -73,10 +73,14 @@ public sealed class CommandContext(GlobalOptions options, ParseResult parse)
             if (_stackConfigLooked) return _stackConfig;
             _stackConfigLooked = true;
             if (RepositoryGiven) return null;
-            var path = StackConfigLoader.Locate(Parse.GetValue(options.Config), System.Environment.GetEnvironmentVariable(StackConfigLoader.EnvironmentVariable), System.Environment.CurrentDirectory);
+            var path = LocateStackConfig();
             return _stackConfig = path is null ? null : StackConfigLoader.Load(path);
         }
     }
+
+    /// <summary>The lifeboat.yaml named by --config or $LIFEBOAT_CONFIG, else ./lifeboat.yaml when it exists, else null; not read.</summary>
+    public string? LocateStackConfig() =>
+        StackConfigLoader.Locate(Parse.GetValue(options.Config), System.Environment.GetEnvironmentVariable(StackConfigLoader.EnvironmentVariable), System.Environment.CurrentDirectory);
 
     /// <summary>A password given by option or environment, which wins over the config's password-file or password-command.</summary>
     public bool PasswordGiven =>
@@ -134,11 +138,14 @@ public sealed class CommandContext(GlobalOptions options, ParseResult parse)
     }
 
     /// <summary>restic's order: --password-file, --password-command, $RESTIC_PASSWORD, else a prompt on a terminal.</summary>
-    public string Password(bool confirm = false)
+    public string Password(bool confirm = false) => Password(StackConfig, confirm);
+
+    /// <summary>The same, with this stack config's password-file or password-command when no password is given.</summary>
+    public string Password(StackConfig? stackConfig, bool confirm = false)
     {
         var file = Parse.GetValue(options.PasswordFile) ?? Env.Get("RESTIC_PASSWORD_FILE");
         var command = Parse.GetValue(options.PasswordCommand) ?? Env.Get("RESTIC_PASSWORD_COMMAND");
-        if (!PasswordGiven && StackConfig is { } stack)
+        if (!PasswordGiven && stackConfig is { } stack)
         {
             file = stack.PasswordFile;
             command = stack.PasswordCommand;

@@ -21,6 +21,7 @@ public static class Program
                      new VersionCommand(), new DemoCommand(),
                      new Commands.Stack.StackRebuildCommand(), new Commands.Stack.StackUpgradeCommand(), new Commands.Stack.StackRollbackCommand(),
                      new Commands.Stack.StackVerifyCommand(),
+                     new Commands.Stack.StackDoctorCommand(),
                  })
             root.Subcommands.Add(command.Create(global));
 

@@ -101,6 +101,26 @@ public class ConfigParserTests
         Assert.DoesNotContain("hunter2-secret", e.Message);
     }
 
+    [Fact]
+    public void AnalyzeReportsEveryProblemInsteadOfTheFirst()
+    {
+        var yaml = "repository: /r\npassword: hunter2-secret\napps:\n  plex:\n    paths: [/mnt/media/plex]\n  sonarr:\n    paths: [/mnt/media]\nnever: [/mnt/media]\n";
+        var analysis = StackConfigParser.Analyze(yaml, "lifeboat.yaml", "/etc/lifeboat", "host");
+        Assert.Null(analysis.Error);
+        Assert.NotNull(analysis.Config);
+        Assert.Equal(2, Assert.Single(analysis.InlinePasswords).Line);
+        Assert.Equal([5, 7], analysis.PathsUnderNever.Select(e => e.Line));
+        Assert.Equal(3, analysis.Problems.Count);
+        // Parse throws the password key first, as before
+        Assert.Equal(analysis.Problems[0].Message, Refused(yaml).Message);
+        Assert.Contains("key \"password\"", analysis.Problems[0].Message);
+
+        var broken = StackConfigParser.Analyze("repository: /r\npassword: x\napps: {a: {paths: [/a]}}\ncompression: fast\n", "lifeboat.yaml", "/etc", "host");
+        Assert.Null(broken.Config);
+        Assert.Equal(4, broken.Error!.Line);
+        Assert.Single(broken.InlinePasswords);
+    }
+
     [Theory]
     [InlineData("repository: /r\napps:\n  Plex:\n    paths: [/a]\n", 3, "apps.Plex", "not a valid app name")]
     [InlineData("repository: /r\napps:\n  plex:\n    paths: [mnt/plexdata]\n", 4, "apps.plex.paths", "\"mnt/plexdata\" is not an absolute path")]

@@ -144,7 +144,7 @@ public sealed class StackDockerTests(DockerDaemonFixture fixture) : IDisposable
             var run = ProcessRunner.Run("/bin/sh", ["-c", script, LifeboatCli.Binary],
                 new Dictionary<string, string?>
                 {
-                    ["LIFEBOAT_CONFIG"] = config, ["DOCKER_HOST"] = daemon.SocketUri.ToString(),
+                    ["LIFEBOAT_CONFIG"] = config, ["DOCKER_HOST"] = daemon.SocketUri.ToString(), ["LIFEBOAT_STATE_DIR"] = _temp.Combine("state"),
                     ["RESTIC_REPOSITORY"] = null, ["RESTIC_PASSWORD"] = null, ["LIFEBOAT_REPOSITORY"] = null, ["LIFEBOAT_PASSWORD"] = null,
                 }, timeout: TimeSpan.FromMinutes(3));
             Assert.True(run.Stdout.Contains("exit=130"), $"stdout: {run.Stdout}\nstderr: {run.Stderr}");

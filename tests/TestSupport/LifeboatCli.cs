@@ -14,7 +14,16 @@ public sealed class LifeboatCli
         ["RESTIC_PACK_SIZE"] = null, ["RESTIC_CACHE_DIR"] = null, ["RESTIC_KEY_HINT"] = null, ["RESTIC_HOST"] = null,
         ["LIFEBOAT_REPOSITORY"] = null, ["LIFEBOAT_PASSWORD"] = null, ["LIFEBOAT_PASSWORD_FILE"] = null,
         ["LIFEBOAT_PASSWORD_COMMAND"] = null, ["LIFEBOAT_COMPRESSION"] = null, ["LIFEBOAT_PACK_SIZE"] = null,
+        // what lifeboat remembers (backup runs, restore tests) goes to a directory of this test run, never to ~/.local/state
+        ["LIFEBOAT_STATE_DIR"] = SharedStateDirectory.Value.Path,
     };
+
+    private static readonly Lazy<TempDirectory> SharedStateDirectory = new(() =>
+    {
+        var directory = new TempDirectory("lifeboat-test-state");
+        AppDomain.CurrentDomain.ProcessExit += (_, _) => directory.Dispose();
+        return directory;
+    });
 
     public LifeboatCli(string? repository = null, string? password = null)
     {

@@ -102,6 +102,8 @@ public sealed class Archiver
         var rootId = await SaveTreeAsync(rootTree, parent?.Tree).ConfigureAwait(false);
         await scan.ConfigureAwait(false);
 
+        List<string> tags = [.. _options.Tags];
+        if (Statistics.Errors > 0) tags.AddRange(_options.TagsIfPartial.Where(t => !tags.Contains(t)));
         var snapshot = new Snapshot
         {
             Time = time,
@@ -113,7 +115,7 @@ public sealed class Archiver
             Uid = Posix.GetUid(),
             Gid = Posix.GetGid(),
             Excludes = _options.ExcludePatterns.Count > 0 ? [.. _options.ExcludePatterns] : null,
-            Tags = _options.Tags.Count > 0 ? [.. _options.Tags] : null,
+            Tags = tags.Count > 0 ? tags : null,
         };
         Id? snapshotId = null;
         if (!_options.DryRun)

@@ -10,6 +10,11 @@ public sealed record BackupOptions
     /// <summary>The --exclude patterns, recorded in the snapshot.</summary>
     public IReadOnlyList<string> ExcludePatterns { get; init; } = [];
     public IReadOnlyList<string> Tags { get; init; } = [];
+    /// <summary>
+    /// Tags added to the snapshot only when some items could not be read (restic's exit code 3), so that such a
+    /// snapshot is visibly incomplete; restic itself has no marker for it.
+    /// </summary>
+    public IReadOnlyList<string> TagsIfPartial { get; init; } = [];
     public required string Hostname { get; init; }
     /// <summary>The snapshot time; now when null.</summary>
     public GoTime? Time { get; init; }

@@ -500,6 +500,8 @@ public static unsafe partial class Posix
     }
 
     public static uint GetUid() => getuid();
+    /// <summary>The user whose rights the process has (what owns the files it creates).</summary>
+    public static uint GetEffectiveUid() => geteuid();
     public static uint GetGid() => getgid();
     public static int GetPid() => Environment.ProcessId;
 
@@ -582,6 +584,8 @@ public static unsafe partial class Posix
     private static partial uint getuid();
     [LibraryImport("libc")]
     private static partial uint getgid();
+    [LibraryImport("libc")]
+    private static partial uint geteuid();
     [LibraryImport("libc", SetLastError = true)]
     private static partial int kill(int pid, int signal);
     [LibraryImport("libc", SetLastError = true)]

@@ -33,11 +33,40 @@ public sealed partial class StackConfigParser
     [GeneratedRegex(@"^/?[a-zA-Z0-9][a-zA-Z0-9_.-]*$")]
     private static partial Regex ContainerNamePattern();
 
-    /// <summary>Parses the text of a config file. Relative repository and password-file paths are taken relative to <paramref name="directory"/>.</summary>
-    public static StackConfig Parse(string yaml, string file, string directory, string defaultHost) =>
-        new StackConfigParser(file, directory).ParseDocument(yaml, defaultHost);
+    /// <summary>A password: key, recorded instead of thrown so that the doctor can report it beside the rest.</summary>
+    private readonly List<StackConfigException> _inlinePasswords = [];
 
-    private StackConfig ParseDocument(string yaml, string defaultHost)
+    /// <summary>
+    /// Parses the text of a config file; the first problem is thrown. Relative repository and password-file paths
+    /// are taken relative to <paramref name="directory"/>.
+    /// </summary>
+    public static StackConfig Parse(string yaml, string file, string directory, string defaultHost)
+    {
+        var analysis = Analyze(yaml, file, directory, defaultHost);
+        // a password key first (it is what matters most), then what stopped the parse, then the never overlaps
+        if (analysis.Problems.Count > 0) throw analysis.Problems[0];
+        return analysis.Config!;
+    }
+
+    /// <summary>
+    /// Parses the text of a config file and returns every problem instead of throwing the first: what the doctor
+    /// needs to report an invalid file item by item.
+    /// </summary>
+    public static StackConfigAnalysis Analyze(string yaml, string file, string directory, string defaultHost)
+    {
+        var parser = new StackConfigParser(file, directory);
+        try
+        {
+            var (config, underNever) = parser.ParseDocument(yaml, defaultHost);
+            return new StackConfigAnalysis { Config = config, InlinePasswords = parser._inlinePasswords, PathsUnderNever = underNever };
+        }
+        catch (StackConfigException e)
+        {
+            return new StackConfigAnalysis { Error = e, InlinePasswords = parser._inlinePasswords };
+        }
+    }
+
+    private (StackConfig Config, List<StackConfigException> UnderNever) ParseDocument(string yaml, string defaultHost)
     {
         var stream = new YamlStream();
         try
@@ -107,7 +136,8 @@ public sealed partial class StackConfigParser
                     break;
                 case "password":
                     // never echo the value: it is a secret that should not be in this file at all
-                    throw Error(line, key, "a password is never written in lifeboat.yaml; put it in a file readable only by root and name that file with password-file (or use password-command)");
+                    _inlinePasswords.Add(Error(line, key, "a password is never written in lifeboat.yaml; put it in a file readable only by root and name that file with password-file (or use password-command)"));
+                    break;
                 default:
                     throw Error(line, key, $"is not a known key; valid keys are {string.Join(", ", TopLevelKeys)}");
             }
@@ -117,18 +147,19 @@ public sealed partial class StackConfigParser
             throw Error(LineOf(root.Children.First(c => KeyName(c.Key, "") == "password-command").Key.Start), "password-command", "use either password-file or password-command, not both");
         if (apps.Count == 0) throw Error(appsLine, "apps", "at least one app is needed, e.g. apps: { plex: { paths: [/mnt/plexdata] } }");
 
+        var underNever = new List<StackConfigException>();
         foreach (var app in apps)
         {
             for (int i = 0; i < app.Paths.Count; i++)
             {
                 foreach (var (neverPath, _) in never)
                     if (IsSameOrUnder(app.Paths[i], neverPath))
-                        throw Error(app.PathLines[i], $"apps.{app.Name}.paths",
-                            $"{app.Paths[i]} {(app.Paths[i] == neverPath ? "is" : "lies under")} {neverPath}, which is listed under never; remove one of them");
+                        underNever.Add(Error(app.PathLines[i], $"apps.{app.Name}.paths",
+                            $"{app.Paths[i]} {(app.Paths[i] == neverPath ? "is" : "lies under")} {neverPath}, which is listed under never; remove one of them"));
             }
         }
 
-        return new StackConfig
+        return (new StackConfig
         {
             File = _file,
             Repository = ResolveRepository(repository),
@@ -141,7 +172,7 @@ public sealed partial class StackConfigParser
             PackSizeMiB = packSize,
             Retention = retention,
             Doctor = doctor,
-        };
+        }, underNever);
     }
 
     private List<AppConfig> ParseApps(YamlNode node)

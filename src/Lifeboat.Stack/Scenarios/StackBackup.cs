@@ -13,7 +13,8 @@ namespace Lifeboat.Stack.Scenarios;
 /// <summary>
 /// Backs up a stack: one snapshot per app, tagged app:NAME (plus the user's tags), with the config's host, the app's
 /// paths, and the app's excludes plus the never paths. An app that fails is reported and the others still run;
-/// only cancellation stops the whole run (after the app's containers are running again).
+/// only cancellation stops the whole run (after the app's containers are running again). A snapshot some of whose
+/// items could not be read is tagged <see cref="PartialTag"/>; each app's outcome goes to <see cref="RunLog"/>.
 /// </summary>
 public sealed class StackBackup
 {
@@ -30,6 +31,12 @@ public sealed class StackBackup
         _containers = new Lazy<IContainerControl>(containerControl, LazyThreadSafetyMode.ExecutionAndPublication);
         _observer = observer;
     }
+
+    /// <summary>The tag of a snapshot that lacks items which could not be read (the run's exit code 3).</summary>
+    public const string PartialTag = "partial";
+
+    /// <summary>Where each app's outcome is recorded (the doctor reads it); null records nothing.</summary>
+    public BackupRunLog? RunLog { get; init; }
 
     /// <summary>Where the staging directories for database copies are made.</summary>
     public string StagingParent { get; init; } = DatabaseCopies.DefaultStagingParent;
@@ -58,9 +65,24 @@ public sealed class StackBackup
                 result = new AppBackupResult { App = app.Name, Error = OneLine(e), Duration = clock.Elapsed };
             }
             results.Add(result);
+            Record(app, result);
             _observer?.AppFinished(result);
         }
         return results;
+    }
+
+    /// <summary>Appends the app's outcome at once, so a later crash keeps it; a state directory that cannot be written does not fail the backup.</summary>
+    private void Record(AppConfig app, AppBackupResult result)
+    {
+        if (RunLog is null) return;
+        try
+        {
+            RunLog.Append([BackupRunRecord.From(result, _config.Host, DateTimeOffset.Now)]);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or StackException)
+        {
+            _observer?.AppEvent(app, $"could not record this run in {RunLog.FilePath}: {OneLine(e)}");
+        }
     }
 
     private Task<BackupResult> BackupAppAsync(AppConfig app, IReadOnlyList<string> tags, Id? parent, CancellationToken cancellationToken) =>
@@ -91,6 +113,7 @@ public sealed class StackBackup
             Excludes = rules,
             ExcludePatterns = patterns,
             Tags = [app.Tag, .. tags.Where(t => t != app.Tag).Distinct()],
+            TagsIfPartial = [PartialTag],
             Hostname = _config.Host,
             Parent = parent,
             ContentSource = copies is null ? null : copies.ContentSource,

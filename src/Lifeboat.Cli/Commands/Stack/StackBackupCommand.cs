@@ -16,7 +16,10 @@ public static class StackBackupCommand
 
         await using var repo = await ctx.OpenRepositoryAsync(cancellationToken);
         await using var repoLock = await ctx.LockAsync(repo, exclusive: false, cancellationToken);
-        var backup = new StackBackup(repo, config, StackServices.ContainerControlFactory, new Observer(ctx));
+        var backup = new StackBackup(repo, config, StackServices.ContainerControlFactory, new Observer(ctx))
+        {
+            RunLog = new BackupRunLog(repo.Config.Id),
+        };
         var results = await backup.RunAsync(apps, tags, cancellationToken);
         if (results.Any(r => r.Failed)) return ExitCodes.Fatal;
         return results.Any(r => r.IsPartial) ? ExitCodes.PartialBackup : ExitCodes.Ok;
@@ -28,7 +31,7 @@ public static class StackBackupCommand
         if (r.Failed) return $"{r.App}: FAILED: {r.Error}";
         var seconds = r.Duration.TotalSeconds.ToString("0.0", CultureInfo.InvariantCulture);
         var line = $"{r.App}: snapshot {r.SnapshotId?.ToShortString()}, {r.Files} files, {Format.Bytes(r.BytesAdded)} added, {seconds} s";
-        return r.IsPartial ? line + $" (PARTIAL: {r.Backup!.Statistics.Errors} items could not be read)" : line;
+        return r.IsPartial ? line + $" (PARTIAL: {r.Backup!.Statistics.Errors} items could not be read; the snapshot is tagged {StackBackup.PartialTag})" : line;
     }
 
     private sealed class Observer(CommandContext ctx) : IStackBackupObserver

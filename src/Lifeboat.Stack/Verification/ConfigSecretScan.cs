@@ -1,0 +1,43 @@
+using System.Text.RegularExpressions;
+
+namespace Lifeboat.Stack.Verification;
+
+/// <summary>
+/// Secrets in lifeboat.yaml that its parser accepts, found in the raw text (comments included): an environment
+/// assignment of a password, secret, token or key (RESTIC_PASSWORD=..., AWS_SECRET_ACCESS_KEY=...), a user:password@
+/// in a URL, a password-command that merely prints a literal, and the repository password itself anywhere.
+/// Each finding names the line, never the value.
+/// </summary>
+public static partial class ConfigSecretScan
+{
+    // environment variables are upper case; a value that is a $REFERENCE is not a secret
+    [GeneratedRegex(@"\b[A-Z0-9_]*(PASSWORD|PASSWD|SECRET|TOKEN|KEY)[A-Z0-9_]*=\s*['""]?(?!['""]?\$)[^\s'""$]")]
+    private static partial Regex SecretAssignment();
+
+    [GeneratedRegex(@"[a-z][a-z0-9+.-]*://[^/\s:@]+:[^/\s@]+@", RegexOptions.IgnoreCase)]
+    private static partial Regex UrlWithPassword();
+
+    [GeneratedRegex(@"^\s*password-command\s*:\s*['""]?\s*(echo|printf)\s+['""]?(?!\$)\S", RegexOptions.IgnoreCase)]
+    private static partial Regex PrintingCommand();
+
+    /// <summary>One line per finding: "line 4: a RESTIC_PASSWORD=... assignment".</summary>
+    public static IReadOnlyList<string> Find(string text, string? password)
+    {
+        var findings = new List<string>();
+        var lines = text.Split('\n');
+        for (int i = 0; i < lines.Length; i++)
+        {
+            var line = lines[i];
+            int number = i + 1;
+            if (SecretAssignment().Match(line) is { Success: true } m)
+                findings.Add($"line {number}: a {m.Value[..m.Value.IndexOf('=')]}=... assignment");
+            if (UrlWithPassword().IsMatch(line))
+                findings.Add($"line {number}: a URL with user:password@");
+            if (PrintingCommand().IsMatch(line))
+                findings.Add($"line {number}: a password-command that prints a literal value");
+            if (password is { Length: >= SecretMatcher.MinSearchableLength } && line.Contains(password, StringComparison.Ordinal))
+                findings.Add($"line {number}: the repository password itself");
+        }
+        return findings;
+    }
+}

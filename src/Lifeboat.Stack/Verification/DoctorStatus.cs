@@ -1,0 +1,12 @@
+namespace Lifeboat.Stack.Verification;
+
+/// <summary>How one checklist item came out.</summary>
+public enum DoctorStatus
+{
+    Pass,
+    /// <summary>Works, but needs attention (a partial snapshot, no password source for scheduled runs).</summary>
+    Warn,
+    Fail,
+    /// <summary>Could not be checked because an item it depends on failed (that item says why).</summary>
+    Skip,
+}
