@@ -185,5 +185,10 @@ public class BackupRestoreTests : CliTestBase
         var r = new LifeboatCli().Run("demo", "--dir", Temp.Combine("demo"));
         Assert.True(r.ExitCode == 0, r.Stdout + r.Stderr);
         Assert.Contains("content identical to before the edit", r.Stdout);
+        Assert.Contains("verify\n  plex: passed", r.Stdout);
+        Assert.Contains("doctor: 12 checks, 12 passed: all good", r.Stdout);
+        // stock restic reads what the demo wrote, with the password the demo's init generated
+        using var restic = new Restic(Temp.Combine("demo/repository"), File.ReadAllText(Temp.Combine("demo/password")).Trim());
+        Assert.Equal(0, restic.Run("check", "--read-data").ExitCode);
     }
 }

@@ -1,79 +1,160 @@
 using System.CommandLine;
+using System.Diagnostics;
 using System.Text;
-using Lifeboat.Cli.Rendering;
-using Lifeboat.Engine.Backup;
-using Lifeboat.Engine.Platform;
-using Lifeboat.Engine.Repository;
-using Lifeboat.Engine.Restore;
-using Lifeboat.Engine.Storage;
+using System.Text.Json;
+using Microsoft.Data.Sqlite;
 
 namespace Lifeboat.Cli.Commands;
 
 /// <summary>
-/// Lifeboat's main job on a built-in sample: make a small media-server stack's state, back it up into a
-/// local repository, break a config, restore it from the snapshot and show that it is whole again.
+/// Lifeboat's main job on a built-in sample stack, run with the very commands a user types: a lifeboat.yaml for
+/// three apps (live SQLite databases included), init, the nightly backup, a broken config restored in place from the
+/// last good snapshot, a real restore test, and the doctor's checklist. Each step runs this same binary as a child
+/// process with the demo's config, so what is shown is exactly what those commands print.
 /// </summary>
 public sealed class DemoCommand : ICommandFactory
 {
-    private const string DemoPassword = "lifeboat-demo";
+    /// <summary>Variables that would point the child commands at another repository or password than the demo's.</summary>
+    private static readonly string[] ForeignVariables =
+    [
+        "RESTIC_REPOSITORY", "RESTIC_REPOSITORY_FILE", "RESTIC_PASSWORD", "RESTIC_PASSWORD_FILE", "RESTIC_PASSWORD_COMMAND",
+        "RESTIC_COMPRESSION", "RESTIC_PACK_SIZE", "RESTIC_HOST", "RESTIC_KEY_HINT",
+        "LIFEBOAT_REPOSITORY", "LIFEBOAT_PASSWORD", "LIFEBOAT_PASSWORD_FILE", "LIFEBOAT_PASSWORD_COMMAND",
+        "LIFEBOAT_COMPRESSION", "LIFEBOAT_PACK_SIZE", "LIFEBOAT_CONFIG",
+    ];
 
     public Command Create(GlobalOptions global)
     {
         var dir = new Option<string?>("--dir") { Description = "where to put the sample stack and repository (default: a new folder under /tmp)" };
-        var command = new Command("demo", "Back up and restore a built-in sample stack, showing each step") { dir };
+        var command = new Command("demo", "Back up, break, restore, verify and check a built-in sample stack, showing each command") { dir };
         command.SetAction((parse, ct) => Program.Run(async () =>
         {
-            var root = parse.GetValue(dir) ?? Path.Combine(Path.GetTempPath(), "lifeboat-demo-" + DateTime.Now.ToString("yyyyMMdd-HHmmss"));
+            var root = Path.GetFullPath(parse.GetValue(dir) ?? Path.Combine(Path.GetTempPath(), "lifeboat-demo-" + DateTime.Now.ToString("yyyyMMdd-HHmmss")));
+            var stack = Path.Combine(root, "srv");
+            if (Directory.Exists(stack) || Directory.Exists(Path.Combine(root, "repository")))
+                throw new CliException($"{root} already holds a demo; choose another --dir");
             Directory.CreateDirectory(root);
-            var stack = Path.Combine(root, "stack");
-            var repoPath = Path.Combine(root, "repository");
-            if (Directory.Exists(stack) || Directory.Exists(repoPath)) throw new CliException($"{root} already holds a demo; choose another --dir");
             var o = Console.Out;
-            o.WriteLine($"Lifeboat demo in {root}");
-            o.WriteLine();
+            var demo = new DemoRun(root, o, ct);
 
             int files = MakeSampleStack(stack);
-            o.WriteLine($"1. A sample stack: {files} files of Plex, Jellyfin and Sonarr state under {stack}");
+            var configFile = Path.Combine(root, "lifeboat.yaml");
+            File.WriteAllText(configFile, SampleConfig(stack));
+            o.WriteLine($"Lifeboat demo in {root}");
+            o.WriteLine();
+            o.WriteLine($"A sample stack: {files} files of Plex, Jellyfin and Sonarr state under {stack}, described by {configFile}:");
+            o.WriteLine();
+            foreach (var line in File.ReadAllLines(configFile)) o.WriteLine("    " + line);
 
-            using var backend = new LocalBackend(repoPath);
-            await using (var init = await Repository.InitAsync(backend, DemoPassword, 2, new RepositoryOptions(), cancellationToken: ct)) { }
-            o.WriteLine($"2. A new restic repository (version 2, zstd) at {repoPath}");
+            await demo.Step("Create the repository; the password file does not exist yet, so a random password is written to it", "init");
+            await demo.Step("The nightly backup: one snapshot per app, live SQLite databases copied consistently", "backup");
 
-            await using var repo = await Repository.OpenAsync(backend, DemoPassword, new RepositoryOptions(), ct);
-            await repo.LoadIndexAsync(ct);
-            var first = await new Archiver(repo, new BackupOptions { Paths = [stack], Hostname = "media-vm", Tags = ["demo"] }).RunAsync(ct);
-            o.WriteLine($"3. Backup: snapshot {first.SnapshotId!.Value.ToShortString()}, {first.Statistics.FilesNew} files, {Format.Bytes(first.Statistics.BytesDone)} read, {Format.Bytes(first.Statistics.DataAdded)} added, in {first.Duration.TotalSeconds:0.00} s");
-
-            var config = Path.Combine(stack, "sonarr", "config.xml");
+            var config = Path.Combine(stack, "sonarr", "config", "config.xml");
             var good = File.ReadAllText(config);
             File.WriteAllText(config, "<Config><ApiKey>oops</ApiKey>");
-            var second = await new Archiver(repo, new BackupOptions { Paths = [stack], Hostname = "media-vm", Tags = ["demo"] }).RunAsync(ct);
-            o.WriteLine($"4. Sonarr's config.xml is broken by a bad edit; the nightly backup runs anyway: snapshot {second.SnapshotId!.Value.ToShortString()}, {second.Statistics.FilesUnmodified} files unchanged (skipped by metadata), {second.Statistics.FilesChanged} changed, {Format.Bytes(second.Statistics.DataAdded)} added");
+            await demo.Step("Sonarr's config.xml is broken by a bad edit, and the next nightly backup runs anyway", "backup", "sonarr");
+            await demo.Step("Sonarr's history", "snapshots", "sonarr");
 
-            var scratch = Path.Combine(root, "restore");
-            var restorer = new Restorer(repo, new RestoreOptions { Target = scratch, Includes = ["sonarr/config.xml"] });
-            await restorer.RunAsync(first.Snapshot.Tree, ct);
-            var restored = Directory.EnumerateFiles(scratch, "config.xml", SearchOption.AllDirectories).Single(p => p.Contains("sonarr"));
-            File.Copy(restored, config, overwrite: true);
-            var st = Posix.LStat(restored);
-            Posix.SetTimes(config, st.AccessTime, st.ModTime);
+            var history = JsonDocument.Parse(await demo.Quiet("snapshots", "sonarr", "--json")).RootElement[0].GetProperty("snapshots");
+            var lastGood = history[0].GetProperty("short_id").GetString()!;
+            await demo.Step($"Put the file back from the last good snapshot ({lastGood}), in place", "restore", "sonarr", "--snapshot", lastGood, "--path", config);
             bool same = File.ReadAllText(config) == good;
-            o.WriteLine($"5. Restore of that one file from snapshot {first.SnapshotId.Value.ToShortString()} (the last good one) put it back: {(same ? "content identical to before the edit" : "CONTENT DIFFERS")}");
+            o.WriteLine($"  -> config.xml is {(same ? "back: content identical to before the edit" : "NOT BACK: CONTENT DIFFERS")}");
 
-            var snapshots = await repo.ListSnapshotsAsync(ct);
-            o.WriteLine();
-            o.WriteLine($"The repository holds {snapshots.Count} snapshots:");
-            foreach (var s in snapshots) o.WriteLine($"  {s.Id.ToShortString()}  {s.Time.ToDateTimeOffset().ToLocalTime():yyyy-MM-dd HH:mm:ss}  {s.Hostname}  [{string.Join(",", s.Tags ?? [])}]  {string.Join(" ", s.Paths ?? [])}");
+            await demo.Step("A real restore test of every app: restored to scratch, checked against the snapshot, the live files and SQLite", "verify");
+            await demo.Step("The validation checklist", "doctor");
+
             o.WriteLine();
             o.WriteLine("Stock restic reads the same repository:");
-            o.WriteLine($"  RESTIC_PASSWORD={DemoPassword} restic -r {repoPath} snapshots");
-            o.WriteLine($"  RESTIC_PASSWORD={DemoPassword} ./lifeboat -r {repoPath} ls latest");
-            return same ? ExitCodes.Ok : ExitCodes.Fatal;
+            o.WriteLine($"  restic -r {Path.Combine(root, "repository")} --password-file {Path.Combine(root, "password")} snapshots");
+            o.WriteLine("Try any step yourself:");
+            o.WriteLine($"  ./lifeboat --config {configFile} snapshots");
+            return same && demo.Failed.Count == 0 ? ExitCodes.Ok : ExitCodes.Fatal;
         }, ct));
         return command;
     }
 
-    /// <summary>A small, deterministic slice of a media server's application state.</summary>
+    /// <summary>Runs the demo's commands as child processes of this binary, each with the demo's config and state.</summary>
+    private sealed class DemoRun(string root, TextWriter output, CancellationToken cancellationToken)
+    {
+        private int _step;
+
+        public List<string> Failed { get; } = [];
+
+        public async Task Step(string what, params string[] args)
+        {
+            output.WriteLine();
+            output.WriteLine($"{++_step}. {what}");
+            output.WriteLine($"$ lifeboat {string.Join(' ', args.Select(Quote))}");
+            var (exitCode, stdout, stderr) = await RunAsync(args);
+            foreach (var line in (stdout + stderr).TrimEnd('\n').Split('\n')) output.WriteLine("  " + line);
+            if (exitCode != 0)
+            {
+                output.WriteLine($"  -> exit code {exitCode}");
+                Failed.Add(string.Join(' ', args));
+            }
+        }
+
+        public async Task<string> Quiet(params string[] args)
+        {
+            var (exitCode, stdout, stderr) = await RunAsync(args);
+            if (exitCode != 0) throw new CliException($"demo step \"lifeboat {string.Join(' ', args)}\" failed: {stderr.Trim()}");
+            return stdout;
+        }
+
+        private async Task<(int ExitCode, string Stdout, string Stderr)> RunAsync(string[] args)
+        {
+            var start = new ProcessStartInfo(Environment.ProcessPath ?? throw new CliException("cannot find the lifeboat binary to run the demo's steps"))
+            {
+                RedirectStandardOutput = true,
+                RedirectStandardError = true,
+                UseShellExecute = false,
+                WorkingDirectory = root,
+            };
+            start.ArgumentList.Add("--config");
+            start.ArgumentList.Add(Path.Combine(root, "lifeboat.yaml"));
+            foreach (var a in args) start.ArgumentList.Add(a);
+            foreach (var name in ForeignVariables) start.Environment.Remove(name);
+            // the demo's restore-test history and scratch space stay inside the demo's folder
+            start.Environment["LIFEBOAT_STATE_DIR"] = Path.Combine(root, "state");
+            start.Environment["LIFEBOAT_STAGING_DIR"] = Path.Combine(root, "scratch");
+            Directory.CreateDirectory(Path.Combine(root, "scratch"));
+            using var process = Process.Start(start)!;
+            var stdout = process.StandardOutput.ReadToEndAsync(cancellationToken);
+            var stderr = process.StandardError.ReadToEndAsync(cancellationToken);
+            await process.WaitForExitAsync(cancellationToken);
+            return (process.ExitCode, await stdout, await stderr);
+        }
+
+        private static string Quote(string arg) => arg.Any(c => char.IsWhiteSpace(c) || c == '"') ? $"\"{arg}\"" : arg;
+    }
+
+    private static string SampleConfig(string stack) => $"""
+        # The demo stack: versioned with the stack, never holding a secret.
+        repository: ./repository
+        password-file: ./password
+        host: media-vm
+        apps:
+          plex:
+            paths: [{stack}/plex]
+            exclude: ["Cache", "**/Crash Reports"]
+          jellyfin:
+            paths: [{stack}/jellyfin]
+            consistency: sqlite     # live databases are copied with SQLite's online backup
+          sonarr:
+            paths: [{stack}/sonarr]
+            consistency: sqlite
+        retention:
+          keep-daily: 7
+          keep-weekly: 4
+          keep-monthly: 12
+        doctor:
+          backup-max-age: 26h
+          restore-test-max-age: 30d
+
+        """;
+
+    /// <summary>A small, deterministic slice of a media server's application state, with real SQLite databases.</summary>
     private static int MakeSampleStack(string stack)
     {
         var rnd = new Random(42);
@@ -87,17 +168,46 @@ public sealed class DemoCommand : ICommandFactory
         }
         byte[] Text(string s) => Encoding.UTF8.GetBytes(s);
         byte[] Random(int n) { var b = new byte[n]; rnd.NextBytes(b); return b; }
+        void Database(string rel, string table, int rows)
+        {
+            var path = Path.Combine(stack, rel);
+            Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+            using (var db = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = path, Pooling = false }.ToString()))
+            {
+                db.Open();
+                using var create = db.CreateCommand();
+                create.CommandText = $"PRAGMA journal_mode=WAL; CREATE TABLE {table}(id INTEGER PRIMARY KEY, title TEXT, added TEXT, blob BLOB);";
+                create.ExecuteNonQuery();
+                using var tx = db.BeginTransaction();
+                using var insert = db.CreateCommand();
+                insert.CommandText = $"INSERT INTO {table}(title, added, blob) VALUES ($t, $a, $b)";
+                var t = insert.Parameters.Add("$t", SqliteType.Text);
+                var a = insert.Parameters.Add("$a", SqliteType.Text);
+                var b = insert.Parameters.Add("$b", SqliteType.Blob);
+                for (int i = 0; i < rows; i++)
+                {
+                    t.Value = $"{table} item {i}";
+                    a.Value = new DateTime(2020, 1, 1).AddHours(i * 7).ToString("O");
+                    b.Value = Random(200 + rnd.Next(800));
+                    insert.ExecuteNonQuery();
+                }
+                tx.Commit();
+            }
+            count++;
+        }
 
-        Write("sonarr/config.xml", Text("<Config>\n  <Port>8989</Port>\n  <UrlBase></UrlBase>\n  <ApiKey>0123456789abcdef</ApiKey>\n  <LogLevel>info</LogLevel>\n</Config>\n"));
-        Write("sonarr/sonarr.db", Random(300_000));
+        Write("sonarr/config/config.xml", Text("<Config>\n  <Port>8989</Port>\n  <UrlBase></UrlBase>\n  <ApiKey>0123456789abcdef</ApiKey>\n  <LogLevel>info</LogLevel>\n</Config>\n"));
+        Database("sonarr/config/sonarr.db", "Series", 800);
+        Write("sonarr/config/logs/sonarr.txt", Text(string.Concat(Enumerable.Range(0, 400).Select(i => $"2026-11-2{i % 7} 03:{i % 60:00}:00|Info|RssSync|Checked {i} releases\n"))));
         Write("jellyfin/config/system.xml", Text("<ServerConfiguration><EnableMetrics>false</EnableMetrics></ServerConfiguration>\n"));
-        Write("jellyfin/config/data/library.db", Random(900_000));
+        Database("jellyfin/data/library.db", "BaseItems", 2000);
         for (int i = 0; i < 40; i++)
         {
             Write($"plex/Library/Metadata/Movies/{i:x2}/Info.xml", Text($"<MediaContainer><Video title=\"Movie {i}\" year=\"{1990 + i}\" rating=\"{i % 10}\"/></MediaContainer>\n"));
             Write($"plex/Library/Metadata/Movies/{i:x2}/poster.jpg", Random(8_000 + rnd.Next(30_000)));
         }
-        Write("plex/Library/Plug-in Support/Databases/com.plexapp.plugins.library.db", Random(2_000_000));
+        Database("plex/Library/Plug-in Support/Databases/com.plexapp.plugins.library.db", "metadata_items", 3000);
+        Write("plex/Cache/PhotoTranscoder/ab/abcdef.jpg", Random(50_000));
         Write("plex/Preferences.xml", Text("<Preferences FriendlyName=\"media-vm\" TranscoderTempDirectory=\"/transcode\"/>\n"));
         return count;
     }
