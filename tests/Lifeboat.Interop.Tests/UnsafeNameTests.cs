@@ -118,7 +118,7 @@ public sealed class UnsafeNameTests
         finally
         {
             foreach (var leaked in new[] { etcMarker + "/" + marker, etcMarker, etcMarker + "-file", "/" + marker })
-                if (Posix.TryLStat(leaked, out var st, out _)) { if (st.IsDirectory) TempDirectory.RemoveTree(leaked); else Posix.Unlink(leaked); }
+                if (Posix.TryLStat(leaked, out var st, out _)) { if (st.IsDirectory) FileTrees.Remove(leaked); else Posix.Unlink(leaked); }
         }
     }
 }

@@ -455,7 +455,7 @@ public class DoctorTests : IDisposable
         Assert.Contains("the repository password (base64) in secret.yaml (commit ", ReasonOf(items, "git"));
 
         // a fresh repository without either
-        TempDirectory.RemoveTree(Path.Combine(ConfigDirectory, ".git"));
+        FileTrees.Remove(Path.Combine(ConfigDirectory, ".git"));
         File.Delete(Path.Combine(ConfigDirectory, "secret.yaml"));
         Git(ConfigDirectory, "init", "-q");
         Git(ConfigDirectory, "add", "-A");
@@ -482,7 +482,7 @@ public class DoctorTests : IDisposable
         (_, items, _) = Doctor();
         Assert.Contains($"a restic key file in repo-key.json (commit {commit[..8]})", ReasonOf(items, "git"));
 
-        TempDirectory.RemoveTree(Path.Combine(ConfigDirectory, ".git"));
+        FileTrees.Remove(Path.Combine(ConfigDirectory, ".git"));
         File.Delete(Path.Combine(ConfigDirectory, "repo-key.json"));
         Git(ConfigDirectory, "init", "-q");
         Assert.Equal(0, Doctor().ExitCode);

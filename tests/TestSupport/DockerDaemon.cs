@@ -205,7 +205,7 @@ public sealed partial class DockerDaemon : IAsyncDisposable
             if (!pack.Succeeded) throw new InvalidOperationException($"tar failed: {pack.Stderr}");
             RunDocker("import", tar, tag);
             File.Delete(tar);
-            TempDirectory.RemoveTree(rootfs);
+            FileTrees.Remove(rootfs);
             _images.Add(tag);
             return tag;
         }

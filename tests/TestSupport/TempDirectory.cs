@@ -41,25 +41,6 @@ public sealed class TempDirectory : IDisposable
     {
         if (_disposed) return;
         _disposed = true;
-        RemoveTree(Path);
-    }
-
-    /// <summary>rm -rf with byte paths: makes directories writable and searchable before emptying them.</summary>
-    public static void RemoveTree(string path)
-    {
-        if (!Posix.TryLStat(path, out var status, out int errno))
-        {
-            if (errno == Errno.ENOENT) return;
-            throw new PosixException(errno, "lstat", path);
-        }
-        if (!status.IsDirectory)
-        {
-            Posix.Unlink(path);
-            return;
-        }
-        if ((status.Permissions & 0x1C0) != 0x1C0) Posix.Chmod(path, 0x1C0); // u+rwx, needed when not root
-        foreach (var name in Posix.ListDirectory(path))
-            RemoveTree(FsNames.Join(path, name));
-        Posix.RemoveDirectory(path);
+        FileTrees.Remove(Path);
     }
 }

@@ -344,7 +344,7 @@ public sealed class StackRestore
             {
                 try
                 {
-                    RemoveTree(directory);
+                    FileTrees.Remove(directory);
                 }
                 catch (PosixException e)
                 {
@@ -359,24 +359,6 @@ public sealed class StackRestore
             return messages;
         }
 
-        private static void RemoveTree(string path)
-        {
-            if (!Posix.TryLStat(path, out var status, out int errno))
-            {
-                if (errno == Errno.ENOENT) return;
-                throw new PosixException(errno, "lstat", path);
-            }
-            if (status.IsDirectory)
-            {
-                if ((status.Permissions & 0x1C0) != 0x1C0) Posix.Chmod(path, status.Permissions | 0x1C0);
-                foreach (var name in Posix.ListDirectory(path)) RemoveTree(FsNames.Join(path, name));
-                Posix.RemoveDirectory(path);
-            }
-            else
-            {
-                Posix.Unlink(path);
-            }
-        }
     }
 
     private sealed class ItemErrors(AppConfig app, IStackRestoreObserver? observer) : IRestoreObserver

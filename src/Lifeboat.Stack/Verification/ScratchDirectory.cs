@@ -43,24 +43,6 @@ public sealed class ScratchDirectory : IDisposable
     {
         if (_disposed) return;
         _disposed = true;
-        RemoveTree(Path);
-    }
-
-    /// <summary>rm -rf on raw byte paths (a snapshot's names need not be UTF-8); directories are made searchable first.</summary>
-    internal static void RemoveTree(string path)
-    {
-        if (!Posix.TryLStat(path, out var status, out int errno))
-        {
-            if (errno == Errno.ENOENT) return;
-            throw new PosixException(errno, "lstat", path);
-        }
-        if (!status.IsDirectory)
-        {
-            Posix.Unlink(path);
-            return;
-        }
-        if ((status.Permissions & 0x1C0) != 0x1C0) Posix.Chmod(path, status.Permissions | 0x1C0);
-        foreach (var name in Posix.ListDirectory(path)) RemoveTree(FsNames.Join(path, name));
-        Posix.RemoveDirectory(path);
+        FileTrees.Remove(Path);
     }
 }

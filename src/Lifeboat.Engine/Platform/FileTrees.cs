@@ -1,0 +1,27 @@
+namespace Lifeboat.Engine.Platform;
+
+/// <summary>Operations on whole directory trees, by byte-exact names (a snapshot's names need not be UTF-8).</summary>
+public static class FileTrees
+{
+    /// <summary>
+    /// rm -rf: removes the path and everything below it, not following symbolic links; a directory without
+    /// u+rwx gets it first (a restored tree may hold 0500 directories, which only root could empty otherwise).
+    /// A path that does not exist is not an error.
+    /// </summary>
+    public static void Remove(string path)
+    {
+        if (!Posix.TryLStat(path, out var status, out int errno))
+        {
+            if (errno == Errno.ENOENT) return;
+            throw new PosixException(errno, "lstat", path);
+        }
+        if (!status.IsDirectory)
+        {
+            Posix.Unlink(path);
+            return;
+        }
+        if ((status.Permissions & 0x1C0) != 0x1C0) Posix.Chmod(path, status.Permissions | 0x1C0);
+        foreach (var name in Posix.ListDirectory(path)) Remove(FsNames.Join(path, name));
+        Posix.RemoveDirectory(path);
+    }
+}
