@@ -78,6 +78,8 @@ public sealed class BackupCommand : ICommandFactory
                 Parent = parentId,
                 Force = parse.GetValue(force),
                 DryRun = parse.GetValue(dryRun),
+                // the totals only feed the progress line and restic's JSON status lines
+                CountAhead = ctx.ShowProgress || (ctx.Json && !ctx.Quiet),
             };
             var observer = new Observer(ctx);
             var archiver = new Archiver(repo, options, observer);

@@ -83,7 +83,7 @@ public sealed class Archiver
             throw new RepositoryException(RepositoryErrorKind.Fatal, "all source paths do not exist: nothing to back up");
 
         var parent = await FindParentAsync(absolute, cancellationToken).ConfigureAwait(false);
-        var scan = Task.Run(() => Scan(targets.Select(t => t.StatPath)), cancellationToken);
+        var scan = _options.CountAhead ? Task.Run(() => Scan(targets.Select(t => t.StatPath)), cancellationToken) : Task.CompletedTask;
 
         var root = new PathTrie();
         foreach (var (treePath, _) in targets) root.Add(treePath);

@@ -29,6 +29,11 @@ public sealed record BackupOptions
     /// the original's path and metadata. The stack layer uses it to store consistent copies of live databases.
     /// </summary>
     public Func<string, string?>? ContentSource { get; init; }
+    /// <summary>
+    /// Walk the paths ahead of the backup to count files and bytes, for a progress total and ETA. It doubles the
+    /// metadata reads of a no-change backup, so callers that show no progress turn it off.
+    /// </summary>
+    public bool CountAhead { get; init; } = true;
     /// <summary>How many files are read and chunked at once.</summary>
     public int FileConcurrency { get; init; } = Math.Max(4, Environment.ProcessorCount * 2);
 }

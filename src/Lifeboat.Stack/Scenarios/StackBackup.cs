@@ -117,6 +117,7 @@ public sealed class StackBackup
             Hostname = _config.Host,
             Parent = parent,
             ContentSource = copies is null ? null : copies.ContentSource,
+            CountAhead = false, // stack backups show no progress total
         };
         var archiver = new Archiver(_repository, options, new ItemErrors(app, _observer));
         return await archiver.RunAsync(cancellationToken).ConfigureAwait(false);
