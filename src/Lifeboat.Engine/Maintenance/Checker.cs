@@ -40,6 +40,7 @@ public sealed class Checker(Repository.Repository repository, Action<CheckProble
         var ids = await repository.ListIdsAsync(FileType.Index, cancellationToken).ConfigureAwait(false);
         ids.Sort();
         var loaded = new IndexFile?[ids.Count];
+        long indexBytes = 0;
         await Parallel.ForEachAsync(Enumerable.Range(0, ids.Count),
             new ParallelOptions { MaxDegreeOfParallelism = Math.Max(2, repository.Options.Connections), CancellationToken = cancellationToken },
             async (i, ct) =>
@@ -47,6 +48,7 @@ public sealed class Checker(Repository.Repository repository, Action<CheckProble
                 try
                 {
                     var json = await repository.LoadUnpackedAsync(FileType.Index, ids[i], ct).ConfigureAwait(false);
+                    Interlocked.Add(ref indexBytes, json.Length);
                     var file = IndexFile.Parse(json, ids[i].ToString());
                     if (repository.Version < 2 && file.Packs.Any(p => p.Blobs.Any(b => b.IsCompressed)))
                         throw new RepositoryException(RepositoryErrorKind.Damaged, $"index {ids[i]} uses compression, which repository version 1 does not support");
@@ -68,10 +70,13 @@ public sealed class Checker(Repository.Repository repository, Action<CheckProble
                 repository.Index.AddPack(packId, blobs);
                 if (!packIndexes.TryGetValue(packId, out var inIndexes)) packIndexes[packId] = inIndexes = [];
                 inIndexes.Add(ids[i]);
-                if (!_packBlobs.ContainsKey(packId)) _packBlobs[packId] = blobs.OrderBy(b => b.Offset).ToList();
+                if (!_packBlobs.ContainsKey(packId)) _packBlobs[packId] = SortedByOffset(blobs);
             }
             repository.IndexFiles.Add(ids[i]);
         }
+        bool allLoaded = loaded.All(f => f is not null);
+        Array.Clear(loaded); // the packs' lists live on in _packBlobs and the master index
+        Repository.Repository.ReleaseLoadGarbage(indexBytes);
         foreach (var (packId, inIndexes) in packIndexes.OrderBy(p => p.Key))
         {
             if (inIndexes.Count > 1)
@@ -81,7 +86,16 @@ public sealed class Checker(Repository.Repository repository, Action<CheckProble
             if (blobs.Any(b => b.Type == BlobType.Data) && blobs.Any(b => b.Type == BlobType.Tree))
                 Report(new CheckProblem(CheckProblemKind.MixedPack, $"pack {packId.ToShortString()} contains a mix of tree and data blobs") { Pack = packId });
         }
-        return loaded.All(f => f is not null);
+        return allLoaded;
+    }
+
+    // Packs are written front to back, so their index entries are nearly always in offset order already:
+    // keep the parsed list then instead of a second copy of every blob.
+    private static List<PackedBlob> SortedByOffset(List<PackedBlob> blobs)
+    {
+        for (int i = 1; i < blobs.Count; i++)
+            if (blobs[i].Offset < blobs[i - 1].Offset) return blobs.OrderBy(b => b.Offset).ToList();
+        return blobs;
     }
 
     /// <summary>Step 2: every indexed pack exists with the size its index entries imply; unindexed packs are orphans.</summary>
