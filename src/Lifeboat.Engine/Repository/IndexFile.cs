@@ -143,7 +143,17 @@ public sealed class IndexFile
     /// <summary>restic's index JSON (json.Encoder: compact, ending in a newline).</summary>
     public byte[] ToJson()
     {
-        var buffer = new ArrayBufferWriter<byte>(64 + BlobCount * 160);
+        var buffer = new ArrayBufferWriter<byte>(EstimatedJsonLength);
+        WriteJson(buffer);
+        return buffer.WrittenSpan.ToArray();
+    }
+
+    /// <summary>About what <see cref="WriteJson"/> writes (restic's entries take 130-150 bytes a blob).</summary>
+    public int EstimatedJsonLength => (int)Math.Min(Array.MaxLength, 64 + BlobCount * 150L);
+
+    /// <summary>restic's index JSON into <paramref name="buffer"/>, without the copy <see cref="ToJson"/> makes.</summary>
+    public void WriteJson(IBufferWriter<byte> buffer)
+    {
         using (var w = new Utf8JsonWriter(buffer))
         {
             w.WriteStartObject();
@@ -176,6 +186,5 @@ public sealed class IndexFile
             w.WriteEndObject();
         }
         buffer.Write("\n"u8);
-        return buffer.WrittenSpan.ToArray();
     }
 }

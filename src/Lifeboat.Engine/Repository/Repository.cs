@@ -116,17 +116,25 @@ public sealed partial class Repository : IAsyncDisposable
     /// <summary>Encrypts (and in v2 compresses) a small file and stores it under the hash of its stored bytes.</summary>
     public async Task<Id> SaveUnpackedAsync(FileType type, ReadOnlyMemory<byte> plaintext, CancellationToken cancellationToken)
     {
-        byte[] payload;
-        if (Version >= 2 && type != FileType.Config)
+        // One buffer, sealed in place (payload at offset 16, IV in front, MAC behind): a large index costs one
+        // allocation instead of four, and uninitialized, so the unused part of the compression bound is never touched.
+        bool compress = Version >= 2 && type != FileType.Config;
+        int bound = compress ? 1 + Zstd.CompressBound(plaintext.Length) : plaintext.Length;
+        var buffer = GC.AllocateUninitializedArray<byte>(CryptoKey.Overhead + bound);
+        int payloadLength;
+        if (compress)
         {
-            var compressed = new byte[1 + Zstd.CompressBound(plaintext.Length)];
-            compressed[0] = 2;
-            int n = Zstd.Compress(plaintext.Span, compressed.AsSpan(1), CompressionLevel);
-            payload = compressed.AsSpan(0, 1 + n).ToArray();
+            buffer[16] = 2;
+            payloadLength = 1 + Zstd.Compress(plaintext.Span, buffer.AsSpan(17, bound - 1), CompressionLevel);
         }
-        else payload = plaintext.ToArray();
-        var sealedBytes = Key.Seal(payload);
-        var id = Id.Hash(sealedBytes);
+        else
+        {
+            plaintext.Span.CopyTo(buffer.AsSpan(16));
+            payloadLength = plaintext.Length;
+        }
+        var sealedBytes = buffer.AsMemory(0, payloadLength + CryptoKey.Overhead);
+        Key.Seal(buffer.AsSpan(16, payloadLength), sealedBytes.Span);
+        var id = Id.Hash(sealedBytes.Span);
         await Backend.WriteAsync(type, id.ToString(), sealedBytes, cancellationToken).ConfigureAwait(false);
         return id;
     }
@@ -371,7 +379,9 @@ public sealed partial class Repository : IAsyncDisposable
             _unsavedPacks.Clear();
             _unsavedBlobs = 0;
         }
-        var id = await SaveUnpackedAsync(FileType.Index, file.ToJson(), cancellationToken).ConfigureAwait(false);
+        var json = new ArrayBufferWriter<byte>(file.EstimatedJsonLength);
+        file.WriteJson(json);
+        var id = await SaveUnpackedAsync(FileType.Index, json.WrittenMemory, cancellationToken).ConfigureAwait(false);
         lock (IndexFiles) IndexFiles.Add(id);
     }
 
