@@ -124,6 +124,9 @@ public sealed class Checker(Repository.Repository repository, Action<CheckProble
     {
         var snapshotIds = await repository.ListIdsAsync(FileType.Snapshot, cancellationToken).ConfigureAwait(false);
         snapshotIds.Sort();
+        // Sized once to the index (snapshots rarely use fewer blobs than it lists): no growth by doubling, which
+        // holds the old and the new table at once.
+        _usedBlobs.EnsureCapacity(repository.Index.Count);
         var queue = new Queue<(Id Tree, Id Snapshot, string Path)>();
         var seen = new HashSet<Id>();
         foreach (var snapshotId in snapshotIds)
