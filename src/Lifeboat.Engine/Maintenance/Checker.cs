@@ -40,6 +40,7 @@ public sealed class Checker(Repository.Repository repository, Action<CheckProble
         var ids = await repository.ListIdsAsync(FileType.Index, cancellationToken).ConfigureAwait(false);
         ids.Sort();
         var loaded = new IndexFile?[ids.Count];
+        long indexBytes = 0;
         await Parallel.ForEachAsync(Enumerable.Range(0, ids.Count),
             new ParallelOptions { MaxDegreeOfParallelism = Math.Max(2, repository.Options.Connections), CancellationToken = cancellationToken },
             async (i, ct) =>
@@ -47,6 +48,7 @@ public sealed class Checker(Repository.Repository repository, Action<CheckProble
                 try
                 {
                     var json = await repository.LoadUnpackedAsync(FileType.Index, ids[i], ct).ConfigureAwait(false);
+                    Interlocked.Add(ref indexBytes, json.Length);
                     var file = IndexFile.Parse(json, ids[i].ToString());
                     if (repository.Version < 2 && file.Packs.Any(p => p.Blobs.Any(b => b.IsCompressed)))
                         throw new RepositoryException(RepositoryErrorKind.Damaged, $"index {ids[i]} uses compression, which repository version 1 does not support");
@@ -68,10 +70,13 @@ public sealed class Checker(Repository.Repository repository, Action<CheckProble
                 repository.Index.AddPack(packId, blobs);
                 if (!packIndexes.TryGetValue(packId, out var inIndexes)) packIndexes[packId] = inIndexes = [];
                 inIndexes.Add(ids[i]);
-                if (!_packBlobs.ContainsKey(packId)) _packBlobs[packId] = blobs.OrderBy(b => b.Offset).ToList();
+                if (!_packBlobs.ContainsKey(packId)) _packBlobs[packId] = SortedByOffset(blobs);
             }
             repository.IndexFiles.Add(ids[i]);
         }
+        bool allLoaded = loaded.All(f => f is not null);
+        Array.Clear(loaded); // the packs' lists live on in _packBlobs and the master index
+        Repository.Repository.ReleaseLoadGarbage(indexBytes);
         foreach (var (packId, inIndexes) in packIndexes.OrderBy(p => p.Key))
         {
             if (inIndexes.Count > 1)
@@ -81,7 +86,16 @@ public sealed class Checker(Repository.Repository repository, Action<CheckProble
             if (blobs.Any(b => b.Type == BlobType.Data) && blobs.Any(b => b.Type == BlobType.Tree))
                 Report(new CheckProblem(CheckProblemKind.MixedPack, $"pack {packId.ToShortString()} contains a mix of tree and data blobs") { Pack = packId });
         }
-        return loaded.All(f => f is not null);
+        return allLoaded;
+    }
+
+    // Packs are written front to back, so their index entries are nearly always in offset order already:
+    // keep the parsed list then instead of a second copy of every blob.
+    private static List<PackedBlob> SortedByOffset(List<PackedBlob> blobs)
+    {
+        for (int i = 1; i < blobs.Count; i++)
+            if (blobs[i].Offset < blobs[i - 1].Offset) return blobs.OrderBy(b => b.Offset).ToList();
+        return blobs;
     }
 
     /// <summary>Step 2: every indexed pack exists with the size its index entries imply; unindexed packs are orphans.</summary>
@@ -110,6 +124,9 @@ public sealed class Checker(Repository.Repository repository, Action<CheckProble
     {
         var snapshotIds = await repository.ListIdsAsync(FileType.Snapshot, cancellationToken).ConfigureAwait(false);
         snapshotIds.Sort();
+        // Sized once to the index (snapshots rarely use fewer blobs than it lists): no growth by doubling, which
+        // holds the old and the new table at once.
+        _usedBlobs.EnsureCapacity(repository.Index.Count);
         var queue = new Queue<(Id Tree, Id Snapshot, string Path)>();
         var seen = new HashSet<Id>();
         foreach (var snapshotId in snapshotIds)
@@ -225,10 +242,11 @@ public sealed class Checker(Repository.Repository repository, Action<CheckProble
             problems.Add(new CheckProblem(CheckProblemKind.PackDamaged, $"pack {packId}: {what}") { Pack = packId, Blob = blob });
 
         var indexed = _packBlobs.TryGetValue(packId, out var list) ? list : [];
-        byte[] data;
+        string name = packId.ToString();
+        long size;
         try
         {
-            data = await repository.Backend.ReadAllAsync(FileType.Pack, packId.ToString(), cancellationToken).ConfigureAwait(false);
+            size = await repository.Backend.StatAsync(FileType.Pack, name, cancellationToken).ConfigureAwait(false);
         }
         catch (BackendFileNotFoundException)
         {
@@ -241,21 +259,71 @@ public sealed class Checker(Repository.Repository repository, Action<CheckProble
             return problems;
         }
 
-        var hash = Id.Hash(data);
-        if (hash != packId) Damaged($"Pack ID does not match, want {packId.ToShortString()}, got {hash.ToShortString()}");
-
         // The index's entries must tile the pack from offset 0 with no gap or overlap.
+        var tiling = new List<CheckProblem>();
         long next = 0;
         foreach (var b in indexed)
         {
-            if (b.Offset != next) Damaged($"blob {b.Id.ToShortString()} is at offset {b.Offset}, expected {next} (index entries are not contiguous)", b.Id);
+            if (b.Offset != next)
+                tiling.Add(new CheckProblem(CheckProblemKind.PackDamaged, $"pack {packId}: blob {b.Id.ToShortString()} is at offset {b.Offset}, expected {next} (index entries are not contiguous)") { Pack = packId, Blob = b.Id });
             next = (long)b.Offset + b.Length;
         }
+
+        // One pass front to back through a bounded window (not the whole pack in memory): every byte is hashed
+        // once, in order, and each indexed blob is verified as it goes by. Blobs the index places behind the
+        // read position (a damaged index) are read again on their own.
+        var blobProblems = new List<CheckProblem>();
+        Id hash;
+        using (var stream = new PackStream(repository.Backend, name, size))
+        {
+            try
+            {
+                foreach (var b in indexed)
+                {
+                    if ((long)b.Offset + b.Length > size || b.Length < CryptoKey.Overhead)
+                    {
+                        blobProblems.Add(new CheckProblem(CheckProblemKind.PackDamaged, $"pack {packId}: blob {b.Id} (offset {b.Offset}, length {b.Length}) lies outside the pack") { Pack = packId, Blob = b.Id });
+                        continue;
+                    }
+                    byte[]? reread = null;
+                    try
+                    {
+                        ReadOnlyMemory<byte> stored;
+                        if (b.Offset >= stream.Position)
+                        {
+                            await stream.SkipToAsync(b.Offset, cancellationToken).ConfigureAwait(false);
+                            stored = await stream.TakeAsync((int)b.Length, cancellationToken).ConfigureAwait(false);
+                        }
+                        else
+                        {
+                            reread = BlobBuffers.Rent((int)b.Length);
+                            stored = reread.AsMemory(0, (int)b.Length);
+                            await repository.Backend.ReadAsync(FileType.Pack, name, b.Offset, reread.AsMemory(0, (int)b.Length), cancellationToken).ConfigureAwait(false);
+                        }
+                        VerifyBlob(packId, b, stored.Span, blobProblems);
+                    }
+                    finally
+                    {
+                        if (reread is not null) BlobBuffers.Return(reread);
+                    }
+                }
+                await stream.SkipToAsync(size, cancellationToken).ConfigureAwait(false);
+                hash = stream.GetHash();
+            }
+            catch (IOException e)
+            {
+                Damaged($"cannot be read: {e.Message}");
+                return problems;
+            }
+        }
+
+        if (hash != packId) Damaged($"Pack ID does not match, want {packId.ToShortString()}, got {hash.ToShortString()}");
+        problems.AddRange(tiling);
 
         List<PackedBlob>? header = null;
         try
         {
-            header = PackReader.DecodeHeader(repository.Key, packId, data, data.Length);
+            header = await PackReader.ReadHeaderAsync(repository.Backend, repository.Key, packId, size, cancellationToken).ConfigureAwait(false);
         }
         catch (RepositoryException e)
         {
@@ -274,24 +342,30 @@ public sealed class Checker(Repository.Repository repository, Action<CheckProble
                 if (!inHeader.Contains(b))
                     Damaged($"index entry for {b.Type.ToJson()} blob {b.Id} (offset {b.Offset}, length {b.Length}) is not in the pack header", b.Id);
         }
-
-        foreach (var b in indexed)
-        {
-            if ((long)b.Offset + b.Length > data.Length || b.Length < CryptoKey.Overhead)
-            {
-                Damaged($"blob {b.Id} (offset {b.Offset}, length {b.Length}) lies outside the pack", b.Id);
-                continue;
-            }
-            var plain = new byte[b.IsCompressed ? b.UncompressedLength : b.Length - CryptoKey.Overhead];
-            try
-            {
-                repository.DecodeBlob(packId, b, data.AsSpan((int)b.Offset, (int)b.Length), plain);
-            }
-            catch (RepositoryException e)
-            {
-                Damaged($"blob {b.Id}: {e.Message}", b.Id);
-            }
-        }
+        problems.AddRange(blobProblems);
         return problems;
+    }
+
+    private void VerifyBlob(Id packId, in PackedBlob b, ReadOnlySpan<byte> stored, List<CheckProblem> problems)
+    {
+        long plainLength = b.IsCompressed ? b.UncompressedLength : b.Length - CryptoKey.Overhead;
+        if (plainLength > Array.MaxLength)
+        {
+            problems.Add(new CheckProblem(CheckProblemKind.PackDamaged, $"pack {packId}: blob {b.Id}: plaintext length {plainLength} is out of range") { Pack = packId, Blob = b.Id });
+            return;
+        }
+        var plain = BlobBuffers.Rent((int)plainLength);
+        try
+        {
+            repository.DecodeBlob(packId, b, stored, plain.AsSpan(0, (int)plainLength));
+        }
+        catch (RepositoryException e)
+        {
+            problems.Add(new CheckProblem(CheckProblemKind.PackDamaged, $"pack {packId}: blob {b.Id}: {e.Message}") { Pack = packId, Blob = b.Id });
+        }
+        finally
+        {
+            BlobBuffers.Return(plain);
+        }
     }
 }

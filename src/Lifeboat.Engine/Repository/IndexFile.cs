@@ -12,12 +12,19 @@ public sealed class IndexFile
     public List<Id> Supersedes { get; } = [];
     public List<(Id PackId, List<PackedBlob> Blobs)> Packs { get; } = [];
     public bool IsOldFormat { get; private set; }
+    private Action<Id, List<PackedBlob>>? _onPack;
 
     public int BlobCount => Packs.Sum(p => p.Blobs.Count);
 
-    public static IndexFile Parse(ReadOnlySpan<byte> json, string name)
+    public static IndexFile Parse(ReadOnlySpan<byte> json, string name) => Parse(json, name, null);
+
+    /// <summary>
+    /// Parses, handing each pack to <paramref name="onPack"/> (which may keep the list) instead of collecting them in
+    /// <see cref="Packs"/>: loading a large index then never holds a second copy of all its blobs.
+    /// </summary>
+    public static IndexFile Parse(ReadOnlySpan<byte> json, string name, Action<Id, List<PackedBlob>>? onPack)
     {
-        var index = new IndexFile();
+        var index = new IndexFile { _onPack = onPack };
         var reader = new Utf8JsonReader(json, new JsonReaderOptions { AllowTrailingCommas = false, CommentHandling = JsonCommentHandling.Disallow });
         try
         {
@@ -103,7 +110,8 @@ public sealed class IndexFile
                 else { Read(ref reader); reader.Skip(); }
             }
             if (!havePackId) throw new JsonException("a pack has no id");
-            index.Packs.Add((packId, blobs));
+            if (index._onPack is { } onPack) onPack(packId, blobs);
+            else index.Packs.Add((packId, blobs));
         }
         Expect(ref reader, JsonTokenType.EndArray);
     }
@@ -135,7 +143,17 @@ public sealed class IndexFile
     /// <summary>restic's index JSON (json.Encoder: compact, ending in a newline).</summary>
     public byte[] ToJson()
     {
-        var buffer = new ArrayBufferWriter<byte>(64 + BlobCount * 160);
+        var buffer = new ArrayBufferWriter<byte>(EstimatedJsonLength);
+        WriteJson(buffer);
+        return buffer.WrittenSpan.ToArray();
+    }
+
+    /// <summary>About what <see cref="WriteJson"/> writes (restic's entries take 130-150 bytes a blob).</summary>
+    public int EstimatedJsonLength => (int)Math.Min(Array.MaxLength, 64 + BlobCount * 150L);
+
+    /// <summary>restic's index JSON into <paramref name="buffer"/>, without the copy <see cref="ToJson"/> makes.</summary>
+    public void WriteJson(IBufferWriter<byte> buffer)
+    {
         using (var w = new Utf8JsonWriter(buffer))
         {
             w.WriteStartObject();
@@ -168,6 +186,5 @@ public sealed class IndexFile
             w.WriteEndObject();
         }
         buffer.Write("\n"u8);
-        return buffer.WrittenSpan.ToArray();
     }
 }

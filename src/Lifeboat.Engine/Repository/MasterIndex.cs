@@ -2,7 +2,9 @@ namespace Lifeboat.Engine.Repository;
 
 /// <summary>
 /// Every blob of every index file, merged: an open-addressing hash table over an array of fixed-size
-/// entries, about 60 bytes per blob. A blob may be listed in several packs; all are kept.
+/// entries, about 60 bytes per blob. A blob may be listed in several packs; all are kept. The entries live in
+/// fixed-size pages, so growing never copies the whole table or holds it twice (a peak-memory spike while a
+/// large index loads).
 /// Thread-safe: backup adds entries while its workers look blobs up.
 /// </summary>
 public sealed class MasterIndex
@@ -10,7 +12,8 @@ public sealed class MasterIndex
     private readonly Lock _lock = new();
     private readonly List<Id> _packs = [];
     private readonly Dictionary<Id, int> _packNumbers = [];
-    private IndexEntry[] _entries = new IndexEntry[1024];
+    private const int PageShift = 13, PageSize = 1 << PageShift; // 8192 entries, ~450 KiB a page
+    private IndexEntry[][] _pages = [];
     private int _count;
     private int[] _buckets = new int[2048]; // entry number + 1; 0 is empty
     private readonly Dictionary<(Id, BlobType), bool> _pending = [];
@@ -29,6 +32,8 @@ public sealed class MasterIndex
         return n;
     }
 
+    private ref IndexEntry Entry(int number) => ref _pages[number >> PageShift][number & (PageSize - 1)];
+
     private static int Hash(Id id, BlobType type) => (int)(id.Prefix64 >> 32) ^ (int)type;
 
     /// <summary>Adds every blob of a pack. A blob already listed for the same pack is not listed twice.</summary>
@@ -40,8 +45,12 @@ public sealed class MasterIndex
             foreach (var b in blobs)
             {
                 if (FindInPack(b.Id, b.Type, pack)) continue;
-                if (_count == _entries.Length) Array.Resize(ref _entries, _entries.Length * 2);
-                _entries[_count] = new IndexEntry(b.Id, b.Type, pack, b.Offset, b.Length, b.UncompressedLength);
+                if (_count == _pages.Length * PageSize)
+                {
+                    Array.Resize(ref _pages, _pages.Length + 1);
+                    _pages[^1] = new IndexEntry[PageSize];
+                }
+                Entry(_count) = new IndexEntry(b.Id, b.Type, pack, b.Offset, b.Length, b.UncompressedLength);
                 _count++;
                 if (_count * 2 > _buckets.Length) Rehash(_buckets.Length * 2);
                 else Insert(_count - 1);
@@ -55,7 +64,7 @@ public sealed class MasterIndex
         int mask = _buckets.Length - 1;
         for (int i = Hash(id, type) & mask; _buckets[i] != 0; i = (i + 1) & mask)
         {
-            ref readonly var e = ref _entries[_buckets[i] - 1];
+            ref readonly var e = ref Entry(_buckets[i] - 1);
             if (e.PackIndex == pack && e.Type == type && e.BlobId == id) return true;
         }
         return false;
@@ -64,7 +73,8 @@ public sealed class MasterIndex
     private void Insert(int entry)
     {
         int mask = _buckets.Length - 1;
-        int i = Hash(_entries[entry].BlobId, _entries[entry].Type) & mask;
+        ref readonly var e = ref Entry(entry);
+        int i = Hash(e.BlobId, e.Type) & mask;
         while (_buckets[i] != 0) i = (i + 1) & mask;
         _buckets[i] = entry + 1;
     }
@@ -86,7 +96,8 @@ public sealed class MasterIndex
         for (int i = Hash(id, type) & mask; _buckets[i] != 0; i = (i + 1) & mask)
         {
             int e = _buckets[i] - 1;
-            if (_entries[e].Type == type && _entries[e].BlobId == id) return e;
+            ref readonly var entry = ref Entry(e);
+            if (entry.Type == type && entry.BlobId == id) return e;
         }
         return -1;
     }
@@ -110,7 +121,7 @@ public sealed class MasterIndex
         {
             int e = IndexOf(type, id);
             if (e < 0) { location = default; return false; }
-            location = ToLocation(_entries[e]);
+            location = ToLocation(Entry(e));
             return true;
         }
     }
@@ -124,7 +135,7 @@ public sealed class MasterIndex
             int mask = _buckets.Length - 1;
             for (int i = Hash(id, type) & mask; _buckets[i] != 0; i = (i + 1) & mask)
             {
-                ref readonly var e = ref _entries[_buckets[i] - 1];
+                ref readonly var e = ref Entry(_buckets[i] - 1);
                 if (e.Type == type && e.BlobId == id) result.Add(ToLocation(e));
             }
         }
@@ -141,7 +152,10 @@ public sealed class MasterIndex
         lock (_lock)
         {
             copy = new List<(Id, PackedBlob)>(_count);
-            for (int i = 0; i < _count; i++) copy.Add((_packs[_entries[i].PackIndex], ToLocation(_entries[i]).Blob));
+            for (int i = 0; i < _count; i++) {
+                ref readonly var e = ref Entry(i);
+                copy.Add((_packs[e.PackIndex], ToLocation(e).Blob));
+            }
         }
         return copy;
     }

@@ -29,9 +29,9 @@ public sealed class Restorer
     private readonly HashSet<string>? _selectedAncestors;
 
     private readonly List<FilePlan> _files = [];
-    private readonly Dictionary<Id, List<(Id BlobId, PackedBlob Blob, List<(FilePlan File, long Offset)> Targets)>> _packs = [];
+    private readonly Dictionary<Id, List<PlannedBlob>> _packs = [];
     // where each needed blob sits in its pack's list, so a blob shared by many files is planned once
-    private readonly Dictionary<Id, (Id PackId, int Entry)> _plannedBlobs = [];
+    private readonly Dictionary<Id, (List<PlannedBlob> Pack, int Entry)> _plannedBlobs = [];
     private readonly SemaphoreSlim _treeSlots = new(8);
     private readonly List<(string Path, ItemMetadata Metadata)> _metadataOrder = [];
     private readonly Dictionary<(ulong, ulong), FilePlan> _hardLinks = [];
@@ -329,19 +329,21 @@ public sealed class Restorer
             }
             if (_plannedBlobs.TryGetValue(blobId, out var planned))
             {
-                _packs[planned.PackId][planned.Entry].Targets.Add((plan, offset));
+                var entry = planned.Pack[planned.Entry];
+                (entry.More ??= []).Add((plan, offset));
+                planned.Pack[planned.Entry] = entry;
             }
             else
             {
                 if (!_packs.TryGetValue(location.PackId, out var blobs)) _packs[location.PackId] = blobs = [];
-                _plannedBlobs[blobId] = (location.PackId, blobs.Count);
-                blobs.Add((blobId, location.Blob, [(plan, offset)]));
+                _plannedBlobs[blobId] = (blobs, blobs.Count);
+                blobs.Add(new PlannedBlob { Blob = location.Blob, File = plan, Offset = offset });
             }
             offset += location.Blob.IsCompressed ? location.Blob.UncompressedLength : location.Blob.Length - Crypto.CryptoKey.Overhead;
         }
     }
 
-    private async Task RestorePackAsync(Id packId, List<(Id BlobId, PackedBlob Blob, List<(FilePlan File, long Offset)> Targets)> blobs, CancellationToken cancellationToken)
+    private async Task RestorePackAsync(Id packId, List<PlannedBlob> blobs, CancellationToken cancellationToken)
     {
         blobs.Sort((a, b) => a.Blob.Offset.CompareTo(b.Blob.Offset));
         int i = 0;
@@ -369,23 +371,26 @@ public sealed class Restorer
                     var error = e is Storage.BackendFileNotFoundException
                         ? new RepositoryException(RepositoryErrorKind.Damaged, $"pack {packId} is missing")
                         : new RepositoryException(RepositoryErrorKind.Damaged, $"pack {packId} cannot be read: {e.Message}", e);
-                    for (int k = i; k < j; k++) FailTargets(blobs[k].Targets, error);
+                    for (int k = i; k < j; k++) FailTargets(blobs[k], error);
                     i = j;
                     continue;
                 }
                 for (int k = i; k < j; k++)
                 {
-                    var (blobId, blob, targets) = blobs[k];
+                    var planned = blobs[k];
+                    var blob = planned.Blob;
                     int plainLength = (int)(blob.IsCompressed ? blob.UncompressedLength : blob.Length - Crypto.CryptoKey.Overhead);
                     var plain = BlobBuffers.Rent(plainLength);
                     try
                     {
                         _repo.DecodeBlob(packId, blob, buffer.AsSpan((int)(blob.Offset - start), (int)blob.Length), plain.AsSpan(0, plainLength));
-                        foreach (var (file, offset) in targets) file.Write(plain.AsSpan(0, plainLength), offset, this);
+                        planned.File.Write(plain.AsSpan(0, plainLength), planned.Offset, this);
+                        if (planned.More is { } more)
+                            foreach (var (file, offset) in more) file.Write(plain.AsSpan(0, plainLength), offset, this);
                     }
                     catch (RepositoryException e)
                     {
-                        FailTargets(targets, e);
+                        FailTargets(planned, e);
                     }
                     finally
                     {
@@ -401,17 +406,21 @@ public sealed class Restorer
         }
     }
 
-    private void FailTargets(List<(FilePlan File, long Offset)> targets, Exception error)
+    private void FailTargets(in PlannedBlob planned, Exception error)
     {
-        foreach (var (file, _) in targets)
+        FailTarget(planned.File, error);
+        if (planned.More is { } more)
+            foreach (var (file, _) in more) FailTarget(file, error);
+    }
+
+    private void FailTarget(FilePlan file, Exception error)
+    {
+        if (!file.Failed)
         {
-            if (!file.Failed)
-            {
-                file.Failed = true;
-                Fail(file.Path, error);
-            }
-            file.BlobDone(this);
+            file.Failed = true;
+            Fail(file.Path, error);
         }
+        file.BlobDone(this);
     }
 
     private void ApplyMetadata(string path, in ItemMetadata metadata)
@@ -435,6 +444,18 @@ public sealed class Restorer
     }
 
     private static Timespec ToTimespec(GoTime t) => new(t.UnixSeconds, t.Nanoseconds);
+
+    /// <summary>
+    /// One blob to read from a pack and where its plaintext goes. Nearly every blob has a single target, kept inline;
+    /// only a blob shared by several files or places gets a list (a list per blob was ~10 MB of a 50,000-file plan).
+    /// </summary>
+    private struct PlannedBlob
+    {
+        public PackedBlob Blob;
+        public FilePlan File;
+        public long Offset;
+        public List<(FilePlan File, long Offset)>? More;
+    }
 
     /// <summary>One file being restored: its handle stays open while blobs arrive and closes after the last.</summary>
     private sealed class FilePlan(string path, ItemMetadata? metadata, long size, int blobCount)

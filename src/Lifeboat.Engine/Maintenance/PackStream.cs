@@ -1,0 +1,85 @@
+using System.Security.Cryptography;
+using Lifeboat.Engine.Storage;
+
+namespace Lifeboat.Engine.Maintenance;
+
+/// <summary>
+/// Reads one pack front to back through a bounded, pooled window and hashes every byte as it arrives, so that
+/// verifying a pack needs about a megabyte instead of the whole (16 MiB or larger) file. The window grows only
+/// for a single blob larger than it.
+/// </summary>
+internal sealed class PackStream(IBackend backend, string name, long size) : IDisposable
+{
+    private const int WindowSize = 1024 * 1024;
+
+    private readonly IncrementalHash _sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+    private byte[] _buffer = BlobBuffers.Rent(WindowSize);
+    private int _start, _end;   // unread bytes: _buffer[_start.._end)
+    private long _fileOffset;   // file offset of _buffer[_end]
+
+    /// <summary>The file offset of the next byte <see cref="TakeAsync"/> returns.</summary>
+    public long Position => _fileOffset - (_end - _start);
+
+    /// <summary>The next <paramref name="count"/> bytes; valid until the next call.</summary>
+    public async ValueTask<ReadOnlyMemory<byte>> TakeAsync(int count, CancellationToken cancellationToken)
+    {
+        await FillAsync(count, cancellationToken).ConfigureAwait(false);
+        var taken = _buffer.AsMemory(_start, count);
+        _start += count;
+        return taken;
+    }
+
+    /// <summary>Reads (and hashes) up to <paramref name="offset"/> without handing the bytes out.</summary>
+    public async ValueTask SkipToAsync(long offset, CancellationToken cancellationToken)
+    {
+        while (Position < offset)
+        {
+            if (_start == _end) await FillAsync((int)Math.Min(offset - Position, _buffer.Length), cancellationToken).ConfigureAwait(false);
+            int n = (int)Math.Min(offset - Position, _end - _start);
+            _start += n;
+        }
+    }
+
+    /// <summary>The SHA-256 of everything read so far (the pack's ID once it has been read to its end).</summary>
+    public Id GetHash()
+    {
+        Span<byte> hash = stackalloc byte[Id.Size];
+        _sha.GetHashAndReset(hash);
+        return new Id(hash);
+    }
+
+    private async ValueTask FillAsync(int count, CancellationToken cancellationToken)
+    {
+        if (_end - _start >= count) return;
+        if (count > size - Position) throw new EndOfStreamException($"{BackendPaths.Describe(FileType.Pack, name)}: wanted {count} bytes at offset {Position} of {size}");
+        if (_buffer.Length < count)
+        {
+            var larger = BlobBuffers.Rent(count);
+            _buffer.AsSpan(_start, _end - _start).CopyTo(larger);
+            BlobBuffers.Return(_buffer);
+            _buffer = larger;
+            _end -= _start;
+            _start = 0;
+        }
+        else if (_buffer.Length - _start < count)
+        {
+            _buffer.AsSpan(_start, _end - _start).CopyTo(_buffer);
+            _end -= _start;
+            _start = 0;
+        }
+        while (_end - _start < count)
+        {
+            int n = (int)Math.Min(_buffer.Length - _end, size - _fileOffset);
+            await backend.ReadAsync(FileType.Pack, name, _fileOffset, _buffer.AsMemory(_end, n), cancellationToken).ConfigureAwait(false);
+            _sha.AppendData(_buffer, _end, n);
+            _end += n;
+            _fileOffset += n;
+        }
+    }
+
+    public void Dispose()
+    {
+        _sha.Dispose();
+        BlobBuffers.Return(_buffer);
+    }
+}
