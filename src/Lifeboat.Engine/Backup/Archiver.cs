@@ -19,9 +19,14 @@ public sealed class Archiver
     private readonly BackupOptions _options;
     private readonly IBackupObserver? _observer;
     private readonly SemaphoreSlim _fileSlots;
-    private const int FanOut = 32;
+    /// <summary>
+    /// Items walked on their own pool thread at once. A cold metadata walk is latency-bound (each lstat and
+    /// directory read waits for the disk) and concurrency pays even on 2 cores; everything beyond this bound is
+    /// walked inline, depth first, so memory follows the work in flight, not the size of the tree.
+    /// </summary>
+    private const int Walkers = 32;
+    private readonly SemaphoreSlim _walkerSlots = new(Walkers);
     private readonly SemaphoreSlim _directorySlots = new(16);
-    private readonly SemaphoreSlim _fanOutSlots = new(4);
     private readonly Dictionary<(ulong, ulong), List<Id>> _hardLinkContent = [];
     private CancellationToken _cancellation;
 
@@ -63,6 +68,10 @@ public sealed class Archiver
         _cancellation = cancellationToken;
         var clock = Stopwatch.StartNew();
         var time = _options.Time ?? GoTime.Now();
+        // The walkers block in system calls; without enough pool threads they would queue behind each other
+        // (the pool adds threads for blocked work only slowly).
+        ThreadPool.GetMinThreads(out int workers, out int completionPorts);
+        if (workers < Walkers + 8) ThreadPool.SetMinThreads(Walkers + 8, completionPorts);
 
         // Targets: relative ones keep their relative shape in the tree, as restic does; "." and ".." become absolute.
         var targets = new List<(string TreePath, string StatPath)>();
@@ -286,37 +295,40 @@ public sealed class Archiver
         long tp = Stopwatch.GetTimestamp();
         Tree? parentTree = parentSubtree is { } sub ? await TryLoadTreeAsync(sub).ConfigureAwait(false) : null;
         Interlocked.Add(ref Statistics.ParentTreeTicks, Stopwatch.GetTimestamp() - tp);
-        // Bounded fan-out keeps memory proportional to the work in flight, not to the size of the tree: a few
-        // directories at a time process up to FanOut entries at once; all others walk their entries in order.
-        bool fanOut = _fanOutSlots.Wait(0);
-        try
+        var children = new Node?[names.Count];
+        List<(int Index, Task<Node?> Task)>? walking = null;
+        for (int i = 0; i < names.Count; i++)
         {
-            int window = fanOut ? FanOut : 1;
-            var children = new Node?[names.Count];
-            var inFlight = new Queue<(int Index, Task<Node?> Task)>(window);
-            for (int i = 0; i < names.Count; i++)
+            var childPath = FsNames.Join(path, names[i]);
+            var parentNode = parentTree?.Find(names[i]);
+            if (_walkerSlots.Wait(0))
             {
-                if (inFlight.Count == window)
+                // the walk of an item is synchronous until it reads file content, so it needs a thread of its own
+                // to overlap with the others
+                var name = names[i];
+                (walking ??= []).Add((i, Task.Run(async () =>
                 {
-                    var (done, task) = inFlight.Dequeue();
-                    children[done] = await task.ConfigureAwait(false);
-                }
-                inFlight.Enqueue((i, SaveItemAsync(FsNames.Join(path, names[i]), names[i], parentTree?.Find(names[i]))));
+                    try
+                    {
+                        return await SaveItemAsync(childPath, name, parentNode).ConfigureAwait(false);
+                    }
+                    finally
+                    {
+                        _walkerSlots.Release();
+                    }
+                })));
             }
-            while (inFlight.Count > 0)
+            else
             {
-                var (done, task) = inFlight.Dequeue();
-                children[done] = await task.ConfigureAwait(false);
+                children[i] = await SaveItemAsync(childPath, names[i], parentNode).ConfigureAwait(false);
             }
-            var tree = new Tree();
-            foreach (var c in children)
-                if (c is not null) tree.Nodes.Add(c);
-            return tree;
         }
-        finally
-        {
-            if (fanOut) _fanOutSlots.Release();
-        }
+        if (walking is not null)
+            foreach (var (index, task) in walking) children[index] = await task.ConfigureAwait(false);
+        var tree = new Tree();
+        foreach (var c in children)
+            if (c is not null) tree.Nodes.Add(c);
+        return tree;
     }
 
     private static bool Unchanged(in FileStatus st, Node? old, out List<Id>? content)
