@@ -24,7 +24,7 @@ public sealed class Archiver
     /// directory read waits for the disk) and concurrency pays even on 2 cores; everything beyond this bound is
     /// walked inline, depth first, so memory follows the work in flight, not the size of the tree.
     /// </summary>
-    private const int Walkers = 16;
+    private const int Walkers = 8;
     private readonly SemaphoreSlim _walkerSlots = new(Walkers);
     private readonly SemaphoreSlim _directorySlots = new(16);
     private readonly Dictionary<(ulong, ulong), List<Id>> _hardLinkContent = [];
