@@ -18,7 +18,7 @@ public sealed class BackupRunLog
 
     public BackupRunLog(string repositoryId, string? stateDirectory = null)
     {
-        _file = new JsonHistoryFile<BackupRunRecord>(StateDirectory.RepositoryFile(repositoryId, "backup-runs.json", stateDirectory),
+        _file = new JsonHistoryFile<BackupRunRecord>(StateDirectory.RepositoryFile(repositoryId, "backup-runs.json", stateDirectory), StateJsonContext.Default.ListBackupRunRecord,
             r => r.Time, MaxRecords, "the backup-run history", "move it aside (the next backup starts a new one)");
     }
 

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.Json.Serialization.Metadata;
 using Lifeboat.Engine.Platform;
 
 namespace Lifeboat.Stack.State;
@@ -9,8 +10,7 @@ namespace Lifeboat.Stack.State;
 /// </summary>
 public sealed class JsonHistoryFile<T>
 {
-    private static readonly JsonSerializerOptions JsonOptions = new() { WriteIndented = true };
-
+    private readonly JsonTypeInfo<List<T>> _contract;
     private readonly Func<T, DateTimeOffset> _time;
     private readonly int _maxRecords;
     private readonly string _description;
@@ -19,9 +19,11 @@ public sealed class JsonHistoryFile<T>
     /// <param name="time">When a record happened: the history is kept in this order.</param>
     /// <param name="description">What the file is, for errors: "the restore-test history".</param>
     /// <param name="damagedHint">What to tell the user when the file is damaged, after "... is damaged; ".</param>
-    public JsonHistoryFile(string filePath, Func<T, DateTimeOffset> time, int maxRecords, string description, string damagedHint)
+    /// <param name="contract">The list's JSON contract, from <see cref="StateJsonContext"/>.</param>
+    public JsonHistoryFile(string filePath, JsonTypeInfo<List<T>> contract, Func<T, DateTimeOffset> time, int maxRecords, string description, string damagedHint)
     {
         _description = description;
+        _contract = contract;
         FilePath = filePath;
         _time = time;
         _maxRecords = maxRecords;
@@ -44,7 +46,7 @@ public sealed class JsonHistoryFile<T>
         }
         try
         {
-            return JsonSerializer.Deserialize<List<T>>(json, JsonOptions) ?? [];
+            return JsonSerializer.Deserialize(json, _contract) ?? [];
         }
         catch (JsonException)
         {
@@ -63,7 +65,7 @@ public sealed class JsonHistoryFile<T>
         {
             using (var stream = new FileStream(temp, FileMode.Create, FileAccess.Write, FileShare.None))
             {
-                JsonSerializer.Serialize(stream, all, JsonOptions);
+                JsonSerializer.Serialize(stream, all, _contract);
                 stream.Flush(flushToDisk: true);
             }
             File.Move(temp, FilePath, overwrite: true);

@@ -18,7 +18,7 @@ public sealed class RestoreTestLog
 
     public RestoreTestLog(string repositoryId, string? stateDirectory = null)
     {
-        _file = new JsonHistoryFile<RestoreTestRecord>(StateDirectory.RepositoryFile(repositoryId, "restore-tests.json", stateDirectory),
+        _file = new JsonHistoryFile<RestoreTestRecord>(StateDirectory.RepositoryFile(repositoryId, "restore-tests.json", stateDirectory), StateJsonContext.Default.ListRestoreTestRecord,
             r => r.Time, MaxRecords, "the restore-test history", "move it aside (the next verify starts a new one)");
     }
 

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
+using Lifeboat.Stack.State;
 using Lifeboat.Cli.Rendering;
 using Lifeboat.Engine.Model;
 using Lifeboat.Stack.Configuration;
@@ -41,7 +42,7 @@ public sealed class StackVerifyCommand : ICommandFactory
                 observer.Progress = progress;
                 records = await test.RunAsync(selected, ct);
             }
-            if (ctx.Json) JsonOutput.Line(w => JsonSerializer.Serialize(w, records));
+            if (ctx.Json) JsonOutput.Line(w => JsonSerializer.Serialize(w, records, StateJsonContext.Default.IReadOnlyListRestoreTestRecord));
             else if (!ctx.Quiet) ctx.Info($"recorded in {log.FilePath}");
             return records.All(r => r.Passed) ? ExitCodes.Ok : ExitCodes.Fatal;
         }, ct));

@@ -1,0 +1,15 @@
+using System.Text.Json.Serialization;
+using Lifeboat.Stack.Scenarios;
+using Lifeboat.Stack.Verification;
+
+namespace Lifeboat.Stack.State;
+
+/// <summary>
+/// Compile-time JSON contracts for the state files and verify's --json output: the command line is a
+/// Native AOT binary, where reflection-based serialization is not available.
+/// </summary>
+[JsonSourceGenerationOptions(WriteIndented = true)]
+[JsonSerializable(typeof(List<RestoreTestRecord>))]
+[JsonSerializable(typeof(List<BackupRunRecord>))]
+[JsonSerializable(typeof(IReadOnlyList<RestoreTestRecord>))]
+public sealed partial class StateJsonContext : JsonSerializerContext;
