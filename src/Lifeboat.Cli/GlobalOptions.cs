@@ -202,20 +202,45 @@ public sealed class CommandContext(GlobalOptions options, ParseResult parse)
         return sb.ToString();
     }
 
-    /// <summary>Opens the repository with a password, printing restic's confirmation line.</summary>
-    public async Task<Repository> OpenRepositoryAsync(CancellationToken cancellationToken, bool loadIndex = true)
+    /// <summary>
+    /// Opens the repository with a password, printing restic's confirmation line. The index is loaded by
+    /// <see cref="LockAsync"/>, once the lock that protects it is written.
+    /// </summary>
+    public async Task<Repository> OpenRepositoryAsync(CancellationToken cancellationToken)
     {
         var location = RepositoryLocation();
         var backend = OpenBackend(location);
         var password = Password();
         var repo = await Repository.OpenAsync(backend, password, RepositoryOptions(), cancellationToken).ConfigureAwait(false);
         if (Verbosity > 0) Info($"repository {repo.Config.Id[..8]} opened (version {repo.Version}, compression level {RepositoryOptions().Compression.ToString().ToLowerInvariant()})");
-        if (loadIndex) await repo.LoadIndexAsync(cancellationToken).ConfigureAwait(false);
         return repo;
     }
 
-    public async Task<RepositoryLock?> LockAsync(Repository repo, bool exclusive, CancellationToken cancellationToken) =>
-        NoLock ? null : await RepositoryLock.AcquireAsync(repo, exclusive, cancellationToken).ConfigureAwait(false);
+    /// <summary>
+    /// Locks the repository (not with --no-lock, nor when <paramref name="skipLock"/>) and, when asked, loads its
+    /// index: after the lock file is written, while the lock waits for its re-check, so that the index read is one
+    /// the lock protects (prune cannot have removed packs under it) and the 200 ms wait costs nothing.
+    /// </summary>
+    /// <param name="whileLocking">Other read-only loading to do the same way (check's own index load).</param>
+    public async Task<RepositoryLock?> LockAsync(Repository repo, bool exclusive, CancellationToken cancellationToken,
+        bool loadIndex = false, bool skipLock = false, Func<CancellationToken, Task>? whileLocking = null)
+    {
+        if (loadIndex)
+        {
+            var other = whileLocking;
+            whileLocking = async ct =>
+            {
+                await repo.LoadIndexAsync(ct).ConfigureAwait(false);
+                if (other is not null) await other(ct).ConfigureAwait(false);
+            };
+        }
+        if (NoLock || skipLock)
+        {
+            if (whileLocking is not null) await whileLocking(cancellationToken).ConfigureAwait(false);
+            return null;
+        }
+        return await RepositoryLock.AcquireAsync(repo, exclusive, cancellationToken, whileLocking).ConfigureAwait(false);
+    }
 }
 
 internal static class RepositoryOptionsDefaults

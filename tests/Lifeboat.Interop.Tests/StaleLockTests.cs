@@ -33,4 +33,25 @@ public sealed class StaleLockTests
         var e = await Assert.ThrowsAsync<RepositoryException>(() => RepositoryLock.AcquireAsync(repo, exclusive: false, Ct));
         Assert.Equal(RepositoryErrorKind.Locked, e.Kind);
     }
+
+    [Fact]
+    public async Task WorkDoneWhileTheLockIsConfirmedRunsUnderTheWrittenLock_AndARacingExclusiveLockFailsTheAcquisition()
+    {
+        using var work = new TempDirectory("lifeboat-lock");
+        await using var repo = await InitAsync(work.Combine("repo"), 2);
+
+        // the work (the index load) starts only once this lock is on disk, so a prune starting now would see it
+        int locksSeenDuringWork = 0;
+        await using (await RepositoryLock.AcquireAsync(repo, exclusive: false, Ct,
+            async ct => locksSeenDuringWork = (await repo.ListIdsAsync(FileType.Lock, ct)).Count)) { }
+        Assert.Equal(1, locksSeenDuringWork);
+        Assert.Empty(await repo.ListIdsAsync(FileType.Lock, Ct));
+
+        // an exclusive lock (a prune) written by a live process while we were loading: the re-check refuses,
+        // and our lock file is removed again
+        var e = await Assert.ThrowsAsync<RepositoryException>(() => RepositoryLock.AcquireAsync(repo, exclusive: false, Ct,
+            ct => WriteLockAsync(repo, exclusive: true, pid: Environment.ProcessId, GoTime.Now())));
+        Assert.Equal(RepositoryErrorKind.Locked, e.Kind);
+        Assert.Single(await repo.ListIdsAsync(FileType.Lock, Ct));
+    }
 }

@@ -62,7 +62,7 @@ public sealed class BackupCommand : ICommandFactory
             GoTime? snapshotTime = parse.GetValue(time) is { } ts ? ParseTime(ts) : null;
 
             await using var repo = await ctx.OpenRepositoryAsync(ct);
-            await using var repoLock = parse.GetValue(dryRun) ? null : await ctx.LockAsync(repo, exclusive: false, ct);
+            await using var repoLock = await ctx.LockAsync(repo, exclusive: false, ct, loadIndex: true, skipLock: parse.GetValue(dryRun));
             Id? parentId = null;
             if (parse.GetValue(parent) is { } parentSpec)
                 parentId = (await repo.FindSnapshotAsync(parentSpec, null, ct)).Id;

@@ -20,8 +20,8 @@ public sealed class CatCommand : ICommandFactory
             var arg = parse.GetValue(id);
             if (what is not ("config" or "masterkey") && string.IsNullOrEmpty(arg)) throw new CliException($"type \"{what}\" needs an ID");
             bool needsIndex = what is "blob" or "tree";
-            await using var repo = await ctx.OpenRepositoryAsync(ct, loadIndex: needsIndex);
-            await using var repoLock = what == "lock" ? null : await ctx.LockAsync(repo, exclusive: false, ct);
+            await using var repo = await ctx.OpenRepositoryAsync(ct);
+            await using var repoLock = await ctx.LockAsync(repo, exclusive: false, ct, loadIndex: needsIndex, skipLock: what == "lock");
             using var stdout = Console.OpenStandardOutput();
             switch (what)
             {

@@ -26,13 +26,15 @@ public sealed class CheckCommand : ICommandFactory
                 catch (FormatException e) { throw new CliException(e.Message); }
             }
 
-            await using var repo = await ctx.OpenRepositoryAsync(ct, loadIndex: false);
+            await using var repo = await ctx.OpenRepositoryAsync(ct);
             if (!ctx.NoLock) ctx.Info("create exclusive lock for repository");
-            await using var repoLock = await ctx.LockAsync(repo, exclusive: true, ct);
-
             var checker = new Checker(repo, problem => Render(ctx, problem));
-            ctx.Info("load indexes");
-            bool indexLoaded = await checker.LoadIndexAsync(ct);
+            bool indexLoaded = false;
+            await using var repoLock = await ctx.LockAsync(repo, exclusive: true, ct, whileLocking: async c =>
+            {
+                ctx.Info("load indexes");
+                indexLoaded = await checker.LoadIndexAsync(c);
+            });
             var hints = checker.Problems.Where(p => !p.IsError).Select(p => p.Kind).ToHashSet();
             if (hints.Contains(CheckProblemKind.DuplicatePack) || hints.Contains(CheckProblemKind.OldIndexFormat))
                 ctx.Info("This is non-critical, you can run `restic rebuild-index' to correct this");

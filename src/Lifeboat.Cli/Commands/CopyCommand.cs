@@ -37,9 +37,8 @@ public sealed class CopyCommand : ICommandFactory
             var sourceOptions = ctx.RepositoryOptions() with { KeyHint = parse.GetValue(fromKeyHint) ?? Env.Get("RESTIC_FROM_KEY_HINT") };
             await using var source = await Repository.OpenAsync(CommandContext.OpenBackend(location), password, sourceOptions, ct);
             await using var destination = await ctx.OpenRepositoryAsync(ct);
-            await using var sourceLock = await ctx.LockAsync(source, exclusive: false, ct);
-            await using var destinationLock = await ctx.LockAsync(destination, exclusive: false, ct);
-            await source.LoadIndexAsync(ct);
+            await using var sourceLock = await ctx.LockAsync(source, exclusive: false, ct, loadIndex: true);
+            await using var destinationLock = await ctx.LockAsync(destination, exclusive: false, ct, loadIndex: true);
 
             var copy = new CopyOperation(source, destination);
             if (!copy.SameChunker)

@@ -17,7 +17,7 @@ public sealed class DiffCommand : ICommandFactory
             var args = parse.GetValue(ids) ?? [];
             if (args.Length != 2) throw new CliException("specify two snapshot IDs");
             await using var repo = await ctx.OpenRepositoryAsync(ct);
-            await using var repoLock = await ctx.LockAsync(repo, exclusive: false, ct);
+            await using var repoLock = await ctx.LockAsync(repo, exclusive: false, ct, loadIndex: true);
             var first = await repo.FindSnapshotAsync(args[0], null, ct);
             var second = await repo.FindSnapshotAsync(args[1], null, ct);
             if (!ctx.Json) ctx.Info($"comparing snapshot {first.Id.ToShortString()} to {second.Id.ToShortString()}:\n");

@@ -21,7 +21,7 @@ public sealed class DumpCommand : ICommandFactory
             var ctx = new CommandContext(global, parse);
             if (parse.GetValue(archive) != "tar") throw new CliException($"unsupported archive format \"{parse.GetValue(archive)}\": use tar");
             await using var repo = await ctx.OpenRepositoryAsync(ct);
-            await using var repoLock = await ctx.LockAsync(repo, exclusive: false, ct);
+            await using var repoLock = await ctx.LockAsync(repo, exclusive: false, ct, loadIndex: true);
             var sn = await repo.FindSnapshotAsync(parse.GetValue(snapshot)!, filter.Get(parse), ct);
             var path = parse.GetValue(file)!.Trim('/');
             using var stdout = Console.OpenStandardOutput();

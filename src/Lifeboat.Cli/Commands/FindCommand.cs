@@ -43,7 +43,7 @@ public sealed class FindCommand : ICommandFactory
             if ((byBlob ? 1 : 0) + (byTree ? 1 : 0) + (byPack ? 1 : 0) > 1) throw new CliException("cannot have several ID types");
 
             await using var repo = await ctx.OpenRepositoryAsync(ct);
-            await using var repoLock = await ctx.LockAsync(repo, exclusive: false, ct);
+            await using var repoLock = await ctx.LockAsync(repo, exclusive: false, ct, loadIndex: true);
             var output = new FindOutput(ctx, parse.GetValue(longFormat));
 
             IdFinder? ids = null;

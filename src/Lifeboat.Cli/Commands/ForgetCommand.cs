@@ -61,9 +61,9 @@ public sealed class ForgetCommand : ICommandFactory
                 }, ct);
             }
 
-            await using var repo = await ctx.OpenRepositoryAsync(ct, loadIndex: parse.GetValue(prune));
+            await using var repo = await ctx.OpenRepositoryAsync(ct);
             // restic 0.14 locks exclusively even for a dry run, unless --no-lock is given with it.
-            await using var repoLock = await ctx.LockAsync(repo, exclusive: true, ct);
+            await using var repoLock = await ctx.LockAsync(repo, exclusive: true, ct, loadIndex: parse.GetValue(prune));
             var wanted = parse.GetValue(ids) ?? [];
             var toRemove = new List<Snapshot>();
             var groups = new List<(ForgetGroupKey Key, ForgetDecision Decision)>();

@@ -26,7 +26,7 @@ public sealed class KeyCommand : ICommandFactory
             if (action == "remove" && a.Length != 2) throw new CliException("key remove needs the ID of the key to remove");
             if (action != "remove" && a.Length != 1) throw new CliException($"key {action} takes no arguments");
 
-            await using var repo = await ctx.OpenRepositoryAsync(ct, loadIndex: false);
+            await using var repo = await ctx.OpenRepositoryAsync(ct);
             switch (action)
             {
                 case "list":

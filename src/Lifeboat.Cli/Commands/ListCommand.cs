@@ -23,8 +23,8 @@ public sealed class ListCommand : ICommandFactory
                 "blobs" => null,
                 _ => throw new CliException($"invalid type \"{what}\": choose blobs, packs, index, snapshots, keys or locks"),
             };
-            await using var repo = await ctx.OpenRepositoryAsync(ct, loadIndex: fileType is null);
-            await using var repoLock = fileType == FileType.Lock ? null : await ctx.LockAsync(repo, exclusive: false, ct);
+            await using var repo = await ctx.OpenRepositoryAsync(ct);
+            await using var repoLock = await ctx.LockAsync(repo, exclusive: false, ct, loadIndex: fileType is null, skipLock: fileType == FileType.Lock);
             if (fileType is null)
             {
                 foreach (var (_, blob) in repo.Index.All()) ctx.Out.WriteLine($"{(blob.Type == Engine.Repository.BlobType.Data ? "data" : "tree")} {blob.Id}");

@@ -21,7 +21,7 @@ public sealed class LsCommand : ICommandFactory
         {
             var ctx = new CommandContext(global, parse);
             await using var repo = await ctx.OpenRepositoryAsync(ct);
-            await using var repoLock = await ctx.LockAsync(repo, exclusive: false, ct);
+            await using var repoLock = await ctx.LockAsync(repo, exclusive: false, ct, loadIndex: true);
             var sn = await repo.FindSnapshotAsync(parse.GetValue(snapshot)!, filter.Get(parse), ct);
             var limits = (parse.GetValue(dirs) ?? []).Select(d => "/" + d.Trim('/')).Select(d => d == "/" ? "/" : d).ToList();
             bool rec = parse.GetValue(recursive);

@@ -55,7 +55,7 @@ public sealed class PruneCommand : ICommandFactory
             var ctx = new CommandContext(global, parse);
             var pruneOptions = options.Get(parse, parse.GetValue(dryRun));
             await using var repo = await ctx.OpenRepositoryAsync(ct);
-            await using var repoLock = await ctx.LockAsync(repo, exclusive: true, ct);
+            await using var repoLock = await ctx.LockAsync(repo, exclusive: true, ct, loadIndex: true);
             await RunAsync(ctx, repo, pruneOptions, ct);
             return ExitCodes.Ok;
         }, ct));

@@ -16,7 +16,7 @@ public sealed class RebuildIndexCommand : ICommandFactory
         command.SetAction((parse, ct) => Program.Run(async () =>
         {
             var ctx = new CommandContext(global, parse);
-            await using var repo = await ctx.OpenRepositoryAsync(ct, loadIndex: false);
+            await using var repo = await ctx.OpenRepositoryAsync(ct);
             await using var repoLock = await ctx.LockAsync(repo, exclusive: true, ct);
             bool all = parse.GetValue(readAllPacks);
             ctx.Info(all ? "ignoring existing indexes, reading all pack files" : "loading indexes...");

@@ -33,7 +33,7 @@ public sealed class RestoreCommand : ICommandFactory
                 throw new CliException("exclude and include patterns are mutually exclusive");
             var openClock = System.Diagnostics.Stopwatch.StartNew();
             await using var repo = await ctx.OpenRepositoryAsync(ct);
-            await using var repoLock = await ctx.LockAsync(repo, exclusive: false, ct);
+            await using var repoLock = await ctx.LockAsync(repo, exclusive: false, ct, loadIndex: true);
             var openTime = openClock.Elapsed;
             var (sn, tree, sub) = await SnapshotPath.ResolveAsync(repo, parse.GetValue(snapshot)!, filter.Get(parse), ct);
             var errors = new List<string>();

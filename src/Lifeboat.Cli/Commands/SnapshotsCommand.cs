@@ -20,7 +20,7 @@ public sealed class SnapshotsCommand : ICommandFactory
             var ctx = new CommandContext(global, parse);
             if (ctx.StackConfig is { } stack)
                 return await Stack.StackSnapshotsCommand.RunAsync(ctx, stack, parse.GetValue(ids) ?? [], parse.GetValue(compact), ct);
-            await using var repo = await ctx.OpenRepositoryAsync(ct, loadIndex: false);
+            await using var repo = await ctx.OpenRepositoryAsync(ct);
             await using var repoLock = await ctx.LockAsync(repo, exclusive: false, ct);
             var wanted = parse.GetValue(ids) ?? [];
             List<Snapshot> list;

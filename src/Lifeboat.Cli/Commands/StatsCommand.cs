@@ -21,7 +21,7 @@ public sealed class StatsCommand : ICommandFactory
             var statsMode = StatsCalculator.ParseMode(modeName)
                 ?? throw new CliException($"unknown counting mode: {modeName} (use the -h flag to get a list of supported modes)");
             await using var repo = await ctx.OpenRepositoryAsync(ct);
-            await using var repoLock = await ctx.LockAsync(repo, exclusive: false, ct);
+            await using var repoLock = await ctx.LockAsync(repo, exclusive: false, ct, loadIndex: true);
             var snapshots = await SelectSnapshotsAsync(repo, parse.GetValue(ids) ?? [], filter.Get(parse), ct);
             if (!ctx.Json) ctx.Info("scanning...");
             var calculator = new StatsCalculator(repo, statsMode);

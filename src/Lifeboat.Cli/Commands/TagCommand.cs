@@ -29,7 +29,7 @@ public sealed class TagCommand : ICommandFactory
             if (setGiven && (addTags.Count > 0 || removeTags.Count > 0))
                 throw new CliException("--set and --add/--remove cannot be given at the same time");
 
-            await using var repo = await ctx.OpenRepositoryAsync(ct, loadIndex: false);
+            await using var repo = await ctx.OpenRepositoryAsync(ct);
             await using var repoLock = await ctx.LockAsync(repo, exclusive: true, ct);
             var snapshotFilter = filter.Get(parse);
             var wanted = parse.GetValue(ids) ?? [];

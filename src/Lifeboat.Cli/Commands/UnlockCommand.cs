@@ -12,7 +12,7 @@ public sealed class UnlockCommand : ICommandFactory
         command.SetAction((parse, ct) => Program.Run(async () =>
         {
             var ctx = new CommandContext(global, parse);
-            await using var repo = await ctx.OpenRepositoryAsync(ct, loadIndex: false);
+            await using var repo = await ctx.OpenRepositoryAsync(ct);
             int removed = await Unlocker.RemoveLocksAsync(repo, parse.GetValue(removeAll), ct);
             // restic 0.14 prints this line whether or not anything was removed; the count is for -v
             ctx.Info("successfully removed locks");

@@ -28,13 +28,21 @@ public sealed class RepositoryLock : IAsyncDisposable
         _refresher = Task.Run(RefreshLoopAsync);
     }
 
-    public static async Task<RepositoryLock> AcquireAsync(Repository repository, bool exclusive, CancellationToken cancellationToken)
+    /// <param name="whileConfirming">
+    /// Read-only work (loading the index) to run during the wait between writing the lock file and re-checking
+    /// the other locks. It runs under the written lock: a prune that started earlier is seen by the re-check (and
+    /// this acquisition fails, its results unused), one that starts later sees this lock. It must not write.
+    /// </param>
+    public static async Task<RepositoryLock> AcquireAsync(Repository repository, bool exclusive, CancellationToken cancellationToken,
+        Func<CancellationToken, Task>? whileConfirming = null)
     {
         await CheckConflictsAsync(repository, exclusive, null, cancellationToken).ConfigureAwait(false);
         var id = await WriteAsync(repository, exclusive, cancellationToken).ConfigureAwait(false);
         try
         {
-            await Task.Delay(RecheckDelay, cancellationToken).ConfigureAwait(false);
+            var wait = Task.Delay(RecheckDelay, cancellationToken);
+            if (whileConfirming is not null) await whileConfirming(cancellationToken).ConfigureAwait(false);
+            await wait.ConfigureAwait(false);
             await CheckConflictsAsync(repository, exclusive, id, cancellationToken).ConfigureAwait(false);
         }
         catch

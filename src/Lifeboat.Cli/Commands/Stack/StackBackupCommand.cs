@@ -15,7 +15,7 @@ public static class StackBackupCommand
         StackConfigValidator.RequirePathsExist(config, apps);
 
         await using var repo = await ctx.OpenRepositoryAsync(cancellationToken);
-        await using var repoLock = await ctx.LockAsync(repo, exclusive: false, cancellationToken);
+        await using var repoLock = await ctx.LockAsync(repo, exclusive: false, cancellationToken, loadIndex: true);
         var backup = new StackBackup(repo, config, StackServices.ContainerControlFactory, new Observer(ctx))
         {
             RunLog = new BackupRunLog(repo.Config.Id),

@@ -22,9 +22,9 @@ public static class StackForgetCommand
                 : $"{string.Join(", ", apps.Select(a => a.Name))}: no retention in {config.File}: add retention: under the app or at the top level (e.g. retention: {{keep-daily: 7}}), or give --keep-* flags");
         }
 
-        await using var repo = await ctx.OpenRepositoryAsync(cancellationToken, loadIndex: request.Prune);
+        await using var repo = await ctx.OpenRepositoryAsync(cancellationToken);
         // restic 0.14 locks exclusively even for a dry run, unless --no-lock is given with it (ForgetCommand checks that)
-        await using var repoLock = await ctx.LockAsync(repo, exclusive: true, cancellationToken);
+        await using var repoLock = await ctx.LockAsync(repo, exclusive: true, cancellationToken, loadIndex: request.Prune);
         var plans = await StackForget.PlanAsync(repo, config, apps, request.CommandLinePolicy,
             request.Grouping ?? StackForget.DefaultGrouping, request.Filter, cancellationToken);
 

@@ -26,7 +26,7 @@ public sealed class StackRebuildCommand : ICommandFactory
                 throw new CliException($"{occupied[0]}{(occupied.Count > 1 ? $" (and {occupied.Count - 1} more)" : "")} already has content; rebuild restores into empty destinations: use --force to restore over it");
 
             await using var repo = await ctx.OpenRepositoryAsync(ct);
-            await using var repoLock = await ctx.LockAsync(repo, exclusive: false, ct);
+            await using var repoLock = await ctx.LockAsync(repo, exclusive: false, ct, loadIndex: true);
             var restore = new StackRestore(repo, config, StackServices.ContainerControlFactory, new StackRestoreCommand.RestoreObserver(ctx));
             int failed = 0;
             var containers = new List<string>();

@@ -49,7 +49,7 @@ public static class StackRestoreCommand
         if (snapshotSpec is not null && at is not null) throw new CliException("--snapshot and --at both choose the snapshot: give one of them");
 
         await using var repo = await ctx.OpenRepositoryAsync(cancellationToken);
-        await using var repoLock = await ctx.LockAsync(repo, exclusive: false, cancellationToken);
+        await using var repoLock = await ctx.LockAsync(repo, exclusive: false, cancellationToken, loadIndex: true);
         var snapshot = await StackRestore.ChooseSnapshotAsync(repo, app, snapshotSpec, at, null, cancellationToken);
         var restore = new StackRestore(repo, config, StackServices.ContainerControlFactory, new RestoreObserver(ctx));
         if (target is not null)

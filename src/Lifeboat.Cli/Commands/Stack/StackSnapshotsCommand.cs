@@ -10,7 +10,7 @@ public static class StackSnapshotsCommand
     public static async Task<int> RunAsync(CommandContext ctx, StackConfig config, IReadOnlyList<string> appNames, bool compact, CancellationToken cancellationToken)
     {
         var apps = config.SelectApps(appNames);
-        await using var repo = await ctx.OpenRepositoryAsync(cancellationToken, loadIndex: false);
+        await using var repo = await ctx.OpenRepositoryAsync(cancellationToken);
         await using var repoLock = await ctx.LockAsync(repo, exclusive: false, cancellationToken);
         var histories = await StackSnapshots.ListAsync(repo, apps, cancellationToken);
         if (ctx.Json)

@@ -69,7 +69,7 @@ public sealed class StackRollbackCommand : ICommandFactory
             var config = ctx.StackConfig ?? throw new CliException("rollback needs a lifeboat.yaml: give --config FILE, set LIFEBOAT_CONFIG, or run it where lifeboat.yaml is");
             var selected = config.SelectApps([parse.GetValue(app)!])[0];
             await using var repo = await ctx.OpenRepositoryAsync(ct);
-            await using var repoLock = await ctx.LockAsync(repo, exclusive: false, ct);
+            await using var repoLock = await ctx.LockAsync(repo, exclusive: false, ct, loadIndex: true);
             var snapshot = await StackRestore.ChooseSnapshotAsync(repo, selected, null, null, StackRestore.PreUpgradeTag, ct);
             var restore = new StackRestore(repo, config, StackServices.ContainerControlFactory, new StackRestoreCommand.RestoreObserver(ctx));
             // the state before the upgrade, exactly: files the upgrade added go too (after the restore has succeeded)

@@ -31,7 +31,7 @@ public sealed class StackVerifyCommand : ICommandFactory
             double percent = parse.GetValue(sample) is { } text ? ParsePercent(text) : 100;
 
             await using var repo = await ctx.OpenRepositoryAsync(ct);
-            await using var repoLock = await ctx.LockAsync(repo, exclusive: false, ct);
+            await using var repoLock = await ctx.LockAsync(repo, exclusive: false, ct, loadIndex: true);
             var log = new RestoreTestLog(repo.Config.Id);
             _ = log.ReadAll(); // a damaged history is named before anything is restored
             var observer = new Observer(ctx);
