@@ -126,4 +126,26 @@ public sealed class StackForgetCliTests : IDisposable
         _temp.Dispose();
         GC.SuppressFinalize(this);
     }
+
+    [Fact]
+    public void ForgetWithSnapshotIdsRemovesExactlyThose_AndMixingAppsAndIdsIsAnError()
+    {
+        InitAndBackUp(2);
+        string plexFirst;
+        using (var doc = JsonDocument.Parse(Cli.RunChecked("snapshots", "--json").Stdout))
+        {
+            var plex = doc.RootElement.EnumerateArray().Single(a => a.GetProperty("app").GetString() == "plex");
+            plexFirst = plex.GetProperty("snapshots")[0].GetProperty("short_id").GetString()!;
+        }
+
+        var mixed = Cli.Run("forget", "jellyfin", plexFirst);
+        AssertOneLineError(mixed, $"forget takes app names or snapshot IDs, not both: {plexFirst} is not an app in");
+
+        var removed = Cli.RunChecked("forget", plexFirst);
+        Assert.Contains("removed 1 snapshots", removed.Stdout + removed.Stderr);
+        Assert.Equal(new Dictionary<string, int> { ["plex"] = 1, ["jellyfin"] = 2, ["configs"] = 2 }, SnapshotCounts());
+
+        // a word that is neither an app nor an ID is still named as an unknown app
+        AssertOneLineError(Cli.Run("forget", "sonarr"), "there is no app \"sonarr\"");
+    }
 }

@@ -12,7 +12,7 @@ public sealed class ForgetCommand : ICommandFactory
 {
     public Command Create(GlobalOptions global)
     {
-        var ids = new Argument<string[]>("snapshotID") { Arity = ArgumentArity.ZeroOrMore, Description = "snapshot IDs; in stack mode, the apps (all when none is named)" };
+        var ids = new Argument<string[]>("snapshotID") { Arity = ArgumentArity.ZeroOrMore, Description = "snapshot IDs; in stack mode, apps (all when none is named) or snapshot IDs" };
         var policyOptions = new ForgetPolicyOptionSet();
         // forget's --host has no -H: restic gives that to --keep-hourly.
         var host = new Option<string[]>("--host") { Description = "only consider snapshots with the given host (can be specified multiple times)" };
@@ -45,7 +45,7 @@ public sealed class ForgetCommand : ICommandFactory
                 Paths = parse.GetValue(path) ?? [],
                 TagGroups = SnapshotFilter.ParseTags(parse.GetValue(tag) ?? []),
             };
-            if (ctx.StackConfig is { } stack)
+            if (ctx.StackConfig is { } stack && !Stack.StackForgetCommand.NamesSnapshots(stack, parse.GetValue(ids) ?? []))
             {
                 return await Stack.StackForgetCommand.RunAsync(ctx, stack, new Stack.StackForgetRequest
                 {

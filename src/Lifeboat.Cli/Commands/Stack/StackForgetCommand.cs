@@ -9,8 +9,25 @@ namespace Lifeboat.Cli.Commands.Stack;
 /// `lifeboat forget [APP...] [--dry-run] [--prune] [--json]` in stack mode: each app's retention from lifeboat.yaml
 /// applied to its snapshots, grouped by host; --keep-* flags on the command line replace it for the selected apps.
 /// </summary>
-public static class StackForgetCommand
+public static partial class StackForgetCommand
 {
+    /// <summary>
+    /// True when the arguments are snapshot IDs rather than apps (none names an app, all are hex): then forget
+    /// removes exactly those snapshots, as restic's `forget ID...` does. Apps and IDs mixed is an error.
+    /// </summary>
+    public static bool NamesSnapshots(StackConfig config, IReadOnlyCollection<string> arguments)
+    {
+        if (arguments.Count == 0) return false;
+        var apps = arguments.Where(a => config.FindApp(a) is not null).ToList();
+        var ids = arguments.Where(a => config.FindApp(a) is null && SnapshotIdPattern().IsMatch(a)).ToList();
+        if (apps.Count > 0 && ids.Count > 0)
+            throw new CliException($"forget takes app names or snapshot IDs, not both: {ids[0]} is not an app in {config.File}");
+        return ids.Count == arguments.Count;
+    }
+
+    [System.Text.RegularExpressions.GeneratedRegex("^[0-9a-f]{4,64}$")]
+    private static partial System.Text.RegularExpressions.Regex SnapshotIdPattern();
+
     public static async Task<int> RunAsync(CommandContext ctx, StackConfig config, StackForgetRequest request, CancellationToken cancellationToken)
     {
         var apps = config.SelectApps(request.Apps);
