@@ -80,8 +80,16 @@ public class StackBackupTests : IDisposable
         var docker = new FakeContainerControl(("plex", true), ("db", true)) { OnStopped = name => { if (name == "db") cancel.Cancel(); } };
         var plex = App("plex", ConsistencyMode.Stop, "plex", "db");
         await using var repo = await InitRepositoryAsync();
-        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => new StackBackup(repo, Config(plex), () => docker).RunAsync([plex], [], cancel.Token));
+        using var state = new TempDirectory("lifeboat-state");
+        var log = new BackupRunLog(repo.Config.Id, state.Path);
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() =>
+            new StackBackup(repo, Config(plex), () => docker) { RunLog = log }.RunAsync([plex], [], cancel.Token));
         Assert.Equal(["inspect plex", "inspect db", "stop plex", "stop db", "start db", "start plex"], docker.Calls);
+        // the interrupted run is in the history as failed, for the doctor
+        var run = log.Latest("plex");
+        Assert.NotNull(run);
+        Assert.Equal(BackupRunRecord.Failed, run.Outcome);
+        Assert.Contains("interrupted", run.Error);
     }
 
     [Fact]

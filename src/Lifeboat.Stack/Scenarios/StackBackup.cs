@@ -58,6 +58,8 @@ public sealed class StackBackup
             }
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
             {
+                // recorded as failed, so that the doctor names the interrupted run rather than an older success
+                Record(app, new AppBackupResult { App = app.Name, Error = "interrupted before its snapshot was saved", Duration = clock.Elapsed });
                 throw;
             }
             catch (Exception e)
