@@ -96,22 +96,38 @@ public sealed class RestoreTest
         var target = FsNames.Join(scratch.Path, "restored");
         var problems = new Problems(target);
 
-        var items = await ListItemsAsync(snapshot, problems, cancellationToken).ConfigureAwait(false);
-        var files = items.Where(i => i.Node.Type == NodeType.File).ToList();
-        HashSet<string>? sample = null;
-        if (SamplePercent < 100)
+        // First walk: what there is to restore (counts, and the sample's files). Only locations are kept, never the
+        // snapshot's nodes: the check below walks the trees again (a tree is small and quick to load; 50,000 nodes
+        // held at once are not).
+        long itemCount = 0, fileCount = 0, bytes = 0;
+        var fileSizes = SamplePercent < 100 ? new List<(string Location, ulong Size)>() : null;
+        await WalkAsync(snapshot, problems, batch =>
         {
-            int count = files.Count == 0 ? 0 : Math.Clamp((int)Math.Round(files.Count * SamplePercent / 100), 1, files.Count);
-            files = files.OrderBy(_ => Random.Shared.Next()).Take(count).OrderBy(f => f.Location, StringComparer.Ordinal).ToList();
-            sample = files.Select(f => f.Location).ToHashSet(StringComparer.Ordinal);
-            items = files;
+            foreach (var (location, node) in batch)
+            {
+                itemCount++;
+                if (node.Type != NodeType.File) continue;
+                fileCount++;
+                bytes += (long)node.Size;
+                fileSizes?.Add((location, node.Size));
+            }
+            return ValueTask.CompletedTask;
+        }, cancellationToken).ConfigureAwait(false);
+        HashSet<string>? sample = null;
+        if (fileSizes is not null)
+        {
+            int count = fileSizes.Count == 0 ? 0 : Math.Clamp((int)Math.Round(fileSizes.Count * SamplePercent / 100), 1, fileSizes.Count);
+            var chosen = fileSizes.OrderBy(_ => Random.Shared.Next()).Take(count).ToList();
+            sample = chosen.Select(f => f.Location).ToHashSet(StringComparer.Ordinal);
+            fileCount = itemCount = chosen.Count;
+            bytes = chosen.Sum(f => (long)f.Size);
+            fileSizes = null;
         }
-        long bytes = files.Sum(f => (long)f.Node.Size);
         RequireRoom(app, bytes);
-        _observer?.AppStarting(app, snapshot, files.Count, bytes);
+        _observer?.AppStarting(app, snapshot, fileCount, bytes);
 
         var restorer = new Restorer(_repository, new RestoreOptions { Target = target, SelectedPaths = sample }, problems);
-        Progress.Restoring(app.Name, files.Count, bytes, items.Count, restorer.Statistics);
+        Progress.Restoring(app.Name, fileCount, bytes, itemCount, restorer.Statistics);
         try
         {
             await restorer.RunAsync(snapshot.Tree, cancellationToken).ConfigureAwait(false);
@@ -125,16 +141,18 @@ public sealed class RestoreTest
             throw new StackException($"the scratch directory in {StagingParent} ran out of space while restoring app {app.Name} ({FormatBytes(bytes)} to restore): free space there, or set LIFEBOAT_STAGING_DIR to a directory with room");
 
         // Everything is checked before any database is opened: SQLite may create -shm/-wal files beside the copy,
-        // which would change its directory's mtime.
+        // which would change its directory's mtime. A sample checks its files only.
         Progress.Enter(RestoreTestPhase.Verifying);
         var checker = new ItemChecker(_repository.Index, target, problems);
-        await Parallel.ForEachAsync(items, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount, CancellationToken = cancellationToken },
+        var parallel = new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount, CancellationToken = cancellationToken };
+        await WalkAsync(snapshot, problems, batch => new ValueTask(Parallel.ForEachAsync(
+            sample is null ? batch : batch.Where(i => i.Node.Type == NodeType.File && sample.Contains(i.Location)), parallel,
             (item, _) =>
             {
                 checker.Check(item.Location, item.Node);
                 Progress.ItemChecked();
                 return ValueTask.CompletedTask;
-            }).ConfigureAwait(false);
+            })), cancellationToken).ConfigureAwait(false);
 
         Progress.Enter(RestoreTestPhase.CheckingDatabases);
         long databases = 0;
@@ -159,52 +177,59 @@ public sealed class RestoreTest
         {
             Time = DateTimeOffset.Now, App = app.Name, Host = _config.Host,
             SnapshotId = snapshot.Id.ToString(), SnapshotTime = snapshot.Time.ToDateTimeOffset(),
-            SamplePercent = SamplePercent, Files = files.Count, Bytes = bytes,
+            SamplePercent = SamplePercent, Files = fileCount, Bytes = bytes,
             FilesComparedLive = checker.ComparedLive, Databases = databases,
             Passed = lines.Count == 0, ProblemCount = lines.Count, Problems = lines.Take(RestoreTestRecord.MaxProblems).ToList(),
         };
     }
 
-    /// <summary>Every item of the snapshot with its location ("/mnt/plexdata/x"), subtrees loaded several at a time.</summary>
-    private async Task<List<Item>> ListItemsAsync(Snapshot snapshot, Problems problems, CancellationToken cancellationToken)
+    /// <summary>
+    /// Every item of the snapshot with its location ("/mnt/plexdata/x"), handed to <paramref name="visit"/> a batch of
+    /// trees at a time (breadth first, a few loaded at once); a batch's nodes are not kept after the visit.
+    /// </summary>
+    private async Task WalkAsync(Snapshot snapshot, Problems problems, Func<List<Item>, ValueTask> visit, CancellationToken cancellationToken)
     {
-        var items = new List<Item>();
+        const int TreesPerBatch = 256;
         var level = new List<(Id Tree, string Location)> { (snapshot.Tree, "") };
         using var slots = new SemaphoreSlim(8);
         while (level.Count > 0)
         {
-            var loaded = await Task.WhenAll(level.Select(async entry =>
-            {
-                await slots.WaitAsync(cancellationToken).ConfigureAwait(false);
-                try
-                {
-                    return (entry.Location, Tree: (Tree?)await _repository.LoadTreeAsync(entry.Tree, cancellationToken).ConfigureAwait(false));
-                }
-                catch (RepositoryException e)
-                {
-                    problems.Add(entry.Location.Length == 0 ? "/" : entry.Location, $"its directory listing (tree {entry.Tree.ToShortString()}) cannot be loaded: {e.Message}");
-                    return (entry.Location, Tree: (Tree?)null);
-                }
-                finally
-                {
-                    slots.Release();
-                }
-            })).ConfigureAwait(false);
             var next = new List<(Id, string)>();
-            foreach (var (location, tree) in loaded)
+            foreach (var chunk in level.Chunk(TreesPerBatch))
             {
-                if (tree is null) continue;
-                foreach (var node in tree.Nodes)
+                var loaded = await Task.WhenAll(chunk.Select(async entry =>
                 {
-                    if (node.Name is "" or "." or ".." || node.Name.Contains('/')) continue; // the restorer reports unsafe names
-                    var itemLocation = location + "/" + node.Name;
-                    items.Add(new Item(itemLocation, node));
-                    if (node is { Type: NodeType.Dir, Subtree: { } subtree }) next.Add((subtree, itemLocation));
+                    await slots.WaitAsync(cancellationToken).ConfigureAwait(false);
+                    try
+                    {
+                        return (entry.Location, Tree: (Tree?)await _repository.LoadTreeAsync(entry.Tree, cancellationToken).ConfigureAwait(false));
+                    }
+                    catch (RepositoryException e)
+                    {
+                        problems.Add(entry.Location.Length == 0 ? "/" : entry.Location, $"its directory listing (tree {entry.Tree.ToShortString()}) cannot be loaded: {e.Message}");
+                        return (entry.Location, Tree: (Tree?)null);
+                    }
+                    finally
+                    {
+                        slots.Release();
+                    }
+                })).ConfigureAwait(false);
+                var batch = new List<Item>();
+                foreach (var (location, tree) in loaded)
+                {
+                    if (tree is null) continue;
+                    foreach (var node in tree.Nodes)
+                    {
+                        if (node.Name is "" or "." or ".." || node.Name.Contains('/')) continue; // the restorer reports unsafe names
+                        var itemLocation = location + "/" + node.Name;
+                        batch.Add(new Item(itemLocation, node));
+                        if (node is { Type: NodeType.Dir, Subtree: { } subtree }) next.Add((subtree, itemLocation));
+                    }
                 }
+                await visit(batch).ConfigureAwait(false);
             }
             level = next;
         }
-        return items;
     }
 
     /// <summary>Refuses before restoring when the scratch file system plainly lacks the room.</summary>
