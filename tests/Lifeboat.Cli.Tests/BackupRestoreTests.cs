@@ -137,6 +137,26 @@ public class BackupRestoreTests : CliTestBase
     }
 
     [Fact]
+    public void DumpStreamsAFileOfManyBlobsIntoTheTarIntact()
+    {
+        // 24 MiB of random bytes: several chunks (blobs), each streamed into the archive in turn
+        var big = new byte[24 << 20];
+        new Random(7).NextBytes(big);
+        Directory.CreateDirectory(System.IO.Path.Combine(Source, "db"));
+        File.WriteAllBytes(System.IO.Path.Combine(Source, "db/library.db"), big);
+        WriteFile("db/empty", "");
+        Cli.RunChecked("init");
+        Cli.RunChecked("backup", Source);
+        var tarFile = Temp.Combine("db.tar");
+        File.WriteAllBytes(tarFile, Cli.RunChecked("dump", "latest", Source + "/db").StdoutBytes);
+        var extracted = Temp.Combine("extracted");
+        Directory.CreateDirectory(extracted);
+        Assert.Equal(0, ProcessRunner.Run("tar", ["-xf", tarFile, "-C", extracted]).ExitCode);
+        Assert.True(big.AsSpan().SequenceEqual(File.ReadAllBytes(System.IO.Path.Combine(extracted, "db/library.db"))));
+        Assert.Empty(File.ReadAllBytes(System.IO.Path.Combine(extracted, "db/empty")));
+    }
+
+    [Fact]
     public void LsJsonListsNodesWithRestic0x14Shape()
     {
         WriteFile("a.txt", "a");

@@ -71,10 +71,8 @@ public sealed class DumpCommand : ICommandFactory
                     break;
                 case NodeType.File:
                     entry = new PaxTarEntry(TarEntryType.RegularFile, display);
-                    var content = new MemoryStream();
-                    await WriteContentAsync(repo, node, content, ct);
-                    content.Position = 0;
-                    entry.DataStream = content;
+                    // streamed blob by blob: a database of gigabytes must not be held in memory
+                    entry.DataStream = new FileContentStream(repo, node, "/" + name);
                     break;
                 default:
                     continue;
