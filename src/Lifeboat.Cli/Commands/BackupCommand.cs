@@ -119,7 +119,7 @@ public sealed class BackupCommand : ICommandFactory
         throw new CliException($"invalid time \"{text}\": use the form \"2012-11-01 22:08:41\"");
     }
 
-    private static string StatusText(BackupStatistics s, TimeSpan elapsed)
+    internal static string StatusText(BackupStatistics s, TimeSpan elapsed)
     {
         long done = Interlocked.Read(ref s.BytesDone), total = Interlocked.Read(ref s.TotalBytes);
         string eta = "";

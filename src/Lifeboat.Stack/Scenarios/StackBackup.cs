@@ -35,6 +35,14 @@ public sealed class StackBackup
     /// <summary>The tag of a snapshot that lacks items which could not be read (the run's exit code 3).</summary>
     public const string PartialTag = "partial";
 
+    /// <summary>Counts each app's files and bytes before backing it up, so that a progress line can show totals.</summary>
+    public bool CountAhead { get; init; }
+
+    /// <summary>The app being backed up and its live statistics, for a progress line; null between apps.</summary>
+    public StackBackupProgress? Current => Volatile.Read(ref _current);
+
+    private StackBackupProgress? _current;
+
     /// <summary>Where each app's outcome is recorded (the doctor reads it); null records nothing.</summary>
     public BackupRunLog? RunLog { get; init; }
 
@@ -119,10 +127,18 @@ public sealed class StackBackup
             Hostname = _config.Host,
             Parent = parent,
             ContentSource = copies is null ? null : copies.ContentSource,
-            CountAhead = false, // stack backups show no progress total
+            CountAhead = CountAhead,
         };
         var archiver = new Archiver(_repository, options, new ItemErrors(app, _observer));
-        return await archiver.RunAsync(cancellationToken).ConfigureAwait(false);
+        Volatile.Write(ref _current, new StackBackupProgress(app.Name, archiver.Statistics, Stopwatch.StartNew()));
+        try
+        {
+            return await archiver.RunAsync(cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            Volatile.Write(ref _current, null);
+        }
     }
 
     /// <summary>

@@ -16,11 +16,19 @@ public static class StackBackupCommand
 
         await using var repo = await ctx.OpenRepositoryAsync(cancellationToken);
         await using var repoLock = await ctx.LockAsync(repo, exclusive: false, cancellationToken, loadIndex: true);
-        var backup = new StackBackup(repo, config, StackServices.ContainerControlFactory, new Observer(ctx))
+        var observer = new Observer(ctx);
+        var backup = new StackBackup(repo, config, StackServices.ContainerControlFactory, observer)
         {
             RunLog = new BackupRunLog(repo.Config.Id),
+            CountAhead = ctx.ShowProgress,
         };
-        var results = await backup.RunAsync(apps, tags, cancellationToken);
+        IReadOnlyList<AppBackupResult> results;
+        using (var progress = new ProgressLine(ctx.ShowProgress, () => backup.Current is { } c
+                   ? $"{c.App}: {BackupCommand.StatusText(c.Statistics, c.Clock.Elapsed)}" : ""))
+        {
+            observer.Progress = progress;
+            results = await backup.RunAsync(apps, tags, cancellationToken);
+        }
         if (results.Any(r => r.Failed)) return ExitCodes.Fatal;
         return results.Any(r => r.IsPartial) ? ExitCodes.PartialBackup : ExitCodes.Ok;
     }
@@ -36,18 +44,30 @@ public static class StackBackupCommand
 
     private sealed class Observer(CommandContext ctx) : IStackBackupObserver
     {
+        /// <summary>The live status line, cleared before any other line is written.</summary>
+        public ProgressLine? Progress { get; set; }
+
         public void AppStarting(AppConfig app)
         {
+            Progress?.Clear();
             if (ctx.Verbosity > 0) ctx.Info($"{app.Name}: backing up {string.Join(", ", app.Paths)}");
         }
 
-        public void AppEvent(AppConfig app, string message) => ctx.Info($"{app.Name}: {message}");
+        public void AppEvent(AppConfig app, string message)
+        {
+            Progress?.Clear();
+            ctx.Info($"{app.Name}: {message}");
+        }
 
-        public void ItemError(AppConfig app, string path, string during, Exception error) =>
+        public void ItemError(AppConfig app, string path, string during, Exception error)
+        {
+            Progress?.Clear();
             ctx.Error.WriteLine($"{app.Name}: error: {Display.Text(error.Message)}");
+        }
 
         public void AppFinished(AppBackupResult result)
         {
+            Progress?.Clear();
             if (ctx.Json)
             {
                 JsonOutput.Line(w =>
