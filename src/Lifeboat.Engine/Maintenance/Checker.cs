@@ -16,14 +16,43 @@ public sealed class Checker(Repository.Repository repository, Action<CheckProble
     private readonly Lock _lock = new();
     private readonly List<CheckProblem> _problems = [];
     // Each indexed pack's blobs as the (first) index file listing it gives them, for sizes and read-data.
-    private readonly Dictionary<Id, List<PackedBlob>> _packBlobs = [];
-    private readonly HashSet<(BlobType, Id)> _usedBlobs = [];
+    private readonly Dictionary<Id, PackBlobs> _packBlobs = [];
+    // Which master index entries (by Find's number) the snapshots use: a bit per blob, where a set of IDs took
+    // 50 bytes. Set at a tree's first sight, so it is also the walk's set of trees already queued.
+    private ulong[]? _used;
+
+    /// <summary>
+    /// A pack's blobs in offset order: nearly always a run of the master index's entries (AddPack appends a
+    /// pack's blobs as listed, and packs are written front to back), so no second copy of every blob is kept;
+    /// the parsed list only when the listing is out of order or names a blob twice.
+    /// </summary>
+    private readonly record struct PackBlobs(int First, int Count, List<PackedBlob>? List);
 
     public IReadOnlyList<CheckProblem> Problems { get { lock (_lock) return _problems.ToList(); } }
     public bool ErrorsFound { get { lock (_lock) return _problems.Any(p => p.IsError); } }
 
     /// <summary>Every indexed pack with its size as the index implies it (what read-data subsets choose from).</summary>
-    public IReadOnlyDictionary<Id, long> IndexedPacks => _packBlobs.ToDictionary(p => p.Key, p => PackHeader.PackSize(p.Value));
+    public IReadOnlyDictionary<Id, long> IndexedPacks => _packBlobs.ToDictionary(p => p.Key, p => PackSize(p.Value));
+
+    private List<PackedBlob> BlobsOf(PackBlobs pack)
+    {
+        if (pack.List is { } list) return list;
+        var blobs = new List<PackedBlob>(pack.Count);
+        for (int i = 0; i < pack.Count; i++) blobs.Add(repository.Index.BlobAt(pack.First + i));
+        return blobs;
+    }
+
+    private long PackSize(PackBlobs pack)
+    {
+        if (pack.List is { } list) return PackHeader.PackSize(list);
+        long size = CryptoKey.Overhead + 4;
+        for (int i = 0; i < pack.Count; i++)
+        {
+            var b = repository.Index.BlobAt(pack.First + i);
+            size += b.Length + PackHeader.EntrySize(b);
+        }
+        return size;
+    }
 
     private void Report(CheckProblem problem)
     {
@@ -47,9 +76,11 @@ public sealed class Checker(Repository.Repository repository, Action<CheckProble
             {
                 try
                 {
-                    var json = await repository.LoadUnpackedAsync(FileType.Index, ids[i], ct).ConfigureAwait(false);
-                    Interlocked.Add(ref indexBytes, json.Length);
-                    var file = IndexFile.Parse(json, ids[i].ToString());
+                    var file = await repository.LoadIndexFileAsync(ids[i], json =>
+                    {
+                        Interlocked.Add(ref indexBytes, json.Length);
+                        return IndexFile.Parse(json, ids[i].ToString());
+                    }, ct).ConfigureAwait(false);
                     if (repository.Version < 2 && file.Packs.Any(p => p.Blobs.Any(b => b.IsCompressed)))
                         throw new RepositoryException(RepositoryErrorKind.Damaged, $"index {ids[i]} uses compression, which repository version 1 does not support");
                     loaded[i] = file;
@@ -67,35 +98,38 @@ public sealed class Checker(Repository.Repository repository, Action<CheckProble
             if (file.IsOldFormat) Report(new CheckProblem(CheckProblemKind.OldIndexFormat, $"index {ids[i].ToShortString()} has old format") { Index = ids[i] });
             foreach (var (packId, blobs) in file.Packs)
             {
+                int first = repository.Index.Count;
                 repository.Index.AddPack(packId, blobs);
+                int added = repository.Index.Count - first;
                 if (!packIndexes.TryGetValue(packId, out var inIndexes)) packIndexes[packId] = inIndexes = [];
                 inIndexes.Add(ids[i]);
-                if (!_packBlobs.ContainsKey(packId)) _packBlobs[packId] = SortedByOffset(blobs);
+                if (!_packBlobs.ContainsKey(packId))
+                    _packBlobs[packId] = added == blobs.Count && IsSortedByOffset(blobs)
+                        ? new PackBlobs(first, added, null)
+                        : new PackBlobs(0, 0, blobs.OrderBy(b => b.Offset).ToList());
             }
             repository.IndexFiles.Add(ids[i]);
         }
         bool allLoaded = loaded.All(f => f is not null);
-        Array.Clear(loaded); // the packs' lists live on in _packBlobs and the master index
-        Repository.Repository.ReleaseLoadGarbage(indexBytes);
+        Array.Clear(loaded); // the packs' blobs live on in the master index
+        await Repository.Repository.ReleaseLoadGarbageAsync(indexBytes).ConfigureAwait(false);
         foreach (var (packId, inIndexes) in packIndexes.OrderBy(p => p.Key))
         {
             if (inIndexes.Count > 1)
                 Report(new CheckProblem(CheckProblemKind.DuplicatePack,
                     $"pack {packId.ToShortString()} contained in several indexes: {{{string.Join(" ", inIndexes.Select(i => i.ToShortString()))}}}") { Pack = packId });
-            var blobs = _packBlobs[packId];
+            var blobs = BlobsOf(_packBlobs[packId]);
             if (blobs.Any(b => b.Type == BlobType.Data) && blobs.Any(b => b.Type == BlobType.Tree))
                 Report(new CheckProblem(CheckProblemKind.MixedPack, $"pack {packId.ToShortString()} contains a mix of tree and data blobs") { Pack = packId });
         }
         return allLoaded;
     }
 
-    // Packs are written front to back, so their index entries are nearly always in offset order already:
-    // keep the parsed list then instead of a second copy of every blob.
-    private static List<PackedBlob> SortedByOffset(List<PackedBlob> blobs)
+    private static bool IsSortedByOffset(List<PackedBlob> blobs)
     {
         for (int i = 1; i < blobs.Count; i++)
-            if (blobs[i].Offset < blobs[i - 1].Offset) return blobs.OrderBy(b => b.Offset).ToList();
-        return blobs;
+            if (blobs[i].Offset < blobs[i - 1].Offset) return false;
+        return true;
     }
 
     /// <summary>Step 2: every indexed pack exists with the size its index entries imply; unindexed packs are orphans.</summary>
@@ -111,7 +145,7 @@ public sealed class Checker(Repository.Repository repository, Action<CheckProble
                 Report(new CheckProblem(CheckProblemKind.PackMissing, $"pack {packId} does not exist") { Pack = packId });
                 continue;
             }
-            long expected = PackHeader.PackSize(blobs);
+            long expected = PackSize(blobs);
             if (size != expected)
                 Report(new CheckProblem(CheckProblemKind.PackSizeMismatch, $"pack {packId}: unexpected file size: got {size}, expected {expected}") { Pack = packId });
         }
@@ -124,11 +158,14 @@ public sealed class Checker(Repository.Repository repository, Action<CheckProble
     {
         var snapshotIds = await repository.ListIdsAsync(FileType.Snapshot, cancellationToken).ConfigureAwait(false);
         snapshotIds.Sort();
-        // Sized once to the index (snapshots rarely use fewer blobs than it lists): no growth by doubling, which
-        // holds the old and the new table at once.
-        _usedBlobs.EnsureCapacity(repository.Index.Count);
+        _used = new ulong[(repository.Index.Count + 63) / 64];
         var queue = new Queue<(Id Tree, Id Snapshot, string Path)>();
-        var seen = new HashSet<Id>();
+        var unindexedTrees = new HashSet<Id>(); // seen trees the index lacks (each is reported once)
+        bool FirstSight(Id tree)
+        {
+            int e = repository.Index.Find(BlobType.Tree, tree);
+            return e < 0 ? unindexedTrees.Add(tree) : MarkUsed(e);
+        }
         foreach (var snapshotId in snapshotIds)
         {
             Snapshot snapshot;
@@ -146,13 +183,14 @@ public sealed class Checker(Repository.Repository repository, Action<CheckProble
                 Report(new CheckProblem(CheckProblemKind.SnapshotUnreadable, $"snapshot {snapshotId} has no tree") { Snapshot = snapshotId });
                 continue;
             }
-            if (seen.Add(snapshot.Tree)) queue.Enqueue((snapshot.Tree, snapshotId, "/"));
+            if (FirstSight(snapshot.Tree)) queue.Enqueue((snapshot.Tree, snapshotId, "/"));
         }
 
+        var pacer = new GarbagePacer();
         while (queue.Count > 0)
         {
+            pacer.Tick();
             var (treeId, snapshotId, path) = queue.Dequeue();
-            _usedBlobs.Add((BlobType.Tree, treeId));
             Tree tree;
             try
             {
@@ -168,9 +206,13 @@ public sealed class Checker(Repository.Repository repository, Action<CheckProble
             }
             foreach (var node in tree.Nodes)
             {
-                var nodePath = path == "/" ? "/" + node.Name : path + "/" + node.Name;
-                CheckProblem Invalid(string what, CheckProblemKind kind = CheckProblemKind.InvalidNode) =>
-                    new(kind, $"tree {treeId.ToShortString()}: {what} (at {nodePath} in snapshot {snapshotId.ToShortString()})") { Tree = treeId, Snapshot = snapshotId, Path = nodePath };
+                // Built only when needed (a subtree, a problem): most nodes are files that verify.
+                string NodePath() => path == "/" ? "/" + node.Name : path + "/" + node.Name;
+                CheckProblem Invalid(string what, CheckProblemKind kind = CheckProblemKind.InvalidNode)
+                {
+                    var nodePath = NodePath();
+                    return new(kind, $"tree {treeId.ToShortString()}: {what} (at {nodePath} in snapshot {snapshotId.ToShortString()})") { Tree = treeId, Snapshot = snapshotId, Path = nodePath };
+                }
                 if (node.Name.Length == 0) Report(Invalid("node has empty name"));
                 switch (node.Type)
                 {
@@ -188,9 +230,9 @@ public sealed class Checker(Repository.Repository repository, Action<CheckProble
                                 Report(Invalid($"file \"{node.Name}\" blob {i} has null ID"));
                                 continue;
                             }
-                            _usedBlobs.Add((BlobType.Data, blobId));
-                            if (!repository.Index.Has(BlobType.Data, blobId))
-                                Report(Invalid($"file \"{node.Name}\" blob {blobId} not found in index", CheckProblemKind.BlobMissing) with { Blob = blobId });
+                            int entry = repository.Index.Find(BlobType.Data, blobId);
+                            if (entry >= 0) MarkUsed(entry);
+                            else Report(Invalid($"file \"{node.Name}\" blob {blobId} not found in index", CheckProblemKind.BlobMissing) with { Blob = blobId });
                         }
                         break;
                     case NodeType.Dir:
@@ -198,8 +240,8 @@ public sealed class Checker(Repository.Repository repository, Action<CheckProble
                             Report(Invalid($"dir node \"{node.Name}\" has no subtree"));
                         else if (subtree.IsZero)
                             Report(Invalid($"dir node \"{node.Name}\" subtree id is null"));
-                        else if (seen.Add(subtree))
-                            queue.Enqueue((subtree, snapshotId, nodePath));
+                        else if (FirstSight(subtree))
+                            queue.Enqueue((subtree, snapshotId, NodePath()));
                         break;
                     case NodeType.Symlink or NodeType.Socket or NodeType.CharDev or NodeType.Dev or NodeType.Fifo:
                         break;
@@ -211,6 +253,22 @@ public sealed class Checker(Repository.Repository repository, Action<CheckProble
         }
     }
 
+    /// <summary>True when entry <paramref name="entry"/> was not marked before.</summary>
+    private bool MarkUsed(int entry)
+    {
+        ref ulong word = ref _used![entry >> 6];
+        ulong bit = 1UL << (entry & 63);
+        if ((word & bit) != 0) return false;
+        word |= bit;
+        return true;
+    }
+
+    private bool IsUsed(BlobType type, Id id)
+    {
+        int entry = repository.Index.Find(type, id);
+        return _used is not null && entry >= 0 && (_used[entry >> 6] & (1UL << (entry & 63))) != 0;
+    }
+
     /// <summary>Step 4 (--check-unused, after the structure check): every indexed blob no snapshot uses is an error.</summary>
     public void CheckUnusedBlobs()
     {
@@ -218,7 +276,7 @@ public sealed class Checker(Repository.Repository repository, Action<CheckProble
         foreach (var (packId, blob) in repository.Index.All().OrderBy(b => b.Blob.Id))
         {
             var key = (blob.Type, blob.Id);
-            if (_usedBlobs.Contains(key) || !reported.Add(key)) continue;
+            if (IsUsed(blob.Type, blob.Id) || !reported.Add(key)) continue;
             Report(new CheckProblem(CheckProblemKind.UnusedBlob, $"unused blob {blob.Id} ({blob.Type.ToJson()}, in pack {packId.ToShortString()})") { Blob = blob.Id, Pack = packId });
         }
     }
@@ -226,11 +284,13 @@ public sealed class Checker(Repository.Repository repository, Action<CheckProble
     /// <summary>Step 5 (--read-data, --read-data-subset): reads the given packs whole and verifies everything in them.</summary>
     public async Task ReadPacksAsync(IReadOnlyCollection<Id> packs, Action? onPackDone, CancellationToken cancellationToken)
     {
+        var pacer = new GarbagePacer();
         await Parallel.ForEachAsync(packs.Order(),
             new ParallelOptions { MaxDegreeOfParallelism = Math.Max(2, repository.Options.Connections), CancellationToken = cancellationToken },
             async (packId, ct) =>
             {
                 foreach (var problem in await ReadPackAsync(packId, ct).ConfigureAwait(false)) Report(problem);
+                pacer.Tick();
                 onPackDone?.Invoke();
             }).ConfigureAwait(false);
     }
@@ -241,7 +301,7 @@ public sealed class Checker(Repository.Repository repository, Action<CheckProble
         void Damaged(string what, Id? blob = null) =>
             problems.Add(new CheckProblem(CheckProblemKind.PackDamaged, $"pack {packId}: {what}") { Pack = packId, Blob = blob });
 
-        var indexed = _packBlobs.TryGetValue(packId, out var list) ? list : [];
+        var indexed = _packBlobs.TryGetValue(packId, out var pack) ? BlobsOf(pack) : [];
         string name = packId.ToString();
         long size;
         try
@@ -274,6 +334,13 @@ public sealed class Checker(Repository.Repository repository, Action<CheckProble
         // read position (a damaged index) are read again on their own.
         var blobProblems = new List<CheckProblem>();
         Id hash;
+        // The decompressed plaintext of the pack's compressed blobs, one buffer grown to the largest (blobs are
+        // decrypted in the window itself): a pack costs two buffers, not two per blob from every size class.
+        byte[]? plain = null;
+        int largestPlain = 0;
+        foreach (var b in indexed)
+            if (b.IsCompressed && b.UncompressedLength <= Array.MaxLength && (long)b.Offset + b.Length <= size)
+                largestPlain = Math.Max(largestPlain, (int)b.UncompressedLength);
         using (var stream = new PackStream(repository.Backend, name, size))
         {
             try
@@ -288,7 +355,7 @@ public sealed class Checker(Repository.Repository repository, Action<CheckProble
                     byte[]? reread = null;
                     try
                     {
-                        ReadOnlyMemory<byte> stored;
+                        Memory<byte> stored;
                         if (b.Offset >= stream.Position)
                         {
                             await stream.SkipToAsync(b.Offset, cancellationToken).ConfigureAwait(false);
@@ -300,7 +367,7 @@ public sealed class Checker(Repository.Repository repository, Action<CheckProble
                             stored = reread.AsMemory(0, (int)b.Length);
                             await repository.Backend.ReadAsync(FileType.Pack, name, b.Offset, reread.AsMemory(0, (int)b.Length), cancellationToken).ConfigureAwait(false);
                         }
-                        VerifyBlob(packId, b, stored.Span, blobProblems);
+                        VerifyBlob(packId, b, stored.Span, ref plain, largestPlain, blobProblems);
                     }
                     finally
                     {
@@ -314,6 +381,10 @@ public sealed class Checker(Repository.Repository repository, Action<CheckProble
             {
                 Damaged($"cannot be read: {e.Message}");
                 return problems;
+            }
+            finally
+            {
+                if (plain is not null) BlobBuffers.Return(plain);
             }
         }
 
@@ -333,20 +404,24 @@ public sealed class Checker(Repository.Repository repository, Action<CheckProble
         {
             long headerSize = PackHeader.PackSize(header), indexSize = PackHeader.PackSize(indexed);
             if (headerSize != indexSize) Damaged($"pack size from header {headerSize} does not match the size from the index {indexSize}");
-            var inIndex = indexed.ToHashSet();
-            foreach (var h in header)
-                if (!inIndex.Contains(h))
-                    Damaged($"header entry for {h.Type.ToJson()} blob {h.Id} (offset {h.Offset}, length {h.Length}) does not match the index", h.Id);
-            var inHeader = header.ToHashSet();
-            foreach (var b in indexed)
-                if (!inHeader.Contains(b))
-                    Damaged($"index entry for {b.Type.ToJson()} blob {b.Id} (offset {b.Offset}, length {b.Length}) is not in the pack header", b.Id);
+            // Nearly always the same list in the same order: compared so, without two sets per pack.
+            if (!header.SequenceEqual(indexed))
+            {
+                var inIndex = indexed.ToHashSet();
+                foreach (var h in header)
+                    if (!inIndex.Contains(h))
+                        Damaged($"header entry for {h.Type.ToJson()} blob {h.Id} (offset {h.Offset}, length {h.Length}) does not match the index", h.Id);
+                var inHeader = header.ToHashSet();
+                foreach (var b in indexed)
+                    if (!inHeader.Contains(b))
+                        Damaged($"index entry for {b.Type.ToJson()} blob {b.Id} (offset {b.Offset}, length {b.Length}) is not in the pack header", b.Id);
+            }
         }
         problems.AddRange(blobProblems);
         return problems;
     }
 
-    private void VerifyBlob(Id packId, in PackedBlob b, ReadOnlySpan<byte> stored, List<CheckProblem> problems)
+    private void VerifyBlob(Id packId, in PackedBlob b, Span<byte> stored, ref byte[]? plain, int largestPlain, List<CheckProblem> problems)
     {
         long plainLength = b.IsCompressed ? b.UncompressedLength : b.Length - CryptoKey.Overhead;
         if (plainLength > Array.MaxLength)
@@ -354,18 +429,21 @@ public sealed class Checker(Repository.Repository repository, Action<CheckProble
             problems.Add(new CheckProblem(CheckProblemKind.PackDamaged, $"pack {packId}: blob {b.Id}: plaintext length {plainLength} is out of range") { Pack = packId, Blob = b.Id });
             return;
         }
-        var plain = BlobBuffers.Rent((int)plainLength);
+        if (b.IsCompressed && (plain is null || plain.Length < plainLength))
+        {
+            if (plain is not null) BlobBuffers.Return(plain);
+            plain = null; // not returned twice should the next line throw
+            // At once the size of the pack's largest: growing step by step would leave one idle array of every
+            // size class in the pool.
+            plain = BlobBuffers.Rent(Math.Max((int)plainLength, largestPlain));
+        }
         try
         {
-            repository.DecodeBlob(packId, b, stored, plain.AsSpan(0, (int)plainLength));
+            repository.VerifyBlobInPlace(packId, b, stored, b.IsCompressed ? plain.AsSpan(0, (int)plainLength) : default);
         }
         catch (RepositoryException e)
         {
             problems.Add(new CheckProblem(CheckProblemKind.PackDamaged, $"pack {packId}: blob {b.Id}: {e.Message}") { Pack = packId, Blob = b.Id });
-        }
-        finally
-        {
-            BlobBuffers.Return(plain);
         }
     }
 }

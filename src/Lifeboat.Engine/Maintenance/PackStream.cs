@@ -20,8 +20,11 @@ internal sealed class PackStream(IBackend backend, string name, long size) : IDi
     /// <summary>The file offset of the next byte <see cref="TakeAsync"/> returns.</summary>
     public long Position => _fileOffset - (_end - _start);
 
-    /// <summary>The next <paramref name="count"/> bytes; valid until the next call.</summary>
-    public async ValueTask<ReadOnlyMemory<byte>> TakeAsync(int count, CancellationToken cancellationToken)
+    /// <summary>
+    /// The next <paramref name="count"/> bytes; valid until the next call. Already hashed, so the caller may
+    /// overwrite them (check decrypts blobs in place).
+    /// </summary>
+    public async ValueTask<Memory<byte>> TakeAsync(int count, CancellationToken cancellationToken)
     {
         await FillAsync(count, cancellationToken).ConfigureAwait(false);
         var taken = _buffer.AsMemory(_start, count);

@@ -90,6 +90,28 @@ public sealed class MasterIndex
         lock (_lock) return IndexOf(type, id) >= 0;
     }
 
+    /// <summary>
+    /// The number of the blob's first entry (0 to <see cref="Count"/> - 1, in the order entries were added), or -1:
+    /// lets a caller keep per-blob state in an array (check's bitmap of used blobs) instead of a set of IDs.
+    /// </summary>
+    public int Find(BlobType type, Id id)
+    {
+        // Linear probing meets a key's entries in the order they were inserted, so this is the first one added.
+        lock (_lock) return IndexOf(type, id);
+    }
+
+    /// <summary>Entry <paramref name="entry"/> (see <see cref="Find"/>) as its index file listed it.</summary>
+    public PackedBlob BlobAt(int entry)
+    {
+        lock (_lock)
+        {
+            ArgumentOutOfRangeException.ThrowIfNegative(entry);
+            ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(entry, _count);
+            ref readonly var e = ref Entry(entry);
+            return new PackedBlob(e.BlobId, e.Type, e.Offset, e.Length, e.UncompressedLength);
+        }
+    }
+
     private int IndexOf(BlobType type, Id id)
     {
         int mask = _buckets.Length - 1;
