@@ -262,9 +262,35 @@ public sealed class Node
             case 7 when key.SequenceEqual("subtree"u8): required = false; return 17;
             case 9 when key.SequenceEqual("device_id"u8): required = false; return 11;
             case 10 when key.SequenceEqual("linktarget"u8): required = false; return 14;
-            default: return -1; // extended_attributes, linktarget_raw, generic_attributes, unknown: not checked
+            default: return -1; // extended_attributes, linktarget_raw, generic_attributes, unknown: not canonical here
         }
     }
+
+    private const int LinkTargetRawField = 19, ExtendedAttributesField = 20;
+
+    /// <summary>The member a key that is not spelled exactly names, matched as Go matches keys (CanonicalRank's numbers; -1: unknown).</summary>
+    private static int FieldOf(ReadOnlySpan<byte> key) =>
+        JsonInput.KeyIs(key, "name"u8) ? 0 :
+        JsonInput.KeyIs(key, "type"u8) ? 1 :
+        JsonInput.KeyIs(key, "mode"u8) ? 2 :
+        JsonInput.KeyIs(key, "mtime"u8) ? 3 :
+        JsonInput.KeyIs(key, "atime"u8) ? 4 :
+        JsonInput.KeyIs(key, "ctime"u8) ? 5 :
+        JsonInput.KeyIs(key, "uid"u8) ? 6 :
+        JsonInput.KeyIs(key, "gid"u8) ? 7 :
+        JsonInput.KeyIs(key, "user"u8) ? 8 :
+        JsonInput.KeyIs(key, "group"u8) ? 9 :
+        JsonInput.KeyIs(key, "inode"u8) ? 10 :
+        JsonInput.KeyIs(key, "device_id"u8) ? 11 :
+        JsonInput.KeyIs(key, "size"u8) ? 12 :
+        JsonInput.KeyIs(key, "links"u8) ? 13 :
+        JsonInput.KeyIs(key, "linktarget"u8) ? 14 :
+        JsonInput.KeyIs(key, "linktarget_raw"u8) ? LinkTargetRawField :
+        JsonInput.KeyIs(key, "extended_attributes"u8) ? ExtendedAttributesField :
+        JsonInput.KeyIs(key, "device"u8) ? 15 :
+        JsonInput.KeyIs(key, "content"u8) ? 16 :
+        JsonInput.KeyIs(key, "subtree"u8) ? 17 :
+        JsonInput.KeyIs(key, "error"u8) ? 18 : -1;
 
     // name, type, mtime, atime, ctime, uid, gid and content are always written
     private const int RequiredMembers = 1 << 0 | 1 << 1 | 1 << 3 | 1 << 4 | 1 << 5 | 1 << 6 | 1 << 7 | 1 << 16;
@@ -314,52 +340,56 @@ public sealed class Node
         int lastRank = -1, seen = 0;
         while (r.Read() && r.TokenType == JsonTokenType.PropertyName)
         {
+            // An exact key (what Go writes) is known by its rank; any other spelling is matched as Go matches it.
+            bool exactRequired = false;
+            int exact = r.ValueIsEscaped ? -1 : CanonicalRank(r.ValueSpan, out exactRequired);
             int rank = -1;
             bool required = false;
             if (!check.Failed)
             {
-                rank = r.ValueIsEscaped ? -1 : CanonicalRank(r.ValueSpan, out required);
+                rank = exact;
+                required = exactRequired;
                 if (rank <= lastRank) check.Failed = true;
                 lastRank = rank;
                 seen |= 1 << Math.Max(rank, 0);
             }
-            var key = r.ValueIsEscaped ? JsonInput.Unescape(r.ValueSpan) : r.ValueSpan;
-            if (JsonInput.KeyIs(key, "name"u8))
+            int field = exact >= 0 ? exact : FieldOf(r.ValueIsEscaped ? JsonInput.Unescape(r.ValueSpan) : r.ValueSpan);
+            switch (field)
             {
-                r.Read();
-                if (r.TokenType == JsonTokenType.Null) { check.Failed = true; continue; }
-                JsonInput.Expect(ref r, JsonTokenType.String, "name");
-                var quoted = JsonInput.GetBytes(ref r);
-                if (!GoQuote.TryUnquote(quoted, out var raw, out string? error))
-                    throw new JsonInput.FieldException($"\"name\": cannot unquote \"{FsNames.FromBytes(quoted)}\": {error}");
-                node._name = FsNames.FromBytes(raw);
-                node._nameBytes = raw;
+                case 0:
+                {
+                    r.Read();
+                    if (r.TokenType == JsonTokenType.Null) { check.Failed = true; continue; }
+                    JsonInput.Expect(ref r, JsonTokenType.String, "name");
+                    var quoted = JsonInput.GetBytes(ref r);
+                    if (!GoQuote.TryUnquote(quoted, out var raw, out string? error))
+                        throw new JsonInput.FieldException($"\"name\": cannot unquote \"{FsNames.FromBytes(quoted)}\": {error}");
+                    node._name = FsNames.FromBytes(raw);
+                    node._nameBytes = raw;
+                    break;
+                }
+                case 1: r.Read(); node.Type = Interned(JsonInput.GetOptionalString(ref r, "type", node.Type)!); break;
+                case 2: r.Read(); node.Mode = JsonInput.GetUInt32(ref r, "mode", node.Mode); break;
+                case 3: r.Read(); node.ModTime = JsonInput.GetTime(ref r, "mtime", node.ModTime); break;
+                case 4: r.Read(); node.AccessTime = JsonInput.GetTime(ref r, "atime", node.AccessTime); break;
+                case 5: r.Read(); node.ChangeTime = JsonInput.GetTime(ref r, "ctime", node.ChangeTime); break;
+                case 6: r.Read(); node.Uid = JsonInput.GetUInt32(ref r, "uid", node.Uid); break;
+                case 7: r.Read(); node.Gid = JsonInput.GetUInt32(ref r, "gid", node.Gid); break;
+                case 8: r.Read(); node.User = InternedOrNull(JsonInput.GetOptionalString(ref r, "user", node.User)); break;
+                case 9: r.Read(); node.Group = InternedOrNull(JsonInput.GetOptionalString(ref r, "group", node.Group)); break;
+                case 10: r.Read(); node.Inode = JsonInput.GetUInt64(ref r, "inode", node.Inode); break;
+                case 11: r.Read(); node.DeviceId = JsonInput.GetUInt64(ref r, "device_id", node.DeviceId); break;
+                case 12: r.Read(); node.Size = JsonInput.GetUInt64(ref r, "size", node.Size); break;
+                case 13: r.Read(); node.Links = JsonInput.GetUInt64(ref r, "links", node.Links); break;
+                case 14: r.Read(); node.LinkTarget = JsonInput.GetOptionalString(ref r, "linktarget", node.LinkTarget); break;
+                case LinkTargetRawField: r.Read(); linkTargetRaw = JsonInput.GetBase64(ref r, "linktarget_raw") ?? linkTargetRaw; break;
+                case ExtendedAttributesField: r.Read(); node.ExtendedAttributes = ReadExtendedAttributes(ref r); break;
+                case 15: r.Read(); node.Device = JsonInput.GetUInt64(ref r, "device", node.Device); break;
+                case 16: r.Read(); node.Content = JsonInput.GetIds(ref r, "content", ref check.Failed); break;
+                case 17: r.Read(); node.Subtree = JsonInput.GetOptionalId(ref r, "subtree"); break;
+                case 18: r.Read(); node.Error = JsonInput.GetOptionalString(ref r, "error", node.Error); break;
+                default: (node.ExtraFields ??= []).Add(JsonInput.CaptureUnknown(ref r, json)); break;
             }
-            else if (JsonInput.KeyIs(key, "type"u8)) { r.Read(); node.Type = Interned(JsonInput.GetOptionalString(ref r, "type", node.Type)!); }
-            else if (JsonInput.KeyIs(key, "mode"u8)) { r.Read(); node.Mode = JsonInput.GetUInt32(ref r, "mode", node.Mode); }
-            else if (JsonInput.KeyIs(key, "mtime"u8)) { r.Read(); node.ModTime = JsonInput.GetTime(ref r, "mtime", node.ModTime); }
-            else if (JsonInput.KeyIs(key, "atime"u8)) { r.Read(); node.AccessTime = JsonInput.GetTime(ref r, "atime", node.AccessTime); }
-            else if (JsonInput.KeyIs(key, "ctime"u8)) { r.Read(); node.ChangeTime = JsonInput.GetTime(ref r, "ctime", node.ChangeTime); }
-            else if (JsonInput.KeyIs(key, "uid"u8)) { r.Read(); node.Uid = JsonInput.GetUInt32(ref r, "uid", node.Uid); }
-            else if (JsonInput.KeyIs(key, "gid"u8)) { r.Read(); node.Gid = JsonInput.GetUInt32(ref r, "gid", node.Gid); }
-            else if (JsonInput.KeyIs(key, "user"u8)) { r.Read(); node.User = InternedOrNull(JsonInput.GetOptionalString(ref r, "user", node.User)); }
-            else if (JsonInput.KeyIs(key, "group"u8)) { r.Read(); node.Group = InternedOrNull(JsonInput.GetOptionalString(ref r, "group", node.Group)); }
-            else if (JsonInput.KeyIs(key, "inode"u8)) { r.Read(); node.Inode = JsonInput.GetUInt64(ref r, "inode", node.Inode); }
-            else if (JsonInput.KeyIs(key, "device_id"u8)) { r.Read(); node.DeviceId = JsonInput.GetUInt64(ref r, "device_id", node.DeviceId); }
-            else if (JsonInput.KeyIs(key, "size"u8)) { r.Read(); node.Size = JsonInput.GetUInt64(ref r, "size", node.Size); }
-            else if (JsonInput.KeyIs(key, "links"u8)) { r.Read(); node.Links = JsonInput.GetUInt64(ref r, "links", node.Links); }
-            else if (JsonInput.KeyIs(key, "linktarget"u8)) { r.Read(); node.LinkTarget = JsonInput.GetOptionalString(ref r, "linktarget", node.LinkTarget); }
-            else if (JsonInput.KeyIs(key, "linktarget_raw"u8))
-            {
-                r.Read();
-                linkTargetRaw = JsonInput.GetBase64(ref r, "linktarget_raw") ?? linkTargetRaw;
-            }
-            else if (JsonInput.KeyIs(key, "extended_attributes"u8)) { r.Read(); node.ExtendedAttributes = ReadExtendedAttributes(ref r); }
-            else if (JsonInput.KeyIs(key, "device"u8)) { r.Read(); node.Device = JsonInput.GetUInt64(ref r, "device", node.Device); }
-            else if (JsonInput.KeyIs(key, "content"u8)) { r.Read(); node.Content = JsonInput.GetIds(ref r, "content", ref check.Failed); }
-            else if (JsonInput.KeyIs(key, "subtree"u8)) { r.Read(); node.Subtree = JsonInput.GetOptionalId(ref r, "subtree"); }
-            else if (JsonInput.KeyIs(key, "error"u8)) { r.Read(); node.Error = JsonInput.GetOptionalString(ref r, "error", node.Error); }
-            else (node.ExtraFields ??= []).Add(JsonInput.CaptureUnknown(ref r, json));
             if (!check.Failed && !IsCanonicalValue(ref r, rank, required, node, ref check)) check.Failed = true;
         }
         JsonInput.Expect(ref r, JsonTokenType.EndObject, "node");
