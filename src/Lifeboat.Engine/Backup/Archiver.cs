@@ -27,8 +27,19 @@ public sealed class Archiver
     private const int Walkers = 8;
     private readonly SemaphoreSlim _walkerSlots = new(Walkers);
     private readonly SemaphoreSlim _directorySlots = new(16);
+    /// <summary>
+    /// Directories held open while their entries are walked (about walkers times depth); beyond this bound the
+    /// walk goes by path, so that a very deep tree cannot run out of file descriptors.
+    /// </summary>
+    private const int MaxOpenDirectories = 256;
+    private int _openDirectories;
     private readonly Dictionary<(ulong, ulong), List<Id>> _hardLinkContent = [];
     private CancellationToken _cancellation;
+    /// <summary>
+    /// Whether a parent node's metadata that a ctime guards (extended attributes) may stand for a new read: only when
+    /// the parent was taken by the same user, who sees the same attributes (trusted.* are root's only).
+    /// </summary>
+    private bool _parentMetadataReusable;
 
     public Archiver(Repository.Repository repository, BackupOptions options, IBackupObserver? observer = null)
     {
@@ -92,6 +103,7 @@ public sealed class Archiver
             throw new RepositoryException(RepositoryErrorKind.Fatal, "all source paths do not exist: nothing to back up");
 
         var parent = await FindParentAsync(absolute, cancellationToken).ConfigureAwait(false);
+        _parentMetadataReusable = parent is not null && parent.Uid == Posix.GetUid();
         var scan = _options.CountAhead ? Task.Run(() => Scan(targets.Select(t => t.StatPath)), cancellationToken) : Task.CompletedTask;
 
         var root = new PathTrie();
@@ -101,14 +113,14 @@ public sealed class Archiver
         if (root.IsTarget)
         {
             // backing up "/" itself: the root tree is the root directory's content
-            rootTree = await SaveDirectoryContentsAsync("/", parent?.Tree).ConfigureAwait(false);
+            (rootTree, parentRoot) = await SaveDirectoryContentsAsync("/", "/", -1, parent?.Tree).ConfigureAwait(false);
         }
         else
         {
             rootTree = new Tree();
             rootTree.Nodes.AddRange(await SaveChildrenAsync(root, rooted: root.Rooted, "", parentRoot).ConfigureAwait(false));
         }
-        var rootId = await SaveTreeAsync(rootTree, parent?.Tree).ConfigureAwait(false);
+        var rootId = await SaveTreeAsync(rootTree, parent?.Tree, parentRoot).ConfigureAwait(false);
         await scan.ConfigureAwait(false);
 
         List<string> tags = [.. _options.Tags];
@@ -173,7 +185,7 @@ public sealed class Archiver
             var parentNode = parentTree?.Find(name);
             if (child.IsTarget)
             {
-                tasks.Add(SaveItemAsync(path, name, parentNode, isTarget: true));
+                tasks.Add(SaveItemAsync(path, name, -1, parentNode, isTarget: true));
                 continue;
             }
             tasks.Add(SaveIntermediateAsync(child, rooted, path, name, parentNode));
@@ -193,22 +205,40 @@ public sealed class Archiver
         var children = await SaveChildrenAsync(trie, rooted, path, parentTree).ConfigureAwait(false);
         var tree = new Tree();
         tree.Nodes.AddRange(children);
-        var node = NodeFactory.FromStatus(path, name, st);
-        node.Subtree = await SaveTreeAsync(tree, parentNode?.Subtree).ConfigureAwait(false);
+        var node = NodeFactory.FromStatus(path, name, st, Reusable(parentNode));
+        node.Subtree = await SaveTreeAsync(tree, parentNode?.Subtree, parentTree).ConfigureAwait(false);
         return node;
     }
 
-    private async Task<Id> SaveTreeAsync(Tree tree, Id? parentSubtree)
+    private Node? Reusable(Node? parentNode) => _parentMetadataReusable ? parentNode : null;
+
+    /// <summary>Saves a directory's tree; parentTree is the parent snapshot's tree parentSubtree, when loaded.</summary>
+    private async Task<Id> SaveTreeAsync(Tree tree, Id? parentSubtree, Tree? parentTree)
     {
         long t0 = Stopwatch.GetTimestamp();
         try
         {
+            // The nightly case: every node writes what the parent's (canonical) tree holds, so the tree would be the
+            // same bytes, already stored. Skip writing and hashing it.
+            if (parentSubtree is { } same && parentTree is { IsCanonical: true } && SameNodes(tree.Nodes, parentTree.Nodes))
+            {
+                Interlocked.Increment(ref Statistics.DirsUnmodified);
+                return same;
+            }
             return await SaveTreeCoreAsync(tree, parentSubtree).ConfigureAwait(false);
         }
         finally
         {
             Interlocked.Add(ref Statistics.TreeTicks, Stopwatch.GetTimestamp() - t0);
         }
+    }
+
+    private static bool SameNodes(List<Node> nodes, List<Node> parentNodes)
+    {
+        if (nodes.Count != parentNodes.Count) return false;
+        for (int i = 0; i < nodes.Count; i++)
+            if (!Node.WritesSameJson(nodes[i], parentNodes[i])) return false;
+        return true;
     }
 
     private async Task<Id> SaveTreeCoreAsync(Tree tree, Id? parentSubtree)
@@ -229,12 +259,15 @@ public sealed class Archiver
         return id;
     }
 
-    /// <summary>Saves one item found in a directory (or given as a target); null when it is skipped.</summary>
-    private async Task<Node?> SaveItemAsync(string path, string name, Node? parentNode, bool isTarget = false)
+    /// <summary>
+    /// Saves one item found in a directory (or given as a target); null when it is skipped. <paramref name="dirFd"/> is
+    /// its directory, open for the walk (-1: go by path).
+    /// </summary>
+    private async Task<Node?> SaveItemAsync(string path, string name, int dirFd, Node? parentNode, bool isTarget = false)
     {
         _cancellation.ThrowIfCancellationRequested();
         long t0 = Stopwatch.GetTimestamp();
-        bool found = Posix.TryLStat(path, out var st, out int errno);
+        bool found = DirectoryAt.TryLStat(dirFd, name, path, out var st, out int errno);
         Interlocked.Add(ref Statistics.StatTicks, Stopwatch.GetTimestamp() - t0);
         if (!found)
         {
@@ -244,9 +277,9 @@ public sealed class Archiver
         if (!isTarget && _options.Excludes.IsExcluded(AbsoluteForRules(path), st)) return null;
         try
         {
-            if (st.IsDirectory) return await SaveDirectoryAsync(path, name, st, parentNode).ConfigureAwait(false);
+            if (st.IsDirectory) return await SaveDirectoryAsync(path, name, dirFd, st, parentNode).ConfigureAwait(false);
             if (st.IsRegularFile) return await SaveFileAsync(path, name, st, parentNode).ConfigureAwait(false);
-            return NodeFactory.FromStatus(path, name, st);
+            return NodeFactory.FromStatus(path, name, st, Reusable(parentNode));
         }
         catch (PosixException e)
         {
@@ -267,68 +300,103 @@ public sealed class Archiver
 
     private static string AbsoluteForRules(string path) => path.StartsWith('/') ? path : AbsolutePath(path);
 
-    private async Task<Node?> SaveDirectoryAsync(string path, string name, FileStatus st, Node? parentNode)
+    private async Task<Node?> SaveDirectoryAsync(string path, string name, int parentFd, FileStatus st, Node? parentNode)
     {
         Id? parentSubtree = parentNode is { Type: NodeType.Dir, Subtree: { } sub } ? sub : null;
-        var tree = await SaveDirectoryContentsAsync(path, parentSubtree).ConfigureAwait(false);
-        var node = NodeFactory.FromStatus(path, name, st);
-        node.Subtree = await SaveTreeAsync(tree, parentSubtree).ConfigureAwait(false);
+        var (tree, parentTree) = await SaveDirectoryContentsAsync(path, name, parentFd, parentSubtree).ConfigureAwait(false);
+        var node = NodeFactory.FromStatus(path, name, st, Reusable(parentNode));
+        node.Subtree = await SaveTreeAsync(tree, parentSubtree, parentTree).ConfigureAwait(false);
         return node;
     }
 
-    /// <summary>The tree of a directory's entries, each saved (files chunked, subdirectories recursed) in parallel.</summary>
-    private async Task<Tree> SaveDirectoryContentsAsync(string path, Id? parentSubtree)
+    /// <summary>
+    /// The tree of a directory's entries, each saved (files chunked, subdirectories recursed) in parallel, and the
+    /// parent snapshot's tree of it when there is one. The directory stays open until its entries are saved: they
+    /// are looked up by name in it (<paramref name="parentFd"/> likewise holds this directory by its name).
+    /// </summary>
+    private async Task<(Tree Tree, Tree? ParentTree)> SaveDirectoryContentsAsync(string path, string name, int parentFd, Id? parentSubtree)
     {
         List<string> names;
+        int fd = -1;
         await _directorySlots.WaitAsync(_cancellation).ConfigureAwait(false);
         try
         {
             long t0 = Stopwatch.GetTimestamp();
-            names = Posix.ListDirectory(path);
+            if (Interlocked.Increment(ref _openDirectories) <= MaxOpenDirectories) fd = DirectoryAt.Open(parentFd, name, path);
+            // when it cannot be opened (or read) so, listing it by path reports the error as before
+            try
+            {
+                names = fd >= 0 ? DirectoryAt.List(fd, path) : Posix.ListDirectory(path);
+            }
+            catch (PosixException) when (fd >= 0)
+            {
+                DirectoryAt.Close(fd);
+                fd = -1;
+                names = Posix.ListDirectory(path);
+            }
             Interlocked.Add(ref Statistics.ListTicks, Stopwatch.GetTimestamp() - t0);
+        }
+        catch
+        {
+            DirectoryAt.Close(fd);
+            Interlocked.Decrement(ref _openDirectories);
+            throw;
         }
         finally
         {
             _directorySlots.Release();
         }
-        names.Sort(FsNames.ByteComparer.Instance);
-        long tp = Stopwatch.GetTimestamp();
-        Tree? parentTree = parentSubtree is { } sub ? await TryLoadTreeAsync(sub).ConfigureAwait(false) : null;
-        Interlocked.Add(ref Statistics.ParentTreeTicks, Stopwatch.GetTimestamp() - tp);
-        var children = new Node?[names.Count];
         List<(int Index, Task<Node?> Task)>? walking = null;
-        for (int i = 0; i < names.Count; i++)
+        try
         {
-            var childPath = FsNames.Join(path, names[i]);
-            var parentNode = parentTree?.Find(names[i]);
-            if (_walkerSlots.Wait(0))
+            names.Sort(FsNames.ByteComparer.Instance);
+            long tp = Stopwatch.GetTimestamp();
+            Tree? parentTree = parentSubtree is { } sub ? await TryLoadTreeAsync(sub).ConfigureAwait(false) : null;
+            Interlocked.Add(ref Statistics.ParentTreeTicks, Stopwatch.GetTimestamp() - tp);
+            var children = new Node?[names.Count];
+            for (int i = 0; i < names.Count; i++)
             {
-                // the walk of an item is synchronous until it reads file content, so it needs a thread of its own
-                // to overlap with the others
-                var name = names[i];
-                (walking ??= []).Add((i, Task.Run(async () =>
+                var childPath = FsNames.Join(path, names[i]);
+                var parentNode = parentTree?.Find(names[i]);
+                if (_walkerSlots.Wait(0))
                 {
-                    try
+                    // the walk of an item is synchronous until it reads file content, so it needs a thread of its own
+                    // to overlap with the others
+                    var childName = names[i];
+                    (walking ??= []).Add((i, Task.Run(async () =>
                     {
-                        return await SaveItemAsync(childPath, name, parentNode).ConfigureAwait(false);
-                    }
-                    finally
-                    {
-                        _walkerSlots.Release();
-                    }
-                })));
+                        try
+                        {
+                            return await SaveItemAsync(childPath, childName, fd, parentNode).ConfigureAwait(false);
+                        }
+                        finally
+                        {
+                            _walkerSlots.Release();
+                        }
+                    })));
+                }
+                else
+                {
+                    children[i] = await SaveItemAsync(childPath, names[i], fd, parentNode).ConfigureAwait(false);
+                }
             }
-            else
-            {
-                children[i] = await SaveItemAsync(childPath, names[i], parentNode).ConfigureAwait(false);
-            }
+            if (walking is not null)
+                foreach (var (index, task) in walking) children[index] = await task.ConfigureAwait(false);
+            var tree = new Tree();
+            foreach (var c in children)
+                if (c is not null) tree.Nodes.Add(c);
+            return (tree, parentTree);
         }
-        if (walking is not null)
-            foreach (var (index, task) in walking) children[index] = await task.ConfigureAwait(false);
-        var tree = new Tree();
-        foreach (var c in children)
-            if (c is not null) tree.Nodes.Add(c);
-        return tree;
+        finally
+        {
+            // No entry may still use the descriptor when it is closed (its number would be reused): on failure, wait
+            // for the items walking on their own threads first.
+            if (walking is not null)
+                foreach (var (_, task) in walking)
+                    if (!task.IsCompleted) await Task.WhenAny(task).ConfigureAwait(false);
+            DirectoryAt.Close(fd);
+            Interlocked.Decrement(ref _openDirectories);
+        }
     }
 
     private static bool Unchanged(in FileStatus st, Node? old, out List<Id>? content)
@@ -346,7 +414,7 @@ public sealed class Archiver
 
     private async Task<Node?> SaveFileAsync(string path, string name, FileStatus st, Node? parentNode)
     {
-        var node = NodeFactory.FromStatus(path, name, st);
+        var node = NodeFactory.FromStatus(path, name, st, Reusable(parentNode));
         if (_options.ContentSource?.Invoke(AbsoluteForRules(path)) is { } substitute)
             return await SaveSubstitutedFileAsync(path, node, substitute, parentNode).ConfigureAwait(false);
         if (Unchanged(st, parentNode, out var oldContent) && oldContent!.All(id => _repo.Index.Has(BlobType.Data, id)))

@@ -6,7 +6,11 @@ namespace Lifeboat.Engine.Backup;
 /// <summary>Builds a tree node from an item's lstat, the way restic 0.14 records it on Linux.</summary>
 public static class NodeFactory
 {
-    public static Node FromStatus(string path, string name, in FileStatus st)
+    /// <summary>
+    /// The node for an item. With <paramref name="previous"/>, the same item's node in the parent snapshot (taken by
+    /// the same user), the extended attributes are not listed again when the ctime says they cannot have changed.
+    /// </summary>
+    public static Node FromStatus(string path, string name, in FileStatus st, Node? previous = null)
     {
         var node = new Node
         {
@@ -41,6 +45,12 @@ public static class NodeFactory
                 node.Device = st.RDevice;
                 break;
         }
+        // Setting or removing an attribute changes the ctime. An item whose ctime, inode and device are those of
+        // a parent node without attributes still has none: skip the llistxattr (one system call and a path walk
+        // per item, most of a no-change backup's per-file work besides the lstat). Nodes with attributes are read.
+        if (previous is { ExtendedAttributes: null or { Count: 0 } } && previous.Type == node.Type && previous.Inode == node.Inode
+            && previous.DeviceId == node.DeviceId && previous.ChangeTime.InstantEquals(node.ChangeTime))
+            return node;
         node.ExtendedAttributes = ReadExtendedAttributes(path);
         return node;
     }

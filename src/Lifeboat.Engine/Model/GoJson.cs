@@ -23,6 +23,18 @@ public static class GoJson
         return list.ToArray();
     }
 
+    private static readonly SearchValues<byte> AsciiNeedsWork = SearchValues.Create(BuildNeedsWork().Where(b => b < 0x80).ToArray());
+
+    /// <summary>True when WriteString writes these bytes unchanged between its quotes (no escape, no U+FFFD).</summary>
+    public static bool IsVerbatim(ReadOnlySpan<byte> s)
+    {
+        int first = s.IndexOfAny(NeedsWork);
+        if (first < 0) return true;
+        s = s[first..];
+        return s.IndexOfAny(AsciiNeedsWork) < 0 && System.Text.Unicode.Utf8.IsValid(s)
+            && s.IndexOf("\u2028"u8) < 0 && s.IndexOf("\u2029"u8) < 0;
+    }
+
     /// <summary>
     /// Writes a JSON string ("..." included) as Go does: \" \\ \n \r \t, other control bytes as \u00xx, &lt; &gt; &amp; as
     /// \u003c \u003e \u0026, U+2028/U+2029 escaped, each invalid UTF-8 byte as \ufffd, everything else raw.

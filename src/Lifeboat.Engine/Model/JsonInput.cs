@@ -110,13 +110,28 @@ internal static class JsonInput
     /// <summary>An IDs slice: null gives null, [] an empty list.</summary>
     public static List<Id>? GetIds(ref Utf8JsonReader reader, string field)
     {
+        bool ignored = false;
+        return GetIds(ref reader, field, ref ignored);
+    }
+
+    /// <summary>As GetIds; sets notCanonical when an ID is not written as Go writes it (escaped, or upper-case hex).</summary>
+    public static List<Id>? GetIds(ref Utf8JsonReader reader, string field, ref bool notCanonical)
+    {
         if (reader.TokenType == JsonTokenType.Null) return null;
         Expect(ref reader, JsonTokenType.StartArray, field);
         var list = new List<Id>();
         while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
+        {
+            if (reader.TokenType != JsonTokenType.String || reader.ValueIsEscaped || !IsLowerHex(reader.ValueSpan)) notCanonical = true;
             list.Add(GetId(ref reader, field));
+        }
         return list;
     }
+
+    private static readonly System.Buffers.SearchValues<byte> s_lowerHex = System.Buffers.SearchValues.Create("0123456789abcdef"u8);
+
+    /// <summary>Only the digits Go writes in hex IDs (Id.TryParse also takes upper case).</summary>
+    public static bool IsLowerHex(ReadOnlySpan<byte> text) => text.IndexOfAnyExcept(s_lowerHex) < 0;
 
     /// <summary>A []string: null gives null.</summary>
     public static List<string>? GetStrings(ref Utf8JsonReader reader, string field)

@@ -11,6 +11,13 @@ public sealed class Tree
     public Tree() => Nodes = [];
     public Tree(IEnumerable<Node> nodes) => Nodes = [.. nodes];
 
+    /// <summary>
+    /// Set by Parse when the blob is byte for byte what ToJson writes for the nodes as parsed (what restic and Lifeboat
+    /// write), so that a tree with nodes writing the same JSON (Node.WritesSameJson) has the parsed blob's ID without
+    /// being written and hashed. Conservative: false for anything unusual (xattrs, unknown members, escapes, spacing).
+    /// </summary>
+    public bool IsCanonical { get; private set; }
+
     /// <summary>Go's string order: byte-wise over the raw name bytes.</summary>
     public static int CompareNames(Node a, Node b) => a.NameBytes.AsSpan().SequenceCompareTo(b.NameBytes);
 
@@ -22,12 +29,21 @@ public sealed class Tree
     {
         var reader = JsonInput.Start(json, "tree");
         var tree = new Tree();
+        // Whitespace: Go writes none but the final newline, and raw tabs or newlines cannot be inside JSON strings;
+        // spaces can, so those inside strings are counted as they are read and compared with all of them.
+        var check = new Node.CanonicalCheck
+        {
+            Failed = !json.StartsWith("{\"nodes\":["u8) || !json.EndsWith("]}\n"u8) || json.IndexOfAny((byte)'\t', (byte)'\r') >= 0
+                || json.Count((byte)'\n') != 1,
+        };
+        int members = 0;
         try
         {
             if (reader.TokenType == JsonTokenType.Null) { JsonInput.End(ref reader); return tree; }
             JsonInput.Expect(ref reader, JsonTokenType.StartObject, "tree");
             while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
             {
+                if (++members > 1) check.Failed = true; // the first is "nodes" (checked above), so this one is not needed
                 var key = reader.ValueIsEscaped ? JsonInput.Unescape(reader.ValueSpan) : reader.ValueSpan;
                 if (!JsonInput.KeyIs(key, "nodes"u8)) { reader.Read(); reader.Skip(); continue; }
                 reader.Read();
@@ -40,7 +56,10 @@ public sealed class Tree
                         throw new JsonInput.FieldException($"node {tree.Nodes.Count} is null");
                     try
                     {
-                        tree.Nodes.Add(Node.Read(ref reader, json));
+                        var node = Node.Read(ref reader, json, ref check);
+                        // ToJson sorts: only a sorted tree without duplicates is written back as stored
+                        if (tree.Nodes.Count > 0 && CompareNames(tree.Nodes[^1], node) >= 0) check.Failed = true;
+                        tree.Nodes.Add(node);
                     }
                     catch (JsonInput.FieldException e)
                     {
@@ -54,6 +73,7 @@ public sealed class Tree
         {
             throw new InvalidDataException($"tree JSON: {e.Message}", e);
         }
+        tree.IsCanonical = !check.Failed && members == 1 && check.SpacesInStrings == json.Count((byte)' ');
         return tree;
     }
 
