@@ -7,14 +7,12 @@ namespace Lifeboat.Engine.Backup;
 /// <summary>
 /// The walk's directory access relative to an open directory: each entry's lstat and each subdirectory's open
 /// resolve one name instead of walking the whole path again (in a no-change backup those path walks were a good
-/// part of the kernel's work). Mirrors Posix's statx reading (which only offers paths); a descriptor of -1 means
+/// part of the kernel's work). A descriptor of -1 means
 /// "no directory open": everything then goes by path, as Posix does.
 /// </summary>
 internal static unsafe partial class DirectoryAt
 {
     private const int AtFdCwd = -100;
-    private const int AtSymlinkNoFollow = 0x100;
-    private const uint StatxBasicStats = 0x7ff;
     private const int ORdOnly = 0, OCloExec = 0x80000;
     private static readonly int ODirectory = RuntimeInformation.ProcessArchitecture is Architecture.Arm64 or Architecture.Arm ? 0x4000 : 0x10000;
 
@@ -68,64 +66,9 @@ internal static unsafe partial class DirectoryAt
     }
 
     /// <summary>lstat of an entry: by name in <paramref name="dirFd"/> when that is open, else by path.</summary>
-    public static bool TryLStat(int dirFd, string name, string path, out FileStatus status, out int errno)
-    {
-        if (dirFd < 0) return Posix.TryLStat(path, out status, out errno);
-        byte[] p = FsNames.ToNullTerminated(name);
-        StatxBuffer buffer;
-        fixed (byte* pp = p)
-        {
-            if (statx(dirFd, pp, AtSymlinkNoFollow, StatxBasicStats, &buffer) != 0)
-            {
-                errno = Marshal.GetLastPInvokeError();
-                status = default;
-                return false;
-            }
-        }
-        errno = 0;
-        status = buffer.ToFileStatus();
-        return true;
-    }
+    public static bool TryLStat(int dirFd, string name, string path, out FileStatus status, out int errno) =>
+        dirFd < 0 ? Posix.TryLStat(path, out status, out errno) : Posix.TryLStatAt(dirFd, name, out status, out errno);
 
-    // struct statx is the same on every architecture (256 bytes); as in Posix.
-    [StructLayout(LayoutKind.Sequential, Size = 256)]
-    private struct StatxBuffer
-    {
-        public uint Mask, BlockSize;
-        public ulong Attributes;
-        public uint Links, Uid, Gid;
-        public ushort Mode, Spare0;
-        public ulong Inode, Size, Blocks, AttributesMask;
-        public StatxTimestamp AccessTime, BirthTime, ChangeTime, ModTime;
-        public uint RDevMajor, RDevMinor, DevMajor, DevMinor;
-
-        public readonly FileStatus ToFileStatus() => new()
-        {
-            Device = Posix.MakeDevice(DevMajor, DevMinor),
-            Inode = Inode,
-            Mode = Mode,
-            Links = Links,
-            Uid = Uid,
-            Gid = Gid,
-            RDevice = Posix.MakeDevice(RDevMajor, RDevMinor),
-            Size = (long)Size,
-            Blocks = (long)Blocks,
-            AccessTime = new Timespec(AccessTime.Seconds, AccessTime.Nanoseconds),
-            ModTime = new Timespec(ModTime.Seconds, ModTime.Nanoseconds),
-            ChangeTime = new Timespec(ChangeTime.Seconds, ChangeTime.Nanoseconds),
-        };
-    }
-
-    [StructLayout(LayoutKind.Sequential)]
-    private struct StatxTimestamp
-    {
-        public long Seconds;
-        public uint Nanoseconds;
-        public int Reserved;
-    }
-
-    [LibraryImport("libc", SetLastError = true)]
-    private static partial int statx(int dirfd, byte* path, int flags, uint mask, StatxBuffer* buffer);
     [LibraryImport("libc", SetLastError = true)]
     private static partial int openat(int dirfd, byte* path, int flags, uint mode);
     [LibraryImport("libc", SetLastError = true)]

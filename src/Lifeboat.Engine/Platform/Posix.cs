@@ -33,13 +33,16 @@ public static unsafe partial class Posix
         return status;
     }
 
-    public static bool TryLStat(string path, out FileStatus status, out int errno)
+    public static bool TryLStat(string path, out FileStatus status, out int errno) => TryLStatAt(AtFdCwd, path, out status, out errno);
+
+    /// <summary>lstat of <paramref name="name"/> relative to the open directory <paramref name="dirFd"/> (fstatat).</summary>
+    public static bool TryLStatAt(int dirFd, string name, out FileStatus status, out int errno)
     {
-        byte[] p = FsNames.ToNullTerminated(path);
+        byte[] p = FsNames.ToNullTerminated(name);
         StatxBuffer buffer;
         fixed (byte* pp = p)
         {
-            if (statx(AtFdCwd, pp, AtSymlinkNoFollow, StatxBasicStats, &buffer) != 0)
+            if (statx(dirFd, pp, AtSymlinkNoFollow, StatxBasicStats, &buffer) != 0)
             {
                 errno = Marshal.GetLastPInvokeError();
                 status = default;
