@@ -49,6 +49,43 @@ public sealed class RestoreRobustnessTests
     }
 
     [Fact]
+    public async Task DamagedBlobSharedByFiles_EveryFileIsReported_AndTheRestIsRestored()
+    {
+        using var work = new TempDirectory("lifeboat-rob");
+        var source = work.Combine("src");
+        Directory.CreateDirectory(Path.Combine(source, "sub"));
+        var data = new byte[150_000];
+        new Random(5).NextBytes(data);
+        // one blob, wanted by three files in two directories: it is decoded once and its failure reaches each
+        foreach (var name in new[] { "x.bin", "y.bin", "sub/z.bin" })
+            await File.WriteAllBytesAsync(Path.Combine(source, name), data, Ct);
+        var other = new byte[150_000];
+        new Random(6).NextBytes(other);
+        await File.WriteAllBytesAsync(Path.Combine(source, "sub/ok.bin"), other, Ct);
+        var repoPath = work.Combine("repo");
+        Snapshot snapshot;
+        await using (var repo = await InitAsync(repoPath, 2))
+            snapshot = (await BackupAsync(repo, [source])).Snapshot;
+
+        await using (var repo = await OpenAsync(repoPath))
+        {
+            var node = await repo.FindNodeAsync(snapshot.Tree, source + "/x.bin", Ct);
+            Assert.True(repo.Index.TryLookup(BlobType.Data, node!.Content![0], out var location));
+            FlipByte(PackPath(repoPath, location.PackId), location.Blob.Offset + 100);
+        }
+        await using (var repo = await OpenAsync(repoPath))
+        {
+            var target = work.Combine("restored");
+            var (_, errors) = await RestoreAsync(repo, snapshot.Tree, target);
+            var restored = target + source;
+            foreach (var name in new[] { "x.bin", "y.bin", "sub/z.bin" })
+                Assert.Contains(errors.Items, i => i.Path == restored + "/" + name);
+            Assert.Equal(3, errors.Items.Count);
+            Assert.Equal(other, File.ReadAllBytes(restored + "/sub/ok.bin"));
+        }
+    }
+
+    [Fact]
     public async Task MissingSubtree_IsReported_AndTheRestIsRestored()
     {
         using var work = new TempDirectory("lifeboat-rob");
