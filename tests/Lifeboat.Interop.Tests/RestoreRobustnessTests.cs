@@ -11,6 +11,22 @@ namespace Lifeboat.Interop.Tests;
 /// <summary>Damage that touches one part of a snapshot must not cost the rest, nor go unreported.</summary>
 public sealed class RestoreRobustnessTests
 {
+    /// <summary>Backs up <paramref name="source"/> into a new repository, then flips a byte of the first data blob of one file.</summary>
+    private static async Task<(string RepoPath, Snapshot Snapshot)> BackUpAndDamageFirstBlobAsync(TempDirectory work, string source, string file)
+    {
+        var repoPath = work.Combine("repo");
+        Snapshot snapshot;
+        await using (var repo = await InitAsync(repoPath, 2))
+            snapshot = (await BackupAsync(repo, [source])).Snapshot;
+        await using (var repo = await OpenAsync(repoPath))
+        {
+            var node = await repo.FindNodeAsync(snapshot.Tree, source + "/" + file, Ct);
+            Assert.True(repo.Index.TryLookup(BlobType.Data, node!.Content![0], out var location));
+            FlipByte(PackPath(repoPath, location.PackId), location.Blob.Offset + 100);
+        }
+        return (repoPath, snapshot);
+    }
+
     [Fact]
     public async Task DamagedHardLinkedFile_EveryNameIsReported()
     {
@@ -22,17 +38,7 @@ public sealed class RestoreRobustnessTests
         await File.WriteAllBytesAsync(Path.Combine(source, "a.bin"), data, Ct);
         Posix.Link(Path.Combine(source, "a.bin"), Path.Combine(source, "b.bin"));
         await File.WriteAllTextAsync(Path.Combine(source, "c.txt"), "fine\n", Ct);
-        var repoPath = work.Combine("repo");
-        Snapshot snapshot;
-        await using (var repo = await InitAsync(repoPath, 2))
-            snapshot = (await BackupAsync(repo, [source])).Snapshot;
-
-        await using (var repo = await OpenAsync(repoPath))
-        {
-            var node = await repo.FindNodeAsync(snapshot.Tree, source + "/a.bin", Ct);
-            Assert.True(repo.Index.TryLookup(BlobType.Data, node!.Content![0], out var location));
-            FlipByte(PackPath(repoPath, location.PackId), location.Blob.Offset + 100);
-        }
+        var (repoPath, snapshot) = await BackUpAndDamageFirstBlobAsync(work, source, "a.bin");
         await using (var repo = await OpenAsync(repoPath))
         {
             var target = work.Combine("restored");
@@ -62,17 +68,7 @@ public sealed class RestoreRobustnessTests
         var other = new byte[150_000];
         new Random(6).NextBytes(other);
         await File.WriteAllBytesAsync(Path.Combine(source, "sub/ok.bin"), other, Ct);
-        var repoPath = work.Combine("repo");
-        Snapshot snapshot;
-        await using (var repo = await InitAsync(repoPath, 2))
-            snapshot = (await BackupAsync(repo, [source])).Snapshot;
-
-        await using (var repo = await OpenAsync(repoPath))
-        {
-            var node = await repo.FindNodeAsync(snapshot.Tree, source + "/x.bin", Ct);
-            Assert.True(repo.Index.TryLookup(BlobType.Data, node!.Content![0], out var location));
-            FlipByte(PackPath(repoPath, location.PackId), location.Blob.Offset + 100);
-        }
+        var (repoPath, snapshot) = await BackUpAndDamageFirstBlobAsync(work, source, "x.bin");
         await using (var repo = await OpenAsync(repoPath))
         {
             var target = work.Combine("restored");
