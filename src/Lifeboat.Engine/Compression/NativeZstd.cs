@@ -88,6 +88,11 @@ internal sealed unsafe partial class NativeZstd : ZstdBackend
         }
     }
 
+    public override ulong FrameContentSize(ReadOnlySpan<byte> source)
+    {
+        fixed (byte* src = source) return ZSTD_getFrameContentSize(src, (nuint)source.Length);
+    }
+
     public override byte[] Decompress(ReadOnlySpan<byte> source, long maxLength)
     {
         if (source.IsEmpty) throw new InvalidDataException("empty input is not a zstd frame");

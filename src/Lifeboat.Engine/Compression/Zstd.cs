@@ -43,6 +43,14 @@ public static class Zstd
     /// <exception cref="InvalidDataException">Corrupt or truncated input, or output larger than <paramref name="maxLength"/>.</exception>
     public static byte[] Decompress(ReadOnlySpan<byte> source, long maxLength) =>
         Backend.Decompress(source, maxLength);
+
+    /// <summary>The content size the first frame's header declares, or -1 when it declares none or is not a frame.</summary>
+    public static long FrameContentSize(ReadOnlySpan<byte> source)
+    {
+        ulong size = Backend.FrameContentSize(source);
+        // ZSTD_CONTENTSIZE_UNKNOWN and _ERROR are the two largest ulongs
+        return size > long.MaxValue ? -1 : (long)size;
+    }
 }
 
 /// <summary>One implementation of the three operations; the native and managed ones share the streaming logic shape.</summary>
@@ -51,6 +59,7 @@ internal abstract class ZstdBackend
     public abstract int Compress(ReadOnlySpan<byte> source, Span<byte> destination, int level);
     public abstract int Decompress(ReadOnlySpan<byte> source, Span<byte> destination);
     public abstract byte[] Decompress(ReadOnlySpan<byte> source, long maxLength);
+    public abstract ulong FrameContentSize(ReadOnlySpan<byte> source);
 
     /// <summary>First buffer size for unknown-size decompression: the declared size when the header has one, else a guess.</summary>
     protected static int InitialCapacity(ulong declaredSize, int sourceLength, long maxLength)

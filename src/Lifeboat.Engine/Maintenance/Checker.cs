@@ -34,24 +34,13 @@ public sealed class Checker(Repository.Repository repository, Action<CheckProble
     /// <summary>Every indexed pack with its size as the index implies it (what read-data subsets choose from).</summary>
     public IReadOnlyDictionary<Id, long> IndexedPacks => _packBlobs.ToDictionary(p => p.Key, p => PackSize(p.Value));
 
-    private List<PackedBlob> BlobsOf(PackBlobs pack)
-    {
-        if (pack.List is { } list) return list;
-        var blobs = new List<PackedBlob>(pack.Count);
-        for (int i = 0; i < pack.Count; i++) blobs.Add(repository.Index.BlobAt(pack.First + i));
-        return blobs;
-    }
+    private List<PackedBlob> BlobsOf(PackBlobs pack) => pack.List ?? IndexRun(pack).ToList();
 
-    private long PackSize(PackBlobs pack)
+    private long PackSize(PackBlobs pack) => PackHeader.PackSize(pack.List ?? IndexRun(pack));
+
+    private IEnumerable<PackedBlob> IndexRun(PackBlobs pack)
     {
-        if (pack.List is { } list) return PackHeader.PackSize(list);
-        long size = CryptoKey.Overhead + 4;
-        for (int i = 0; i < pack.Count; i++)
-        {
-            var b = repository.Index.BlobAt(pack.First + i);
-            size += b.Length + PackHeader.EntrySize(b);
-        }
-        return size;
+        for (int i = 0; i < pack.Count; i++) yield return repository.Index.BlobAt(pack.First + i);
     }
 
     private void Report(CheckProblem problem)

@@ -237,31 +237,30 @@ public sealed class Node
         public long SpacesInStrings;
     }
 
-    // The members in WriteJson's order; the value says whether the member is always written (not omitempty).
-    private static int CanonicalRank(ReadOnlySpan<byte> key, out bool required)
+    // The members in WriteJson's order, for a key spelled exactly as Go writes it.
+    private static int CanonicalRank(ReadOnlySpan<byte> key)
     {
-        required = true;
         switch (key.Length)
         {
             case 3 when key.SequenceEqual("uid"u8): return 6;
             case 3 when key.SequenceEqual("gid"u8): return 7;
             case 4 when key.SequenceEqual("name"u8): return 0;
             case 4 when key.SequenceEqual("type"u8): return 1;
-            case 4 when key.SequenceEqual("mode"u8): required = false; return 2;
-            case 4 when key.SequenceEqual("user"u8): required = false; return 8;
-            case 4 when key.SequenceEqual("size"u8): required = false; return 12;
+            case 4 when key.SequenceEqual("mode"u8): return 2;
+            case 4 when key.SequenceEqual("user"u8): return 8;
+            case 4 when key.SequenceEqual("size"u8): return 12;
             case 5 when key.SequenceEqual("mtime"u8): return 3;
             case 5 when key.SequenceEqual("atime"u8): return 4;
             case 5 when key.SequenceEqual("ctime"u8): return 5;
-            case 5 when key.SequenceEqual("group"u8): required = false; return 9;
-            case 5 when key.SequenceEqual("inode"u8): required = false; return 10;
-            case 5 when key.SequenceEqual("links"u8): required = false; return 13;
-            case 5 when key.SequenceEqual("error"u8): required = false; return 18;
-            case 6 when key.SequenceEqual("device"u8): required = false; return 15;
+            case 5 when key.SequenceEqual("group"u8): return 9;
+            case 5 when key.SequenceEqual("inode"u8): return 10;
+            case 5 when key.SequenceEqual("links"u8): return 13;
+            case 5 when key.SequenceEqual("error"u8): return 18;
+            case 6 when key.SequenceEqual("device"u8): return 15;
             case 7 when key.SequenceEqual("content"u8): return 16;
-            case 7 when key.SequenceEqual("subtree"u8): required = false; return 17;
-            case 9 when key.SequenceEqual("device_id"u8): required = false; return 11;
-            case 10 when key.SequenceEqual("linktarget"u8): required = false; return 14;
+            case 7 when key.SequenceEqual("subtree"u8): return 17;
+            case 9 when key.SequenceEqual("device_id"u8): return 11;
+            case 10 when key.SequenceEqual("linktarget"u8): return 14;
             default: return -1; // extended_attributes, linktarget_raw, generic_attributes, unknown: not canonical here
         }
     }
@@ -341,14 +340,13 @@ public sealed class Node
         while (r.Read() && r.TokenType == JsonTokenType.PropertyName)
         {
             // An exact key (what Go writes) is known by its rank; any other spelling is matched as Go matches it.
-            bool exactRequired = false;
-            int exact = r.ValueIsEscaped ? -1 : CanonicalRank(r.ValueSpan, out exactRequired);
+            int exact = r.ValueIsEscaped ? -1 : CanonicalRank(r.ValueSpan);
             int rank = -1;
             bool required = false;
             if (!check.Failed)
             {
                 rank = exact;
-                required = exactRequired;
+                required = rank >= 0 && (RequiredMembers & 1 << rank) != 0;
                 if (rank <= lastRank) check.Failed = true;
                 lastRank = rank;
                 seen |= 1 << Math.Max(rank, 0);

@@ -1,5 +1,4 @@
 using System.Buffers;
-using System.Buffers.Binary;
 using System.Runtime.InteropServices;
 using System.Runtime;
 using System.Security.Cryptography;
@@ -144,30 +143,55 @@ public sealed partial class Repository : IAsyncDisposable
     /// <summary>Loads a small file, checking that its name is the hash of its bytes, then decrypts and decompresses it.</summary>
     public async Task<byte[]> LoadUnpackedAsync(FileType type, Id id, CancellationToken cancellationToken)
     {
+        var (buffer, length) = await ReadAndOpenAsync(type, id, cancellationToken).ConfigureAwait(false);
+        return DecodeUnpacked(buffer.AsSpan(OpenedOffset, length), type, id.ToString());
+    }
+
+    /// <summary>
+    /// Loads an index file as <see cref="LoadUnpackedAsync"/> does (same checks, same errors) and hands its JSON to
+    /// <paramref name="parse"/>. The JSON (14 MB at the benchmark's scale 1) lives in native memory freed on return:
+    /// the managed heap only ever holds the sealed file. Large dead arrays were what index loading left behind, and
+    /// a collection did not always get them back.
+    /// </summary>
+    public async Task<T> LoadIndexFileAsync<T>(Id id, IndexJsonParser<T> parse, CancellationToken cancellationToken)
+    {
+        var (buffer, length) = await ReadAndOpenAsync(FileType.Index, id, cancellationToken).ConfigureAwait(false);
+        return ParseIndexFile(buffer.AsSpan(OpenedOffset, length), id.ToString(), parse);
+    }
+
+    /// <summary>Where <see cref="ReadAndOpenAsync"/> leaves the plaintext: after the 16-byte IV.</summary>
+    private const int OpenedOffset = 16;
+
+    /// <summary>
+    /// Reads a file, checks that its content matches its name, and decrypts it in its own buffer (CTR decrypts the
+    /// ciphertext onto itself): the plaintext is the buffer's <paramref name="length"/> bytes at <see cref="OpenedOffset"/>.
+    /// </summary>
+    private async Task<(byte[] Buffer, int Length)> ReadAndOpenAsync(FileType type, Id id, CancellationToken cancellationToken)
+    {
         var name = id.ToString();
         var sealedBytes = await Backend.ReadAllAsync(type, name, cancellationToken).ConfigureAwait(false);
         if (Id.Hash(sealedBytes) != id)
             throw new RepositoryException(RepositoryErrorKind.Damaged, $"{BackendPaths.Describe(type, name)} is damaged: its content does not match its name");
-        byte[] plain;
         try
         {
-            plain = Key.Open(sealedBytes);
+            int length = sealedBytes.Length < CryptoKey.Overhead ? throw new ArgumentException("too short")
+                : Key.Open(sealedBytes, sealedBytes.AsSpan(OpenedOffset, sealedBytes.Length - CryptoKey.Overhead));
+            return (sealedBytes, length);
         }
         catch (Exception e) when (e is CryptoAuthenticationException or ArgumentException)
         {
             throw new RepositoryException(RepositoryErrorKind.Damaged, $"{BackendPaths.Describe(type, name)} is damaged: it does not decrypt");
         }
-        return DecodeUnpacked(plain, type, name);
     }
 
-    private byte[] DecodeUnpacked(byte[] plain, FileType type, string name)
+    private byte[] DecodeUnpacked(ReadOnlySpan<byte> plain, FileType type, string name)
     {
-        if (Version < 2 || plain.Length == 0 || plain[0] == (byte)'[' || plain[0] == (byte)'{') return plain;
+        if (Version < 2 || plain.Length == 0 || plain[0] == (byte)'[' || plain[0] == (byte)'{') return plain.ToArray();
         if (plain[0] != 2)
             throw new RepositoryException(RepositoryErrorKind.Damaged, $"{BackendPaths.Describe(type, name)} has an unsupported encoding {plain[0]}");
         try
         {
-            return Zstd.Decompress(plain.AsSpan(1), 1L << 30);
+            return Zstd.Decompress(plain[1..], 1L << 30);
         }
         catch (InvalidDataException e)
         {
@@ -175,38 +199,12 @@ public sealed partial class Repository : IAsyncDisposable
         }
     }
 
-    /// <summary>
-    /// Loads an index file as <see cref="LoadUnpackedAsync"/> does (same checks, same errors) and hands its JSON to
-    /// <paramref name="parse"/>. The JSON (14 MB at the benchmark's scale 1) lives in native memory freed on return,
-    /// and the file is decrypted in its own buffer: the managed heap only ever holds the sealed file. Large dead
-    /// arrays were what index loading left behind, and a collection did not always get them back.
-    /// </summary>
-    public async Task<T> LoadIndexFileAsync<T>(Id id, IndexJsonParser<T> parse, CancellationToken cancellationToken)
-    {
-        var name = id.ToString();
-        var sealedBytes = await Backend.ReadAllAsync(FileType.Index, name, cancellationToken).ConfigureAwait(false);
-        if (Id.Hash(sealedBytes) != id)
-            throw new RepositoryException(RepositoryErrorKind.Damaged, $"{BackendPaths.Describe(FileType.Index, name)} is damaged: its content does not match its name");
-        int length;
-        try
-        {
-            // The ciphertext sits between the 16-byte IV and the MAC; CTR decrypts it onto itself.
-            length = sealedBytes.Length < CryptoKey.Overhead ? throw new ArgumentException("too short")
-                : Key.Open(sealedBytes, sealedBytes.AsSpan(16, sealedBytes.Length - CryptoKey.Overhead));
-        }
-        catch (Exception e) when (e is CryptoAuthenticationException or ArgumentException)
-        {
-            throw new RepositoryException(RepositoryErrorKind.Damaged, $"{BackendPaths.Describe(FileType.Index, name)} is damaged: it does not decrypt");
-        }
-        return ParseIndexFile(sealedBytes.AsSpan(16, length), name, parse);
-    }
-
     private unsafe T ParseIndexFile<T>(ReadOnlySpan<byte> plain, string name, IndexJsonParser<T> parse)
     {
         if (Version < 2 || plain.Length == 0 || plain[0] == (byte)'[' || plain[0] == (byte)'{') return parse(plain);
-        long contentSize = ZstdContentSize(plain[1..]);
-        if (plain[0] != 2 || contentSize is < 0 or > 1L << 30)
-            return parse(DecodeUnpacked(plain.ToArray(), FileType.Index, name));
+        long contentSize = plain[0] == 2 ? Zstd.FrameContentSize(plain[1..]) : -1;
+        if (contentSize is < 0 or > 1L << 30)
+            return parse(DecodeUnpacked(plain, FileType.Index, name));
         void* json = NativeMemory.Alloc((nuint)Math.Max(1, contentSize));
         try
         {
@@ -218,7 +216,7 @@ public sealed partial class Repository : IAsyncDisposable
             catch (InvalidDataException)
             {
                 // Damaged or several frames: the general path decides, with its own error message.
-                return parse(DecodeUnpacked(plain.ToArray(), FileType.Index, name));
+                return parse(DecodeUnpacked(plain, FileType.Index, name));
             }
             return parse(span);
         }
@@ -226,27 +224,6 @@ public sealed partial class Repository : IAsyncDisposable
         {
             NativeMemory.Free(json);
         }
-    }
-
-    /// <summary>The content size a zstd frame's header declares, or -1 when absent or not a frame (RFC 8878 3.1.1.1).</summary>
-    private static long ZstdContentSize(ReadOnlySpan<byte> frame)
-    {
-        if (frame.Length < 6 || BinaryPrimitives.ReadUInt32LittleEndian(frame) != 0xFD2FB528) return -1;
-        byte descriptor = frame[4];
-        int fcsFlag = descriptor >> 6;
-        bool singleSegment = (descriptor & 0x20) != 0;
-        int at = 5 + (singleSegment ? 0 : 1) + (descriptor & 3) switch { 0 => 0, 1 => 1, 2 => 2, _ => 4 };
-        int fcsSize = fcsFlag switch { 0 => singleSegment ? 1 : 0, 1 => 2, 2 => 4, _ => 8 };
-        if (fcsSize == 0 || frame.Length < at + fcsSize) return -1;
-        var field = frame.Slice(at, fcsSize);
-        ulong size = fcsSize switch
-        {
-            1 => field[0],
-            2 => BinaryPrimitives.ReadUInt16LittleEndian(field) + 256u,
-            4 => BinaryPrimitives.ReadUInt32LittleEndian(field),
-            _ => BinaryPrimitives.ReadUInt64LittleEndian(field),
-        };
-        return size > long.MaxValue ? -1 : (long)size;
     }
 
     public async Task<List<Id>> ListIdsAsync(FileType type, CancellationToken cancellationToken)
