@@ -27,10 +27,13 @@ public sealed class GlobalOptions
     public readonly Option<int?> PackSize = new("--pack-size") { Description = "set target pack size in MiB, created pack files may be larger (default: $RESTIC_PACK_SIZE)", Recursive = true };
     public readonly Option<string?> Config = new("--config") { Description = "stack configuration to use when no repository is given (default: $LIFEBOAT_CONFIG, else ./lifeboat.yaml)", Recursive = true };
     public readonly Option<string[]> ExtendedOptions = new("--option", "-o") { Description = "set extended option (key=value, can be specified multiple times)", Recursive = true, AllowMultipleArgumentsPerToken = false };
+    public readonly Option<string[]> CaCert = new("--cacert") { Description = "file to load root certificates from (default: use system certificates or $RESTIC_CACERT)", Recursive = true, AllowMultipleArgumentsPerToken = false };
+    public readonly Option<int?> LimitUpload = new("--limit-upload") { Description = "limits uploads to a maximum rate in KiB/s. (default: unlimited)", Recursive = true };
+    public readonly Option<int?> LimitDownload = new("--limit-download") { Description = "limits downloads to a maximum rate in KiB/s. (default: unlimited)", Recursive = true };
 
     public void AddTo(RootCommand root)
     {
-        foreach (var o in new Option[] { Repo, RepositoryFile, PasswordFile, PasswordCommand, KeyHint, Quiet, Verbose, Json, NoLock, NoCache, CacheDir, Compression, PackSize, ExtendedOptions, Config })
+        foreach (var o in new Option[] { Repo, RepositoryFile, PasswordFile, PasswordCommand, KeyHint, Quiet, Verbose, Json, NoLock, NoCache, CacheDir, Compression, PackSize, ExtendedOptions, CaCert, LimitUpload, LimitDownload, Config })
             root.Options.Add(o);
     }
 }
@@ -103,17 +106,45 @@ public sealed class CommandContext(GlobalOptions options, ParseResult parse)
         return repo;
     }
 
-    public static IBackend OpenBackend(string location)
+    /// <summary>Opens the backend a repository string names, with the command's -o options, --cacert, limits and retry reporting.</summary>
+    public IBackend OpenBackend(string location) => BackendFactory.Open(location, BackendSettings());
+
+    public BackendSettings BackendSettings()
     {
-        if (location.StartsWith("local:", StringComparison.Ordinal)) return new LocalBackend(location["local:".Length..]);
-        int colon = location.IndexOf(':');
-        if (colon > 1 && !location[..colon].Contains('/'))
+        var extended = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var item in Parse.GetValue(options.ExtendedOptions) ?? [])
         {
-            var scheme = location[..colon];
-            if (scheme is "sftp" or "rest" or "s3" or "b2" or "azure" or "gs" or "swift" or "rclone")
-                throw new CliException($"repository {location}: the {scheme} backend is not supported by this version of Lifeboat; use a local path");
+            int eq = item.IndexOf('=');
+            if (eq <= 0) throw new CliException($"invalid option \"{item}\": want key=value");
+            extended[item[..eq].Trim()] = item[(eq + 1)..].Trim();
         }
-        return new LocalBackend(location);
+        var cacert = Parse.GetValue(options.CaCert) is { Length: > 0 } given ? given
+            : Env.Get("RESTIC_CACERT") is { Length: > 0 } fromEnv ? fromEnv.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) : [];
+        long? Limit(Option<int?> option, string name)
+        {
+            var kib = Parse.GetValue(option);
+            if (kib is null || kib == 0) return null;
+            if (kib < 0) throw new CliException($"{name} must be a positive number of KiB/s");
+            return kib * 1024L;
+        }
+        var json = Json;
+        var error = Error;
+        return new BackendSettings
+        {
+            Options = extended,
+            Environment = Env.Get,
+            CaCertificateFiles = cacert,
+            UploadLimit = Limit(options.LimitUpload, "--limit-upload"),
+            DownloadLimit = Limit(options.LimitDownload, "--limit-download"),
+            OnRetry = notice =>
+            {
+                lock (error)
+                {
+                    if (json) error.WriteLine(Rendering.JsonOutput.RetryLine(notice));
+                    else error.WriteLine(notice.ToString());
+                }
+            },
+        };
     }
 
     public RepositoryOptions RepositoryOptions()
@@ -210,7 +241,9 @@ public sealed class CommandContext(GlobalOptions options, ParseResult parse)
     {
         var location = RepositoryLocation();
         var backend = OpenBackend(location);
-        var password = Password();
+        string password;
+        try { password = Password(); }
+        catch { backend.Dispose(); throw; }
         var repo = await Repository.OpenAsync(backend, password, RepositoryOptions(), cancellationToken).ConfigureAwait(false);
         if (Verbosity > 0) Info($"repository {repo.Config.Id[..8]} opened (version {repo.Version}, compression level {RepositoryOptions().Compression.ToString().ToLowerInvariant()})");
         return repo;

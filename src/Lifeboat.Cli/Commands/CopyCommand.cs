@@ -35,7 +35,7 @@ public sealed class CopyCommand : ICommandFactory
                 parse.GetValue(fromPasswordCommand) ?? Env.Get("RESTIC_FROM_PASSWORD_COMMAND"), Env.Get("RESTIC_FROM_PASSWORD"));
 
             var sourceOptions = ctx.RepositoryOptions() with { KeyHint = parse.GetValue(fromKeyHint) ?? Env.Get("RESTIC_FROM_KEY_HINT") };
-            await using var source = await Repository.OpenAsync(CommandContext.OpenBackend(location), password, sourceOptions, ct);
+            await using var source = await Repository.OpenAsync(ctx.OpenBackend(location), password, sourceOptions, ct);
             await using var destination = await ctx.OpenRepositoryAsync(ct);
             await using var sourceLock = await ctx.LockAsync(source, exclusive: false, ct, loadIndex: true);
             await using var destinationLock = await ctx.LockAsync(destination, exclusive: false, ct, loadIndex: true);

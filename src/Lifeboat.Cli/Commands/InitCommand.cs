@@ -22,7 +22,7 @@ public sealed class InitCommand : ICommandFactory
             if (ctx.StackConfig is { } stack) return await Stack.StackInitCommand.RunAsync(ctx, stack, v, ct);
             var location = ctx.RepositoryLocation();
             var password = ctx.Password(confirm: true);
-            using var backend = CommandContext.OpenBackend(location);
+            using var backend = ctx.OpenBackend(location);
             await using var repo = await Repository.InitAsync(backend, password, v, ctx.RepositoryOptions(), cancellationToken: ct);
             if (ctx.Json)
             {

@@ -36,4 +36,22 @@ public static class JsonOutput
             w.WriteString("item", Display.Text(item));
             w.WriteEndObject();
         });
+
+    /// <summary>A retry of a storage operation, as a JSON line for stderr: {"message_type":"retry",…}.</summary>
+    public static string RetryLine(Engine.Storage.RetryNotice notice)
+    {
+        using var buffer = new MemoryStream();
+        using (var w = new Utf8JsonWriter(buffer, Options))
+        {
+            w.WriteStartObject();
+            w.WriteString("message_type", "retry");
+            w.WriteString("operation", notice.Operation);
+            w.WriteString("item", Engine.Storage.BackendExtensions.Handle(notice.Type, notice.Name));
+            w.WriteNumber("attempt", notice.Retry);
+            w.WriteNumber("delay_ms", (long)notice.Delay.TotalMilliseconds);
+            w.WriteString("error", Display.Text(notice.Error.Message));
+            w.WriteEndObject();
+        }
+        return System.Text.Encoding.UTF8.GetString(buffer.GetBuffer(), 0, (int)buffer.Length);
+    }
 }

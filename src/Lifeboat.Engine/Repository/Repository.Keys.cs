@@ -26,7 +26,7 @@ public sealed partial class Repository
         var keyFile = KeyFile.Create(Key, password, parameters, username, hostname);
         var json = keyFile.ToJson();
         var name = Id.Hash(json).ToString();
-        await Backend.WriteAsync(FileType.Key, name, json, cancellationToken).ConfigureAwait(false);
+        await Backend.SaveAsync(FileType.Key, name, json, cancellationToken).ConfigureAwait(false);
         return name;
     }
 

@@ -19,20 +19,31 @@ public sealed partial class Repository : IAsyncDisposable
     private const int IndexBlobsV2 = 150_000;
 
     private readonly Packer[] _packers = [new(), new()];
+    private readonly PackUploader _uploader;
+    private readonly LockGuardBackend _guard;
     private readonly Lock _unsavedLock = new();
     private readonly List<(Id PackId, List<PackedBlob> Blobs)> _unsavedPacks = [];
     private int _unsavedBlobs;
 
     private Repository(IBackend backend, RepositoryConfig config, CryptoKey key, string keyName, RepositoryOptions options)
     {
-        Backend = backend;
+        _guard = new LockGuardBackend(backend);
+        Backend = _guard;
+        _uploader = new PackUploader(_guard);
         Config = config;
         Key = key;
         KeyName = keyName;
         Options = options;
     }
 
+    /// <summary>The storage, through the lock guard: once a held lock cannot be refreshed, every operation fails.</summary>
     public IBackend Backend { get; }
+
+    /// <summary>The storage without the lock guard, for the lock itself.</summary>
+    internal IBackend LockStorage => _guard.Unguarded;
+
+    /// <summary>Stops every storage operation of this repository with <paramref name="failure"/> (the lock was lost).</summary>
+    internal void StopOperations(Exception failure) => _guard.Fail(failure);
     public RepositoryConfig Config { get; }
     public CryptoKey Key { get; }
     /// <summary>The key file that opened the repository.</summary>
@@ -60,10 +71,10 @@ public sealed partial class Repository : IAsyncDisposable
         var keyFile = KeyFile.Create(masterKey, password, parameters, Environment.UserName, Environment.MachineName);
         var keyJson = keyFile.ToJson();
         var keyName = Id.Hash(keyJson).ToString();
-        await backend.WriteAsync(FileType.Key, keyName, keyJson, cancellationToken).ConfigureAwait(false);
+        await backend.SaveAsync(FileType.Key, keyName, keyJson, cancellationToken).ConfigureAwait(false);
         var config = RepositoryConfig.New(version, polynomial);
         var repo = new Repository(backend, config, masterKey, keyName, options);
-        await backend.WriteAsync(FileType.Config, "config", masterKey.Seal(config.ToJson()), cancellationToken).ConfigureAwait(false);
+        await backend.SaveAsync(FileType.Config, "config", masterKey.Seal(config.ToJson()), cancellationToken).ConfigureAwait(false);
         return repo;
     }
 
@@ -115,7 +126,10 @@ public sealed partial class Repository : IAsyncDisposable
     // ---- unpacked files: index, snapshots, locks ----
 
     /// <summary>Encrypts (and in v2 compresses) a small file and stores it under the hash of its stored bytes.</summary>
-    public async Task<Id> SaveUnpackedAsync(FileType type, ReadOnlyMemory<byte> plaintext, CancellationToken cancellationToken)
+    public async Task<Id> SaveUnpackedAsync(FileType type, ReadOnlyMemory<byte> plaintext, CancellationToken cancellationToken) =>
+        await SaveUnpackedAsync(type, plaintext, cancellationToken, Backend).ConfigureAwait(false);
+
+    internal async Task<Id> SaveUnpackedAsync(FileType type, ReadOnlyMemory<byte> plaintext, CancellationToken cancellationToken, IBackend storage)
     {
         // One buffer, sealed in place (payload at offset 16, IV in front, MAC behind): a large index costs one
         // allocation instead of four, and uninitialized, so the unused part of the compression bound is never touched.
@@ -136,7 +150,7 @@ public sealed partial class Repository : IAsyncDisposable
         var sealedBytes = buffer.AsMemory(0, payloadLength + CryptoKey.Overhead);
         Key.Seal(buffer.AsSpan(16, payloadLength), sealedBytes.Span);
         var id = Id.Hash(sealedBytes.Span);
-        await Backend.WriteAsync(type, id.ToString(), sealedBytes, cancellationToken).ConfigureAwait(false);
+        await storage.SaveAsync(type, id.ToString(), sealedBytes, cancellationToken).ConfigureAwait(false);
         return id;
     }
 
@@ -382,6 +396,7 @@ public sealed partial class Repository : IAsyncDisposable
     /// </summary>
     public async ValueTask<bool> SaveBlobAsync(BlobType type, Id id, ReadOnlyMemory<byte> plaintext, CancellationToken cancellationToken)
     {
+        _uploader.ThrowIfFailed();
         if (!Index.TryAddPending(type, id)) return false;
         bool compress = Version >= 2 && (type == BlobType.Tree || CompressData) && plaintext.Length > 0;
         // One buffer per blob: the payload (compressed or copied) goes in at offset 16 and is sealed in place,
@@ -406,7 +421,7 @@ public sealed partial class Repository : IAsyncDisposable
             var packer = _packers[(int)type];
             lock (packer)
             {
-                packer.Writer ??= new PackWriter(Backend.BeginUpload(FileType.Pack));
+                packer.Writer ??= new PackWriter(Backend.CreateStagingFile(FileType.Pack));
                 packer.Writer.Add(type, id, sealedBuffer.AsSpan(0, sealedLength), compress ? (uint)plaintext.Length : 0);
                 if (packer.Writer.Size >= Options.PackSize)
                 {
@@ -423,12 +438,22 @@ public sealed partial class Repository : IAsyncDisposable
         return true;
     }
 
-    private async Task FinishPackAsync(PackWriter writer, CancellationToken cancellationToken)
+    /// <summary>Closes a full pack and hands it to the uploaders; its blobs enter the index once the backend holds it.</summary>
+    private Task FinishPackAsync(PackWriter writer, CancellationToken cancellationToken)
     {
-        using (writer)
+        Id packId;
+        try
         {
-            var packId = await writer.FinishAsync(Key, cancellationToken).ConfigureAwait(false);
-            var blobs = writer.Blobs.ToList();
+            packId = writer.Finish(Key);
+        }
+        catch
+        {
+            writer.Dispose();
+            throw;
+        }
+        var blobs = writer.Blobs.ToList();
+        return _uploader.EnqueueAsync(writer, packId, async () =>
+        {
             Index.AddPack(packId, blobs);
             bool writeIndex;
             lock (_unsavedLock)
@@ -438,7 +463,7 @@ public sealed partial class Repository : IAsyncDisposable
                 writeIndex = _unsavedBlobs >= (Version >= 2 ? IndexBlobsV2 : IndexBlobsV1);
             }
             if (writeIndex) await SaveIndexAsync(cancellationToken).ConfigureAwait(false);
-        }
+        }, cancellationToken);
     }
 
     /// <summary>Finishes the open packs and writes the index for everything saved so far.</summary>
@@ -451,6 +476,7 @@ public sealed partial class Repository : IAsyncDisposable
             if (writer is not null && writer.Count > 0) await FinishPackAsync(writer, cancellationToken).ConfigureAwait(false);
             else writer?.Dispose();
         }
+        await _uploader.DrainAsync().ConfigureAwait(false);
         await SaveIndexAsync(cancellationToken).ConfigureAwait(false);
     }
 
@@ -471,14 +497,14 @@ public sealed partial class Repository : IAsyncDisposable
         lock (IndexFiles) IndexFiles.Add(id);
     }
 
-    /// <summary>Discards unfinished packs (after a failure); what was already committed stays valid.</summary>
-    public ValueTask DisposeAsync()
+    /// <summary>Discards unfinished packs (after a failure) once the uploads under way have ended; what was already saved stays valid.</summary>
+    public async ValueTask DisposeAsync()
     {
         foreach (var packer in _packers)
         {
             lock (packer) { packer.Writer?.Dispose(); packer.Writer = null; }
         }
-        return ValueTask.CompletedTask;
+        await _uploader.AbandonAsync().ConfigureAwait(false);
     }
 
     private sealed class Packer

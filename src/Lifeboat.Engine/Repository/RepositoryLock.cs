@@ -7,11 +7,12 @@ namespace Lifeboat.Engine.Repository;
 /// <summary>
 /// A lock held on a repository, compatible with restic 0.14: written as a lock file, checked against the
 /// other locks before and 200 ms after writing, refreshed every 5 minutes (new file, then the old one removed)
-/// so that nobody judges it stale, and deleted on dispose.
+/// so that nobody judges it stale, and deleted on dispose. A refresh that fails is tried again sooner; when none has
+/// succeeded for so long that the lock would soon look stale to other hosts, every operation on the repository is
+/// stopped with a clear error (as restic cancels its context), never run on unprotected.
 /// </summary>
 public sealed class RepositoryLock : IAsyncDisposable
 {
-    private static readonly TimeSpan RefreshInterval = TimeSpan.FromMinutes(5);
     private static readonly TimeSpan RecheckDelay = TimeSpan.FromMilliseconds(200);
 
     private readonly Repository _repository;
@@ -47,7 +48,7 @@ public sealed class RepositoryLock : IAsyncDisposable
         }
         catch
         {
-            await repository.Backend.DeleteAsync(FileType.Lock, id.ToString(), CancellationToken.None).ConfigureAwait(false);
+            await repository.LockStorage.DeleteAsync(FileType.Lock, id.ToString(), CancellationToken.None).ConfigureAwait(false);
             throw;
         }
         return new RepositoryLock(repository, exclusive, id);
@@ -56,7 +57,7 @@ public sealed class RepositoryLock : IAsyncDisposable
     private static Task<Id> WriteAsync(Repository repository, bool exclusive, CancellationToken cancellationToken)
     {
         var info = new LockInfo(GoTime.Now(), exclusive, Posix.HostName, Environment.UserName, Posix.GetPid(), Posix.GetUid(), Posix.GetGid());
-        return repository.SaveUnpackedAsync(FileType.Lock, info.ToJson(), cancellationToken);
+        return repository.SaveUnpackedAsync(FileType.Lock, info.ToJson(), cancellationToken, repository.LockStorage);
     }
 
     private static async Task CheckConflictsAsync(Repository repository, bool exclusive, Id? own, CancellationToken cancellationToken)
@@ -99,20 +100,55 @@ public sealed class RepositoryLock : IAsyncDisposable
 
     private async Task RefreshLoopAsync()
     {
+        var interval = _repository.Options.LockRefreshInterval;
+        // restic's margin: give up while there is still time before other hosts may take the lock for stale.
+        var deadline = _repository.Options.LockStaleAfter - interval * 3 / 2;
+        if (deadline <= TimeSpan.Zero) deadline = _repository.Options.LockStaleAfter / 2;
+        var lastRefresh = System.Diagnostics.Stopwatch.StartNew();
+        var wait = interval;
+        Exception? lastError = null;
         while (!_stop.IsCancellationRequested)
         {
             try
             {
-                await Task.Delay(RefreshInterval, _stop.Token).ConfigureAwait(false);
-                var fresh = await WriteAsync(_repository, _exclusive, _stop.Token).ConfigureAwait(false);
+                await Task.Delay(wait, _stop.Token).ConfigureAwait(false);
+                var left = deadline - lastRefresh.Elapsed;
+                if (left <= TimeSpan.Zero)
+                {
+                    Lose(lastError);
+                    return;
+                }
+                // One attempt may not outlast the deadline, however long the backend's own retries would wait.
+                using var attempt = CancellationTokenSource.CreateLinkedTokenSource(_stop.Token);
+                attempt.CancelAfter(left);
+                var fresh = await WriteAsync(_repository, _exclusive, attempt.Token).ConfigureAwait(false);
                 var old = _current;
                 _current = fresh;
-                await _repository.Backend.DeleteAsync(FileType.Lock, old.ToString(), _stop.Token).ConfigureAwait(false);
+                lastRefresh.Restart();
+                lastError = null;
+                wait = interval;
+                try { await _repository.LockStorage.DeleteAsync(FileType.Lock, old.ToString(), attempt.Token).ConfigureAwait(false); }
+                catch (Exception e) when (e is not OperationCanceledException || !_stop.IsCancellationRequested) { /* an old lock file left behind is stale soon */ }
             }
-            catch (OperationCanceledException) { return; }
-            catch (Exception) { /* a failed refresh is retried at the next interval */ }
+            catch (OperationCanceledException) when (_stop.IsCancellationRequested) { return; }
+            catch (Exception e)
+            {
+                // Try again sooner than the interval: the lock must be refreshed before the deadline.
+                lastError = e;
+                wait = TimeSpan.FromTicks(Math.Max(TimeSpan.FromMilliseconds(10).Ticks, Math.Min(interval.Ticks / 5, (deadline - lastRefresh.Elapsed).Ticks)));
+            }
         }
     }
+
+    private void Lose(Exception? cause)
+    {
+        var reason = cause is null ? "" : $" ({cause.Message})";
+        _repository.StopOperations(new RepositoryException(RepositoryErrorKind.Fatal,
+            $"the repository lock could not be refreshed for {Format(_repository.Options.LockStaleAfter - _repository.Options.LockRefreshInterval * 3 / 2)}{reason}: " +
+            "stopped before other hosts could take it for stale; check the connection to the repository and run again"));
+    }
+
+    private static string Format(TimeSpan span) => span.TotalMinutes >= 1 ? $"{span.TotalMinutes:0.#} minutes" : $"{span.TotalSeconds:0.#} seconds";
 
     public async ValueTask DisposeAsync()
     {
@@ -120,9 +156,10 @@ public sealed class RepositoryLock : IAsyncDisposable
         try { await _refresher.ConfigureAwait(false); } catch (OperationCanceledException) { }
         try
         {
-            await _repository.Backend.DeleteAsync(FileType.Lock, _current.ToString(), CancellationToken.None).ConfigureAwait(false);
+            await _repository.LockStorage.DeleteAsync(FileType.Lock, _current.ToString(), CancellationToken.None).ConfigureAwait(false);
         }
         catch (IOException) { }
+        catch (RepositoryException) { }
         _stop.Dispose();
     }
 }

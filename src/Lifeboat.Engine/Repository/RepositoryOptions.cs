@@ -11,6 +11,10 @@ public sealed record RepositoryOptions
     public long PackSize { get; init; } = DefaultPackSize;
     /// <summary>Try this key first (restic's --key-hint).</summary>
     public string? KeyHint { get; init; }
+    /// <summary>How often a held lock is written anew (restic: 5 minutes).</summary>
+    public TimeSpan LockRefreshInterval { get; init; } = TimeSpan.FromMinutes(5);
+    /// <summary>After how long without a refresh other hosts take a lock for stale (restic: 30 minutes).</summary>
+    public TimeSpan LockStaleAfter { get; init; } = TimeSpan.FromMinutes(30);
     /// <summary>How many files to read or write at once.</summary>
     public int Connections { get; init; } = 4;
 }

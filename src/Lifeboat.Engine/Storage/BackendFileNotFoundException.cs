@@ -1,7 +1,7 @@
 namespace Lifeboat.Engine.Storage;
 
 public sealed class BackendFileNotFoundException(FileType type, string name, string location)
-    : IOException($"{BackendPaths.Describe(type, name)} not found in repository {location}")
+    : BackendException(BackendErrorKind.NotFound, $"{BackendPaths.Describe(type, name)} not found in repository {location}")
 {
     public FileType FileType { get; } = type;
     public string Name { get; } = name;

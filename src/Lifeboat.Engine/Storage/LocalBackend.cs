@@ -1,5 +1,4 @@
 using System.Runtime.CompilerServices;
-using System.Security.Cryptography;
 using Lifeboat.Engine.Platform;
 using Microsoft.Win32.SafeHandles;
 
@@ -28,6 +27,9 @@ public sealed class LocalBackend : IBackend
     }
 
     public string Location { get; }
+    /// <summary>restic's default for a local repository: two files written at once keep a disk busy without thrashing it.</summary>
+    public int Connections { get; init; } = 2;
+    public bool IsLocal => true;
     public bool IsS3Legacy => _s3Legacy;
 
     private static bool DetectS3Legacy(string root) =>
@@ -38,7 +40,7 @@ public sealed class LocalBackend : IBackend
     public Task CreateAsync(CancellationToken cancellationToken)
     {
         if (File.Exists(Path.Combine(_root, "config")))
-            throw new IOException($"repository {Location} already exists: it has a config file");
+            throw BackendException.Permanent($"repository {Location} already exists: it has a config file");
         _s3Legacy = false;
         CreateDirectory(_root);
         foreach (var type in new[] { FileType.Key, FileType.Lock, FileType.Snapshot, FileType.Index, FileType.Pack })
@@ -52,9 +54,6 @@ public sealed class LocalBackend : IBackend
     {
         if (!Directory.Exists(path)) Directory.CreateDirectory(path, DirectoryMode);
     }
-
-    public Task<bool> ExistsAsync(FileType type, string name, CancellationToken cancellationToken) =>
-        Task.FromResult(File.Exists(FullPath(type, name)));
 
     public Task<long> StatAsync(FileType type, string name, CancellationToken cancellationToken)
     {
@@ -132,19 +131,59 @@ public sealed class LocalBackend : IBackend
         catch (DirectoryNotFoundException) { throw new BackendFileNotFoundException(type, name, Location); }
     }
 
-    public Task WriteAsync(FileType type, string name, ReadOnlyMemory<byte> data, CancellationToken cancellationToken)
-    {
-        using var upload = (LocalUpload)BeginUpload(type);
-        upload.Write(data.Span);
-        upload.Commit(name);
-        return Task.CompletedTask;
-    }
-
-    public IUpload BeginUpload(FileType type)
+    public StagingFile CreateStagingFile(FileType type)
     {
         var folder = type == FileType.Config ? _root : Path.Combine(_root, BackendPaths.Folder(type, _s3Legacy));
         CreateDirectory(folder);
-        return new LocalUpload(this, type, folder);
+        return new StagingFile(folder);
+    }
+
+    public async Task SaveAsync(FileType type, string name, SaveSource source, CancellationToken cancellationToken)
+    {
+        // A file staged in this repository (a pack built in place) is saved by renaming it: no second copy of its bytes.
+        if (source is StagingFile staged && IsInside(staged.Directory))
+        {
+            staged.Complete(durable: true);
+            Commit(staged.Path, type, name);
+            staged.MarkTaken();
+            return;
+        }
+        using var copy = CreateStagingFile(type);
+        if (source.TryGetMemory(out var memory)) copy.Write(memory.Span);
+        else
+        {
+            await using var stream = source.OpenRead();
+            var buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(1 << 20);
+            try
+            {
+                int n;
+                while ((n = await stream.ReadAsync(buffer, cancellationToken).ConfigureAwait(false)) > 0) copy.Write(buffer.AsSpan(0, n));
+            }
+            finally
+            {
+                System.Buffers.ArrayPool<byte>.Shared.Return(buffer);
+            }
+        }
+        copy.Complete(durable: true);
+        Commit(copy.Path, type, name);
+        copy.MarkTaken();
+    }
+
+    private bool IsInside(string directory)
+    {
+        var full = Path.GetFullPath(directory);
+        return full == _root || full.StartsWith(_root + "/", StringComparison.Ordinal);
+    }
+
+    /// <summary>restic's order: the temp file is on disk, renamed over the target, the directory synced, the file made read-only.</summary>
+    private void Commit(string tempPath, FileType type, string name)
+    {
+        var target = FullPath(type, name);
+        var directory = Path.GetDirectoryName(target)!;
+        CreateDirectory(directory);
+        File.Move(tempPath, target, overwrite: true);
+        Posix.FsyncDirectory(directory);
+        File.SetUnixFileMode(target, ReadOnlyFileMode);
     }
 
     public Task DeleteAsync(FileType type, string name, CancellationToken cancellationToken)
@@ -155,6 +194,7 @@ public sealed class LocalBackend : IBackend
         {
             File.Delete(path);
         }
+        catch (DirectoryNotFoundException) { }
         catch (UnauthorizedAccessException)
         {
             // Read-only files in a directory we own can always be removed after making them writable.
@@ -165,60 +205,4 @@ public sealed class LocalBackend : IBackend
     }
 
     public void Dispose() => _packHandles.Dispose();
-
-    private sealed class LocalUpload : IUpload
-    {
-        private readonly LocalBackend _backend;
-        private readonly FileType _type;
-        private readonly string _tempPath;
-        private readonly FileStream _stream;
-        private bool _committed;
-
-        public LocalUpload(LocalBackend backend, FileType type, string folder)
-        {
-            _backend = backend;
-            _type = type;
-            _tempPath = Path.Combine(folder, $"tmp-{Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8))}");
-            _stream = new FileStream(_tempPath, new FileStreamOptions
-            {
-                Mode = FileMode.CreateNew,
-                Access = FileAccess.Write,
-                Share = FileShare.None,
-                UnixCreateMode = NewFileMode,
-                BufferSize = 0,
-            });
-        }
-
-        public long Length => _stream.Length;
-
-        public void Write(ReadOnlySpan<byte> data) => _stream.Write(data);
-
-        public Task CommitAsync(string name, CancellationToken cancellationToken)
-        {
-            Commit(name);
-            return Task.CompletedTask;
-        }
-
-        public void Commit(string name)
-        {
-            _stream.Flush(flushToDisk: true);
-            _stream.Dispose();
-            var target = _backend.FullPath(_type, name);
-            var directory = Path.GetDirectoryName(target)!;
-            CreateDirectory(directory);
-            File.Move(_tempPath, target, overwrite: true);
-            Posix.FsyncDirectory(directory);
-            File.SetUnixFileMode(target, ReadOnlyFileMode);
-            _committed = true;
-        }
-
-        public void Dispose()
-        {
-            _stream.Dispose();
-            if (!_committed)
-            {
-                try { File.Delete(_tempPath); } catch (IOException) { }
-            }
-        }
-    }
 }

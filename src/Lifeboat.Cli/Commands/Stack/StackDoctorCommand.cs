@@ -27,7 +27,7 @@ public sealed class StackDoctorCommand : ICommandFactory
                 DefaultHost = Posix.HostName,
                 // an option or the environment wins over the config, as for every other command
                 Password = config => ctx.Password(config),
-                OpenBackend = CommandContext.OpenBackend,
+                OpenBackend = ctx.OpenBackend,
             });
             var report = await doctor.RunAsync(ct);
             if (ctx.Json) WriteJson(report);

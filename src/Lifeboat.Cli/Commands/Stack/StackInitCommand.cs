@@ -19,7 +19,7 @@ public static class StackInitCommand
     {
         StackConfigValidator.RequirePathsExist(config, config.Apps);
         var location = config.Repository;
-        using var backend = CommandContext.OpenBackend(location);
+        using var backend = ctx.OpenBackend(location);
         // refuse before a password file is written for a repository that cannot be created
         if (await backend.ExistsAsync(FileType.Config, "config", cancellationToken))
             throw new CliException($"repository {location} already exists: it has a config file");

@@ -1,0 +1,89 @@
+using System.Diagnostics;
+using System.Runtime.CompilerServices;
+
+namespace Lifeboat.Engine.Storage;
+
+/// <summary>
+/// Retries transient failures (<see cref="BackendException.IsTransient"/>) of any backend with the policy's backoff, reporting
+/// each retry; not-found and permanent failures pass straight through. Saves are retried by reading their source again; a
+/// listing interrupted half way is started again and skips what it already returned.
+/// </summary>
+public sealed class RetryBackend(IBackend inner, RetryPolicy policy, Action<RetryNotice>? report = null) : BackendDecorator(inner)
+{
+    private async Task<T> RunAsync<T>(string operation, FileType type, string name, Func<CancellationToken, Task<T>> attempt, CancellationToken cancellationToken)
+    {
+        var started = Stopwatch.StartNew();
+        for (int retry = 1; ; retry++)
+        {
+            try
+            {
+                return await attempt(cancellationToken).ConfigureAwait(false);
+            }
+            catch (BackendException e) when (e.IsTransient && retry <= policy.MaxRetries && started.Elapsed < policy.MaxElapsed && !cancellationToken.IsCancellationRequested)
+            {
+                var delay = policy.Delay(retry);
+                report?.Invoke(new RetryNotice(operation, type, name, retry, delay, e));
+                await Task.Delay(delay, cancellationToken).ConfigureAwait(false);
+            }
+        }
+    }
+
+    private Task RunAsync(string operation, FileType type, string name, Func<CancellationToken, Task> attempt, CancellationToken cancellationToken) =>
+        RunAsync<bool>(operation, type, name, async ct => { await attempt(ct).ConfigureAwait(false); return true; }, cancellationToken);
+
+    public override Task CreateAsync(CancellationToken cancellationToken) =>
+        RunAsync("Create", FileType.Config, "", Inner.CreateAsync, cancellationToken);
+
+    public override Task<long> StatAsync(FileType type, string name, CancellationToken cancellationToken) =>
+        RunAsync("Stat", type, name, ct => Inner.StatAsync(type, name, ct), cancellationToken);
+
+    public override Task ReadAsync(FileType type, string name, long offset, Memory<byte> destination, CancellationToken cancellationToken) =>
+        RunAsync("Load", type, name, ct => Inner.ReadAsync(type, name, offset, destination, ct), cancellationToken);
+
+    public override Task<byte[]> ReadAllAsync(FileType type, string name, CancellationToken cancellationToken) =>
+        RunAsync("Load", type, name, ct => Inner.ReadAllAsync(type, name, ct), cancellationToken);
+
+    public override Task SaveAsync(FileType type, string name, SaveSource source, CancellationToken cancellationToken) =>
+        RunAsync("Save", type, name, ct => Inner.SaveAsync(type, name, source, ct), cancellationToken);
+
+    public override Task DeleteAsync(FileType type, string name, CancellationToken cancellationToken) =>
+        RunAsync("Remove", type, name, ct => Inner.DeleteAsync(type, name, ct), cancellationToken);
+
+    public override async IAsyncEnumerable<BackendFile> ListAsync(FileType type, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        var started = Stopwatch.StartNew();
+        for (int retry = 1; ; retry++)
+        {
+            var batch = new List<BackendFile>();
+            BackendException? failure = null;
+            await using (var e = Inner.ListAsync(type, cancellationToken).GetAsyncEnumerator(cancellationToken))
+            {
+                while (true)
+                {
+                    // Items are handed out as they come; only a failure before the end starts the listing again.
+                    try
+                    {
+                        if (!await e.MoveNextAsync().ConfigureAwait(false)) break;
+                    }
+                    catch (BackendException ex) when (ex.IsTransient && retry <= policy.MaxRetries && started.Elapsed < policy.MaxElapsed && !cancellationToken.IsCancellationRequested)
+                    {
+                        failure = ex;
+                        break;
+                    }
+                    if (seen.Add(e.Current.Name)) batch.Add(e.Current);
+                    if (batch.Count >= 256)
+                    {
+                        foreach (var f in batch) yield return f;
+                        batch.Clear();
+                    }
+                }
+            }
+            foreach (var f in batch) yield return f;
+            if (failure is null) yield break;
+            var delay = policy.Delay(retry);
+            report?.Invoke(new RetryNotice("List", type, "", retry, delay, failure));
+            await Task.Delay(delay, cancellationToken).ConfigureAwait(false);
+        }
+    }
+}
