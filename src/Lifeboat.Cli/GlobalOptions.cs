@@ -106,11 +106,57 @@ public sealed class CommandContext(GlobalOptions options, ParseResult parse)
         return repo;
     }
 
-    /// <summary>Opens the backend a repository string names, with the command's -o options, --cacert, limits and retry reporting.</summary>
-    public IBackend OpenBackend(string location) => BackendFactory.Open(location, BackendSettings());
+    /// <summary>
+    /// Opens the backend a repository string names, with the command's -o options, --cacert, limits and retry reporting;
+    /// in stack mode the config's credentials-file supplies the storage credentials.
+    /// </summary>
+    public IBackend OpenBackend(string location) => OpenBackend(location, StackConfig?.CredentialsFile);
 
-    public BackendSettings BackendSettings()
+    public IBackend OpenBackend(string location, string? credentialsFile) => BackendFactory.Open(location, BackendSettings(credentialsFile));
+
+    /// <summary>The stack's offsite repository's backend: its own credentials file, else the stack's.</summary>
+    public IBackend OpenOffsiteBackend(StackConfig stack, OffsiteConfig offsite) =>
+        OpenBackend(offsite.Repository, offsite.CredentialsFile ?? stack.CredentialsFile);
+
+    /// <summary>The offsite repository's password: its own password-file or -command, else the primary repository's.</summary>
+    public string OffsitePassword(StackConfig stack, OffsiteConfig offsite) =>
+        offsite.HasOwnPassword ? ReadPassword(offsite.PasswordFile, offsite.PasswordCommand) : Password(stack);
+
+    /// <summary>Opens the stack's offsite repository with its password.</summary>
+    public async Task<Repository> OpenOffsiteRepositoryAsync(StackConfig stack, OffsiteConfig offsite, CancellationToken cancellationToken)
     {
+        var backend = OpenOffsiteBackend(stack, offsite);
+        try
+        {
+            return await Repository.OpenAsync(backend, OffsitePassword(stack, offsite), RepositoryOptions(), cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            backend.Dispose();
+            throw;
+        }
+    }
+
+    private static string ReadPassword(string? file, string? command)
+    {
+        string password;
+        if (file is not null)
+        {
+            try { password = File.ReadAllText(file).Trim(); }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                throw new CliException($"cannot read password file {file}: {e.Message}");
+            }
+        }
+        else password = RunPasswordCommand(command!);
+        if (password.Length == 0) throw new CliException($"the password from {(file is not null ? $"file {file}" : "the password command")} is empty");
+        return password;
+    }
+
+    public BackendSettings BackendSettings(string? credentialsFile = null)
+    {
+        // The stack's credentials file wins over the process environment: it is written for this stack's storage.
+        var credentials = credentialsFile is null ? null : CredentialsFile.Load(credentialsFile);
         var extended = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var item in Parse.GetValue(options.ExtendedOptions) ?? [])
         {
@@ -132,7 +178,7 @@ public sealed class CommandContext(GlobalOptions options, ParseResult parse)
         return new BackendSettings
         {
             Options = extended,
-            Environment = Env.Get,
+            Environment = credentials is null ? Env.Get : name => credentials.TryGetValue(name, out var value) ? value : Env.Get(name),
             CaCertificateFiles = cacert,
             UploadLimit = Limit(options.LimitUpload, "--limit-upload"),
             DownloadLimit = Limit(options.LimitDownload, "--limit-download"),
