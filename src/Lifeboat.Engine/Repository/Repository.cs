@@ -272,8 +272,8 @@ public sealed partial class Repository : IAsyncDisposable
                 Interlocked.Add(ref indexBytes, length);
             }).ConfigureAwait(false);
         lock (IndexFiles) IndexFiles.AddRange(ids);
-        PrepareCache();
         await ReleaseLoadGarbageAsync(indexBytes).ConfigureAwait(false);
+        PrepareCache();
     }
 
     /// <summary>

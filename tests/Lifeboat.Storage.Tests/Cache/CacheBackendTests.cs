@@ -126,7 +126,7 @@ public sealed class CacheBackendTests
             {
                 var blob = blobs[i % blobs.Count];
                 var buffer = new byte[blob.Length];
-                await repo.Backend.ReadAsync(FileType.Pack, pack.ToString(), blob.Offset, buffer, Ct);
+                await repo.Cache!.ReadAsync(FileType.Pack, pack.ToString(), blob.Offset, buffer, Ct);
                 return (blob, buffer);
             })).ToList();
             foreach (var (blob, buffer) in await Task.WhenAll(reads))

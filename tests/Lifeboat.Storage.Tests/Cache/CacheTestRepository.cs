@@ -52,7 +52,7 @@ public sealed class CacheTestRepository : IDisposable
     {
         var counter = new CountingRemoteBackend(new LocalBackend(RepositoryPath));
         var repo = await Repository.OpenAsync(counter, Password, Options(cacheDirectory), Ct);
-        _opened.Add(repo.Backend);
+        _opened.Add((IBackend?)repo.Cache ?? counter);
         return (repo, counter);
     }
 
