@@ -7,8 +7,9 @@ namespace Lifeboat.Cli;
 /// <summary>What restic says about its cache after opening a repository: a new cache, and old caches of other repositories.</summary>
 internal static class CacheReport
 {
-    public static void AfterOpen(CommandContext ctx, Repository repo)
+    public static void AfterOpen(CommandContext ctx, Repository repo, bool local)
     {
+        if (!local && ctx.CacheDirectoryError is { } error) ctx.Warn($"unable to open cache: {error}");
         if (repo.Cache?.Cache is not { } cache) return;
         bool terminal = Posix.IsTerminal(1);
         if (cache.Created && !ctx.Json && terminal) ctx.Info($"created new cache in {cache.BaseDirectory}");

@@ -181,17 +181,15 @@ public sealed class CommandContext(GlobalOptions options, ParseResult parse)
     /// <exception cref="IOException">None of these is set.</exception>
     public string CacheDirectory() => Parse.GetValue(options.CacheDir) ?? Env.Get("RESTIC_CACHE_DIR") ?? Engine.Storage.Cache.CacheDirectories.DefaultBase(Env.Get);
 
-    private string? _repositoryCacheDirectory;
-    private bool _repositoryCacheResolved;
+    /// <summary>Why there is no cache directory although --no-cache was not given (no $HOME); said once a remote repository is opened.</summary>
+    internal string? CacheDirectoryError { get; private set; }
 
-    /// <summary>The cache for a repository: none with --no-cache; a base that cannot be found is a warning (once), and no cache.</summary>
+    /// <summary>The cache for a repository: none with --no-cache, nor when no base directory can be found (<see cref="CacheDirectoryError"/>).</summary>
     private string? RepositoryCacheDirectory()
     {
-        if (_repositoryCacheResolved) return _repositoryCacheDirectory;
-        _repositoryCacheResolved = true;
         if (NoCache) return null;
-        try { return _repositoryCacheDirectory = CacheDirectory(); }
-        catch (IOException e) { Warn($"unable to open cache: {e.Message}"); return null; }
+        try { return CacheDirectory(); }
+        catch (IOException e) { CacheDirectoryError = e.Message; return null; }
     }
 
     /// <summary>A warning that does not stop the command, on stderr (restic's Warnf).</summary>
@@ -278,7 +276,7 @@ public sealed class CommandContext(GlobalOptions options, ParseResult parse)
         catch { backend.Dispose(); throw; }
         var repo = await Repository.OpenAsync(backend, password, RepositoryOptions(), cancellationToken).ConfigureAwait(false);
         if (Verbosity > 0) Info($"repository {repo.Config.Id[..8]} opened (version {repo.Version}, compression level {RepositoryOptions().Compression.ToString().ToLowerInvariant()})");
-        CacheReport.AfterOpen(this, repo);
+        CacheReport.AfterOpen(this, repo, backend.IsLocal);
         return repo;
     }
 
