@@ -22,7 +22,8 @@ public sealed class GlobalOptions
     public readonly Option<bool> Json = new("--json") { Description = "set output mode to JSON for commands that support it", Recursive = true };
     public readonly Option<bool> NoLock = new("--no-lock") { Description = "do not lock the repository, this allows some operations on read-only repositories", Recursive = true };
     public readonly Option<bool> NoCache = new("--no-cache") { Description = "do not use a local cache (the local backend needs none)", Recursive = true };
-    public readonly Option<string?> CacheDir = new("--cache-dir") { Description = "set the cache directory (default: $RESTIC_CACHE_DIR)", Recursive = true };
+    public readonly Option<string?> CacheDir = new("--cache-dir") { Description = "set the cache directory (default: $RESTIC_CACHE_DIR, else ~/.cache/lifeboat)", Recursive = true };
+    public readonly Option<bool> CleanupCache = new("--cleanup-cache") { Description = "auto remove old cache directories", Recursive = true };
     public readonly Option<string?> Compression = new("--compression") { Description = "compression mode (only available for repository format version 2), one of (auto|off|max) (default: $RESTIC_COMPRESSION)", Recursive = true };
     public readonly Option<int?> PackSize = new("--pack-size") { Description = "set target pack size in MiB, created pack files may be larger (default: $RESTIC_PACK_SIZE)", Recursive = true };
     public readonly Option<string?> Config = new("--config") { Description = "stack configuration to use when no repository is given (default: $LIFEBOAT_CONFIG, else ./lifeboat.yaml)", Recursive = true };
@@ -33,7 +34,7 @@ public sealed class GlobalOptions
 
     public void AddTo(RootCommand root)
     {
-        foreach (var o in new Option[] { Repo, RepositoryFile, PasswordFile, PasswordCommand, KeyHint, Quiet, Verbose, Json, NoLock, NoCache, CacheDir, Compression, PackSize, ExtendedOptions, CaCert, LimitUpload, LimitDownload, Config })
+        foreach (var o in new Option[] { Repo, RepositoryFile, PasswordFile, PasswordCommand, KeyHint, Quiet, Verbose, Json, NoLock, NoCache, CacheDir, CleanupCache, Compression, PackSize, ExtendedOptions, CaCert, LimitUpload, LimitDownload, Config })
             root.Options.Add(o);
     }
 }
@@ -211,7 +212,36 @@ public sealed class CommandContext(GlobalOptions options, ParseResult parse)
             if (packSize < Engine.Repository.RepositoryOptions.MinPackSize || packSize > Engine.Repository.RepositoryOptions.MaxPackSize)
                 throw new CliException($"pack size {mib} MiB is out of range: choose between 4 and 128 MiB");
         }
-        return new RepositoryOptions { Compression = mode, PackSize = packSize, KeyHint = Parse.GetValue(options.KeyHint) ?? Env.Get("RESTIC_KEY_HINT") };
+        return new RepositoryOptions
+        {
+            Compression = mode, PackSize = packSize, KeyHint = Parse.GetValue(options.KeyHint) ?? Env.Get("RESTIC_KEY_HINT"),
+            CacheDirectory = RepositoryCacheDirectory(), Warn = Warn,
+        };
+    }
+
+    // ---- the local cache of remote repositories ----
+    public bool NoCache => Parse.GetValue(options.NoCache);
+    public bool CleanupCache => Parse.GetValue(options.CleanupCache);
+
+    /// <summary>The cache's base directory: --cache-dir, $LIFEBOAT_CACHE_DIR or $RESTIC_CACHE_DIR, else $XDG_CACHE_HOME/lifeboat or ~/.cache/lifeboat.</summary>
+    /// <exception cref="IOException">None of these is set.</exception>
+    public string CacheDirectory() => Parse.GetValue(options.CacheDir) ?? Env.Get("RESTIC_CACHE_DIR") ?? Engine.Storage.Cache.CacheDirectories.DefaultBase(Env.Get);
+
+    /// <summary>Why there is no cache directory although --no-cache was not given (no $HOME); said once a remote repository is opened.</summary>
+    internal string? CacheDirectoryError { get; private set; }
+
+    /// <summary>The cache for a repository: none with --no-cache, nor when no base directory can be found (<see cref="CacheDirectoryError"/>).</summary>
+    private string? RepositoryCacheDirectory()
+    {
+        if (NoCache) return null;
+        try { return CacheDirectory(); }
+        catch (IOException e) { CacheDirectoryError = e.Message; return null; }
+    }
+
+    /// <summary>A warning that does not stop the command, on stderr (restic's Warnf).</summary>
+    public void Warn(string message)
+    {
+        lock (Error) Error.WriteLine(message);
     }
 
     /// <summary>restic's order: --password-file, --password-command, $RESTIC_PASSWORD, else a prompt on a terminal.</summary>
@@ -292,6 +322,7 @@ public sealed class CommandContext(GlobalOptions options, ParseResult parse)
         catch { backend.Dispose(); throw; }
         var repo = await Repository.OpenAsync(backend, password, RepositoryOptions(), cancellationToken).ConfigureAwait(false);
         if (Verbosity > 0) Info($"repository {repo.Config.Id[..8]} opened (version {repo.Version}, compression level {RepositoryOptions().Compression.ToString().ToLowerInvariant()})");
+        CacheReport.AfterOpen(this, repo, backend.IsLocal);
         return repo;
     }
 

@@ -183,6 +183,23 @@ public sealed class MasterIndex
     private BlobLocation ToLocation(in IndexEntry e) =>
         new(_packs[e.PackIndex], new PackedBlob(e.BlobId, e.Type, e.Offset, e.Length, e.UncompressedLength));
 
+    /// <summary>The packs that hold at least one blob of <paramref name="type"/> (the local cache keeps tree packs).</summary>
+    public HashSet<Id> PacksWith(BlobType type)
+    {
+        lock (_lock)
+        {
+            var numbers = new HashSet<int>();
+            for (int i = 0; i < _count; i++)
+            {
+                ref readonly var e = ref Entry(i);
+                if (e.Type == type) numbers.Add(e.PackIndex);
+            }
+            var packs = new HashSet<Id>(numbers.Count);
+            foreach (int n in numbers) packs.Add(_packs[n]);
+            return packs;
+        }
+    }
+
     /// <summary>A snapshot of all entries, grouped by pack, for check, list and stats.</summary>
     public IEnumerable<(Id PackId, PackedBlob Blob)> All()
     {

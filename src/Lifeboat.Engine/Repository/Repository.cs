@@ -120,7 +120,7 @@ public sealed partial class Repository : IAsyncDisposable
                 throw new RepositoryException(RepositoryErrorKind.Damaged, $"config of repository {backend.Location} does not verify with its master key: the file is damaged");
             }
             var config = RepositoryConfig.Parse(configJson);
-            return new Repository(backend, config, masterKey, name, options);
+            return new Repository(WithCache(backend, config, options), config, masterKey, name, options);
         }
         throw new RepositoryException(RepositoryErrorKind.WrongPassword, "wrong password or no key found: check the password for this repository");
     }
@@ -275,6 +275,7 @@ public sealed partial class Repository : IAsyncDisposable
             }).ConfigureAwait(false);
         lock (_indexFiles) _indexFiles.AddRange(ids);
         await ReleaseLoadGarbageAsync(indexBytes).ConfigureAwait(false);
+        PrepareCache();
     }
 
     /// <summary>
@@ -454,6 +455,7 @@ public sealed partial class Repository : IAsyncDisposable
             throw;
         }
         var blobs = writer.Blobs.ToList();
+        NoteNewPack(packId, blobs);
         return _uploader.EnqueueAsync(writer, packId, async () =>
         {
             Index.AddPack(packId, blobs);
