@@ -10,7 +10,7 @@ internal static class CacheReport
     public static void AfterOpen(CommandContext ctx, Repository repo, bool local)
     {
         if (!local && ctx.CacheDirectoryError is { } error) ctx.Warn($"unable to open cache: {error}");
-        if (repo.Cache?.Cache is not { } cache) return;
+        if (repo.LocalCache is not { } cache) return;
         bool terminal = Posix.IsTerminal(1);
         if (cache.Created && !ctx.Json && terminal) ctx.Info($"created new cache in {cache.BaseDirectory}");
         List<CacheDirectoryInfo> old;

@@ -6,8 +6,12 @@ namespace Lifeboat.Engine.Repository;
 /// <summary>The local cache of a remote repository (restic's): where the repository opens it, feeds it the index and its new tree packs.</summary>
 public sealed partial class Repository
 {
-    /// <summary>The cache in front of the repository's storage, or null (a local repository, --no-cache, or a cache that could not be opened).</summary>
-    public CacheBackend? Cache => _guard.Unguarded as CacheBackend;
+    /// <summary>The cache in front of the repository's storage, or null (a local repository, --no-cache, or a cache that could not be opened).
+    /// Internal: it is storage, which nothing above the repository touches.</summary>
+    internal CacheBackend? Cache => _guard.Unguarded as CacheBackend;
+
+    /// <summary>The local cache directory in use for this repository, or null.</summary>
+    public LocalCache? LocalCache => Cache?.Cache;
 
     /// <summary>
     /// The storage with the cache of <see cref="RepositoryOptions.CacheDirectory"/> in front of it, for a remote repository.
