@@ -83,7 +83,7 @@ public sealed class RestBackend : IBackend
     public bool IsLocal => false;
 
     /// <summary>A request that sends and receives nothing for this long is cancelled and counts as transient (restic's stuck-request timeout).</summary>
-    public TimeSpan IdleTimeout { get; init; } = TimeSpan.FromMinutes(5);
+    public TimeSpan IdleTimeout { get; set; } = TimeSpan.FromMinutes(5);
 
     /// <summary>The largest whole file <see cref="ReadAllAsync"/> accepts: packs are at most 128 MiB in restic, anything else far less.</summary>
     public static long MaxReadAllBytes(FileType type) => type == FileType.Pack ? 512L << 20 : 256L << 20;
