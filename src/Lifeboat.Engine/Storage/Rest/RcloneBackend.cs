@@ -169,7 +169,7 @@ public sealed class RcloneBackend : BackendDecorator
     }
 
     /// <summary>Go's durations as restic's options take them: 90s, 1m, 1m30s, 1.5h, 500ms.</summary>
-    internal static bool TryParseDuration(string text, out TimeSpan duration)
+    public static bool TryParseDuration(string text, out TimeSpan duration)
     {
         duration = TimeSpan.Zero;
         text = text.Trim();
