@@ -40,6 +40,21 @@ public abstract class RemoteCliTestBase : IDisposable
     protected ProcessResult Lifeboat(string repository, params string[] args) =>
         Cli(repository).Run(["--cache-dir", Temp.Combine("lifeboat-cache"), .. args]);
 
+    /// <summary>Backs up the source; returns the summary of --json.</summary>
+    protected JsonElement Backup(string repository, params string[] args)
+    {
+        var r = LifeboatChecked(repository, ["backup", "--json", .. args, Source]);
+        var last = r.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries)[^1];
+        return JsonDocument.Parse(last).RootElement.Clone();
+    }
+
+    protected ProcessResult ResticBackup(Restic restic)
+    {
+        var r = restic.Run(["backup", Source], extraEnv: Environment);
+        Assert.True(r.ExitCode == 0, $"restic backup exited {r.ExitCode}\n{r.Stderr}");
+        return r;
+    }
+
     protected ProcessResult LifeboatChecked(string repository, params string[] args)
     {
         var r = Lifeboat(repository, args);
@@ -85,6 +100,9 @@ public abstract class RemoteCliTestBase : IDisposable
     protected int PackCount(string repository) =>
         Directory.Exists(DataDirectory(repository)) ? Directory.EnumerateFiles(DataDirectory(repository), "*", SearchOption.AllDirectories).Count() : 0;
 
+    protected long DataBytes(string repository) =>
+        Directory.Exists(DataDirectory(repository)) ? Directory.EnumerateFiles(DataDirectory(repository), "*", SearchOption.AllDirectories).Sum(f => new FileInfo(f).Length) : 0;
+
     protected static List<JsonElement> Snapshots(ProcessResult json) => JsonDocument.Parse(json.Stdout).RootElement.EnumerateArray().ToList();
 
     public virtual void Dispose()
@@ -106,11 +124,13 @@ public abstract class RemoteEndToEndTests : RemoteCliTestBase
         var repo = NewRepository();
         WriteTree(1);
         LifeboatChecked(repo, "init");
-        LifeboatChecked(repo, "backup", Source);
+        Backup(repo);
         int packs = PackCount(repo);
         Assert.True(packs > 0);
-        LifeboatChecked(repo, "backup", Source);
-        Assert.Equal(packs, PackCount(repo)); // nothing changed: nothing uploaded
+        var again = Backup(repo); // nothing changed: no file read again, no data uploaded
+        Assert.Equal(0, again.GetProperty("data_blobs").GetInt32());
+        Assert.Equal(0, again.GetProperty("files_new").GetInt32() + again.GetProperty("files_changed").GetInt32());
+        Assert.True(PackCount(repo) <= packs + 1, "at most one pack of trees (the parent folders' times changed)");
         Assert.Equal(2, Snapshots(LifeboatChecked(repo, "snapshots", "--json")).Count);
 
         var restored = Temp.Combine("restored-lifeboat");
@@ -126,10 +146,11 @@ public abstract class RemoteEndToEndTests : RemoteCliTestBase
 
         // forget and prune remove what only old snapshots needed; restic still finds everything in order
         File.Delete(Path.Combine(Source, "big/random.bin"));
-        LifeboatChecked(repo, "backup", Source);
+        Backup(repo);
+        long before = DataBytes(repo);
         LifeboatChecked(repo, "forget", "--keep-last", "1", "--prune");
         Assert.Single(Snapshots(LifeboatChecked(repo, "snapshots", "--json")));
-        Assert.True(PackCount(repo) < packs + 1);
+        Assert.True(before - DataBytes(repo) > 5 << 20, "the deleted file's 6 MiB are gone from the server");
         ResticChecked(restic, "check", "--read-data");
         var afterPrune = Temp.Combine("restored-after-prune");
         ResticChecked(restic, "restore", "latest", "--target", afterPrune);
@@ -143,7 +164,7 @@ public abstract class RemoteEndToEndTests : RemoteCliTestBase
         WriteTree(2);
         using var restic = new Restic(repo, Password);
         ResticChecked(restic, "init");
-        ResticChecked(restic, "backup", Source);
+        ResticBackup(restic);
 
         LifeboatChecked(repo, "check", "--read-data");
         var restored = Temp.Combine("restored");
@@ -151,7 +172,7 @@ public abstract class RemoteEndToEndTests : RemoteCliTestBase
         TreeComparer.AssertSame(Source, restored + Source);
 
         File.WriteAllText(Path.Combine(Source, "added.txt"), "from lifeboat");
-        LifeboatChecked(repo, "backup", Source);
+        Backup(repo);
         ResticChecked(restic, "check", "--read-data");
         var byRestic = Temp.Combine("restored-restic");
         ResticChecked(restic, "restore", "latest", "--target", byRestic);
@@ -164,7 +185,7 @@ public abstract class RemoteEndToEndTests : RemoteCliTestBase
         var remote = NewRepository();
         WriteTree(3);
         LifeboatChecked(remote, "init");
-        LifeboatChecked(remote, "backup", Source);
+        Backup(remote);
         var passwordFile = Temp.Combine("password");
         File.WriteAllText(passwordFile, Password + "\n");
 

@@ -41,7 +41,7 @@ public sealed class RestFaultEndToEndTests : RemoteCliTestBase
         {
             // Failing is allowed, but in one clear line, and the next run must succeed.
             AssertOneLine(first);
-            LifeboatChecked(repo, "backup", Source);
+            Backup(repo);
         }
         else
         {
@@ -83,9 +83,9 @@ public sealed class RestFaultEndToEndTests : RemoteCliTestBase
         var repo = NewRepository();
         WriteTree(4);
         LifeboatChecked(repo, "init");
-        LifeboatChecked(repo, "backup", Source);
+        Backup(repo);
         File.WriteAllText(Path.Combine(Source, "second.txt"), "more");
-        LifeboatChecked(repo, "backup", Source);
+        Backup(repo);
         var locks = Path.Combine(Path.GetDirectoryName(DataDirectory(repo))!, "locks");
         Assert.Empty(Directory.Exists(locks) ? Directory.EnumerateFiles(locks) : []);
 
@@ -98,7 +98,7 @@ public sealed class RestFaultEndToEndTests : RemoteCliTestBase
         Assert.Equal(2, Snapshots(LifeboatChecked(repo, "snapshots", "--json")).Count);
         using var restic = new Restic(repo, Password);
         ResticChecked(restic, "check", "--read-data");
-        LifeboatChecked(repo, "backup", Source);
+        Backup(repo);
         Assert.Empty(Directory.Exists(locks) ? Directory.EnumerateFiles(locks) : []);
     }
 

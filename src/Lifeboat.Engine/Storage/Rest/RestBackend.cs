@@ -371,6 +371,7 @@ public sealed class RestBackend : IBackend
         // The slot is held for the request, not for reading the listing: the caller may use the backend between entries.
         var response = await RunAsync(what, async _ =>
         {
+            watchdog.Progress(); // the wait for a free slot is not the server's silence
             var request = Request(HttpMethod.Get, new Uri(_base, BackendPaths.Folder(type, false) + "/"));
             try
             {
