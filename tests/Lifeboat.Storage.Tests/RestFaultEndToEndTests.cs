@@ -32,6 +32,7 @@ public sealed class RestFaultEndToEndTests : RemoteCliTestBase
         var backup = Task.Run(() => Lifeboat(repo, "backup", "--pack-size", "4", Source));
         var watch = Stopwatch.StartNew();
         while (PackCount(repo) < 2 && !backup.IsCompleted && watch.Elapsed < TimeSpan.FromSeconds(60)) await Task.Delay(20, TestContext.Current.CancellationToken);
+        Assert.False(backup.IsCompleted, "the backup was still running when the server died");
         Server.Kill();
         await Task.Delay(1500, TestContext.Current.CancellationToken);
         Server.Start();

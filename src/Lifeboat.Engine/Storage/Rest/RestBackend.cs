@@ -143,8 +143,9 @@ public sealed class RestBackend : IBackend
     {
         var innermost = e;
         while (innermost.InnerException is not null) innermost = innermost.InnerException;
-        var text = OneLine(innermost.Message);
-        return innermost is SocketException || e is not HttpRequestException ? text : $"{OneLine(e.Message)} ({text})";
+        string outer = OneLine(e.Message), inner = OneLine(innermost.Message);
+        // "Connection refused (127.0.0.1:8000)" names the endpoint; "An error occurred while sending…" needs its cause.
+        return outer.Contains(inner, StringComparison.Ordinal) ? outer : $"{outer} ({inner})";
     }
 
     private static string OneLine(string text) => text.ReplaceLineEndings(" ").Trim();
