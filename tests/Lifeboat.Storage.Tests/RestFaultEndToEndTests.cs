@@ -37,6 +37,7 @@ public sealed class RestFaultEndToEndTests : RemoteCliTestBase
         await Task.Delay(1500, TestContext.Current.CancellationToken);
         Server.Start();
         var first = await backup;
+        TestContext.Current.TestOutputHelper?.WriteLine($"backup during the crash exited {first.ExitCode}:\n{first.Stderr}");
 
         if (first.ExitCode != 0)
         {
