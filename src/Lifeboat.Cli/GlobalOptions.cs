@@ -22,7 +22,8 @@ public sealed class GlobalOptions
     public readonly Option<bool> Json = new("--json") { Description = "set output mode to JSON for commands that support it", Recursive = true };
     public readonly Option<bool> NoLock = new("--no-lock") { Description = "do not lock the repository, this allows some operations on read-only repositories", Recursive = true };
     public readonly Option<bool> NoCache = new("--no-cache") { Description = "do not use a local cache (the local backend needs none)", Recursive = true };
-    public readonly Option<string?> CacheDir = new("--cache-dir") { Description = "set the cache directory (default: $RESTIC_CACHE_DIR)", Recursive = true };
+    public readonly Option<string?> CacheDir = new("--cache-dir") { Description = "set the cache directory (default: $RESTIC_CACHE_DIR, else ~/.cache/lifeboat)", Recursive = true };
+    public readonly Option<bool> CleanupCache = new("--cleanup-cache") { Description = "auto remove old cache directories", Recursive = true };
     public readonly Option<string?> Compression = new("--compression") { Description = "compression mode (only available for repository format version 2), one of (auto|off|max) (default: $RESTIC_COMPRESSION)", Recursive = true };
     public readonly Option<int?> PackSize = new("--pack-size") { Description = "set target pack size in MiB, created pack files may be larger (default: $RESTIC_PACK_SIZE)", Recursive = true };
     public readonly Option<string?> Config = new("--config") { Description = "stack configuration to use when no repository is given (default: $LIFEBOAT_CONFIG, else ./lifeboat.yaml)", Recursive = true };
@@ -33,7 +34,7 @@ public sealed class GlobalOptions
 
     public void AddTo(RootCommand root)
     {
-        foreach (var o in new Option[] { Repo, RepositoryFile, PasswordFile, PasswordCommand, KeyHint, Quiet, Verbose, Json, NoLock, NoCache, CacheDir, Compression, PackSize, ExtendedOptions, CaCert, LimitUpload, LimitDownload, Config })
+        foreach (var o in new Option[] { Repo, RepositoryFile, PasswordFile, PasswordCommand, KeyHint, Quiet, Verbose, Json, NoLock, NoCache, CacheDir, CleanupCache, Compression, PackSize, ExtendedOptions, CaCert, LimitUpload, LimitDownload, Config })
             root.Options.Add(o);
     }
 }
@@ -106,11 +107,57 @@ public sealed class CommandContext(GlobalOptions options, ParseResult parse)
         return repo;
     }
 
-    /// <summary>Opens the backend a repository string names, with the command's -o options, --cacert, limits and retry reporting.</summary>
-    public IBackend OpenBackend(string location) => BackendFactory.Open(location, BackendSettings());
+    /// <summary>
+    /// Opens the backend a repository string names, with the command's -o options, --cacert, limits and retry reporting;
+    /// in stack mode the config's credentials-file supplies the storage credentials.
+    /// </summary>
+    public IBackend OpenBackend(string location) => OpenBackend(location, StackConfig?.CredentialsFile);
 
-    public BackendSettings BackendSettings()
+    public IBackend OpenBackend(string location, string? credentialsFile) => BackendFactory.Open(location, BackendSettings(credentialsFile));
+
+    /// <summary>The stack's offsite repository's backend: its own credentials file, else the stack's.</summary>
+    public IBackend OpenOffsiteBackend(StackConfig stack, OffsiteConfig offsite) =>
+        OpenBackend(offsite.Repository, offsite.CredentialsFile ?? stack.CredentialsFile);
+
+    /// <summary>The offsite repository's password: its own password-file or -command, else the primary repository's.</summary>
+    public string OffsitePassword(StackConfig stack, OffsiteConfig offsite) =>
+        offsite.HasOwnPassword ? ReadPassword(offsite.PasswordFile, offsite.PasswordCommand) : Password(stack);
+
+    /// <summary>Opens the stack's offsite repository with its password.</summary>
+    public async Task<Repository> OpenOffsiteRepositoryAsync(StackConfig stack, OffsiteConfig offsite, CancellationToken cancellationToken)
     {
+        var backend = OpenOffsiteBackend(stack, offsite);
+        try
+        {
+            return await Repository.OpenAsync(backend, OffsitePassword(stack, offsite), RepositoryOptions(), cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            backend.Dispose();
+            throw;
+        }
+    }
+
+    private static string ReadPassword(string? file, string? command)
+    {
+        string password;
+        if (file is not null)
+        {
+            try { password = File.ReadAllText(file).Trim(); }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                throw new CliException($"cannot read password file {file}: {e.Message}");
+            }
+        }
+        else password = RunPasswordCommand(command!);
+        if (password.Length == 0) throw new CliException($"the password from {(file is not null ? $"file {file}" : "the password command")} is empty");
+        return password;
+    }
+
+    public BackendSettings BackendSettings(string? credentialsFile = null)
+    {
+        // The stack's credentials file wins over the process environment: it is written for this stack's storage.
+        var credentials = credentialsFile is null ? null : CredentialsFile.Load(credentialsFile);
         var extended = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var item in Parse.GetValue(options.ExtendedOptions) ?? [])
         {
@@ -132,7 +179,7 @@ public sealed class CommandContext(GlobalOptions options, ParseResult parse)
         return new BackendSettings
         {
             Options = extended,
-            Environment = Env.Get,
+            Environment = credentials is null ? Env.Get : name => credentials.TryGetValue(name, out var value) ? value : Env.Get(name),
             CaCertificateFiles = cacert,
             UploadLimit = Limit(options.LimitUpload, "--limit-upload"),
             DownloadLimit = Limit(options.LimitDownload, "--limit-download"),
@@ -165,7 +212,36 @@ public sealed class CommandContext(GlobalOptions options, ParseResult parse)
             if (packSize < Engine.Repository.RepositoryOptions.MinPackSize || packSize > Engine.Repository.RepositoryOptions.MaxPackSize)
                 throw new CliException($"pack size {mib} MiB is out of range: choose between 4 and 128 MiB");
         }
-        return new RepositoryOptions { Compression = mode, PackSize = packSize, KeyHint = Parse.GetValue(options.KeyHint) ?? Env.Get("RESTIC_KEY_HINT") };
+        return new RepositoryOptions
+        {
+            Compression = mode, PackSize = packSize, KeyHint = Parse.GetValue(options.KeyHint) ?? Env.Get("RESTIC_KEY_HINT"),
+            CacheDirectory = RepositoryCacheDirectory(), Warn = Warn,
+        };
+    }
+
+    // ---- the local cache of remote repositories ----
+    public bool NoCache => Parse.GetValue(options.NoCache);
+    public bool CleanupCache => Parse.GetValue(options.CleanupCache);
+
+    /// <summary>The cache's base directory: --cache-dir, $LIFEBOAT_CACHE_DIR or $RESTIC_CACHE_DIR, else $XDG_CACHE_HOME/lifeboat or ~/.cache/lifeboat.</summary>
+    /// <exception cref="IOException">None of these is set.</exception>
+    public string CacheDirectory() => Parse.GetValue(options.CacheDir) ?? Env.Get("RESTIC_CACHE_DIR") ?? Engine.Storage.Cache.CacheDirectories.DefaultBase(Env.Get);
+
+    /// <summary>Why there is no cache directory although --no-cache was not given (no $HOME); said once a remote repository is opened.</summary>
+    internal string? CacheDirectoryError { get; private set; }
+
+    /// <summary>The cache for a repository: none with --no-cache, nor when no base directory can be found (<see cref="CacheDirectoryError"/>).</summary>
+    private string? RepositoryCacheDirectory()
+    {
+        if (NoCache) return null;
+        try { return CacheDirectory(); }
+        catch (IOException e) { CacheDirectoryError = e.Message; return null; }
+    }
+
+    /// <summary>A warning that does not stop the command, on stderr (restic's Warnf).</summary>
+    public void Warn(string message)
+    {
+        lock (Error) Error.WriteLine(message);
     }
 
     /// <summary>restic's order: --password-file, --password-command, $RESTIC_PASSWORD, else a prompt on a terminal.</summary>
@@ -246,6 +322,7 @@ public sealed class CommandContext(GlobalOptions options, ParseResult parse)
         catch { backend.Dispose(); throw; }
         var repo = await Repository.OpenAsync(backend, password, RepositoryOptions(), cancellationToken).ConfigureAwait(false);
         if (Verbosity > 0) Info($"repository {repo.Config.Id[..8]} opened (version {repo.Version}, compression level {RepositoryOptions().Compression.ToString().ToLowerInvariant()})");
+        CacheReport.AfterOpen(this, repo, backend.IsLocal);
         return repo;
     }
 

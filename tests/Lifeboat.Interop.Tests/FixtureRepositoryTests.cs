@@ -110,8 +110,10 @@ public sealed partial class FixtureRepositoryTests
         Fixtures.ExtractTarGz(Fixtures.Path("reference/fixtures/restic-0.14/internal_backend_testdata__repo-layout-default.tar.gz"), work.Combine("default"));
         Fixtures.ExtractTarGz(Fixtures.Path("reference/fixtures/restic-0.14/internal_backend_testdata__repo-layout-s3legacy.tar.gz"), work.Combine("s3legacy"));
         await using var a = await OpenAsync(work.Combine("default/repo"), "geheim");
-        await using var b = await OpenAsync(work.Combine("s3legacy/repo"), "geheim");
-        Assert.True(((Lifeboat.Engine.Storage.LocalBackend)b.Backend).IsS3Legacy);
+        var s3Legacy = new Lifeboat.Engine.Storage.LocalBackend(work.Combine("s3legacy/repo"));
+        await using var b = await Repository.OpenAsync(s3Legacy, "geheim", new RepositoryOptions(), Ct);
+        await b.LoadIndexAsync(Ct);
+        Assert.True(s3Legacy.IsS3Legacy);
         Assert.Equal(a.Index.Count, b.Index.Count);
         var sa = await a.ListSnapshotsAsync(Ct);
         var sb = await b.ListSnapshotsAsync(Ct);

@@ -14,12 +14,14 @@ public class DoctorTests : IDisposable
 {
     private const string Password = "doctor-test-password-5b1e9c";
     private readonly TempDirectory _temp = new("lifeboat-doctor");
+    // the backup disk: another file system than the data's, as the placement item wants it
+    private readonly TempDirectory _backupDisk = TempDirectory.OnAnotherFileSystem("lifeboat-doctor-repo");
     private readonly List<string> _mounts = [];
 
     private string ConfigDirectory => _temp.Combine("etc");
     private string ConfigPath => _temp.Combine("etc/lifeboat.yaml");
     private string PasswordFile => _temp.Combine("secrets/password");
-    private string RepoPath => _temp.Combine("backup/repo");
+    private string RepoPath => _backupDisk.Combine("repo");
     private string StateDir => _temp.Combine("state");
     private string PlexPath => _temp.Combine("data/plex");
     private string SonarrPath => _temp.Combine("data/sonarr");
@@ -39,6 +41,7 @@ public class DoctorTests : IDisposable
     {
         foreach (var mount in _mounts) ProcessRunner.Run("umount", [mount]);
         _temp.Dispose();
+        _backupDisk.Dispose();
         GC.SuppressFinalize(this);
     }
 
@@ -150,18 +153,19 @@ public class DoctorTests : IDisposable
             Assert.Equal("pass", item.GetProperty("status").GetString());
             Assert.Equal(JsonValueKind.Null, item.GetProperty("fix").ValueKind);
         }
-        Assert.Equal(["config", "secrets", "never", "repository", "password-file", "git", "backup", "restore-test", "backup", "restore-test"],
+        Assert.Equal(["config", "secrets", "never", "repository", "placement", "password-file", "git", "backup", "restore-test", "backup", "restore-test"],
             items.Select(i => i.GetProperty("check").GetString()));
-        Assert.Equal(["plex", "plex", "sonarr", "sonarr"], items.Skip(6).Select(i => i.GetProperty("subject").GetString()));
+        Assert.Equal(["plex", "plex", "sonarr", "sonarr"], items.Skip(7).Select(i => i.GetProperty("subject").GetString()));
 
         var text = Cli.Run("doctor");
         Assert.Equal(0, text.ExitCode);
         var lines = text.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries);
-        Assert.Equal(11, lines.Length);
-        Assert.All(lines[..10], l => Assert.StartsWith("[pass] ", l));
+        Assert.Equal(12, lines.Length);
+        Assert.All(lines[..11], l => Assert.StartsWith("[pass] ", l));
+        Assert.Contains($"[pass] placement: {RepoPath}: the repository is on another file system than the apps' data", lines);
         Assert.Contains(lines, l => l.StartsWith($"[pass] repository: {RepoPath} reachable, initialized (version 2)", StringComparison.Ordinal));
         Assert.Contains(lines, l => l.StartsWith("[pass] plex: newest backup is ", StringComparison.Ordinal));
-        Assert.Equal("doctor: 10 checks, 10 passed: all good", lines[^1]);
+        Assert.Equal("doctor: 11 checks, 11 passed: all good", lines[^1]);
     }
 
     [Fact]

@@ -14,9 +14,9 @@ public sealed class TempDirectory : IDisposable
     public string Path { get; }
     private bool _disposed;
 
-    public TempDirectory(string prefix = "lifeboat-test")
+    public TempDirectory(string prefix = "lifeboat-test", string? parent = null)
     {
-        string parent = Environment.GetEnvironmentVariable("TMPDIR") is { Length: > 0 } tmp ? tmp : "/tmp";
+        parent ??= Environment.GetEnvironmentVariable("TMPDIR") is { Length: > 0 } tmp ? tmp : "/tmp";
         while (true)
         {
             string candidate = FsNames.Join(parent, $"{prefix}-{Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8))}");
@@ -30,6 +30,18 @@ public sealed class TempDirectory : IDisposable
             {
             }
         }
+    }
+
+    /// <summary>
+    /// A directory on another file system than $TMPDIR (the machine's /dev/shm), for a repository that must not share a
+    /// disk with the data it protects; $TMPDIR itself when there is no such place.
+    /// </summary>
+    public static TempDirectory OnAnotherFileSystem(string prefix = "lifeboat-test")
+    {
+        string tmp = Environment.GetEnvironmentVariable("TMPDIR") is { Length: > 0 } t ? t : "/tmp";
+        if (Posix.TryLStat("/dev/shm", out var shm, out _) && Posix.TryLStat(tmp, out var tmpStatus, out _) && shm.Device != tmpStatus.Device)
+            return new TempDirectory(prefix, "/dev/shm");
+        return new TempDirectory(prefix);
     }
 
     /// <summary>The path of a name inside this directory ('/'-separated relative paths are fine).</summary>

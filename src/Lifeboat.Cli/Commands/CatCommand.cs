@@ -32,7 +32,7 @@ public sealed class CatCommand : ICommandFactory
                     PrintJson(stdout, KeyFile.MasterKeyJson(repo.Key));
                     break;
                 case "key":
-                    PrintJson(stdout, await repo.Backend.ReadAllAsync(FileType.Key, await ResolveAsync(repo, FileType.Key, arg!, ct), ct));
+                    PrintJson(stdout, await repo.ReadRawFileAsync(FileType.Key, await ResolveAsync(repo, FileType.Key, arg!, ct), ct));
                     break;
                 case "index":
                     PrintJson(stdout, await repo.LoadUnpackedAsync(FileType.Index, Id.Parse(await ResolveAsync(repo, FileType.Index, arg!, ct)), ct));
@@ -45,7 +45,7 @@ public sealed class CatCommand : ICommandFactory
                     PrintJson(stdout, await repo.LoadUnpackedAsync(FileType.Lock, Id.Parse(await ResolveAsync(repo, FileType.Lock, arg!, ct)), ct));
                     break;
                 case "pack":
-                    stdout.Write(await repo.Backend.ReadAllAsync(FileType.Pack, await ResolveAsync(repo, FileType.Pack, arg!, ct), ct));
+                    stdout.Write(await repo.ReadRawFileAsync(FileType.Pack, await ResolveAsync(repo, FileType.Pack, arg!, ct), ct));
                     break;
                 case "blob":
                     var blobId = Id.Parse(arg!);
@@ -67,7 +67,7 @@ public sealed class CatCommand : ICommandFactory
     private static async Task<string> ResolveAsync(Repository repo, FileType type, string prefix, CancellationToken ct)
     {
         var matches = new List<string>();
-        await foreach (var f in repo.Backend.ListAsync(type, ct))
+        await foreach (var f in repo.ListFilesAsync(type, ct))
             if (f.Name.StartsWith(prefix, StringComparison.Ordinal)) matches.Add(f.Name);
         return matches.Count switch
         {

@@ -88,7 +88,13 @@ public sealed class DemoCommand : ICommandFactory
             output.WriteLine($"$ lifeboat {string.Join(' ', args.Select(Quote))}");
             var (exitCode, stdout, stderr) = await RunAsync(args);
             foreach (var line in (stdout + stderr).TrimEnd('\n').Split('\n')) output.WriteLine("  " + line);
-            if (exitCode != 0)
+            if (exitCode == 2 && args is ["doctor", ..])
+            {
+                // The one warning a demo cannot avoid: it keeps its repository in one directory with its data.
+                output.WriteLine("  -> exit code 2: warnings only; the placement warning is expected in a demo that keeps the repository beside");
+                output.WriteLine("     its data. A real stack keeps it on another machine (sftp:, rest:, s3:, rclone:) or adds an offsite: one.");
+            }
+            else if (exitCode != 0)
             {
                 output.WriteLine($"  -> exit code {exitCode}");
                 Failed.Add(string.Join(' ', args));

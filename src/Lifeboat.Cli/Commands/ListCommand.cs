@@ -30,7 +30,7 @@ public sealed class ListCommand : ICommandFactory
                 foreach (var (_, blob) in repo.Index.All()) ctx.Out.WriteLine($"{(blob.Type == Engine.Repository.BlobType.Data ? "data" : "tree")} {blob.Id}");
                 return ExitCodes.Ok;
             }
-            await foreach (var f in repo.Backend.ListAsync(fileType.Value, ct)) ctx.Out.WriteLine(f.Name);
+            await foreach (var f in repo.ListFilesAsync(fileType.Value, ct)) ctx.Out.WriteLine(f.Name);
             return ExitCodes.Ok;
         }, ct));
         return command;

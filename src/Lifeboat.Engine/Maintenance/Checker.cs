@@ -22,7 +22,7 @@ public sealed class Checker(Repository.Repository repository, Action<CheckProble
     private ulong[]? _used;
 
     /// <summary>
-    /// A pack's blobs in offset order: nearly always a run of the master index's entries (AddPack appends a
+    /// A pack's blobs in offset order: nearly always a run of the master index's entries (adding appends a
     /// pack's blobs as listed, and packs are written front to back), so no second copy of every blob is kept;
     /// the parsed list only when the listing is out of order or names a blob twice.
     /// </summary>
@@ -85,19 +85,16 @@ public sealed class Checker(Repository.Repository repository, Action<CheckProble
         {
             if (loaded[i] is not { } file) continue;
             if (file.IsOldFormat) Report(new CheckProblem(CheckProblemKind.OldIndexFormat, $"index {ids[i].ToShortString()} has old format") { Index = ids[i] });
-            foreach (var (packId, blobs) in file.Packs)
+            var indexId = ids[i];
+            repository.AddIndexFile(indexId, file, (packId, blobs, first, added) =>
             {
-                int first = repository.Index.Count;
-                repository.Index.AddPack(packId, blobs);
-                int added = repository.Index.Count - first;
                 if (!packIndexes.TryGetValue(packId, out var inIndexes)) packIndexes[packId] = inIndexes = [];
-                inIndexes.Add(ids[i]);
+                inIndexes.Add(indexId);
                 if (!_packBlobs.ContainsKey(packId))
                     _packBlobs[packId] = added == blobs.Count && IsSortedByOffset(blobs)
                         ? new PackBlobs(first, added, null)
                         : new PackBlobs(0, 0, blobs.OrderBy(b => b.Offset).ToList());
-            }
-            repository.IndexFiles.Add(ids[i]);
+            });
         }
         bool allLoaded = loaded.All(f => f is not null);
         Array.Clear(loaded); // the packs' blobs live on in the master index
@@ -125,7 +122,7 @@ public sealed class Checker(Repository.Repository repository, Action<CheckProble
     public async Task CheckPacksAsync(CancellationToken cancellationToken)
     {
         var present = new Dictionary<Id, long>();
-        await foreach (var f in repository.Backend.ListAsync(FileType.Pack, cancellationToken).ConfigureAwait(false))
+        await foreach (var f in repository.ListFilesAsync(FileType.Pack, cancellationToken).ConfigureAwait(false))
             if (Id.TryParse(f.Name, out var id)) present[id] = f.Size;
         foreach (var (packId, blobs) in _packBlobs.OrderBy(p => p.Key))
         {
@@ -291,11 +288,10 @@ public sealed class Checker(Repository.Repository repository, Action<CheckProble
             problems.Add(new CheckProblem(CheckProblemKind.PackDamaged, $"pack {packId}: {what}") { Pack = packId, Blob = blob });
 
         var indexed = _packBlobs.TryGetValue(packId, out var pack) ? BlobsOf(pack) : [];
-        string name = packId.ToString();
         long size;
         try
         {
-            size = await repository.Backend.StatAsync(FileType.Pack, name, cancellationToken).ConfigureAwait(false);
+            size = await repository.StatPackAsync(packId, cancellationToken).ConfigureAwait(false);
         }
         catch (BackendFileNotFoundException)
         {
@@ -330,7 +326,7 @@ public sealed class Checker(Repository.Repository repository, Action<CheckProble
         foreach (var b in indexed)
             if (b.IsCompressed && b.UncompressedLength <= Array.MaxLength && (long)b.Offset + b.Length <= size)
                 largestPlain = Math.Max(largestPlain, (int)b.UncompressedLength);
-        using (var stream = new PackStream(repository.Backend, name, size))
+        using (var stream = repository.OpenPackStream(packId, size))
         {
             try
             {
@@ -354,7 +350,7 @@ public sealed class Checker(Repository.Repository repository, Action<CheckProble
                         {
                             reread = BlobBuffers.Rent((int)b.Length);
                             stored = reread.AsMemory(0, (int)b.Length);
-                            await repository.Backend.ReadAsync(FileType.Pack, name, b.Offset, reread.AsMemory(0, (int)b.Length), cancellationToken).ConfigureAwait(false);
+                            await repository.ReadPackAsync(packId, b.Offset, reread.AsMemory(0, (int)b.Length), cancellationToken).ConfigureAwait(false);
                         }
                         VerifyBlob(packId, b, stored.Span, ref plain, largestPlain, blobProblems);
                     }
@@ -383,7 +379,7 @@ public sealed class Checker(Repository.Repository repository, Action<CheckProble
         List<PackedBlob>? header = null;
         try
         {
-            header = await PackReader.ReadHeaderAsync(repository.Backend, repository.Key, packId, size, cancellationToken).ConfigureAwait(false);
+            header = await repository.ReadPackHeaderAsync(packId, size, cancellationToken).ConfigureAwait(false);
         }
         catch (RepositoryException e)
         {

@@ -30,12 +30,12 @@ public sealed class IdFinder(Repository.Repository repository)
     {
         BlobIds ??= [];
         var wanted = new HashSet<string>(packPatterns, StringComparer.Ordinal);
-        await foreach (var file in repository.Backend.ListAsync(FileType.Pack, cancellationToken).ConfigureAwait(false))
+        await foreach (var file in repository.ListFilesAsync(FileType.Pack, cancellationToken).ConfigureAwait(false))
         {
             if (wanted.Count == 0) break;
             if (!Id.TryParse(file.Name, out var packId)) continue;
             if (!wanted.Remove(file.Name) && !wanted.Remove(packId.ToShortString())) continue;
-            foreach (var blob in await PackReader.ReadHeaderAsync(repository.Backend, repository.Key, packId, file.Size, cancellationToken).ConfigureAwait(false))
+            foreach (var blob in await repository.ReadPackHeaderAsync(packId, file.Size, cancellationToken).ConfigureAwait(false))
                 BlobIds.Add(blob.Id.ToString());
         }
 

@@ -52,7 +52,7 @@ public sealed class IndexRebuilder(Repository.Repository repository, Action<stri
         var toRead = new Dictionary<Id, long>();
         var kept = new Dictionary<Id, List<PackedBlob>>();
         var present = new HashSet<Id>();
-        await foreach (var f in repository.Backend.ListAsync(FileType.Pack, cancellationToken).ConfigureAwait(false))
+        await foreach (var f in repository.ListFilesAsync(FileType.Pack, cancellationToken).ConfigureAwait(false))
         {
             if (!Id.TryParse(f.Name, out var packId)) continue;
             present.Add(packId);
@@ -87,7 +87,7 @@ public sealed class IndexRebuilder(Repository.Repository repository, Action<stri
             {
                 try
                 {
-                    read[pack.Key] = await PackReader.ReadHeaderAsync(repository.Backend, repository.Key, pack.Key, pack.Value, ct).ConfigureAwait(false);
+                    read[pack.Key] = await repository.ReadPackHeaderAsync(pack.Key, pack.Value, ct).ConfigureAwait(false);
                 }
                 catch (RepositoryException e)
                 {
@@ -120,12 +120,10 @@ public sealed class IndexRebuilder(Repository.Repository repository, Action<stri
         var written = result.IndexFilesWritten.ToHashSet();
         foreach (var indexId in oldIndexFiles.Where(i => !written.Contains(i)))
         {
-            await repository.Backend.DeleteAsync(FileType.Index, indexId.ToString(), cancellationToken).ConfigureAwait(false);
+            await repository.DeleteFileAsync(FileType.Index, indexId, cancellationToken).ConfigureAwait(false);
             result.IndexFilesRemoved.Add(indexId);
         }
-        foreach (var (packId, blobs) in kept) repository.Index.AddPack(packId, blobs);
-        repository.IndexFiles.Clear();
-        repository.IndexFiles.AddRange(result.IndexFilesWritten);
+        repository.ReplaceIndex(result.IndexFilesWritten, kept.Select(p => (p.Key, p.Value)));
         return result;
     }
 }

@@ -147,7 +147,7 @@ public sealed class Pruner(Repository.Repository repository, PruneOptions option
 
         var keptPacks = new HashSet<Id>();
         var candidates = new List<(Id Id, PackInfo Info, bool MustCompress)>();
-        await foreach (var file in repository.Backend.ListAsync(FileType.Pack, cancellationToken).ConfigureAwait(false))
+        await foreach (var file in repository.ListFilesAsync(FileType.Pack, cancellationToken).ConfigureAwait(false))
         {
             if (!Id.TryParse(file.Name, out var packId)) continue;
             if (!packs.Remove(packId, out var info))
@@ -270,7 +270,7 @@ public sealed class Pruner(Repository.Repository repository, PruneOptions option
                 await CheckpointAsync(PruneStep.BlobRepacked).ConfigureAwait(false);
             }
             await target.FlushAsync(cancellationToken).ConfigureAwait(false);
-            lock (target.IndexFiles) newIndexFiles.AddRange(target.IndexFiles);
+            newIndexFiles.AddRange(target.IndexFiles);
             newPacks.AddRange(target.Index.All().GroupBy(e => e.PackId).Select(g => (g.Key, g.Select(e => e.Blob).OrderBy(b => b.Offset).ToList())));
             await CheckpointAsync(PruneStep.RepackFlushed).ConfigureAwait(false);
         }
@@ -280,9 +280,7 @@ public sealed class Pruner(Repository.Repository repository, PruneOptions option
         if (obsoletePacks.Count > 0 || plan.MissingUnneededPacks.Count > 0)
         {
             Log("rebuilding index");
-            List<Id> oldIndexFiles;
-            lock (repository.IndexFiles) oldIndexFiles = [.. repository.IndexFiles];
-            var supersedes = oldIndexFiles.Concat(newIndexFiles).Distinct().ToList();
+            var supersedes = repository.IndexFiles.Concat(newIndexFiles).Distinct().ToList();
             var remainingPacks = repository.Index.All()
                 .Where(e => !obsoletePacks.Contains(e.PackId) && !plan.MissingUnneededPacks.Contains(e.PackId))
                 .GroupBy(e => e.PackId)
@@ -297,11 +295,7 @@ public sealed class Pruner(Repository.Repository repository, PruneOptions option
                 await repository.DeleteFileAsync(FileType.Index, id, cancellationToken).ConfigureAwait(false);
                 await CheckpointAsync(PruneStep.OldIndexDeleted).ConfigureAwait(false);
             }
-            lock (repository.IndexFiles)
-            {
-                repository.IndexFiles.Clear();
-                repository.IndexFiles.AddRange(written);
-            }
+            repository.ReplaceIndexFiles(written);
         }
 
         if (obsoletePacks.Count > 0) Log($"removing {obsoletePacks.Count} old packs");

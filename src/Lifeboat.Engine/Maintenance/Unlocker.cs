@@ -18,7 +18,7 @@ public static class Unlocker
             // Every lock file, readable or not, as restic's RemoveAllLocks does.
             foreach (var id in await repository.ListIdsAsync(FileType.Lock, cancellationToken).ConfigureAwait(false))
             {
-                await repository.Backend.DeleteAsync(FileType.Lock, id.ToString(), cancellationToken).ConfigureAwait(false);
+                await repository.DeleteFileAsync(FileType.Lock, id, cancellationToken).ConfigureAwait(false);
                 removed++;
             }
             return removed;
@@ -27,7 +27,7 @@ public static class Unlocker
         foreach (var (id, info) in await Repository.RepositoryLock.ListAsync(repository, cancellationToken).ConfigureAwait(false))
         {
             if (!info.IsStale(thisHost, processExists)) continue;
-            await repository.Backend.DeleteAsync(FileType.Lock, id.ToString(), cancellationToken).ConfigureAwait(false);
+            await repository.DeleteFileAsync(FileType.Lock, id, cancellationToken).ConfigureAwait(false);
             removed++;
         }
         return removed;

@@ -6,6 +6,8 @@ namespace Lifeboat.Engine.Repository;
 /// fixed-size pages, so growing never copies the whole table or holds it twice (a peak-memory spike while a
 /// large index loads).
 /// Thread-safe: backup adds entries while its workers look blobs up.
+/// Read-only to everything but <see cref="Repository"/>: only the repository adds to it (loading index files, saving
+/// packs, adopting a rebuilt index), so the index always describes what the repository holds.
 /// </summary>
 public sealed class MasterIndex
 {
@@ -37,7 +39,7 @@ public sealed class MasterIndex
     private static int Hash(Id id, BlobType type) => (int)(id.Prefix64 >> 32) ^ (int)type;
 
     /// <summary>Adds every blob of a pack. A blob already listed for the same pack is not listed twice.</summary>
-    public void AddPack(Id packId, IEnumerable<PackedBlob> blobs)
+    internal void AddPack(Id packId, IEnumerable<PackedBlob> blobs)
     {
         lock (_lock)
         {
@@ -56,6 +58,20 @@ public sealed class MasterIndex
                 else Insert(_count - 1);
                 _pending.Remove((b.Id, b.Type));
             }
+        }
+    }
+
+    /// <summary>Forgets every entry and pack (before a rebuilt index takes the place of the loaded one).</summary>
+    internal void Clear()
+    {
+        lock (_lock)
+        {
+            _packs.Clear();
+            _packNumbers.Clear();
+            _pages = [];
+            _count = 0;
+            _buckets = new int[2048];
+            _pending.Clear();
         }
     }
 
@@ -128,7 +144,7 @@ public sealed class MasterIndex
     /// Reserves a blob for saving: false when it is already indexed or another worker is saving it,
     /// so that each blob is stored once even when several files hold it.
     /// </summary>
-    public bool TryAddPending(BlobType type, Id id)
+    internal bool TryAddPending(BlobType type, Id id)
     {
         lock (_lock)
         {
@@ -166,6 +182,23 @@ public sealed class MasterIndex
 
     private BlobLocation ToLocation(in IndexEntry e) =>
         new(_packs[e.PackIndex], new PackedBlob(e.BlobId, e.Type, e.Offset, e.Length, e.UncompressedLength));
+
+    /// <summary>The packs that hold at least one blob of <paramref name="type"/> (the local cache keeps tree packs).</summary>
+    public HashSet<Id> PacksWith(BlobType type)
+    {
+        lock (_lock)
+        {
+            var numbers = new HashSet<int>();
+            for (int i = 0; i < _count; i++)
+            {
+                ref readonly var e = ref Entry(i);
+                if (e.Type == type) numbers.Add(e.PackIndex);
+            }
+            var packs = new HashSet<Id>(numbers.Count);
+            foreach (int n in numbers) packs.Add(_packs[n]);
+            return packs;
+        }
+    }
 
     /// <summary>A snapshot of all entries, grouped by pack, for check, list and stats.</summary>
     public IEnumerable<(Id PackId, PackedBlob Blob)> All()

@@ -10,8 +10,11 @@ namespace Lifeboat.Engine.Repository;
 /// </summary>
 public static class PackReader
 {
-    /// <summary>The blobs a pack's header lists, with their offsets. Any failure is a Damaged error naming the pack.</summary>
-    public static async Task<List<PackedBlob>> ReadHeaderAsync(IBackend backend, CryptoKey key, Id packId, long packSize, CancellationToken cancellationToken)
+    /// <summary>
+    /// The blobs a pack's header lists, with their offsets. Any failure is a Damaged error naming the pack. Code above the
+    /// repository calls <see cref="Repository.ReadPackHeaderAsync"/>.
+    /// </summary>
+    internal static async Task<List<PackedBlob>> ReadHeaderAsync(IBackend backend, CryptoKey key, Id packId, long packSize, CancellationToken cancellationToken)
     {
         var name = packId.ToString();
         CheckPackSize(packId, packSize);

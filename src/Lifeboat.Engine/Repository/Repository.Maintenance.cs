@@ -2,7 +2,7 @@ using Lifeboat.Engine.Storage;
 
 namespace Lifeboat.Engine.Repository;
 
-/// <summary>What prune and forget need beyond reading and writing: deleting files, writing chosen index files, repacking.</summary>
+/// <summary>What prune and forget need beyond reading and writing: writing chosen index files, repacking.</summary>
 public sealed partial class Repository
 {
     /// <summary>
@@ -10,9 +10,6 @@ public sealed partial class Repository
     /// goes into a new pack even though the main index already lists it in an old one.
     /// </summary>
     public Repository CreateRepackTarget() => new(Backend, Config, Key, KeyName, Options);
-
-    public Task DeleteFileAsync(FileType type, Id id, CancellationToken cancellationToken) =>
-        Backend.DeleteAsync(type, id.ToString(), cancellationToken);
 
     /// <summary>
     /// Writes index files covering exactly the given packs, split as restic splits them, each listing

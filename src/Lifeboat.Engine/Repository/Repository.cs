@@ -36,8 +36,11 @@ public sealed partial class Repository : IAsyncDisposable
         Options = options;
     }
 
-    /// <summary>The storage, through the lock guard: once a held lock cannot be refreshed, every operation fails.</summary>
-    public IBackend Backend { get; }
+    /// <summary>
+    /// The storage, through the lock guard: once a held lock cannot be refreshed, every operation fails. Private: code above
+    /// the repository reaches files and packs through its members (Repository.Files.cs, Repository.Packs.cs).
+    /// </summary>
+    private IBackend Backend { get; }
 
     /// <summary>The storage without the lock guard, for the lock itself.</summary>
     internal IBackend LockStorage => _guard.Unguarded;
@@ -49,9 +52,8 @@ public sealed partial class Repository : IAsyncDisposable
     /// <summary>The key file that opened the repository.</summary>
     public string KeyName { get; }
     public RepositoryOptions Options { get; }
+    /// <summary>Every blob of the loaded index files; read-only outside the repository (see Repository.Index.cs).</summary>
     public MasterIndex Index { get; } = new();
-    /// <summary>The index files loaded by <see cref="LoadIndexAsync"/>.</summary>
-    public List<Id> IndexFiles { get; } = [];
     public int Version => Config.Version;
 
     private bool CompressData => Version >= 2 && Options.Compression != CompressionMode.Off;
@@ -118,7 +120,7 @@ public sealed partial class Repository : IAsyncDisposable
                 throw new RepositoryException(RepositoryErrorKind.Damaged, $"config of repository {backend.Location} does not verify with its master key: the file is damaged");
             }
             var config = RepositoryConfig.Parse(configJson);
-            return new Repository(backend, config, masterKey, name, options);
+            return new Repository(WithCache(backend, config, options), config, masterKey, name, options);
         }
         throw new RepositoryException(RepositoryErrorKind.WrongPassword, "wrong password or no key found: check the password for this repository");
     }
@@ -271,8 +273,9 @@ public sealed partial class Repository : IAsyncDisposable
                 }, ct).ConfigureAwait(false);
                 Interlocked.Add(ref indexBytes, length);
             }).ConfigureAwait(false);
-        lock (IndexFiles) IndexFiles.AddRange(ids);
+        lock (_indexFiles) _indexFiles.AddRange(ids);
         await ReleaseLoadGarbageAsync(indexBytes).ConfigureAwait(false);
+        PrepareCache();
     }
 
     /// <summary>
@@ -452,6 +455,7 @@ public sealed partial class Repository : IAsyncDisposable
             throw;
         }
         var blobs = writer.Blobs.ToList();
+        NoteNewPack(packId, blobs);
         return _uploader.EnqueueAsync(writer, packId, async () =>
         {
             Index.AddPack(packId, blobs);
@@ -494,7 +498,7 @@ public sealed partial class Repository : IAsyncDisposable
         var json = new ArrayBufferWriter<byte>(file.EstimatedJsonLength);
         file.WriteJson(json);
         var id = await SaveUnpackedAsync(FileType.Index, json.WrittenMemory, cancellationToken).ConfigureAwait(false);
-        lock (IndexFiles) IndexFiles.Add(id);
+        lock (_indexFiles) _indexFiles.Add(id);
     }
 
     /// <summary>Discards unfinished packs (after a failure) once the uploads under way have ended; what was already saved stays valid.</summary>

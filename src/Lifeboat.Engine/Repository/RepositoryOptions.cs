@@ -17,4 +17,11 @@ public sealed record RepositoryOptions
     public TimeSpan LockStaleAfter { get; init; } = TimeSpan.FromMinutes(30);
     /// <summary>How many files to read or write at once.</summary>
     public int Connections { get; init; } = 4;
+    /// <summary>
+    /// The base directory of the local cache (restic's --cache-dir) that a remote repository keeps its snapshots, index
+    /// and tree packs in; null for none. A local repository never uses one.
+    /// </summary>
+    public string? CacheDirectory { get; init; }
+    /// <summary>Warnings that do not stop the operation (the cache cannot be opened or written).</summary>
+    public Action<string>? Warn { get; init; }
 }

@@ -367,7 +367,7 @@ public sealed class Restorer
                 var buffer = Scratch.Ensure(ref scratch.Read, length);
                 try
                 {
-                    await _repo.Backend.ReadAsync(Storage.FileType.Pack, packId.ToString(), start, buffer.AsMemory(0, length), cancellationToken).ConfigureAwait(false);
+                    await _repo.ReadPackAsync(packId, start, buffer.AsMemory(0, length), cancellationToken).ConfigureAwait(false);
                 }
                 catch (Exception e) when (e is IOException)
                 {

@@ -11,6 +11,10 @@ public sealed record StackConfig
     public required string Repository { get; init; }
     public string? PasswordFile { get; init; }
     public string? PasswordCommand { get; init; }
+    /// <summary>An environment file (KEY=VALUE lines, mode 0600) with the storage credentials: AWS_ACCESS_KEY_ID, RESTIC_REST_PASSWORD, ...</summary>
+    public string? CredentialsFile { get; init; }
+    /// <summary>The second repository that every backup run's new snapshots are copied to; null when there is none.</summary>
+    public OffsiteConfig? Offsite { get; init; }
     public required string Host { get; init; }
     /// <summary>In the order of the file.</summary>
     public required IReadOnlyList<AppConfig> Apps { get; init; }

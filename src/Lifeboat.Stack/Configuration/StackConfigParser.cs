@@ -15,7 +15,8 @@ namespace Lifeboat.Stack.Configuration;
 /// </summary>
 public sealed partial class StackConfigParser
 {
-    private static readonly string[] TopLevelKeys = ["repository", "password-file", "password-command", "host", "apps", "never", "compression", "pack-size", "retention", "doctor"];
+    private static readonly string[] TopLevelKeys = ["repository", "password-file", "password-command", "credentials-file", "offsite", "host", "apps", "never", "compression", "pack-size", "retention", "doctor"];
+    private static readonly string[] OffsiteKeys = ["repository", "password-file", "password-command", "credentials-file"];
     private static readonly string[] AppKeys = ["paths", "exclude", "containers", "consistency", "retention"];
 
     private readonly string _file;
@@ -93,7 +94,8 @@ public sealed partial class StackConfigParser
             throw Error(LineOf(stream.Documents[1].RootNode.Start), "", "the file holds more than one YAML document; keep one");
         var root = Mapping(stream.Documents[0].RootNode, "");
 
-        string? repository = null, passwordFile = null, passwordCommand = null, host = null, compression = null;
+        string? repository = null, passwordFile = null, passwordCommand = null, credentialsFile = null, host = null, compression = null;
+        OffsiteConfig? offsite = null;
         int? packSize = null;
         ForgetPolicy? retention = null;
         var doctor = new DoctorSettings();
@@ -109,6 +111,8 @@ public sealed partial class StackConfigParser
                 case "repository": repository = NonEmptyText(value, key); break;
                 case "password-file": passwordFile = NonEmptyText(value, key); break;
                 case "password-command": passwordCommand = NonEmptyText(value, key); break;
+                case "credentials-file": credentialsFile = Path.GetFullPath(NonEmptyText(value, key), _directory); break;
+                case "offsite": offsite = ParseOffsite(value, line); break;
                 case "host": host = NonEmptyText(value, key); break;
                 case "compression":
                     compression = NonEmptyText(value, key);
@@ -165,6 +169,8 @@ public sealed partial class StackConfigParser
             Repository = ResolveRepository(repository),
             PasswordFile = passwordFile is null ? null : Path.GetFullPath(passwordFile, _directory),
             PasswordCommand = passwordCommand,
+            CredentialsFile = credentialsFile,
+            Offsite = offsite,
             Host = host ?? defaultHost,
             Apps = apps,
             Never = never.Select(n => n.Path).ToList(),
@@ -323,6 +329,34 @@ public sealed partial class StackConfigParser
     }
 
     private static readonly string[] DoctorKeys = ["backup-max-age", "restore-test-max-age"];
+
+    /// <summary>The second repository (3-2-1): its location, and its own password and credentials where they differ.</summary>
+    private OffsiteConfig ParseOffsite(YamlNode node, int line)
+    {
+        string? repository = null, passwordFile = null, passwordCommand = null, credentialsFile = null;
+        int commandLine = 0;
+        foreach (var (keyNode, value) in Mapping(node, "offsite").Children)
+        {
+            var key = KeyName(keyNode, "offsite");
+            var full = $"offsite.{key}";
+            switch (key)
+            {
+                case "repository": repository = ResolveRepository(NonEmptyText(value, full)); break;
+                case "password-file": passwordFile = Path.GetFullPath(NonEmptyText(value, full), _directory); break;
+                case "password-command": passwordCommand = NonEmptyText(value, full); commandLine = LineOf(keyNode.Start); break;
+                case "credentials-file": credentialsFile = Path.GetFullPath(NonEmptyText(value, full), _directory); break;
+                case "password":
+                    _inlinePasswords.Add(Error(LineOf(keyNode.Start), full, "a password is never written in lifeboat.yaml; put it in a file readable only by root and name that file with password-file (or use password-command)"));
+                    break;
+                default:
+                    throw Error(LineOf(keyNode.Start), full, $"is not a known key; valid keys are {string.Join(", ", OffsiteKeys)}");
+            }
+        }
+        if (repository is null) throw Error(line, "offsite.repository", "is missing; name the second repository, e.g. repository: s3:https://s3.example.com/bucket/media-vm");
+        if (passwordFile is not null && passwordCommand is not null)
+            throw Error(commandLine, "offsite.password-command", "use either password-file or password-command, not both");
+        return new OffsiteConfig { Repository = repository, PasswordFile = passwordFile, PasswordCommand = passwordCommand, CredentialsFile = credentialsFile };
+    }
 
     private DoctorSettings ParseDoctor(YamlNode node)
     {

@@ -60,6 +60,9 @@ public sealed class Doctor(DoctorOptions options)
         using var backendScope = backend;
         await using var repoScope = repo;
         items.Add(repositoryItem);
+        if (config.Offsite is { } offsite)
+            items.Add(await OffsiteItemAsync(config, offsite, password, passwordProblem, cancellationToken).ConfigureAwait(false));
+        items.Add(PlacementItem(config));
 
         GitWorkTree? workTree = null;
         string? gitProblem = null;
@@ -138,39 +141,114 @@ public sealed class Doctor(DoctorOptions options)
     }
 
     /// <summary>Opens the repository without locking it (the doctor only reads), or says why it cannot.</summary>
-    private async Task<(DoctorCheck Item, Repo? Repository, IBackend? Backend)> OpenRepositoryAsync(StackConfig config, string? password, string? passwordProblem, CancellationToken cancellationToken)
+    private Task<(DoctorCheck Item, Repo? Repository, IBackend? Backend)> OpenRepositoryAsync(StackConfig config, string? password, string? passwordProblem, CancellationToken cancellationToken) =>
+        OpenAsync(DoctorCheck.Repository, config.Repository, config.CredentialsFile, password, passwordProblem,
+            config.PasswordCommand is not null ? "make password-command print the password" : $"put the repository password in {config.PasswordFile ?? "a file"} (mode 0600) and name it with password-file",
+            $"give the right password ({(config.PasswordFile is { } f ? $"in {f}" : "by password-command")}); with a password that works, lifeboat key add adds one for another",
+            cancellationToken);
+
+    /// <summary>The offsite repository: reachable, initialized, its password opens it.</summary>
+    private async Task<DoctorCheck> OffsiteItemAsync(StackConfig config, OffsiteConfig offsite, string? primaryPassword, string? primaryProblem, CancellationToken cancellationToken)
     {
-        var location = config.Repository;
+        string? password = primaryPassword, problem = primaryProblem;
+        if (offsite.HasOwnPassword || options.OffsitePassword is not null)
+        {
+            try { password = options.OffsitePassword is { } get ? get(config) : primaryPassword; }
+            catch (Exception e) when (e is not OperationCanceledException) { password = null; problem = e.Message; }
+        }
+        var (item, repo, backend) = await OpenAsync(DoctorCheck.Offsite, offsite.Repository, offsite.CredentialsFile ?? config.CredentialsFile, password, problem,
+            offsite.HasOwnPassword ? "make offsite.password-file or offsite.password-command give the offsite password" : "the offsite repository uses the primary's password: fix that one first",
+            "give the offsite repository's password with offsite.password-file (or offsite.password-command)", cancellationToken).ConfigureAwait(false);
+        using (backend)
+        await using (repo)
+        {
+            return item;
+        }
+    }
+
+    private async Task<(DoctorCheck Item, Repo? Repository, IBackend? Backend)> OpenAsync(string check, string location, string? credentialsFile,
+        string? password, string? passwordProblem, string noPasswordFix, string wrongPasswordFix, CancellationToken cancellationToken)
+    {
+        var shown = BackendFactory.Redact(location);
         if (password is null)
-            return (DoctorCheck.Fail(DoctorCheck.Repository, location, $"not opened: no password: {passwordProblem}",
-                config.PasswordCommand is not null ? "make password-command print the password" : $"put the repository password in {config.PasswordFile ?? "a file"} (mode 0600) and name it with password-file"), null, null);
+            return (DoctorCheck.Fail(check, shown, $"not opened: no password: {passwordProblem}", noPasswordFix), null, null);
         IBackend? backend = null;
         try
         {
-            backend = options.OpenBackend(location);
+            backend = options.OpenBackend(location, credentialsFile);
             var repo = await Repo.OpenAsync(backend, password, new RepositoryOptions(), cancellationToken).ConfigureAwait(false);
-            return (DoctorCheck.Pass(DoctorCheck.Repository, location, $"{location} reachable, initialized (version {repo.Version}), the password opens it"), repo, backend);
+            return (DoctorCheck.Pass(check, shown, $"{shown} reachable, initialized (version {repo.Version}), the password opens it"), repo, backend);
         }
         catch (RepositoryException e) when (e.Kind == RepositoryErrorKind.NotFound)
         {
-            bool local = !location.Contains(':') || location.StartsWith("local:", StringComparison.Ordinal);
+            bool local = BackendFactory.SchemeOf(location) is null or "local";
             var path = location.StartsWith("local:", StringComparison.Ordinal) ? location["local:".Length..] : location;
             if (local && !Directory.Exists(path))
-                return (DoctorCheck.Fail(DoctorCheck.Repository, location, $"{location} is not reachable: the directory does not exist",
-                    "mount the backup disk (or fix repository: in lifeboat.yaml); for a new repository run lifeboat init"), null, backend);
-            return (DoctorCheck.Fail(DoctorCheck.Repository, location, $"{location} is reachable but not initialized (it has no config file)",
-                "run lifeboat init (or fix repository: in lifeboat.yaml if the repository is elsewhere)"), null, backend);
+                return (DoctorCheck.Fail(check, shown, $"{shown} is not reachable: the directory does not exist",
+                    "mount the backup disk (or fix the repository in lifeboat.yaml); for a new repository run lifeboat init"), null, backend);
+            return (DoctorCheck.Fail(check, shown, $"{shown} is reachable but not initialized (it has no config file)",
+                "run lifeboat init (or fix the repository in lifeboat.yaml if it is elsewhere)"), null, backend);
         }
         catch (RepositoryException e) when (e.Kind == RepositoryErrorKind.WrongPassword)
         {
-            return (DoctorCheck.Fail(DoctorCheck.Repository, location, $"{location} is reachable, but the password opens none of its keys",
-                $"give the right password ({(config.PasswordFile is { } f ? $"in {f}" : "by password-command")}); with a password that works, lifeboat key add adds one for another"), null, backend);
+            return (DoctorCheck.Fail(check, shown, $"{shown} is reachable, but the password opens none of its keys", wrongPasswordFix), null, backend);
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
-            // whatever the location or the backend says (an unsupported scheme, an I/O error): the item, not a crash
-            return (DoctorCheck.Fail(DoctorCheck.Repository, location, $"{location} is not reachable: {e.Message}",
-                "check the repository location, its permissions and the disk or server it is on"), null, backend);
+            // whatever the location or the backend says (an unsupported scheme, a refused credential, an I/O error): the item, not a crash
+            return (DoctorCheck.Fail(check, shown, $"{shown} is not reachable: {e.Message}",
+                "check the repository location, its credentials, its permissions and the disk or server it is on"), null, backend);
+        }
+    }
+
+    /// <summary>
+    /// Where the primary repository lies against the data it protects: a repository on the same file system as an app's
+    /// state goes when that disk or VM goes, which is the disaster a backup is for.
+    /// </summary>
+    private static DoctorCheck PlacementItem(StackConfig config)
+    {
+        var location = config.Repository;
+        var shown = BackendFactory.Redact(location);
+        var scheme = BackendFactory.SchemeOf(location);
+        if (scheme is not (null or "local"))
+            return DoctorCheck.Pass(DoctorCheck.Placement, shown, $"the repository is off this machine ({scheme})");
+        var path = scheme == "local" ? location["local:".Length..] : location;
+        if (!TryDevice(path, out var repositoryDevice))
+            return DoctorCheck.Skip(DoctorCheck.Placement, shown, "not checked: the repository's directory does not exist");
+        foreach (var app in config.Apps)
+        {
+            foreach (var appPath in app.Paths)
+            {
+                if (!TryDevice(appPath, out var device) || device != repositoryDevice) continue;
+                var offsite = config.Offsite is { } o ? $"; the offsite copy at {BackendFactory.Redact(o.Repository)} is what survives it" : "";
+                return DoctorCheck.Warn(DoctorCheck.Placement, shown,
+                    $"the repository is on the same file system as {app.Name}'s data ({appPath}): one lost disk or VM takes both{offsite}",
+                    config.Offsite is null
+                        ? "keep the repository on another machine (sftp:, rest:, s3:, rclone:), or add an offsite: repository there"
+                        : "move the primary repository to another disk or machine when you can");
+            }
+        }
+        return DoctorCheck.Pass(DoctorCheck.Placement, shown, "the repository is on another file system than the apps' data");
+    }
+
+    /// <summary>The device of a path, or of its nearest existing parent.</summary>
+    private static bool TryDevice(string path, out ulong device)
+    {
+        var current = Path.GetFullPath(path);
+        while (true)
+        {
+            if (Engine.Platform.Posix.TryLStat(current, out var status, out _))
+            {
+                device = status.Device;
+                return true;
+            }
+            var parent = Path.GetDirectoryName(current);
+            if (parent is null || parent == current)
+            {
+                device = 0;
+                return false;
+            }
+            current = parent;
         }
     }
 }

@@ -12,6 +12,8 @@ public sealed record DoctorCheck(string Check, string Subject, DoctorStatus Stat
     public const string Secrets = "secrets";
     public const string Never = "never";
     public const string Repository = "repository";
+    public const string Offsite = "offsite";
+    public const string Placement = "placement";
     public const string PasswordFile = "password-file";
     public const string Git = "git";
     public const string Backup = "backup";

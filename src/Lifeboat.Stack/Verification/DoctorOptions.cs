@@ -15,8 +15,10 @@ public sealed record DoctorOptions
     /// config); throws with a one-line message when there is none.
     /// </summary>
     public required Func<StackConfig, string> Password { get; init; }
-    /// <summary>The backend for a repository location.</summary>
-    public required Func<string, IBackend> OpenBackend { get; init; }
+    /// <summary>The backend for a repository location, with the storage credentials of a credentials file (or null).</summary>
+    public required Func<string, string?, IBackend> OpenBackend { get; init; }
+    /// <summary>The offsite repository's password by the caller's rules; null: the primary's.</summary>
+    public Func<StackConfig, string>? OffsitePassword { get; init; }
     /// <summary>Where restore tests and backup runs are recorded; null: <see cref="State.StateDirectory.Default"/>.</summary>
     public string? StateDirectory { get; init; }
     /// <summary>The moment ages are measured from.</summary>

@@ -29,8 +29,46 @@ public static class StackBackupCommand
             observer.Progress = progress;
             results = await backup.RunAsync(apps, tags, cancellationToken);
         }
-        if (results.Any(r => r.Failed)) return ExitCodes.Fatal;
+        bool offsiteFailed = config.Offsite is { } offsite && results.Any(r => r.SnapshotId is not null)
+                             && !await CopyOffsiteAsync(ctx, config, offsite, repo, config.Apps, cancellationToken);
+        if (results.Any(r => r.Failed) || offsiteFailed) return ExitCodes.Fatal;
         return results.Any(r => r.IsPartial) ? ExitCodes.PartialBackup : ExitCodes.Ok;
+    }
+
+    /// <summary>Copies the run's new snapshots (and any an earlier run could not) to the offsite repository; false on failure.</summary>
+    private static async Task<bool> CopyOffsiteAsync(CommandContext ctx, StackConfig config, OffsiteConfig offsite, Engine.Repository.Repository primary,
+        IReadOnlyList<AppConfig> apps, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await using var target = await ctx.OpenOffsiteRepositoryAsync(config, offsite, cancellationToken);
+            await using var targetLock = await ctx.LockAsync(target, exclusive: false, cancellationToken, loadIndex: true);
+            var result = await OffsiteCopy.RunAsync(primary, target, apps, cancellationToken);
+            if (ctx.Json)
+            {
+                JsonOutput.Line(w =>
+                {
+                    w.WriteStartObject();
+                    w.WriteString("message_type", "offsite_summary");
+                    w.WriteString("repository", Engine.Storage.BackendFactory.Redact(offsite.Repository));
+                    w.WriteNumber("snapshots_copied", result.Copied);
+                    w.WriteNumber("snapshots_already_there", result.AlreadyThere);
+                    w.WriteNumber("total_duration", result.Duration.TotalSeconds);
+                    w.WriteEndObject();
+                });
+            }
+            else if (!ctx.Quiet)
+            {
+                var seconds = result.Duration.TotalSeconds.ToString("0.0", CultureInfo.InvariantCulture);
+                ctx.Out.WriteLine($"offsite: {result.Copied} snapshot{(result.Copied == 1 ? "" : "s")} copied to {Engine.Storage.BackendFactory.Redact(offsite.Repository)}, {seconds} s");
+            }
+            return true;
+        }
+        catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            ctx.Error.WriteLine($"offsite: FAILED: {Display.Text(e.Message)} (the snapshots are safe in the primary repository; the next backup run copies them)");
+            return false;
+        }
     }
 
     /// <summary>"plex: snapshot 1a2b3c4d, 1234 files, 12.3 MiB added, 4.2 s" or "jellyfin: FAILED: reason".</summary>

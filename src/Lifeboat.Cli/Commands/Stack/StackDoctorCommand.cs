@@ -28,6 +28,7 @@ public sealed class StackDoctorCommand : ICommandFactory
                 // an option or the environment wins over the config, as for every other command
                 Password = config => ctx.Password(config),
                 OpenBackend = ctx.OpenBackend,
+                OffsitePassword = config => ctx.OffsitePassword(config, config.Offsite!),
             });
             var report = await doctor.RunAsync(ct);
             if (ctx.Json) WriteJson(report);

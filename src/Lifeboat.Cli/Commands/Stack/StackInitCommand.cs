@@ -50,6 +50,7 @@ public static class StackInitCommand
         }
         await using (repo)
         {
+            string? offsiteLine = config.Offsite is { } offsite ? await InitOffsiteAsync(ctx, config, offsite, repo, version, cancellationToken) : null;
             if (ctx.Json)
             {
                 JsonOutput.Line(w =>
@@ -66,6 +67,7 @@ public static class StackInitCommand
             {
                 ctx.Out.WriteLine($"created restic repository {repo.Config.Id[..10]} at {location}");
                 ctx.Out.WriteLine($"apps: {string.Join(", ", config.Apps.Select(a => a.Name))} (from {config.File})");
+                if (offsiteLine is not null) ctx.Out.WriteLine(offsiteLine);
                 ctx.Out.WriteLine();
                 if (createdPasswordFile is not null)
                 {
@@ -82,6 +84,25 @@ public static class StackInitCommand
             }
         }
         return ExitCodes.Ok;
+    }
+
+    /// <summary>
+    /// Creates the offsite repository with the primary's chunker parameters (restic's init --copy-chunker-params), so that
+    /// copies deduplicate exactly as the primary does; an offsite repository that exists already is kept, and checked.
+    /// </summary>
+    private static async Task<string> InitOffsiteAsync(CommandContext ctx, StackConfig config, OffsiteConfig offsite, Repository primary, int version, CancellationToken cancellationToken)
+    {
+        using var backend = ctx.OpenOffsiteBackend(config, offsite);
+        var password = ctx.OffsitePassword(config, offsite);
+        if (await backend.ExistsAsync(FileType.Config, "config", cancellationToken))
+        {
+            await using var existing = await Repository.OpenAsync(backend, password, ctx.RepositoryOptions(), cancellationToken);
+            return existing.Config.ChunkerPolynomial == primary.Config.ChunkerPolynomial
+                ? $"offsite: using the existing repository {existing.Config.Id[..10]} at {offsite.Repository} (same chunker parameters)"
+                : $"offsite: using the existing repository {existing.Config.Id[..10]} at {offsite.Repository}; warning: its chunker parameters differ, so copies will not deduplicate against what it already holds";
+        }
+        await using var created = await Repository.InitAsync(backend, password, version, ctx.RepositoryOptions(), polynomial: primary.Config.ChunkerPolynomial, cancellationToken: cancellationToken);
+        return $"offsite: created restic repository {created.Config.Id[..10]} at {offsite.Repository} (same chunker parameters; each backup run copies its snapshots there)";
     }
 
     /// <summary>Atomically: a private temporary file beside it, synced, then renamed into place (never over an existing file).</summary>

@@ -40,6 +40,35 @@ public static class StackSnapshotsCommand
             ctx.Out.WriteLine($"{h.App.Name} ({string.Join(", ", h.App.Paths.Select(p => Display.Text(p)))})");
             SnapshotsCommand.PrintTable(ctx, h.Snapshots.ToList(), compact);
         }
+        if (config.Offsite is { } offsite) await PrintOffsiteAsync(ctx, config, offsite, histories, cancellationToken);
         return ExitCodes.Ok;
+    }
+
+    /// <summary>How much of each app's history the offsite repository holds: "plex: 12 of 12 snapshots".</summary>
+    private static async Task PrintOffsiteAsync(CommandContext ctx, StackConfig config, OffsiteConfig offsite, IReadOnlyList<AppHistory> histories, CancellationToken cancellationToken)
+    {
+        var location = Engine.Storage.BackendFactory.Redact(offsite.Repository);
+        ctx.Out.WriteLine();
+        try
+        {
+            await using var target = await ctx.OpenOffsiteRepositoryAsync(config, offsite, cancellationToken);
+            await using var targetLock = await ctx.LockAsync(target, exclusive: false, cancellationToken);
+            var copies = await target.ListSnapshotsAsync(cancellationToken);
+            var originals = copies.Select(c => c.Original ?? c.Id).ToHashSet();
+            ctx.Out.WriteLine($"offsite {location}:");
+            foreach (var h in histories)
+            {
+                int there = h.Snapshots.Count(s => originals.Contains(s.Original ?? s.Id));
+                int missing = h.Snapshots.Count - there;
+                int onlyOffsite = copies.Count(c => c.HasTag(h.App.Tag)) - there;
+                ctx.Out.WriteLine($"  {h.App.Name}: {there} of {h.Snapshots.Count} snapshots" +
+                                  (missing > 0 ? $" ({missing} to copy at the next backup run)" : "") +
+                                  (onlyOffsite > 0 ? $", {onlyOffsite} more kept only there" : ""));
+            }
+        }
+        catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            ctx.Out.WriteLine($"offsite {location}: not reachable: {Display.Text(e.Message)}");
+        }
     }
 }

@@ -1,21 +1,32 @@
 using System.Security.Cryptography;
 using Lifeboat.Engine.Storage;
 
-namespace Lifeboat.Engine.Maintenance;
+namespace Lifeboat.Engine.Repository;
 
 /// <summary>
 /// Reads one pack front to back through a bounded, pooled window and hashes every byte as it arrives, so that
 /// verifying a pack needs about a megabyte instead of the whole (16 MiB or larger) file. The window grows only
-/// for a single blob larger than it.
+/// for a single blob larger than it. Made by <see cref="Repository.OpenPackStream"/>.
 /// </summary>
-internal sealed class PackStream(IBackend backend, string name, long size) : IDisposable
+public sealed class PackStream : IDisposable
 {
     private const int WindowSize = 1024 * 1024;
+
+    private readonly IBackend _backend;
+    private readonly string _name;
+    private readonly long _size;
 
     private readonly IncrementalHash _sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
     private byte[] _buffer = BlobBuffers.Rent(WindowSize);
     private int _start, _end;   // unread bytes: _buffer[_start.._end)
     private long _fileOffset;   // file offset of _buffer[_end]
+
+    internal PackStream(IBackend backend, string name, long size)
+    {
+        _backend = backend;
+        _name = name;
+        _size = size;
+    }
 
     /// <summary>The file offset of the next byte <see cref="TakeAsync"/> returns.</summary>
     public long Position => _fileOffset - (_end - _start);
@@ -54,7 +65,7 @@ internal sealed class PackStream(IBackend backend, string name, long size) : IDi
     private async ValueTask FillAsync(int count, CancellationToken cancellationToken)
     {
         if (_end - _start >= count) return;
-        if (count > size - Position) throw new EndOfStreamException($"{BackendPaths.Describe(FileType.Pack, name)}: wanted {count} bytes at offset {Position} of {size}");
+        if (count > _size - Position) throw new EndOfStreamException($"{BackendPaths.Describe(FileType.Pack, _name)}: wanted {count} bytes at offset {Position} of {_size}");
         if (_buffer.Length < count)
         {
             var larger = BlobBuffers.Rent(count);
@@ -72,8 +83,8 @@ internal sealed class PackStream(IBackend backend, string name, long size) : IDi
         }
         while (_end - _start < count)
         {
-            int n = (int)Math.Min(_buffer.Length - _end, size - _fileOffset);
-            await backend.ReadAsync(FileType.Pack, name, _fileOffset, _buffer.AsMemory(_end, n), cancellationToken).ConfigureAwait(false);
+            int n = (int)Math.Min(_buffer.Length - _end, _size - _fileOffset);
+            await _backend.ReadAsync(FileType.Pack, _name, _fileOffset, _buffer.AsMemory(_end, n), cancellationToken).ConfigureAwait(false);
             _sha.AppendData(_buffer, _end, n);
             _end += n;
             _fileOffset += n;
