@@ -1,0 +1,79 @@
+namespace Lifeboat.Engine.Storage.Rest;
+
+/// <summary>
+/// Cancels a request that makes no progress for <see cref="Idle"/>: no byte sent, no header or byte received (restic's
+/// stuck-request watchdog). Every sign of life pushes the deadline back, so a slow but moving transfer is never cut.
+/// </summary>
+internal sealed class ProgressWatchdog : IDisposable
+{
+    private readonly CancellationTokenSource _source;
+    private readonly CancellationToken _outer;
+
+    public ProgressWatchdog(TimeSpan idle, CancellationToken outer)
+    {
+        Idle = idle;
+        _outer = outer;
+        _source = CancellationTokenSource.CreateLinkedTokenSource(outer);
+        _source.CancelAfter(idle);
+    }
+
+    public TimeSpan Idle { get; }
+
+    public CancellationToken Token => _source.Token;
+
+    /// <summary>True when the watchdog, not the caller, cancelled the request.</summary>
+    public bool Fired => _source.IsCancellationRequested && !_outer.IsCancellationRequested;
+
+    public void Progress()
+    {
+        try { _source.CancelAfter(Idle); } catch (ObjectDisposedException) { }
+    }
+
+    /// <summary>Stops the clock until the next <see cref="Progress"/> (while the caller, not the server, is busy).</summary>
+    public void Pause()
+    {
+        try { _source.CancelAfter(Timeout.InfiniteTimeSpan); } catch (ObjectDisposedException) { }
+    }
+
+    public void Dispose() => _source.Dispose();
+}
+
+/// <summary>A read-only stream that tells a watchdog whenever bytes pass (an upload's source, a download's body).</summary>
+internal sealed class ProgressStream(Stream inner, ProgressWatchdog watchdog) : Stream
+{
+    public override bool CanRead => true;
+    public override bool CanSeek => false;
+    public override bool CanWrite => false;
+    public override long Length => inner.Length;
+    public override long Position { get => inner.Position; set => throw new NotSupportedException(); }
+
+    public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
+
+    public override int Read(Span<byte> buffer)
+    {
+        int n = inner.Read(buffer);
+        if (n > 0) watchdog.Progress();
+        return n;
+    }
+
+    public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+    {
+        int n = await inner.ReadAsync(buffer, cancellationToken).ConfigureAwait(false);
+        if (n > 0) watchdog.Progress();
+        return n;
+    }
+
+    public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
+        ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
+
+    public override void Flush() { }
+    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+    public override void SetLength(long value) => throw new NotSupportedException();
+    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing) inner.Dispose();
+        base.Dispose(disposing);
+    }
+}
