@@ -16,6 +16,7 @@ public static class BackendFactory
         IBackend backend = scheme switch
         {
             "local" => new LocalBackend(location["local:".Length..]),
+            "sftp" => new Sftp.SftpBackend(location, settings),
             null => new LocalBackend(location),
             _ => throw new BackendException(BackendErrorKind.Permanent,
                 $"repository {Redact(location)}: the {scheme} backend is not supported by this version of Lifeboat; use a local path, sftp:, rest:, s3: or rclone:"),
