@@ -92,7 +92,7 @@ internal sealed class SftpClient : IDisposable
             _ssh.Kill();
             throw new SftpConnectionException($"sftp: ssh to {_display} failed: no SFTP answer within {Timeout.TotalSeconds:0} s", permanent: false);
         }
-        catch (SftpConnectionException)
+        catch (SftpConnectionException e) when (e.Ended)
         {
             throw await ClassifyEndAsync().ConfigureAwait(false);
         }
@@ -146,7 +146,7 @@ internal sealed class SftpClient : IDisposable
         var header = new byte[4];
         await ReadExactlyAsync(header).ConfigureAwait(false);
         uint length = BinaryPrimitives.ReadUInt32BigEndian(header);
-        if (length is 0 or > 64 * 1024) throw new SftpConnectionException("sftp: bad VERSION packet");
+        if (length is 0 or > 64 * 1024) throw Protocol($"the server sent a VERSION packet of {length} bytes (at most 65536 are accepted)");
         var body = new byte[length];
         await ReadExactlyAsync(body).ConfigureAwait(false);
         return body;
@@ -164,9 +164,9 @@ internal sealed class SftpClient : IDisposable
             }
             catch (Exception e) when (e is IOException or ObjectDisposedException)
             {
-                throw new SftpConnectionException("sftp: ssh ended", inner: e);
+                throw new SftpConnectionException("sftp: ssh ended", inner: e, ended: true);
             }
-            if (n == 0) throw new SftpConnectionException("sftp: ssh ended");
+            if (n == 0) throw new SftpConnectionException("sftp: ssh ended", ended: true);
             done += n;
             Volatile.Write(ref _lastActivity, Environment.TickCount64);
         }

@@ -54,8 +54,11 @@ internal sealed class SftpStatusException(SftpStatus status, string serverMessag
 }
 
 /// <summary>The channel to the server is gone or the server broke the protocol: nothing more can be sent on it.</summary>
-internal sealed class SftpConnectionException(string message, bool permanent = false, Exception? inner = null) : Exception(message, inner)
+internal sealed class SftpConnectionException(string message, bool permanent = false, Exception? inner = null, bool ended = false) : Exception(message, inner)
 {
+    /// <summary>The ssh process's output ended: why is in its stderr.</summary>
+    public bool Ended { get; } = ended;
+
     /// <summary>True when trying again cannot help (host key, authentication, no sftp subsystem, no ssh program).</summary>
     public bool Permanent { get; } = permanent;
 }
