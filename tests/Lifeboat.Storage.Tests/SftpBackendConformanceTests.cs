@@ -152,6 +152,18 @@ public sealed class SftpBackendConformanceTests(SshServerFixture fixture) : Back
     }
 
     [Fact]
+    public async Task A_server_never_reached_fails_at_once_as_restic_does()
+    {
+        var server = fixture.Server;
+        // Port 1 on 127.0.0.1: nobody listens; the URL's port wins over the ssh_config's.
+        using var backend = new SftpBackend($"sftp://{SshServer.HostAlias}:1/repo", Settings(server));
+        var e = await Assert.ThrowsAsync<BackendException>(() => backend.StatAsync(FileType.Config, "config", Ct));
+        Assert.Equal(BackendErrorKind.Permanent, e.Kind);
+        Assert.StartsWith($"sftp: ssh to {SshServer.HostAlias}:1 failed: ", e.Message);
+        Assert.Contains("Connection refused", e.Message);
+    }
+
+    [Fact]
     public async Task A_missing_ssh_program_is_a_permanent_one_line_error()
     {
         using var backend = new SftpBackend("sftp:box:repo", new BackendSettings

@@ -147,7 +147,10 @@ public sealed class SftpBackend : IBackend
         }
         catch (SftpConnectionException e)
         {
-            throw new BackendException(e.Permanent ? BackendErrorKind.Permanent : BackendErrorKind.Transient, e.Message, e);
+            // As restic: a server never reached (wrong host or port, sshd not running) fails at once; one that was
+            // reached and went away (restarted, network lost) is retried.
+            bool permanent = e.Permanent || SessionsStarted == 0;
+            throw new BackendException(permanent ? BackendErrorKind.Permanent : BackendErrorKind.Transient, e.Message, e);
         }
         catch (SftpStatusException e)
         {
@@ -271,15 +274,33 @@ public sealed class SftpBackend : IBackend
         if (count == 0) return;
         using var failed = CancellationTokenSource.CreateLinkedTokenSource(ct);
         using var window = new SemaphoreSlim(Math.Max(4, WindowBytes / chunk));
-        var parts = new Task[count];
-        for (int i = 0; i < count; i++)
+        var parts = new List<Task>(count);
+        try
         {
-            await window.WaitAsync(failed.Token).ConfigureAwait(false);
-            int start = i * chunk;
-            var part = destination.Slice(start, Math.Min(chunk, destination.Length - start));
-            parts[i] = ReadPartAsync(start, part);
+            for (int i = 0; i < count; i++)
+            {
+                await window.WaitAsync(failed.Token).ConfigureAwait(false);
+                int start = i * chunk;
+                var part = destination.Slice(start, Math.Min(chunk, destination.Length - start));
+                parts.Add(ReadPartAsync(start, part));
+            }
         }
-        await Task.WhenAll(parts).ConfigureAwait(false);
+        catch (OperationCanceledException)
+        {
+            // A part failed (its error is thrown below) or the caller cancelled (thrown below too).
+        }
+        // Every part has ended before the window and the token go away.
+        var all = Task.WhenAll(parts);
+        try
+        {
+            await all.ConfigureAwait(false);
+        }
+        catch
+        {
+        }
+        if (all.IsFaulted) System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(all.Exception!.InnerExceptions[0]);
+        ct.ThrowIfCancellationRequested();
+        if (all.IsCanceled) throw new OperationCanceledException();
 
         async Task ReadPartAsync(int start, Memory<byte> part)
         {
@@ -331,7 +352,16 @@ public sealed class SftpBackend : IBackend
                 {
                     // The mode set on the handle, like restic's Chmod, so the server's umask does not change it.
                     var mode = client.FsetPermissionsAsync(handle, _fileMode, cancellationToken);
-                    long written = await WriteAllAsync(client, handle, source, cancellationToken).ConfigureAwait(false);
+                    long written;
+                    try
+                    {
+                        written = await WriteAllAsync(client, handle, source, cancellationToken).ConfigureAwait(false);
+                    }
+                    catch
+                    {
+                        try { await mode.ConfigureAwait(false); } catch { }
+                        throw;
+                    }
                     await mode.ConfigureAwait(false);
                     if (written != source.Length)
                         throw BackendException.Transient($"sftp: save {BackendPaths.Describe(type, name)}: read {written} bytes of {source.Length} from its source");
