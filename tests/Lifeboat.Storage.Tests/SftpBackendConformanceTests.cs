@@ -99,6 +99,33 @@ public sealed class SftpBackendConformanceTests(SshServerFixture fixture) : Back
     }
 
     [Fact]
+    public async Task A_full_disk_is_a_permanent_error_and_leaves_no_temp_file()
+    {
+        var server = fixture.Server;
+        var name = NewName();
+        using var backend = new SftpBackend(SshServer.Location(name), Settings(server));
+        await backend.CreateAsync(Ct);
+        // A 1 MiB tmpfs as the repository's snapshots folder.
+        var folder = Path.Combine(server.HomePath, name, "snapshots");
+        var mount = ProcessRunner.Run("mount", ["-t", "tmpfs", "-o", "size=1m,mode=0700", "tmpfs", folder]);
+        if (!mount.Succeeded) Assert.Skip($"cannot mount a tmpfs here: {mount.Stderr.Trim()}");
+        try
+        {
+            SshServer.Chown(folder);
+            var data = RandomNumberGenerator.GetBytes(3 * 1024 * 1024);
+            var e = await Assert.ThrowsAsync<BackendException>(() =>
+                backend.SaveAsync(FileType.Snapshot, Convert.ToHexStringLower(SHA256.HashData(data)), data, Ct));
+            Assert.Equal(BackendErrorKind.Permanent, e.Kind);
+            Assert.Contains("no space left on device", e.Message);
+            Assert.Empty(Directory.GetFiles(folder));
+        }
+        finally
+        {
+            ProcessRunner.Run("umount", ["-l", folder]);
+        }
+    }
+
+    [Fact]
     public async Task A_crashed_server_is_a_transient_error_and_the_next_operation_reconnects()
     {
         using var server = new SshServer();

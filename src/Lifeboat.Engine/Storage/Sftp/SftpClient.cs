@@ -313,8 +313,16 @@ internal sealed class SftpClient : IDisposable
     {
         var w = Request(SftpProtocol.Open, out uint id).String(path).UInt32(flags).Attributes(permissions);
         var reply = await SendAsync(id, w, ct).ConfigureAwait(false);
+        return HandleOf(reply);
+    }
+
+    /// <summary>A HANDLE reply's handle; servers use a few bytes (OpenSSH 4), more than 256 is refused.</summary>
+    private byte[] HandleOf(byte[] reply)
+    {
         Expect(reply, SftpProtocol.Handle);
-        return Body(reply).Bytes().ToArray();
+        var handle = Body(reply).Bytes();
+        if (handle.Length > 256) throw Protocol($"the server sent a handle of {handle.Length} bytes");
+        return handle.ToArray();
     }
 
     public async Task CloseHandleAsync(byte[] handle, CancellationToken ct)
@@ -375,8 +383,7 @@ internal sealed class SftpClient : IDisposable
     {
         var w = Request(SftpProtocol.Opendir, out uint id).String(path);
         var reply = await SendAsync(id, w, ct).ConfigureAwait(false);
-        Expect(reply, SftpProtocol.Handle);
-        var handle = Body(reply).Bytes().ToArray();
+        var handle = HandleOf(reply);
         var entries = new List<(string, SftpAttributes)>();
         try
         {
