@@ -221,5 +221,63 @@ public sealed class SftpCliTests : IClassFixture<SshServerFixture>, IDisposable
         TreeComparer.AssertSame(source, restored + source);
     }
 
+    [Fact]
+    public async Task Ctrl_C_reaching_ssh_too_still_removes_the_lock()
+    {
+        // A terminal's Ctrl-C goes to the whole foreground process group: lifeboat and its ssh. The clean-up after it
+        // (removing the lock) starts ssh again.
+        var server = fixture.Server;
+        var name = NewName();
+        var location = SshServer.Location(name);
+        var source = _temp.Combine("big");
+        Directory.CreateDirectory(source);
+        for (int i = 0; i < 4; i++) File.WriteAllBytes(Path.Combine(source, $"f{i}.bin"), RandomNumberGenerator.GetBytes(8 * 1024 * 1024));
+        var cli = Cli(location);
+        RunChecked(cli, server, "init");
+
+        var info = new System.Diagnostics.ProcessStartInfo(LifeboatCli.Binary)
+        {
+            UseShellExecute = false, RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true,
+        };
+        foreach (var arg in new[] { "-o", $"sftp.args={server.SftpArgs()}", "--cache-dir", _temp.Combine("cache"), "-r", location, "backup", "--limit-upload", "2048", source })
+            info.ArgumentList.Add(arg);
+        info.Environment["RESTIC_PASSWORD"] = Password;
+        info.Environment.Remove("RESTIC_REPOSITORY");
+        using var process = System.Diagnostics.Process.Start(info)!;
+        process.StandardInput.Close();
+        var stderr = process.StandardError.ReadToEndAsync(TestContext.Current.CancellationToken);
+        var stdout = process.StandardOutput.ReadToEndAsync(TestContext.Current.CancellationToken);
+        var locks = Path.Combine(server.HomePath, name, "locks");
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (!Directory.EnumerateFiles(Path.Combine(server.HomePath, name, "data"), "*", SearchOption.AllDirectories).Any() && DateTime.UtcNow < deadline)
+            await Task.Delay(50, TestContext.Current.CancellationToken);
+        Assert.NotEmpty(Directory.GetFiles(locks));
+        Assert.False(process.HasExited);
+
+        foreach (var pid in ChildrenOf(process.Id).Append(process.Id)) _ = Kill(pid, 2); // SIGINT
+        Assert.True(process.WaitForExit(60_000), "lifeboat did not stop after SIGINT");
+        var err = await stderr;
+        await stdout;
+        Assert.Equal(130, process.ExitCode);
+        Assert.DoesNotContain("   at ", err);
+        Assert.True(Directory.GetFiles(locks).Length == 0, "the lock is still there; stderr:\n" + err);
+    }
+
+    private static IEnumerable<int> ChildrenOf(int parent)
+    {
+        foreach (var dir in Directory.EnumerateDirectories("/proc"))
+        {
+            if (!int.TryParse(Path.GetFileName(dir), out int pid)) continue;
+            string stat;
+            try { stat = File.ReadAllText(Path.Combine(dir, "stat")); }
+            catch (IOException) { continue; }
+            var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+            if (int.Parse(fields[1]) == parent) yield return pid;
+        }
+    }
+
+    [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "kill")]
+    private static extern int Kill(int pid, int signal);
+
     public void Dispose() => _temp.Dispose();
 }
