@@ -93,11 +93,11 @@ public sealed class SftpCliTests : IClassFixture<SshServerFixture>, IDisposable
         Assert.Equal(1, snapshots.GetArrayLength());
         ResticChecked(restic, server, "check", "--read-data");
         // No temp files are left anywhere in the repository.
-        var repoPath = Path.Combine(server.HomePath, SftpCliTestsName(location));
+        var repoPath = Path.Combine(server.HomePath, RelativePathOf(location));
         Assert.Empty(Directory.GetFiles(repoPath, "*-restic-temp-*", SearchOption.AllDirectories));
     }
 
-    private static string SftpCliTestsName(string location) => location[(location.LastIndexOf(':') + 1)..];
+    private static string RelativePathOf(string location) => location[(location.LastIndexOf(':') + 1)..];
 
     [Fact]
     public void Lifeboat_reads_and_extends_a_repository_restic_wrote_over_sftp()

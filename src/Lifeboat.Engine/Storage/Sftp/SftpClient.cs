@@ -1,6 +1,5 @@
 using System.Buffers.Binary;
 using System.Collections.Concurrent;
-using System.Text;
 
 namespace Lifeboat.Engine.Storage.Sftp;
 
@@ -108,8 +107,8 @@ internal sealed class SftpClient : IDisposable
             if (reply[0] == SftpProtocol.ExtendedReply)
             {
                 var r = Body(reply);
-                ulong maxPacket = r.UInt64(), maxRead = r.UInt64(), maxWrite = r.UInt64();
-                _ = maxPacket;
+                r.UInt64(); // the largest packet: ours is bounded by MaxPacket either way
+                ulong maxRead = r.UInt64(), maxWrite = r.UInt64();
                 read = (int)Math.Clamp(maxRead == 0 ? DefaultChunk : maxRead, 1024, MaxChunk);
                 write = (int)Math.Clamp(maxWrite == 0 ? DefaultChunk : maxWrite, 1024, MaxChunk);
             }
@@ -486,6 +485,4 @@ internal sealed class SftpClient : IDisposable
             if (_pending.TryRemove(id, out var waiter)) waiter.TrySetException(_closed.Task.Result);
         _ssh.Dispose();
     }
-
-    internal static string Utf8(ReadOnlySpan<byte> bytes) => Encoding.UTF8.GetString(bytes);
 }
