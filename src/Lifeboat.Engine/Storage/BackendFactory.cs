@@ -16,6 +16,7 @@ public static class BackendFactory
         IBackend backend = scheme switch
         {
             "local" => new LocalBackend(location["local:".Length..]),
+            "sftp" => new Sftp.SftpBackend(location, settings),
             null => new LocalBackend(location),
             "rest" => Rest.RestBackend.Open(location, settings),
             "rclone" => Rest.RcloneBackend.Open(location, settings),
