@@ -17,6 +17,7 @@ public static class BackendFactory
         {
             "local" => new LocalBackend(location["local:".Length..]),
             null => new LocalBackend(location),
+            "s3" => S3.S3Backend.Open(location, settings),
             _ => throw new BackendException(BackendErrorKind.Permanent,
                 $"repository {Redact(location)}: the {scheme} backend is not supported by this version of Lifeboat; use a local path, sftp:, rest:, s3: or rclone:"),
         };
