@@ -7,7 +7,8 @@ namespace Lifeboat.TestSupport;
 /// <summary>
 /// A private s3rver (the npm package, run by node) for tests: over HTTPS with a self-signed certificate made by openssl
 /// in its temp folder (over plain HTTP s3rver stores a client's aws-chunked framing as the object), on 127.0.0.1 and a
-/// free port, its objects in the same temp folder. Access key and secret are s3rver's fixed S3RVER/S3RVER.
+/// free port, its objects in the same temp folder. Access key and secret are s3rver's fixed S3RVER/S3RVER. s3rver checks
+/// that an access key exists but not V4 signatures: a wrong secret is tested against Ceph.
 /// <para>
 /// .ci/run installs the package into /opt/lifeboat-test/s3rver ($LIFEBOAT_S3RVER overrides the folder). <see cref="Kill"/>
 /// and <see cref="Restart"/> stop it by PID and start it again on the same port and data (a server lost mid-backup);
@@ -93,6 +94,8 @@ public sealed class S3rverServer : IDisposable
         };
         foreach (var arg in new[]
                  {
+                     // s3rver enciphers ListObjectsV2 continuation tokens with DES, which OpenSSL 3 keeps in its legacy provider.
+                     "--openssl-legacy-provider",
                      Script, "--directory", DataDirectory, "--address", "127.0.0.1", "--port", Port.ToString(System.Globalization.CultureInfo.InvariantCulture),
                      "--key", _root.Combine("tls/key.pem"), "--cert", CaCertificateFile, "--no-vhost-buckets", "--silent",
                  })
