@@ -42,7 +42,7 @@ public sealed class CephBackendTests(CephFixture fixture)
             Assert.Contains("InvalidAccessKeyId", e.Message);
         }
         using var backend = S3Backend.Open(rgw.Location(bucket), S3TestSettings.For(rgw.Environment, rgw.CaCertificateFile));
-        var missing = await Assert.ThrowsAsync<BackendException>(() => backend.StatAsync(FileType.Config, "config", Ct));
+        var missing = await Assert.ThrowsAnyAsync<BackendException>(() => backend.ReadAllAsync(FileType.Config, "config", Ct));
         Assert.Equal(BackendErrorKind.Permanent, missing.Kind);
         Assert.Contains($"bucket {bucket} does not exist", missing.Message);
     }

@@ -100,11 +100,14 @@ public sealed class S3BackendTests(S3rverFixture fixture) : IClassFixture<S3rver
         var server = fixture.Require();
         var bucket = S3TestSettings.NewBucket();
         using var backend = S3Backend.Open(server.Location(bucket), S3TestSettings.For(server.Environment, server.CaCertificateFile));
-        var e = await Assert.ThrowsAsync<BackendException>(() => backend.ReadAllAsync(FileType.Config, "config", Ct));
+        var e = await Assert.ThrowsAnyAsync<BackendException>(() => backend.ReadAllAsync(FileType.Config, "config", Ct));
         Assert.Equal(BackendErrorKind.Permanent, e.Kind);
         Assert.Contains($"bucket {bucket} does not exist", e.Message);
         Assert.Contains("create it or run init", e.Message);
         Assert.IsNotType<BackendFileNotFoundException>(e);
+        Assert.IsNotType<BackendFileNotFoundException>(await Assert.ThrowsAnyAsync<BackendException>(async () => { await foreach (var _ in backend.ListAsync(FileType.Key, Ct)) { } }));
+        // Asking whether a file exists is answered: no file exists in a bucket that does not (init relies on it).
+        Assert.False(await backend.ExistsAsync(FileType.Config, "config", Ct));
     }
 
     [Fact]

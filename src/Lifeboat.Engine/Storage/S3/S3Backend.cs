@@ -120,9 +120,21 @@ public sealed partial class S3Backend : IBackend
         }, cancellationToken).ConfigureAwait(false);
     }
 
+    /// <remarks>
+    /// In a bucket that does not exist no file exists either: that is "not found" here (so that init, which asks whether a
+    /// config exists before it creates the repository, goes on to create the bucket), while reading, listing, saving or
+    /// deleting there fails as "bucket X does not exist (create it or run init)".
+    /// </remarks>
     public async Task<long> StatAsync(FileType type, string name, CancellationToken cancellationToken)
     {
-        await EnsureOpenAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await EnsureOpenAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (BucketMissingException)
+        {
+            throw new BackendFileNotFoundException(type, name, Location);
+        }
         return await ObjectSizeAsync(type, name, cancellationToken).ConfigureAwait(false)
             ?? throw new BackendFileNotFoundException(type, name, Location);
     }
@@ -276,17 +288,11 @@ public sealed partial class S3Backend : IBackend
         try
         {
             if (_opened) return;
+            // A missing bucket is not remembered: init may create it next.
             bool legacy = false;
-            try
-            {
-                var keys = await ListPageAsync(_keyPrefix + "keys/", null, 1, cancellationToken).ConfigureAwait(false);
-                if (_options.Layout is null && keys.Objects.Count == 0)
-                    legacy = (await ListPageAsync(_keyPrefix + "key/", null, 1, cancellationToken).ConfigureAwait(false)).Objects.Count > 0;
-            }
-            catch (BucketMissingException)
-            {
-                throw BackendException.Permanent($"s3: bucket {Bucket} does not exist at {_location.Endpoint} (create it or run init)");
-            }
+            var keys = await ListPageAsync(_keyPrefix + "keys/", null, 1, cancellationToken).ConfigureAwait(false);
+            if (_options.Layout is null && keys.Objects.Count == 0)
+                legacy = (await ListPageAsync(_keyPrefix + "key/", null, 1, cancellationToken).ConfigureAwait(false)).Objects.Count > 0;
             _s3Legacy = _options.Layout is null ? legacy : _options.Layout == "s3legacy";
             _opened = true;
         }
