@@ -318,6 +318,30 @@ public sealed class CephCliTests(CephFixture fixture) : S3CliTests
     protected override void RequireServer() => fixture.Require();
 
     [Fact]
+    public void Credentials_from_a_profile_in_the_shared_credentials_file_work()
+    {
+        var rgw = fixture.Require();
+        Directory.CreateDirectory(Temp.Combine("home/.aws"));
+        File.WriteAllText(Temp.Combine("home/.aws/credentials"),
+            $"[default]\naws_access_key_id = NOBODY\naws_secret_access_key = nothing\n\n[ceph]\naws_access_key_id = {rgw.AccessKey}\naws_secret_access_key = {rgw.SecretKey}\n");
+        var env = rgw.Environment;
+        env["AWS_ACCESS_KEY_ID"] = null;
+        env["AWS_SECRET_ACCESS_KEY"] = null;
+        env["AWS_PROFILE"] = "ceph";
+        var location = Location(S3TestSettings.NewBucket());
+        var init = Lifeboat(location, env, "init");
+        Assert.True(init.ExitCode == 0, init.Stderr);
+        var source = Temp.Combine("src");
+        Directory.CreateDirectory(source);
+        File.WriteAllText(Path.Combine(source, "x"), "x");
+        var backup = Lifeboat(location, env, "backup", source);
+        Assert.True(backup.ExitCode == 0, backup.Stderr);
+        Assert.DoesNotContain(rgw.SecretKey, init.Stdout + init.Stderr + backup.Stdout + backup.Stderr);
+        using var restic = Restic(location);
+        Assert.Equal(1, SnapshotCount(ResticChecked(restic, "snapshots", "--json")));
+    }
+
+    [Fact]
     public async Task A_wrong_secret_key_is_one_line_and_writes_nothing()
     {
         var rgw = fixture.Require();

@@ -24,3 +24,15 @@ public sealed class CephConformanceTests(CephFixture fixture) : BackendConforman
             S3TestSettings.For(rgw.Environment, rgw.CaCertificateFile));
     }
 }
+
+/// <summary>The storage contract against Ceph over plain HTTP: every payload signed (x-amz-content-sha256 of the body).</summary>
+[Collection("Ceph")]
+public sealed class CephHttpConformanceTests(CephFixture fixture) : BackendConformance
+{
+    protected override async Task<IBackend> CreateBackendAsync()
+    {
+        var rgw = fixture.Require();
+        return await S3TestSettings.CreateAsync(rgw.HttpLocation(S3TestSettings.NewBucket(), "over/http"),
+            S3TestSettings.For(rgw.Environment, rgw.CaCertificateFile));
+    }
+}

@@ -34,6 +34,9 @@ public sealed class CephRgw : IDisposable
 
     public string Location(string bucket, string? prefix = null) => $"s3:{Endpoint}/{bucket}{(prefix is null ? "" : "/" + prefix)}";
 
+    /// <summary>The same gateway over plain HTTP (its port is the HTTPS port's neighbour), where payloads are signed.</summary>
+    public string HttpLocation(string bucket, string? prefix = null) => $"s3:http://127.0.0.1:{HttpsPort - 1}/{bucket}{(prefix is null ? "" : "/" + prefix)}";
+
     public Dictionary<string, string?> Environment => new()
     {
         ["AWS_ACCESS_KEY_ID"] = AccessKey, ["AWS_SECRET_ACCESS_KEY"] = SecretKey, ["AWS_SESSION_TOKEN"] = null,
