@@ -122,6 +122,32 @@ public sealed class S3BackendTests(S3rverFixture fixture) : IClassFixture<S3rver
     }
 
     [Fact]
+    public async Task A_server_that_accepts_and_never_answers_is_a_transient_timeout_not_a_hang()
+    {
+        using var silent = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        silent.Start();
+        var accepted = new List<System.Net.Sockets.Socket>();
+        var accepting = Task.Run(async () =>
+        {
+            try { while (true) accepted.Add(await silent.AcceptSocketAsync(Ct)); }
+            catch (Exception e) when (e is OperationCanceledException or System.Net.Sockets.SocketException or ObjectDisposedException) { }
+        }, Ct);
+        int port = ((System.Net.IPEndPoint)silent.LocalEndpoint).Port;
+        var settings = new BackendSettings { Environment = name => name switch { "AWS_ACCESS_KEY_ID" => "id", "AWS_SECRET_ACCESS_KEY" => "secret", _ => null } };
+        using var backend = new S3Backend(S3Location.Parse($"s3:http://127.0.0.1:{port}/bucket"), S3Credentials.Resolve(settings.Environment), S3Options.From(settings), [])
+        {
+            IdleTimeout = TimeSpan.FromSeconds(1),
+        };
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+        var e = await Assert.ThrowsAsync<BackendException>(() => backend.ReadAllAsync(FileType.Config, "config", Ct));
+        Assert.Equal(BackendErrorKind.Transient, e.Kind);
+        Assert.Contains("no answer", e.Message);
+        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(30), $"took {watch.Elapsed}");
+        silent.Stop();
+        foreach (var socket in accepted) socket.Dispose();
+    }
+
+    [Fact]
     public async Task A_server_that_is_gone_is_transient_and_a_retry_lands_once_it_is_back()
     {
         fixture.Require();

@@ -270,6 +270,7 @@ public sealed class S3rverCliTests(S3rverFixture fixture) : S3CliTests, IClassFi
         await Task.Delay(TimeSpan.FromSeconds(3), Ct);
         await server.Restart(Ct);
         var during = await backup;
+        TestContext.Current.SendDiagnosticMessage($"backup during the outage exited {during.ExitCode}; {during.Stderr.Split('\n').Count(l => l.Contains("retrying"))} retry lines");
         AssertClean(during);
         if (during.ExitCode != 0)
             Assert.Single(during.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries), l => l.StartsWith("Fatal:", StringComparison.Ordinal));
