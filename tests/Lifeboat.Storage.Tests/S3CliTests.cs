@@ -253,7 +253,8 @@ public sealed class S3rverCliTests(S3rverFixture fixture) : S3CliTests, IClassFi
     {
         fixture.Require();
         using var server = await S3rverServer.StartAsync(Ct);
-        var location = server.Location(S3TestSettings.NewBucket());
+        var bucket = S3TestSettings.NewBucket();
+        var location = server.Location(bucket);
         var source = Temp.Combine("src");
         Directory.CreateDirectory(source);
         for (int i = 0; i < 4; i++) File.WriteAllBytes(Path.Combine(source, $"big{i}.bin"), RandomNumberGenerator.GetBytes(12 * 1024 * 1024));
@@ -265,7 +266,15 @@ public sealed class S3rverCliTests(S3rverFixture fixture) : S3CliTests, IClassFi
 
         // Slow the upload so that the server dies while packs are on their way.
         var backup = Task.Run(() => cli.Run([.. common, "--limit-upload", "6144", "backup", source]), Ct);
-        await Task.Delay(TimeSpan.FromSeconds(3), Ct);
+        // s3rver writes an object's file as its body arrives: the first pack file under data/ means a pack is on its way.
+        var packs = Path.Combine(server.DataDirectory, bucket, "data");
+        var waited = System.Diagnostics.Stopwatch.StartNew();
+        while (!(Directory.Exists(packs) && Directory.EnumerateFiles(packs, "*", SearchOption.AllDirectories).Any()))
+        {
+            Assert.False(backup.IsCompleted, "the backup ended before any pack upload was seen");
+            Assert.True(waited.Elapsed < TimeSpan.FromMinutes(2), "no pack upload started within 2 minutes");
+            await Task.Delay(50, Ct);
+        }
         server.Kill();
         await Task.Delay(TimeSpan.FromSeconds(3), Ct);
         await server.Restart(Ct);
