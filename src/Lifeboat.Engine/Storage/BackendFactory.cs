@@ -20,6 +20,7 @@ public static class BackendFactory
             null => new LocalBackend(location),
             "rest" => Rest.RestBackend.Open(location, settings),
             "rclone" => Rest.RcloneBackend.Open(location, settings),
+            "s3" => S3.S3Backend.Open(location, settings),
             _ => throw new BackendException(BackendErrorKind.Permanent,
                 $"repository {Redact(location)}: the {scheme} backend is not supported by this version of Lifeboat; use a local path, sftp:, rest:, s3: or rclone:"),
         };
