@@ -55,24 +55,7 @@ public sealed class Archiver
     public static string AbsolutePath(string path) => CleanPath(Path.IsPathRooted(path) ? path : FsNames.Join(Environment.CurrentDirectory, path));
 
     /// <summary>Lexical clean like Go's filepath.Clean, working on surrogate-escaped strings.</summary>
-    public static string CleanPath(string path)
-    {
-        bool rooted = path.StartsWith('/');
-        var parts = new List<string>();
-        foreach (var part in path.Split('/'))
-        {
-            if (part.Length == 0 || part == ".") continue;
-            if (part == "..")
-            {
-                if (parts.Count > 0 && parts[^1] != "..") parts.RemoveAt(parts.Count - 1);
-                else if (!rooted) parts.Add("..");
-                continue;
-            }
-            parts.Add(part);
-        }
-        var joined = string.Join('/', parts);
-        return rooted ? "/" + joined : joined.Length == 0 ? "." : joined;
-    }
+    public static string CleanPath(string path) => GoPath.Clean(path);
 
     public async Task<BackupResult> RunAsync(CancellationToken cancellationToken)
     {

@@ -49,26 +49,7 @@ public sealed record S3Location(string Endpoint, bool UseHttp, string Bucket, st
     private static BackendException Invalid(string location, string why) =>
         BackendException.Permanent($"repository {BackendFactory.Redact(location)}: s3: {why}");
 
-    /// <summary>Go's path.Clean for a relative path: no empty or "." elements, ".." resolved where it can be.</summary>
-    internal static string CleanPath(string path)
-    {
-        bool rooted = path.StartsWith('/');
-        var parts = new List<string>();
-        foreach (var part in path.Split('/'))
-        {
-            if (part.Length == 0 || part == ".") continue;
-            if (part == "..")
-            {
-                if (parts.Count > 0 && parts[^1] != "..") parts.RemoveAt(parts.Count - 1);
-                else if (!rooted) parts.Add("..");
-                continue;
-            }
-            parts.Add(part);
-        }
-        var joined = string.Join('/', parts);
-        if (rooted) return "/" + joined;
-        return joined.Length == 0 ? "." : joined;
-    }
+    internal static string CleanPath(string path) => GoPath.Clean(path);
 
     /// <summary>The location for messages: how restic would print it, without secrets (an s3 location holds none).</summary>
     public override string ToString() =>

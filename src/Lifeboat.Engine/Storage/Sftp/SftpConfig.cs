@@ -121,27 +121,8 @@ public sealed record SftpConfig(string User, string Host, string Port, string Pa
         return System.Text.Encoding.UTF8.GetString(bytes.ToArray());
     }
 
-    /// <summary>Go's path.Clean: one slash between names, no "." names, ".." resolved where it can be, "." for nothing.</summary>
-    public static string CleanPath(string path)
-    {
-        if (path == "") return ".";
-        bool rooted = path[0] == '/';
-        var parts = new List<string>();
-        foreach (var part in path.Split('/'))
-        {
-            if (part is "" or ".") continue;
-            if (part == "..")
-            {
-                if (parts.Count > 0 && parts[^1] != "..") parts.RemoveAt(parts.Count - 1);
-                else if (!rooted) parts.Add("..");
-                continue;
-            }
-            parts.Add(part);
-        }
-        var joined = string.Join('/', parts);
-        if (rooted) return "/" + joined;
-        return joined == "" ? "." : joined;
-    }
+    /// <summary>Go's path.Clean, as restic cleans the directory.</summary>
+    public static string CleanPath(string path) => GoPath.Clean(path);
 
     /// <summary>[user@]host[:port], for messages.</summary>
     public string Display => (User == "" ? "" : User + "@") + Host + (Port == "" ? "" : ":" + Port);
