@@ -174,7 +174,8 @@ def report(results_path, meta_path, out_path):
     out.append(f"Tree: scale {m.get('scale')} ({m.get('tree_files')} files in {m.get('tree_dirs', '?')} directories, "
                f"{m.get('tree_mb')} MB, seed {m.get('seed')}); load average {m.get('load', '?')}.  ")
     out.append(f"Each step: "
-               f"median of {m.get('rounds')} rounds, {m.get('cache')}, page cache {m.get('drop_caches')}.  ")
+               f"median of {m.get('rounds')} rounds, {m.get('cache')}, page cache {m.get('drop_caches')}; "
+               f"repository: {m.get('backend', 'local directory')}.  ")
     out.append(f"restic: `{m.get('restic_cmd')}` ({m.get('restic_version')}); "
                f"Lifeboat: `{m.get('lifeboat_cmd')}` ({m.get('lifeboat_version')}).")
     out += ["", md(head, rows), "", md(shead, size_rows), "",
