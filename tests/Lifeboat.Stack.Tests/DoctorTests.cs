@@ -162,7 +162,7 @@ public class DoctorTests : IDisposable
         var lines = text.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries);
         Assert.Equal(12, lines.Length);
         Assert.All(lines[..11], l => Assert.StartsWith("[pass] ", l));
-        Assert.Contains($"[pass] placement: {RepoPath}: the repository is on another file system than the apps' data", lines);
+        Assert.Contains("[pass] placement: the repository is on another file system than the apps' data", lines);
         Assert.Contains(lines, l => l.StartsWith($"[pass] repository: {RepoPath} reachable, initialized (version 2)", StringComparison.Ordinal));
         Assert.Contains(lines, l => l.StartsWith("[pass] plex: newest backup is ", StringComparison.Ordinal));
         Assert.Equal("doctor: 11 checks, 11 passed: all good", lines[^1]);
