@@ -151,9 +151,10 @@ public sealed class Doctor(DoctorOptions options)
     private async Task<DoctorCheck> OffsiteItemAsync(StackConfig config, OffsiteConfig offsite, string? primaryPassword, string? primaryProblem, CancellationToken cancellationToken)
     {
         string? password = primaryPassword, problem = primaryProblem;
-        if (offsite.HasOwnPassword || options.OffsitePassword is not null)
+        // Without a password of its own the offsite repository uses the primary's, already read: not asked for twice.
+        if (offsite.HasOwnPassword && options.OffsitePassword is { } get)
         {
-            try { password = options.OffsitePassword is { } get ? get(config) : primaryPassword; }
+            try { password = get(config); }
             catch (Exception e) when (e is not OperationCanceledException) { password = null; problem = e.Message; }
         }
         var (item, repo, backend) = await OpenAsync(DoctorCheck.Offsite, offsite.Repository, offsite.CredentialsFile ?? config.CredentialsFile, password, problem,
