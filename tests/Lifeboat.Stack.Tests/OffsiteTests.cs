@@ -99,6 +99,81 @@ public sealed class OffsiteTests : IDisposable
     }
 
     [Fact]
+    public void Verify_tests_both_repositories_and_finds_damage_in_the_offsite_copy_alone()
+    {
+        WriteConfig();
+        Cli.RunChecked("init");
+        Cli.RunChecked("backup");
+
+        var verify = Cli.RunChecked("verify");
+        var lines = verify.Stdout.Split('\n');
+        Assert.Contains(lines, l => l.StartsWith("plex: passed, snapshot", StringComparison.Ordinal));
+        int header = Array.IndexOf(lines, $"offsite {OffsitePath}:");
+        Assert.True(header > 0, verify.Stdout);
+        Assert.Contains(lines.Skip(header), l => l.StartsWith("  plex: passed, snapshot", StringComparison.Ordinal));
+        Assert.Contains(lines.Skip(header), l => l.StartsWith("  sonarr: passed, snapshot", StringComparison.Ordinal));
+
+        var json = JsonDocument.Parse(Cli.RunChecked("verify", "plex", "--json").Stdout).RootElement;
+        Assert.Equal(["primary", "offsite"], json.EnumerateArray().Select(r => r.GetProperty("repository").GetString()).ToArray());
+
+        // one flipped byte in the offsite copy's only data pack: the primary still passes, the offsite test fails
+        var pack = Directory.EnumerateFiles(Path.Combine(OffsitePath, "data"), "*", SearchOption.AllDirectories)
+            .OrderByDescending(f => new FileInfo(f).Length).First();
+        var bytes = File.ReadAllBytes(pack);
+        bytes[40] ^= 0xFF;
+        File.SetUnixFileMode(pack, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        File.WriteAllBytes(pack, bytes);
+        var primaryOnly = Cli.RunChecked("verify", "--skip-offsite");
+        Assert.DoesNotContain($"offsite {OffsitePath}:", primaryOnly.Stdout);
+        var damaged = Cli.Run("verify", "--offsite-only");
+        Assert.Equal(1, damaged.ExitCode);
+        Assert.DoesNotContain("\nplex: passed", "\n" + damaged.Stdout);
+        Assert.Contains("FAILED", damaged.Stdout);
+    }
+
+    [Fact]
+    public void Verify_names_an_unreachable_offsite_in_one_line_after_testing_the_primary()
+    {
+        WriteConfig();
+        Cli.RunChecked("init");
+        Cli.RunChecked("backup");
+        Directory.Move(OffsitePath, OffsitePath + ".away");
+        var verify = Cli.Run("verify");
+        Assert.Equal(1, verify.ExitCode);
+        Assert.Contains("plex: passed", verify.Stdout);
+        Assert.Single(verify.Stderr.Split('\n'), l => l.StartsWith($"offsite {OffsitePath}: FAILED:", StringComparison.Ordinal));
+        Assert.DoesNotContain("   at ", verify.Stderr);
+    }
+
+    [Fact]
+    public void Forget_applies_the_retention_to_the_offsite_copy_too_unless_told_not_to()
+    {
+        WriteConfig("retention: {keep-last: 1}");
+        Cli.RunChecked("init");
+        Cli.RunChecked("backup", "plex");
+        Write("data/plex/Preferences.xml", "<Preferences changed=\"1\"/>");
+        Cli.RunChecked("backup", "plex");
+        using var offsiteRestic = new Restic(OffsitePath, "offsite-password-7c1d");
+        int OffsiteCount() => JsonDocument.Parse(offsiteRestic.RunChecked("snapshots", "--json").Stdout).RootElement.GetArrayLength();
+        Assert.Equal(2, OffsiteCount());
+
+        var skipped = Cli.RunChecked("forget", "--skip-offsite");
+        Assert.DoesNotContain($"offsite {OffsitePath}:", skipped.Stdout);
+        Assert.Equal(2, OffsiteCount());
+
+        var forget = Cli.RunChecked("forget", "--prune", "--json");
+        var plans = JsonDocument.Parse(forget.Stdout.Split('\n').First(l => l.StartsWith('['))).RootElement;
+        Assert.Equal(["plex primary", "sonarr primary", "plex offsite", "sonarr offsite"],
+            plans.EnumerateArray().Select(p => $"{p.GetProperty("app").GetString()} {p.GetProperty("repository").GetString()}").ToArray());
+        Assert.Equal(1, OffsiteCount());
+        Assert.Equal(0, offsiteRestic.Run("check", "--read-data").ExitCode);
+        // the copy kept is the newest one
+        var target = _temp.Combine("restored");
+        offsiteRestic.RunChecked("restore", "latest", "--target", target);
+        Assert.Equal("<Preferences changed=\"1\"/>", File.ReadAllText(Path.Combine(target, _temp.Combine("data/plex/Preferences.xml").TrimStart('/'))));
+    }
+
+    [Fact]
     public void A_failed_offsite_copy_is_one_line_keeps_the_snapshots_and_the_next_run_catches_up()
     {
         WriteConfig();

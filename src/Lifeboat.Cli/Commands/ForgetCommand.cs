@@ -22,10 +22,11 @@ public sealed class ForgetCommand : ICommandFactory
         var groupBy = new Option<string>("--group-by", "-g") { Description = "string for grouping snapshots by host,paths,tags", DefaultValueFactory = _ => "host,paths" };
         var dryRun = new Option<bool>("--dry-run", "-n") { Description = "do not delete anything, just print what would be done" };
         var prune = new Option<bool>("--prune") { Description = "automatically run the 'prune' command if snapshots have been removed" };
+        var skipOffsite = new Option<bool>("--skip-offsite") { Description = "with a lifeboat.yaml that has an offsite: repository: leave it alone (by default its snapshots are forgotten by the same retention)" };
         var pruneOptions = new PruneOptionSet();
         var command = new Command("forget", "Remove snapshots from the repository")
         {
-            ids, host, tag, path, compact, groupBy, dryRun, prune,
+            ids, host, tag, path, compact, groupBy, dryRun, prune, skipOffsite,
         };
         policyOptions.AddTo(command);
         pruneOptions.AddTo(command);
@@ -58,6 +59,7 @@ public sealed class ForgetCommand : ICommandFactory
                     DryRun = isDryRun,
                     Prune = parse.GetValue(prune),
                     PruneOptions = prunePlanOptions,
+                    SkipOffsite = parse.GetValue(skipOffsite),
                 }, ct);
             }
 

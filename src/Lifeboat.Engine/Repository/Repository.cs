@@ -52,6 +52,13 @@ public sealed partial class Repository : IAsyncDisposable
     /// <summary>The key file that opened the repository.</summary>
     public string KeyName { get; }
     public RepositoryOptions Options { get; }
+    /// <summary>
+    /// Whether the storage is a directory of this machine (no round trips: parallelism is bounded by the CPU and disk)
+    /// or a server (every read waits a round trip, so more reads in flight hide the latency).
+    /// </summary>
+    public bool IsLocal => Backend.IsLocal;
+    /// <summary>How many operations the storage is meant to carry at once (-o &lt;backend&gt;.connections).</summary>
+    public int StorageConnections => Backend.Connections;
     /// <summary>Every blob of the loaded index files; read-only outside the repository (see Repository.Index.cs).</summary>
     public MasterIndex Index { get; } = new();
     public int Version => Config.Version;

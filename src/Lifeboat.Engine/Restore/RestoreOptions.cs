@@ -18,7 +18,10 @@ public sealed record RestoreOptions
     public IReadOnlyList<string> InsensitiveExcludes { get; init; } = [];
     /// <summary>Restore numeric owners; on by default when running as root, as restic does.</summary>
     public bool? RestoreOwnership { get; init; }
-    /// <summary>How many packs are read and written at once.</summary>
-    public int PackConcurrency { get; init; } = Math.Max(2, Environment.ProcessorCount + 1);
+    /// <summary>
+    /// How many packs are read and written at once; null: one more than the processors, and for a repository on a
+    /// server at least twice its connections, so that the reads' round trips overlap the writing of files.
+    /// </summary>
+    public int? PackConcurrency { get; init; }
     public bool DryRun { get; init; }
 }

@@ -66,6 +66,16 @@ public sealed class Restorer
 
     public RestoreStatistics Statistics { get; } = new();
 
+    private int PackConcurrency
+    {
+        get
+        {
+            if (_options.PackConcurrency is { } n) return Math.Max(1, n);
+            int cpu = Math.Max(2, Environment.ProcessorCount + 1);
+            return _repo.IsLocal ? cpu : Math.Max(cpu, 2 * _repo.StorageConnections);
+        }
+    }
+
     /// <summary>Restores the tree <paramref name="rootTree"/> (a snapshot's root, or a subfolder's tree) into the target.</summary>
     public async Task RunAsync(Id rootTree, CancellationToken cancellationToken)
     {
@@ -80,7 +90,7 @@ public sealed class Restorer
         Statistics.PlanTime = clock.Elapsed;
         if (_options.DryRun) return;
 
-        await Parallel.ForEachAsync(_packs, new ParallelOptions { MaxDegreeOfParallelism = _options.PackConcurrency, CancellationToken = cancellationToken },
+        await Parallel.ForEachAsync(_packs, new ParallelOptions { MaxDegreeOfParallelism = PackConcurrency, CancellationToken = cancellationToken },
             async (pack, ct) =>
             {
                 await RestorePackAsync(pack.Key, pack.Value, ct).ConfigureAwait(false);

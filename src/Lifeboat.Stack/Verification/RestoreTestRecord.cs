@@ -27,6 +27,14 @@ public sealed record RestoreTestRecord
     /// <summary>How many problems were found (more than Problems holds when a damaged pack touched many files).</summary>
     [JsonPropertyName("problem_count")] public long ProblemCount { get; init; }
 
+    /// <summary>
+    /// In verify's --json output of a stack with an offsite repository: "primary" or "offsite". Not kept in the history,
+    /// which is one per repository.
+    /// </summary>
+    [JsonPropertyName("repository")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? Repository { get; init; }
+
     /// <summary>A damaged pack can touch thousands of files: the record keeps the first ones, and the count.</summary>
     public const int MaxProblems = 100;
 }

@@ -39,7 +39,56 @@ public static partial class StackForgetCommand
                 : $"{string.Join(", ", apps.Select(a => a.Name))}: no retention in {config.File}: add retention: under the app or at the top level (e.g. retention: {{keep-daily: 7}}), or give --keep-* flags");
         }
 
-        await using var repo = await ctx.OpenRepositoryAsync(cancellationToken);
+        var offsite = request.SkipOffsite ? null : config.Offsite;
+        var results = new List<(string? Role, IReadOnlyList<AppForgetPlan> Plans)>();
+        await using (var repo = await ctx.OpenRepositoryAsync(cancellationToken))
+            results.Add((offsite is null ? null : "primary", await ForgetInAsync(ctx, config, repo, apps, request, cancellationToken)));
+
+        bool failed = false;
+        if (offsite is not null)
+        {
+            // the same retention off site: what is forgotten here is forgotten there, so the offsite copy does not grow forever
+            var location = Engine.Storage.BackendFactory.Redact(offsite.Repository);
+            if (!ctx.Json && !ctx.Quiet) ctx.Out.WriteLine($"offsite {location}:");
+            try
+            {
+                await using var target = await ctx.OpenOffsiteRepositoryAsync(config, offsite, cancellationToken);
+                results.Add(("offsite", await ForgetInAsync(ctx, config, target, apps, request, cancellationToken)));
+            }
+            catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+            {
+                ctx.Error.WriteLine($"offsite {location}: FAILED: {Display.Text(e.Message)}; the primary repository's snapshots were forgotten, the next forget catches up off site");
+                failed = true;
+            }
+        }
+
+        if (ctx.Json)
+        {
+            // [{"app": "plex", "groups": [restic's forget groups]}, ...]; apps without a policy are left out; with an offsite
+            // repository each object also names its repository ("primary" or "offsite")
+            JsonOutput.Line(w =>
+            {
+                w.WriteStartArray();
+                foreach (var (role, plans) in results)
+                foreach (var plan in plans.Where(p => !p.Skipped))
+                {
+                    w.WriteStartObject();
+                    w.WriteString("app", plan.App.Name);
+                    if (role is not null) w.WriteString("repository", role);
+                    w.WritePropertyName("groups");
+                    ForgetOutput.WriteGroups(w, plan.Groups);
+                    w.WriteEndObject();
+                }
+                w.WriteEndArray();
+            });
+        }
+        return failed ? ExitCodes.Fatal : ExitCodes.Ok;
+    }
+
+    /// <summary>Applies each app's retention in one repository (and prunes it when asked); returns the plans.</summary>
+    private static async Task<IReadOnlyList<AppForgetPlan>> ForgetInAsync(CommandContext ctx, StackConfig config, Engine.Repository.Repository repo,
+        IReadOnlyList<AppConfig> apps, StackForgetRequest request, CancellationToken cancellationToken)
+    {
         // restic 0.14 locks exclusively even for a dry run, unless --no-lock is given with it (ForgetCommand checks that)
         await using var repoLock = await ctx.LockAsync(repo, exclusive: true, cancellationToken, loadIndex: request.Prune);
         var plans = await StackForget.PlanAsync(repo, config, apps, request.CommandLinePolicy,
@@ -70,24 +119,6 @@ public static partial class StackForgetCommand
             else await StackForget.RemoveAsync(repo, plan, removed, cancellationToken);
         }
 
-        if (ctx.Json)
-        {
-            // [{"app": "plex", "groups": [restic's forget groups]}, ...]; apps without a policy are left out
-            JsonOutput.Line(w =>
-            {
-                w.WriteStartArray();
-                foreach (var plan in plans.Where(p => !p.Skipped))
-                {
-                    w.WriteStartObject();
-                    w.WriteString("app", plan.App.Name);
-                    w.WritePropertyName("groups");
-                    ForgetOutput.WriteGroups(w, plan.Groups);
-                    w.WriteEndObject();
-                }
-                w.WriteEndArray();
-            });
-        }
-
         // one prune for all apps, as restic prunes once after forget
         if (removed.Count > 0 && request.Prune)
         {
@@ -95,6 +126,6 @@ public static partial class StackForgetCommand
                 ctx.Info(request.DryRun ? $"{removed.Count} snapshots would be removed, running prune dry run" : $"{removed.Count} snapshots have been removed, running prune");
             await PruneCommand.RunAsync(ctx, repo, request.PruneOptions, cancellationToken);
         }
-        return ExitCodes.Ok;
+        return plans;
     }
 }

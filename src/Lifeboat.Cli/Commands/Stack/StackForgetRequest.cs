@@ -16,4 +16,6 @@ public sealed record StackForgetRequest
     public bool DryRun { get; init; }
     public bool Prune { get; init; }
     public required PruneOptions PruneOptions { get; init; }
+    /// <summary>--skip-offsite: apply the retention to the primary repository only.</summary>
+    public bool SkipOffsite { get; init; }
 }

@@ -20,7 +20,10 @@ public sealed class StackVerifyCommand : ICommandFactory
     {
         var apps = new Argument<string[]>("APP") { Arity = ArgumentArity.ZeroOrMore, Description = "the apps to test (default: all)" };
         var sample = new Option<string?>("--sample") { Description = "restore a random sample of each app's files, e.g. 10% (default: all of them)" };
-        var command = new Command("verify", "With a lifeboat.yaml: restore each app's latest snapshot into a scratch directory, verify every file, and record the result") { apps, sample };
+        var skipOffsite = new Option<bool>("--skip-offsite") { Description = "test the primary repository only (by default the offsite repository is tested too when lifeboat.yaml has one)" };
+        var offsiteOnly = new Option<bool>("--offsite-only") { Description = "test the offsite repository only" };
+        var command = new Command("verify", "With a lifeboat.yaml: restore each app's latest snapshot into a scratch directory, verify every file, and record the result; the offsite repository's too")
+            { apps, sample, skipOffsite, offsiteOnly };
         command.SetAction((parse, ct) => Program.Run(async () =>
         {
             var ctx = new CommandContext(global, parse);
@@ -29,24 +32,61 @@ public sealed class StackVerifyCommand : ICommandFactory
                 : "verify needs a lifeboat.yaml: give --config FILE, set LIFEBOAT_CONFIG, or run it where lifeboat.yaml is");
             var selected = config.SelectApps(parse.GetValue(apps) ?? []);
             double percent = parse.GetValue(sample) is { } text ? ParsePercent(text) : 100;
+            bool onlyOffsite = parse.GetValue(offsiteOnly);
+            if (onlyOffsite && parse.GetValue(skipOffsite)) throw new CliException("--offsite-only and --skip-offsite exclude each other: give one of them");
+            if (onlyOffsite && config.Offsite is null) throw new CliException($"--offsite-only: {config.File} has no offsite: repository to test");
+            var offsite = parse.GetValue(skipOffsite) ? null : config.Offsite;
 
-            await using var repo = await ctx.OpenRepositoryAsync(ct);
-            await using var repoLock = await ctx.LockAsync(repo, exclusive: false, ct, loadIndex: true);
-            var log = new RestoreTestLog(repo.Config.Id);
-            _ = log.ReadAll(); // a damaged history is named before anything is restored
-            var observer = new Observer(ctx);
-            var test = new RestoreTest(repo, config, observer) { SamplePercent = percent, Log = log };
-            IReadOnlyList<RestoreTestRecord> records;
-            using (var progress = new ProgressLine(ctx.ShowProgress, () => Status(test.Progress)))
+            var all = new List<RestoreTestRecord>();
+            bool passed = true;
+            if (!onlyOffsite)
             {
-                observer.Progress = progress;
-                records = await test.RunAsync(selected, ct);
+                await using var repo = await ctx.OpenRepositoryAsync(ct);
+                var records = await TestAsync(ctx, repo, config, selected, percent, indent: "", ct);
+                all.AddRange(offsite is null ? records : records.Select(r => r with { Repository = "primary" }));
+                passed &= records.All(r => r.Passed);
             }
-            if (ctx.Json) JsonOutput.Line(w => JsonSerializer.Serialize(w, records, StateJsonContext.Default.IReadOnlyListRestoreTestRecord));
-            else if (!ctx.Quiet) ctx.Info($"recorded in {log.FilePath}");
-            return records.All(r => r.Passed) ? ExitCodes.Ok : ExitCodes.Fatal;
+            if (offsite is not null)
+            {
+                var location = Engine.Storage.BackendFactory.Redact(offsite.Repository);
+                if (!ctx.Json && !ctx.Quiet) ctx.Out.WriteLine($"offsite {location}:");
+                try
+                {
+                    await using var target = await ctx.OpenOffsiteRepositoryAsync(config, offsite, ct);
+                    var records = await TestAsync(ctx, target, config, selected, percent, indent: "  ", ct);
+                    all.AddRange(records.Select(r => r with { Repository = "offsite" }));
+                    passed &= records.All(r => r.Passed);
+                }
+                catch (Exception e) when (!onlyOffsite && (e is not OperationCanceledException || !ct.IsCancellationRequested))
+                {
+                    // the primary's results stand; the offsite's failure is one line and the exit code
+                    ctx.Error.WriteLine($"offsite {location}: FAILED: {Display.Text(e.Message)}");
+                    passed = false;
+                }
+            }
+            if (ctx.Json) JsonOutput.Line(w => JsonSerializer.Serialize(w, (IReadOnlyList<RestoreTestRecord>)all, StateJsonContext.Default.IReadOnlyListRestoreTestRecord));
+            return passed ? ExitCodes.Ok : ExitCodes.Fatal;
         }, ct));
         return command;
+    }
+
+    /// <summary>The restore test of <paramref name="apps"/> in one repository, recorded in that repository's history.</summary>
+    private static async Task<IReadOnlyList<RestoreTestRecord>> TestAsync(CommandContext ctx, Engine.Repository.Repository repo, StackConfig config,
+        IReadOnlyList<AppConfig> apps, double percent, string indent, CancellationToken ct)
+    {
+        await using var repoLock = await ctx.LockAsync(repo, exclusive: false, ct, loadIndex: true);
+        var log = new RestoreTestLog(repo.Config.Id);
+        _ = log.ReadAll(); // a damaged history is named before anything is restored
+        var observer = new Observer(ctx, indent);
+        var test = new RestoreTest(repo, config, observer) { SamplePercent = percent, Log = log };
+        IReadOnlyList<RestoreTestRecord> records;
+        using (var progress = new ProgressLine(ctx.ShowProgress, () => indent + Status(test.Progress)))
+        {
+            observer.Progress = progress;
+            records = await test.RunAsync(apps, ct);
+        }
+        if (!ctx.Json && !ctx.Quiet) ctx.Info($"{indent}recorded in {log.FilePath}");
+        return records;
     }
 
     /// <summary>"10%", "10" or "2.5%": more than 0, at most 100.</summary>
@@ -95,14 +135,14 @@ public sealed class StackVerifyCommand : ICommandFactory
     private static string Describe(RestoreTestRecord r) =>
         $"{r.SnapshotId[..Math.Min(8, r.SnapshotId.Length)]} of {r.SnapshotTime.ToLocalTime():yyyy-MM-dd HH:mm:ss}";
 
-    private sealed class Observer(CommandContext ctx) : IRestoreTestObserver
+    private sealed class Observer(CommandContext ctx, string indent) : IRestoreTestObserver
     {
         public ProgressLine? Progress { get; set; }
 
         public void AppStarting(AppConfig app, Snapshot snapshot, long files, long bytes)
         {
             Progress?.Clear();
-            if (ctx.Verbosity > 0) ctx.Info($"{app.Name}: restoring {files} files ({Format.Bytes(bytes)}) of snapshot {snapshot.Id.ToShortString()} into a scratch directory");
+            if (ctx.Verbosity > 0) ctx.Info($"{indent}{app.Name}: restoring {files} files ({Format.Bytes(bytes)}) of snapshot {snapshot.Id.ToShortString()} into a scratch directory");
         }
 
         public void AppFinished(RestoreTestRecord record)
@@ -111,7 +151,7 @@ public sealed class StackVerifyCommand : ICommandFactory
             Progress?.Clear();
             // a failure is shown even with --quiet
             if (record.Passed && ctx.Quiet) return;
-            foreach (var line in Lines(record)) ctx.Out.WriteLine(line);
+            foreach (var line in Lines(record)) ctx.Out.WriteLine(indent + line);
         }
     }
 }

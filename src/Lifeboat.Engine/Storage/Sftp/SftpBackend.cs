@@ -242,7 +242,8 @@ public sealed class SftpBackend : IBackend
             }
             finally
             {
-                await client.CloseQuietlyAsync(handle).ConfigureAwait(false);
+                // A read handle's CLOSE confirms nothing: not waiting for its reply saves a round trip per read.
+                _ = client.CloseQuietlyAsync(handle);
             }
         }, cancellationToken);
     }
@@ -262,7 +263,7 @@ public sealed class SftpBackend : IBackend
             }
             finally
             {
-                await client.CloseQuietlyAsync(handle).ConfigureAwait(false);
+                _ = client.CloseQuietlyAsync(handle);
             }
         }, cancellationToken);
 
@@ -418,62 +419,37 @@ public sealed class SftpBackend : IBackend
         }
     }
 
-    /// <summary>Sends the source with many WRITEs in flight (up to <see cref="WindowBytes"/>); returns the bytes sent.</summary>
+    /// <summary>
+    /// Sends the source with many WRITEs in flight (up to <see cref="WindowBytes"/>); returns the bytes sent. A write's
+    /// buffer is free as soon as it is sent, so the window costs this process no memory (five uploads with a 4 MiB
+    /// window each held 20-40 MB when every write kept its data until the reply).
+    /// </summary>
     private static async Task<long> WriteAllAsync(SftpClient client, byte[] handle, SaveSource source, CancellationToken ct)
     {
         int chunk = client.WriteChunk;
         int window = Math.Max(4, WindowBytes / chunk);
-        var inFlight = new Queue<(Task Task, byte[]? Rented)>();
+        var inFlight = new Queue<Task>();
         long offset = 0;
         try
         {
-            if (source.TryGetMemory(out var memory))
+            await using var stream = source.OpenRead();
+            while (true)
             {
-                while (offset < memory.Length)
-                {
-                    if (inFlight.Count >= window) await inFlight.Dequeue().Task.ConfigureAwait(false);
-                    int n = (int)Math.Min(chunk, memory.Length - offset);
-                    inFlight.Enqueue((client.WriteAsync(handle, offset, memory.Slice((int)offset, n), ct), null));
-                    offset += n;
-                }
+                if (inFlight.Count >= window) await inFlight.Dequeue().ConfigureAwait(false);
+                var (n, reply) = await client.WriteFromAsync(handle, offset, stream, chunk, ct).ConfigureAwait(false);
+                if (n == 0) break;
+                inFlight.Enqueue(reply);
+                offset += n;
             }
-            else
-            {
-                await using var stream = source.OpenRead();
-                while (true)
-                {
-                    if (inFlight.Count >= window)
-                    {
-                        var (task, rented) = inFlight.Dequeue();
-                        await task.ConfigureAwait(false);
-                        ArrayPool<byte>.Shared.Return(rented!);
-                    }
-                    var buffer = ArrayPool<byte>.Shared.Rent(chunk);
-                    int n = await stream.ReadAtLeastAsync(buffer.AsMemory(0, chunk), chunk, throwOnEndOfStream: false, ct).ConfigureAwait(false);
-                    if (n == 0)
-                    {
-                        ArrayPool<byte>.Shared.Return(buffer);
-                        break;
-                    }
-                    inFlight.Enqueue((client.WriteAsync(handle, offset, buffer.AsMemory(0, n), ct), buffer));
-                    offset += n;
-                }
-            }
-            while (inFlight.Count > 0)
-            {
-                var (task, rented) = inFlight.Dequeue();
-                await task.ConfigureAwait(false);
-                if (rented is not null) ArrayPool<byte>.Shared.Return(rented);
-            }
+            while (inFlight.Count > 0) await inFlight.Dequeue().ConfigureAwait(false);
             return offset;
         }
         finally
         {
-            // After a failure, wait for what is still in flight before its buffers go back to the pool.
-            foreach (var (task, rented) in inFlight)
+            // After a failure, observe what is still in flight (its failure is the same session's).
+            foreach (var task in inFlight)
             {
                 try { await task.ConfigureAwait(false); } catch { }
-                if (rented is not null) ArrayPool<byte>.Shared.Return(rented);
             }
         }
     }

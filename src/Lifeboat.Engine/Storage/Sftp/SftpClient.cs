@@ -241,6 +241,16 @@ internal sealed class SftpClient : IDisposable
     /// <summary>Sends a request and waits for its reply (the whole packet: type, id, payload).</summary>
     public async Task<byte[]> SendAsync(uint id, SftpWriter request, CancellationToken cancellationToken)
     {
+        var reply = await StartAsync(id, request.Packet(), cancellationToken).ConfigureAwait(false);
+        return await reply.WaitAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Sends a finished packet and returns the task of its reply, without waiting for it: once this returns, the
+    /// packet's buffer is free again.
+    /// </summary>
+    private async Task<Task<byte[]>> StartAsync(uint id, ReadOnlyMemory<byte> packet, CancellationToken cancellationToken)
+    {
         if (_closed.Task.IsCompleted) throw await _closed.Task.ConfigureAwait(false);
         var waiter = new TaskCompletionSource<byte[]>(TaskCreationOptions.RunContinuationsAsynchronously);
         if (_pending.IsEmpty) Volatile.Write(ref _lastActivity, Environment.TickCount64);
@@ -248,7 +258,7 @@ internal sealed class SftpClient : IDisposable
         if (_closed.Task.IsCompleted && _pending.TryRemove(id, out _)) throw await _closed.Task.ConfigureAwait(false);
         try
         {
-            await WriteAsync(request.Packet(), cancellationToken).ConfigureAwait(false);
+            await WriteAsync(packet, cancellationToken).ConfigureAwait(false);
         }
         catch (OperationCanceledException)
         {
@@ -260,7 +270,7 @@ internal sealed class SftpClient : IDisposable
             // ssh is gone: the reader sees the end and fails this request with ssh's reason.
             _ssh.Kill();
         }
-        return await waiter.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
+        return waiter.Task;
     }
 
     private async Task WriteAsync(ReadOnlyMemory<byte> packet, CancellationToken cancellationToken)
@@ -354,6 +364,42 @@ internal sealed class SftpClient : IDisposable
         var w = Request(SftpProtocol.Write, out uint id, 64 + handle.Length + data.Length).String(handle).UInt64((ulong)offset).String(data.Span);
         ExpectOk(await SendAsync(id, w, ct).ConfigureAwait(false));
     }
+
+    /// <summary>
+    /// Sends one WRITE of up to <paramref name="chunk"/> bytes read from <paramref name="source"/> straight into a pooled
+    /// packet, which is back in the pool once sent: many writes can wait for their replies while holding no memory (an
+    /// upload's window lives in the pipe and the server, not here). Returns the bytes sent (0 at the source's end:
+    /// nothing sent) and the task of the server's reply.
+    /// </summary>
+    public async Task<(int Length, Task Reply)> WriteFromAsync(byte[] handle, long offset, Stream source, int chunk, CancellationToken ct)
+    {
+        int header = 4 + 1 + 4 + 4 + handle.Length + 8 + 4;
+        var packet = System.Buffers.ArrayPool<byte>.Shared.Rent(header + chunk);
+        try
+        {
+            int n = await source.ReadAtLeastAsync(packet.AsMemory(header, chunk), chunk, throwOnEndOfStream: false, ct).ConfigureAwait(false);
+            if (n == 0) return (0, Task.CompletedTask);
+            uint id = Interlocked.Increment(ref _nextId);
+            var span = packet.AsSpan();
+            BinaryPrimitives.WriteUInt32BigEndian(span, (uint)(header - 4 + n));
+            span[4] = SftpProtocol.Write;
+            BinaryPrimitives.WriteUInt32BigEndian(span[5..], id);
+            BinaryPrimitives.WriteUInt32BigEndian(span[9..], (uint)handle.Length);
+            handle.CopyTo(span[13..]);
+            int at = 13 + handle.Length;
+            BinaryPrimitives.WriteUInt64BigEndian(span[at..], (ulong)offset);
+            BinaryPrimitives.WriteUInt32BigEndian(span[(at + 8)..], (uint)n);
+            var reply = await StartAsync(id, packet.AsMemory(0, header + n), ct).ConfigureAwait(false);
+            return (n, ExpectOkAsync(reply, ct));
+        }
+        finally
+        {
+            System.Buffers.ArrayPool<byte>.Shared.Return(packet);
+        }
+    }
+
+    private static async Task ExpectOkAsync(Task<byte[]> reply, CancellationToken ct) =>
+        ExpectOk(await reply.WaitAsync(ct).ConfigureAwait(false));
 
     public async Task<SftpAttributes> StatAsync(string path, bool follow, CancellationToken ct)
     {
