@@ -10,22 +10,29 @@ namespace Lifeboat.Engine.Repository;
 /// </summary>
 public sealed class PackStream : IDisposable
 {
-    private const int WindowSize = 1024 * 1024;
+    /// <summary>The window for a pack on this machine's disk.</summary>
+    internal const int LocalWindowSize = 1024 * 1024;
+    /// <summary>
+    /// The window for a pack on a server: every window costs a round trip, so a larger one keeps a link with latency
+    /// busy (at 20 ms per round trip, 1 MiB windows made check --read-data over rest 1.7 times slower than 4 MiB ones).
+    /// </summary>
+    internal const int RemoteWindowSize = 4 * 1024 * 1024;
 
     private readonly IBackend _backend;
     private readonly string _name;
     private readonly long _size;
 
     private readonly IncrementalHash _sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-    private byte[] _buffer = BlobBuffers.Rent(WindowSize);
+    private byte[] _buffer;
     private int _start, _end;   // unread bytes: _buffer[_start.._end)
     private long _fileOffset;   // file offset of _buffer[_end]
 
-    internal PackStream(IBackend backend, string name, long size)
+    internal PackStream(IBackend backend, string name, long size, int windowSize)
     {
         _backend = backend;
         _name = name;
         _size = size;
+        _buffer = BlobBuffers.Rent((int)Math.Clamp(size, 1, windowSize));
     }
 
     /// <summary>The file offset of the next byte <see cref="TakeAsync"/> returns.</summary>

@@ -25,7 +25,8 @@ public sealed partial class Repository
     /// Reads a pack of <paramref name="packSize"/> bytes front to back through a bounded window, hashing every byte
     /// (check --read-data). Storage failures surface from its reads as the storage's exceptions.
     /// </summary>
-    public PackStream OpenPackStream(Id packId, long packSize) => new(Backend, packId.ToString(), packSize);
+    public PackStream OpenPackStream(Id packId, long packSize) =>
+        new(Backend, packId.ToString(), packSize, Backend.IsLocal ? PackStream.LocalWindowSize : PackStream.RemoteWindowSize);
 
     /// <summary>
     /// Fills <paramref name="destination"/> with the pack's bytes from <paramref name="offset"/>, straight from the storage

@@ -27,6 +27,10 @@ internal sealed class SftpClient : IDisposable
     private readonly string _display;
     private readonly SemaphoreSlim _sendLock = new(1, 1);
     private readonly ConcurrentDictionary<uint, TaskCompletionSource<byte[]>> _pending = new();
+    // READs in flight whose DATA the reader copies straight into the caller's buffer (see ReadAsync)
+    private readonly ConcurrentDictionary<uint, PendingRead> _reads = new();
+    // the reply of a READ whose data was delivered into its buffer
+    private static readonly byte[] s_delivered = [SftpProtocol.Data];
     private readonly Timer _watchdog;
     private readonly TaskCompletionSource<SftpConnectionException> _closed = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private uint _nextId;
@@ -151,7 +155,7 @@ internal sealed class SftpClient : IDisposable
         return body;
     }
 
-    private async Task ReadExactlyAsync(byte[] buffer)
+    private async Task ReadExactlyAsync(Memory<byte> buffer)
     {
         int done = 0;
         while (done < buffer.Length)
@@ -159,7 +163,7 @@ internal sealed class SftpClient : IDisposable
             int n;
             try
             {
-                n = await _ssh.Output.ReadAsync(buffer.AsMemory(done)).ConfigureAwait(false);
+                n = await _ssh.Output.ReadAsync(buffer[done..]).ConfigureAwait(false);
             }
             catch (Exception e) when (e is IOException or ObjectDisposedException)
             {
@@ -176,18 +180,29 @@ internal sealed class SftpClient : IDisposable
         try
         {
             var header = new byte[4];
+            // one buffer for every packet: a download's replies are copied from it into their readers' buffers
+            // (a new array per 255 KiB reply made the collector's large-object heap the cost of a download)
+            var packet = new byte[64 * 1024];
             while (true)
             {
                 await ReadExactlyAsync(header).ConfigureAwait(false);
                 uint length = BinaryPrimitives.ReadUInt32BigEndian(header);
                 if (length < 5 || length > MaxPacket)
                     throw Protocol($"the server sent a packet of {length} bytes (at most {MaxPacket} are accepted)");
-                var packet = new byte[length];
-                await ReadExactlyAsync(packet).ConfigureAwait(false);
+                if (packet.Length < length) packet = new byte[Math.Min(MaxPacket, Math.Max(length, 2 * packet.Length))];
+                await ReadExactlyAsync(packet.AsMemory(0, (int)length)).ConfigureAwait(false);
                 uint id = BinaryPrimitives.ReadUInt32BigEndian(packet.AsSpan(1));
                 if (!_pending.TryRemove(id, out var waiter))
                     throw Protocol($"the server answered request {id}, which was never sent");
-                waiter.TrySetResult(packet);
+                if (_reads.TryRemove(id, out var read) && packet[0] == SftpProtocol.Data)
+                {
+                    if (length < 9) throw Protocol("the server sent a DATA packet without its length");
+                    uint n = BinaryPrimitives.ReadUInt32BigEndian(packet.AsSpan(5));
+                    if (n > length - 9) throw Protocol($"the server sent a DATA packet claiming {n} bytes in {length - 9}");
+                    read.Deliver(packet.AsSpan(9, (int)n));
+                    waiter.TrySetResult(s_delivered);
+                }
+                else waiter.TrySetResult(packet.AsSpan(0, (int)length).ToArray());
             }
         }
         catch (SftpConnectionException)
@@ -344,25 +359,58 @@ internal sealed class SftpClient : IDisposable
     public async Task<int> ReadAsync(byte[] handle, long offset, Memory<byte> destination, CancellationToken ct)
     {
         var w = Request(SftpProtocol.Read, out uint id).String(handle).UInt64((ulong)offset).UInt32((uint)destination.Length);
-        var reply = await SendAsync(id, w, ct).ConfigureAwait(false);
-        if (reply[0] == SftpProtocol.Status)
+        var read = new PendingRead(destination);
+        _reads[id] = read;
+        try
         {
-            var r = Body(reply);
-            var code = (SftpStatus)r.UInt32();
-            if (code == SftpStatus.Eof) return 0;
-            throw new SftpStatusException(code, r.Remaining >= 4 ? r.String() : "");
+            var reply = await SendAsync(id, w, ct).ConfigureAwait(false);
+            if (ReferenceEquals(reply, s_delivered))
+            {
+                int received = read.Received;
+                if (received < 0) throw Protocol($"the server sent more bytes than the {destination.Length} a read asked for");
+                return received;
+            }
+            if (reply[0] == SftpProtocol.Status)
+            {
+                var r = Body(reply);
+                var code = (SftpStatus)r.UInt32();
+                if (code == SftpStatus.Eof) return 0;
+                throw new SftpStatusException(code, r.Remaining >= 4 ? r.String() : "");
+            }
+            throw Protocol($"unexpected reply type {reply[0]} to a READ");
         }
-        Expect(reply, SftpProtocol.Data);
-        var data = Body(reply).Bytes();
-        if (data.Length > destination.Length) throw Protocol($"the server sent {data.Length} bytes for a read of {destination.Length}");
-        data.CopyTo(destination.Span);
-        return data.Length;
+        finally
+        {
+            // from here on the buffer is its owner's again: a late reply (after a cancellation) must not write into it
+            read.Abandon();
+            _reads.TryRemove(id, out _);
+        }
     }
 
-    public async Task WriteAsync(byte[] handle, long offset, ReadOnlyMemory<byte> data, CancellationToken ct)
+    /// <summary>A READ's destination, filled by the reader unless its owner has given up on it.</summary>
+    private sealed class PendingRead(Memory<byte> destination)
     {
-        var w = Request(SftpProtocol.Write, out uint id, 64 + handle.Length + data.Length).String(handle).UInt64((ulong)offset).String(data.Span);
-        ExpectOk(await SendAsync(id, w, ct).ConfigureAwait(false));
+        private readonly Lock _lock = new();
+        private bool _abandoned;
+
+        /// <summary>The bytes delivered; -1 when the server sent more than asked.</summary>
+        public int Received { get; private set; }
+
+        public void Deliver(ReadOnlySpan<byte> data)
+        {
+            lock (_lock)
+            {
+                if (_abandoned) return;
+                if (data.Length > destination.Length) { Received = -1; return; }
+                data.CopyTo(destination.Span);
+                Received = data.Length;
+            }
+        }
+
+        public void Abandon()
+        {
+            lock (_lock) _abandoned = true;
+        }
     }
 
     /// <summary>
