@@ -9,6 +9,10 @@ public static class Program
 {
     public static async Task<int> Main(string[] args)
     {
+        // the host's decision, not the engine's: enough pool threads for the backup's walkers blocked in system calls
+        ThreadPool.GetMinThreads(out int workers, out int completionPorts);
+        if (workers < Engine.Backup.Archiver.RecommendedMinThreads)
+            ThreadPool.SetMinThreads(Engine.Backup.Archiver.RecommendedMinThreads, completionPorts);
         var global = new GlobalOptions();
         var root = new RootCommand("Lifeboat backs up the state of self-hosted applications into restic repositories, encrypted and deduplicated, and restores it.");
         global.AddTo(root);

@@ -25,6 +25,13 @@ public sealed class Archiver
     /// walked inline, depth first, so memory follows the work in flight, not the size of the tree.
     /// </summary>
     private const int Walkers = 8;
+
+    /// <summary>
+    /// The walkers block in system calls; without this many pool threads at hand they queue behind each other (the
+    /// pool adds threads for blocked work only slowly). The engine changes no process-wide setting: the host (the
+    /// command line, the daemon) raises the thread pool's minimum to this once at start.
+    /// </summary>
+    public const int RecommendedMinThreads = Walkers + 8;
     private readonly SemaphoreSlim _walkerSlots = new(Walkers);
     private readonly SemaphoreSlim _directorySlots = new(16);
     /// <summary>
@@ -62,10 +69,6 @@ public sealed class Archiver
         _cancellation = cancellationToken;
         var clock = Stopwatch.StartNew();
         var time = _options.Time ?? GoTime.Now();
-        // The walkers block in system calls; without enough pool threads they would queue behind each other
-        // (the pool adds threads for blocked work only slowly).
-        ThreadPool.GetMinThreads(out int workers, out int completionPorts);
-        if (workers < Walkers + 8) ThreadPool.SetMinThreads(Walkers + 8, completionPorts);
 
         // Targets: relative ones keep their relative shape in the tree, as restic does; "." and ".." become absolute.
         var targets = new List<(string TreePath, string StatPath)>();
