@@ -20,6 +20,11 @@ internal sealed class SshProcess : IDisposable
         _process = process;
         Input = process.StandardInput.BaseStream;
         Output = process.StandardOutput.BaseStream;
+        // 1 MiB pipes (Linux's default maximum) instead of 64 KiB: a 255 KiB WRITE or DATA packet then passes in one
+        // write and one read instead of four of each with both processes woken for every piece (measured: uploads
+        // over sftp took twice as long as restic's). Best effort: a smaller pipe only costs speed.
+        foreach (var stream in new[] { Input, Output })
+            if (stream is System.IO.Pipes.PipeStream pipe) Platform.Posix.TryGrowPipe(pipe.SafePipeHandle, 1 << 20);
         _stderrPump = Task.Run(PumpStderrAsync);
     }
 
