@@ -1,8 +1,6 @@
 using System.CommandLine;
 using System.Diagnostics;
-using System.Text;
 using System.Text.Json;
-using Microsoft.Data.Sqlite;
 
 namespace Lifeboat.Cli.Commands;
 
@@ -37,9 +35,9 @@ public sealed class DemoCommand : ICommandFactory
             var o = Console.Out;
             var demo = new DemoRun(root, o, ct);
 
-            int files = MakeSampleStack(stack);
+            int files = Lifeboat.Stack.Demo.DemoStack.WriteData(stack);
             var configFile = Path.Combine(root, "lifeboat.yaml");
-            File.WriteAllText(configFile, SampleConfig(stack));
+            File.WriteAllText(configFile, Lifeboat.Stack.Demo.DemoStack.Config(stack));
             o.WriteLine($"Lifeboat demo in {root}");
             o.WriteLine();
             o.WriteLine($"A sample stack: {files} files of Plex, Jellyfin and Sonarr state under {stack}, described by {configFile}:");
@@ -133,88 +131,5 @@ public sealed class DemoCommand : ICommandFactory
         }
 
         private static string Quote(string arg) => arg.Any(c => char.IsWhiteSpace(c) || c == '"') ? $"\"{arg}\"" : arg;
-    }
-
-    private static string SampleConfig(string stack) => $"""
-        # The demo stack: versioned with the stack, never holding a secret.
-        repository: ./repository
-        password-file: ./password
-        host: media-vm
-        apps:
-          plex:
-            paths: [{stack}/plex]
-            exclude: ["Cache", "**/Crash Reports"]
-          jellyfin:
-            paths: [{stack}/jellyfin]
-            consistency: sqlite     # live databases are copied with SQLite's online backup
-          sonarr:
-            paths: [{stack}/sonarr]
-            consistency: sqlite
-        retention:
-          keep-daily: 7
-          keep-weekly: 4
-          keep-monthly: 12
-        doctor:
-          backup-max-age: 26h
-          restore-test-max-age: 30d
-
-        """;
-
-    /// <summary>A small, deterministic slice of a media server's application state, with real SQLite databases.</summary>
-    private static int MakeSampleStack(string stack)
-    {
-        var rnd = new Random(42);
-        int count = 0;
-        void Write(string rel, byte[] data)
-        {
-            var path = Path.Combine(stack, rel);
-            Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-            File.WriteAllBytes(path, data);
-            count++;
-        }
-        byte[] Text(string s) => Encoding.UTF8.GetBytes(s);
-        byte[] Random(int n) { var b = new byte[n]; rnd.NextBytes(b); return b; }
-        void Database(string rel, string table, int rows)
-        {
-            var path = Path.Combine(stack, rel);
-            Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-            using (var db = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = path, Pooling = false }.ToString()))
-            {
-                db.Open();
-                using var create = db.CreateCommand();
-                create.CommandText = $"PRAGMA journal_mode=WAL; CREATE TABLE {table}(id INTEGER PRIMARY KEY, title TEXT, added TEXT, blob BLOB);";
-                create.ExecuteNonQuery();
-                using var tx = db.BeginTransaction();
-                using var insert = db.CreateCommand();
-                insert.CommandText = $"INSERT INTO {table}(title, added, blob) VALUES ($t, $a, $b)";
-                var t = insert.Parameters.Add("$t", SqliteType.Text);
-                var a = insert.Parameters.Add("$a", SqliteType.Text);
-                var b = insert.Parameters.Add("$b", SqliteType.Blob);
-                for (int i = 0; i < rows; i++)
-                {
-                    t.Value = $"{table} item {i}";
-                    a.Value = new DateTime(2020, 1, 1).AddHours(i * 7).ToString("O");
-                    b.Value = Random(200 + rnd.Next(800));
-                    insert.ExecuteNonQuery();
-                }
-                tx.Commit();
-            }
-            count++;
-        }
-
-        Write("sonarr/config/config.xml", Text("<Config>\n  <Port>8989</Port>\n  <UrlBase></UrlBase>\n  <ApiKey>0123456789abcdef</ApiKey>\n  <LogLevel>info</LogLevel>\n</Config>\n"));
-        Database("sonarr/config/sonarr.db", "Series", 800);
-        Write("sonarr/config/logs/sonarr.txt", Text(string.Concat(Enumerable.Range(0, 400).Select(i => $"2026-11-2{i % 7} 03:{i % 60:00}:00|Info|RssSync|Checked {i} releases\n"))));
-        Write("jellyfin/config/system.xml", Text("<ServerConfiguration><EnableMetrics>false</EnableMetrics></ServerConfiguration>\n"));
-        Database("jellyfin/data/library.db", "BaseItems", 2000);
-        for (int i = 0; i < 40; i++)
-        {
-            Write($"plex/Library/Metadata/Movies/{i:x2}/Info.xml", Text($"<MediaContainer><Video title=\"Movie {i}\" year=\"{1990 + i}\" rating=\"{i % 10}\"/></MediaContainer>\n"));
-            Write($"plex/Library/Metadata/Movies/{i:x2}/poster.jpg", Random(8_000 + rnd.Next(30_000)));
-        }
-        Database("plex/Library/Plug-in Support/Databases/com.plexapp.plugins.library.db", "metadata_items", 3000);
-        Write("plex/Cache/PhotoTranscoder/ab/abcdef.jpg", Random(50_000));
-        Write("plex/Preferences.xml", Text("<Preferences FriendlyName=\"media-vm\" TranscoderTempDirectory=\"/transcode\"/>\n"));
-        return count;
     }
 }

@@ -1,4 +1,3 @@
-using System.Security.Cryptography;
 using Lifeboat.Cli.Rendering;
 using Lifeboat.Engine.Repository;
 using Lifeboat.Engine.Storage;
@@ -12,8 +11,6 @@ namespace Lifeboat.Cli.Commands.Stack;
 /// </summary>
 public static class StackInitCommand
 {
-    private const UnixFileMode OwnerOnlyFile = UnixFileMode.UserRead | UnixFileMode.UserWrite;
-    private const UnixFileMode OwnerOnlyDirectory = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute;
 
     public static async Task<int> RunAsync(CommandContext ctx, StackConfig config, int version, CancellationToken cancellationToken)
     {
@@ -28,8 +25,14 @@ public static class StackInitCommand
         string? createdPasswordFile = null;
         if (!ctx.PasswordGiven && config.PasswordFile is { } passwordFile && !File.Exists(passwordFile))
         {
-            password = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32));
-            WritePasswordFile(passwordFile, password);
+            try
+            {
+                password = PasswordFile.CreateRandom(passwordFile);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                throw new CliException($"cannot write the password file {passwordFile}: {e.Message}");
+            }
             createdPasswordFile = passwordFile;
         }
         else
@@ -103,37 +106,5 @@ public static class StackInitCommand
         }
         await using var created = await Repository.InitAsync(backend, password, version, ctx.RepositoryOptions(), polynomial: primary.Config.ChunkerPolynomial, cancellationToken: cancellationToken);
         return $"offsite: created restic repository {created.Config.Id[..10]} at {offsite.Repository} (same chunker parameters; each backup run copies its snapshots there)";
-    }
-
-    /// <summary>Atomically: a private temporary file beside it, synced, then renamed into place (never over an existing file).</summary>
-    private static void WritePasswordFile(string path, string password)
-    {
-        var directory = Path.GetDirectoryName(path) ?? "/";
-        try
-        {
-            if (!Directory.Exists(directory)) Directory.CreateDirectory(directory, OwnerOnlyDirectory);
-            var temporary = Path.Combine(directory, $".{Path.GetFileName(path)}.{Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(6))}.tmp");
-            try
-            {
-                using (var stream = new FileStream(temporary, new FileStreamOptions
-                       {
-                           Mode = FileMode.CreateNew, Access = FileAccess.Write, UnixCreateMode = OwnerOnlyFile,
-                       }))
-                {
-                    stream.Write(System.Text.Encoding.ASCII.GetBytes(password + "\n"));
-                    stream.Flush(flushToDisk: true);
-                }
-                File.SetUnixFileMode(temporary, OwnerOnlyFile); // whatever the umask
-                File.Move(temporary, path, overwrite: false);
-            }
-            finally
-            {
-                if (File.Exists(temporary)) File.Delete(temporary);
-            }
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            throw new CliException($"cannot write the password file {path}: {e.Message}");
-        }
     }
 }
