@@ -113,6 +113,11 @@ public sealed class OffsiteTests : IDisposable
         Assert.Contains(lines.Skip(header), l => l.StartsWith("  plex: passed, snapshot", StringComparison.Ordinal));
         Assert.Contains(lines.Skip(header), l => l.StartsWith("  sonarr: passed, snapshot", StringComparison.Ordinal));
 
+        var doctor = JsonDocument.Parse(Cli.Run("doctor", "--json").Stdout).RootElement.GetProperty("items");
+        var offsiteTests = doctor.EnumerateArray().Where(i => i.GetProperty("check").GetString() == "offsite-restore-test").ToList();
+        Assert.Equal(2, offsiteTests.Count);
+        Assert.All(offsiteTests, i => Assert.Equal("pass", i.GetProperty("status").GetString()));
+
         var json = JsonDocument.Parse(Cli.RunChecked("verify", "plex", "--json").Stdout).RootElement;
         Assert.Equal(["primary", "offsite"], json.EnumerateArray().Select(r => r.GetProperty("repository").GetString()).ToArray());
 
@@ -127,6 +132,9 @@ public sealed class OffsiteTests : IDisposable
         Assert.DoesNotContain($"offsite {OffsitePath}:", primaryOnly.Stdout);
         var damaged = Cli.Run("verify", "--offsite-only");
         Assert.Equal(1, damaged.ExitCode);
+        var after = JsonDocument.Parse(Cli.Run("doctor", "--json").Stdout).RootElement.GetProperty("items");
+        Assert.Equal("fail", Status(after, "offsite-restore-test"));
+        Assert.Contains("verify --offsite-only plex", after.EnumerateArray().First(i => i.GetProperty("check").GetString() == "offsite-restore-test").GetRawText());
         Assert.DoesNotContain("\nplex: passed", "\n" + damaged.Stdout);
         Assert.Contains("FAILED", damaged.Stdout);
     }

@@ -53,10 +53,14 @@ public sealed class AppChecks(StackConfig config, string repositoryId, IReadOnly
             $"newest backup is {DoctorFormat.Age(now - ok.Time.ToDateTimeOffset())} old (snapshot {ok.Id.ToShortString()}; limit {DoctorFormat.Limit(limit)}), complete");
     }
 
-    public DoctorCheck RestoreTest(AppConfig app)
+    public DoctorCheck RestoreTest(AppConfig app) => RestoreTest(app, DoctorCheck.RestoreTest, $"run lifeboat verify {app.Name}");
+
+    /// <summary>The restore test of the app in the offsite repository (these checks made with the offsite's ID).</summary>
+    public DoctorCheck OffsiteRestoreTest(AppConfig app) => RestoreTest(app, DoctorCheck.OffsiteRestoreTest, $"run lifeboat verify --offsite-only {app.Name}");
+
+    private DoctorCheck RestoreTest(AppConfig app, string check, string fix)
     {
         var limit = config.Doctor.RestoreTestMaxAge;
-        var fix = $"run lifeboat verify {app.Name}";
         RestoreTestRecord? latest;
         try
         {
@@ -64,10 +68,10 @@ public sealed class AppChecks(StackConfig config, string repositoryId, IReadOnly
         }
         catch (StackException e)
         {
-            return DoctorCheck.Fail(DoctorCheck.RestoreTest, app.Name, $"{e.Message}", "move the file aside, then " + fix);
+            return DoctorCheck.Fail(check, app.Name, $"{e.Message}", "move the file aside, then " + fix);
         }
         if (latest is null)
-            return DoctorCheck.Fail(DoctorCheck.RestoreTest, app.Name, $"no restore test recorded on this machine", fix);
+            return DoctorCheck.Fail(check, app.Name, $"no restore test recorded on this machine", fix);
         var age = now - latest.Time;
         var findings = new List<(DoctorStatus, string, string?)>();
         if (!latest.Passed)
@@ -78,8 +82,8 @@ public sealed class AppChecks(StackConfig config, string repositoryId, IReadOnly
         }
         if (age > limit)
             findings.Add((DoctorStatus.Fail, $"the last restore test is {DoctorFormat.Age(age)} old (limit {DoctorFormat.Limit(limit)})", fix));
-        if (findings.Count > 0) return DoctorCheck.Combine(DoctorCheck.RestoreTest, app.Name, findings);
-        return DoctorCheck.Pass(DoctorCheck.RestoreTest, app.Name,
+        if (findings.Count > 0) return DoctorCheck.Combine(check, app.Name, findings);
+        return DoctorCheck.Pass(check, app.Name,
             $"restore test passed {DoctorFormat.Age(age)} ago (snapshot {Short(latest.SnapshotId)}; limit {DoctorFormat.Limit(limit)})");
     }
 

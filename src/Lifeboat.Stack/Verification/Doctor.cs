@@ -60,8 +60,16 @@ public sealed class Doctor(DoctorOptions options)
         using var backendScope = backend;
         await using var repoScope = repo;
         items.Add(repositoryItem);
+        List<DoctorCheck>? offsiteTests = null;
         if (config.Offsite is { } offsite)
-            items.Add(await OffsiteItemAsync(config, offsite, password, passwordProblem, cancellationToken).ConfigureAwait(false));
+        {
+            var (offsiteItem, offsiteId) = await OffsiteItemAsync(config, offsite, password, passwordProblem, cancellationToken).ConfigureAwait(false);
+            items.Add(offsiteItem);
+            // the offsite copy is only worth having if it restores: its own restore tests, listed after the primary's
+            var offsiteChecks = offsiteId is null ? null : new AppChecks(config, offsiteId, [], options.StateDirectory, options.Now);
+            offsiteTests = config.Apps.Select(app => offsiteChecks?.OffsiteRestoreTest(app)
+                ?? DoctorCheck.Skip(DoctorCheck.OffsiteRestoreTest, app.Name, "offsite restore test not checked: the offsite repository could not be opened")).ToList();
+        }
         items.Add(PlacementItem(config));
 
         GitWorkTree? workTree = null;
@@ -84,6 +92,7 @@ public sealed class Doctor(DoctorOptions options)
                 items.Add(DoctorCheck.Skip(DoctorCheck.Backup, app.Name, "backup not checked: the repository could not be opened"));
                 items.Add(DoctorCheck.Skip(DoctorCheck.RestoreTest, app.Name, "restore test not checked: the repository could not be opened"));
             }
+            if (offsiteTests is not null) items.AddRange(offsiteTests);
             return new DoctorReport(items);
         }
         var snapshots = await repo.ListSnapshotsAsync(cancellationToken).ConfigureAwait(false);
@@ -93,6 +102,7 @@ public sealed class Doctor(DoctorOptions options)
             items.Add(appChecks.Backup(app));
             items.Add(appChecks.RestoreTest(app));
         }
+        if (offsiteTests is not null) items.AddRange(offsiteTests);
         return new DoctorReport(items);
     }
 
@@ -147,8 +157,8 @@ public sealed class Doctor(DoctorOptions options)
             $"give the right password ({(config.PasswordFile is { } f ? $"in {f}" : "by password-command")}); with a password that works, lifeboat key add adds one for another",
             cancellationToken);
 
-    /// <summary>The offsite repository: reachable, initialized, its password opens it.</summary>
-    private async Task<DoctorCheck> OffsiteItemAsync(StackConfig config, OffsiteConfig offsite, string? primaryPassword, string? primaryProblem, CancellationToken cancellationToken)
+    /// <summary>The offsite repository: reachable, initialized, its password opens it; with its ID when it opened.</summary>
+    private async Task<(DoctorCheck Item, string? RepositoryId)> OffsiteItemAsync(StackConfig config, OffsiteConfig offsite, string? primaryPassword, string? primaryProblem, CancellationToken cancellationToken)
     {
         string? password = primaryPassword, problem = primaryProblem;
         // Without a password of its own the offsite repository uses the primary's, already read: not asked for twice.
@@ -163,7 +173,7 @@ public sealed class Doctor(DoctorOptions options)
         using (backend)
         await using (repo)
         {
-            return item;
+            return (item, repo?.Config.Id);
         }
     }
 

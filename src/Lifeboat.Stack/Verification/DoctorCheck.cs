@@ -18,6 +18,7 @@ public sealed record DoctorCheck(string Check, string Subject, DoctorStatus Stat
     public const string Git = "git";
     public const string Backup = "backup";
     public const string RestoreTest = "restore-test";
+    public const string OffsiteRestoreTest = "offsite-restore-test";
 
     /// <summary>Per-app items (backup, restore-test) have the app as their subject.</summary>
     public bool IsPerApp => Check is Backup or RestoreTest;
