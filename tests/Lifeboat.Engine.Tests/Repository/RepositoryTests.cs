@@ -102,6 +102,29 @@ public class RepositoryTests
     }
 
     [Fact]
+    public async Task BlobsSavedByManyWorkersAtOnce_AreEachStoredOnce()
+    {
+        // Several files holding the same chunks, read by parallel workers: each chunk is new to exactly one of them.
+        var backend = new MemoryBackend();
+        var blobs = Enumerable.Range(0, 40).Select(i => RandomNumberGenerator.GetBytes(500 + i)).ToList();
+        int added = 0;
+        await using (var repo = await InitAsync(backend, options: new RepositoryOptions { PackSize = 4000 }))
+        {
+            await Parallel.ForEachAsync(Enumerable.Range(0, 6), Ct, async (worker, ct) =>
+            {
+                foreach (var blob in blobs.Skip(worker).Concat(blobs.Take(worker)))
+                    if (await repo.SaveBlobAsync(BlobType.Data, Id.Hash(blob), blob, ct)) Interlocked.Increment(ref added);
+            });
+            await repo.FlushAsync(Ct);
+        }
+        Assert.Equal(blobs.Count, added);
+
+        await using var reopened = await ReopenAsync(backend);
+        Assert.Equal(blobs.Count, reopened.Index.Count);
+        foreach (var blob in blobs) Assert.Equal(blob, await reopened.LoadBlobAsync(BlobType.Data, Id.Hash(blob), Ct));
+    }
+
+    [Fact]
     public async Task ADamagedCopyOfABlob_IsPassedOverForAnIntactOne()
     {
         var backend = new MemoryBackend();
