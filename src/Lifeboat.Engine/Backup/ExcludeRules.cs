@@ -6,27 +6,44 @@ namespace Lifeboat.Engine.Backup;
 /// <summary>
 /// restic's exclude semantics: a pattern is split at '/' and matches when its parts match consecutive
 /// components of the path anywhere (or from the root when it starts with '/'); '**' spans any number of
-/// components. Also --exclude-if-present and --exclude-caches, and --one-file-system.
+/// components; a pattern starting with '!' cancels the matches of the patterns before it. Also --exclude-if-present
+/// and --exclude-caches, and --one-file-system.
 /// </summary>
 public sealed class ExcludeRules
 {
     public const string CacheDirTagName = "CACHEDIR.TAG";
     public const string CacheDirTagSignature = "Signature: 8a477f597d28d172789f06886806bc55";
 
-    private readonly List<PathPattern> _patterns = [];
+    // --exclude and --iexclude are two lists, as in restic: a negation in one does not cancel a match of the other.
+    private readonly List<(PathPattern Pattern, bool Negated)> _patterns = [];
+    private readonly List<(PathPattern Pattern, bool Negated)> _insensitivePatterns = [];
     private readonly List<(string File, string? Header)> _ifPresent = [];
     private HashSet<ulong>? _allowedDevices;
 
-    public bool IsEmpty => _patterns.Count == 0 && _ifPresent.Count == 0 && _allowedDevices is null;
+    public bool IsEmpty => _patterns.Count == 0 && _insensitivePatterns.Count == 0 && _ifPresent.Count == 0 && _allowedDevices is null;
 
-    public void AddPattern(string pattern)
+    public void AddPattern(string pattern) => Add(_patterns, pattern, caseInsensitive: false);
+
+    public void AddInsensitivePattern(string pattern) => Add(_insensitivePatterns, pattern, caseInsensitive: true);
+
+    private static void Add(List<(PathPattern, bool)> patterns, string pattern, bool caseInsensitive)
     {
-        if (pattern.Length > 0) _patterns.Add(new PathPattern(pattern));
+        bool negated = pattern.StartsWith('!');
+        var text = negated ? pattern[1..] : pattern;
+        // A bare "!" negates nothing: restic cleans the empty rest to ".", which no path component is.
+        if (text.Length > 0) patterns.Add((new PathPattern(text, caseInsensitive), negated));
     }
 
-    public void AddInsensitivePattern(string pattern)
+    /// <summary>restic's filter.List: in order, a pattern matches or a negated one cancels the match so far.</summary>
+    private static bool Matches(List<(PathPattern Pattern, bool Negated)> patterns, string path)
     {
-        if (pattern.Length > 0) _patterns.Add(new PathPattern(pattern, caseInsensitive: true));
+        bool matched = false;
+        foreach (var (pattern, negated) in patterns)
+        {
+            // Only a pattern that can change the outcome is tried: a negation once matched, any other until then.
+            if (negated == matched && pattern.Matches(path)) matched = !negated;
+        }
+        return matched;
     }
 
     /// <summary>--exclude-if-present FILE[:HEADER]: the contents of a directory holding FILE (starting with HEADER) are excluded, FILE itself kept.</summary>
@@ -59,8 +76,7 @@ public sealed class ExcludeRules
     /// <summary>True when the item (absolute path, its status) is excluded by patterns, tag files or devices.</summary>
     public bool IsExcluded(string path, in FileStatus status)
     {
-        foreach (var p in _patterns)
-            if (p.Matches(path)) return true;
+        if (Matches(_patterns, path) || Matches(_insensitivePatterns, path)) return true;
         if (_ifPresent.Count > 0 && ExcludedByTagFile(path)) return true;
         if (_allowedDevices is not null && !_allowedDevices.Contains(status.Device))
         {
@@ -80,17 +96,18 @@ public sealed class ExcludeRules
         {
             if (name == file) continue;
             var tag = FsNames.Join(dir, file);
-            if (!Posix.TryLStat(tag, out var st, out _) || !st.IsRegularFile) continue;
+            // As restic: any entry of that name counts, and a header is read through a symlink.
+            if (!Posix.TryLStat(tag, out var st, out _)) continue;
             if (header is null) return true;
             try
             {
-                using var handle = Posix.OpenRead(tag);
+                using var handle = st.IsSymlink ? File.OpenHandle(tag) : Posix.OpenRead(tag);
                 var expected = System.Text.Encoding.UTF8.GetBytes(header);
                 var buffer = new byte[expected.Length];
                 int n = RandomAccess.Read(handle, buffer, 0);
                 if (n == expected.Length && buffer.AsSpan().SequenceEqual(expected)) return true;
             }
-            catch (IOException) { }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException) { } // a directory, unreadable: kept, as restic keeps it
         }
         return false;
     }

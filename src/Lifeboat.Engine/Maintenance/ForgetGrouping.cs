@@ -24,7 +24,7 @@ public sealed record ForgetGrouping(bool ByHost, bool ByPaths, bool ByTags)
                 case "paths": paths = true; break;
                 case "tags": tags = true; break;
                 case "": break;
-                default: throw new FormatException($"unknown grouping option: \"{option}\"");
+                default: throw new FormatException($"unknown grouping option: '{option}'"); // restic's words, quotes too
             }
         }
         return new ForgetGrouping(host, paths, tags);
