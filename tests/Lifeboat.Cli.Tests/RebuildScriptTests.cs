@@ -4,8 +4,8 @@ namespace Lifeboat.Cli.Tests;
 
 /// <summary>
 /// ./lifeboat rebuilds without ever breaking what runs: concurrent callers build once, a failed build keeps the last
-/// good binary. Each test works in a copy of the repository's sources (never the repository itself), with the build
-/// ./lifeboat made for the test run as the "old" binary.
+/// good binary and is never taken for a build. Each test works in a copy of the repository's sources (never the
+/// repository itself), with the build ./lifeboat made for the test run as the "old" binary.
 /// </summary>
 public class RebuildScriptTests
 {
@@ -15,10 +15,32 @@ public class RebuildScriptTests
     public async Task TwoCallersAfterASourceChangeBuildOnceAndTheOldBinaryRunsMeanwhile()
     {
         using var copy = new RepositoryCopy();
+        // A real publish takes minutes of both cores (the failed build below runs the real one); here a stand-in
+        // for dotnet publishes the current build again after three seconds and logs when it starts and ends.
+        string publishLog = copy.Path("publish.log");
+        string fakeDotnet = copy.Path("fake-bin/dotnet");
+        Directory.CreateDirectory(copy.Path("fake-bin"));
+        File.WriteAllText(fakeDotnet, """
+            #!/usr/bin/env bash
+            set -eu
+            while [ $# -gt 0 ]; do if [ "$1" = -o ]; then out="$2"; fi; shift; done
+            echo start >>"$PUBLISH_LOG"
+            sleep 3
+            cp -a "$PUBLISH_FROM"/. "$out"/
+            echo end >>"$PUBLISH_LOG"
+            """);
+        File.SetUnixFileMode(fakeDotnet, (UnixFileMode)0x1ED); // 0755
+        string previousBuild = Directory.ResolveLinkTarget(copy.Path(".build/cli"), returnFinalTarget: true)!.FullName;
+        var environment = new Dictionary<string, string?>
+        {
+            ["PATH"] = copy.Path("fake-bin") + ":" + Environment.GetEnvironmentVariable("PATH"),
+            ["PUBLISH_LOG"] = publishLog,
+            ["PUBLISH_FROM"] = previousBuild,
+        };
         copy.Touch("src/Lifeboat.Cli/Program.cs");
 
-        var first = Task.Run(() => copy.RunScript("version"));
-        var second = Task.Run(() => copy.RunScript("version"));
+        var first = Task.Run(() => copy.RunScript(environment, "version"));
+        var second = Task.Run(() => copy.RunScript(environment, "version"));
         int oldBinaryRuns = 0;
         while (!first.IsCompleted || !second.IsCompleted)
         {
@@ -26,7 +48,7 @@ public class RebuildScriptTests
             var old = copy.RunBuiltBinary("version");
             Assert.True(old.Succeeded, $"the installed binary failed during a rebuild: {old.Stderr}");
             oldBinaryRuns++;
-            await Task.Delay(1000, TestContext.Current.CancellationToken);
+            await Task.Delay(200, TestContext.Current.CancellationToken);
         }
 
         var results = await Task.WhenAll(first, second);
@@ -35,14 +57,18 @@ public class RebuildScriptTests
             Assert.True(r.Succeeded, $"./lifeboat version exited {r.ExitCode}: {r.Stderr}");
             Assert.StartsWith("lifeboat ", r.Stdout);
         }
-        Assert.Equal(1, CountOf("building lifeboat", results[0].Stderr + results[1].Stderr));
-        Assert.True(oldBinaryRuns > 0);
-        Assert.True(File.GetLastWriteTimeUtc(copy.BuiltBinary) >= File.GetLastWriteTimeUtc(copy.Path("src/Lifeboat.Cli/Program.cs")));
+        string stderr = results[0].Stderr + results[1].Stderr;
+        Assert.Equal(["start", "end"], File.ReadAllLines(publishLog)); // one build, not two, not overlapping
+        Assert.Equal(1, CountOf("building lifeboat", stderr));
+        Assert.Equal(1, CountOf("waiting for another ./lifeboat build", stderr));
+        Assert.True(oldBinaryRuns > 1);
+        Assert.NotEqual(previousBuild, Directory.ResolveLinkTarget(copy.Path(".build/cli"), returnFinalTarget: true)!.FullName);
 
         // built and current now: the next call runs it straight away
-        var again = copy.RunScript("version");
+        var again = copy.RunScript(environment, "version");
         Assert.True(again.Succeeded, again.Stderr);
         Assert.DoesNotContain("building", again.Stderr);
+        Assert.Equal(2, File.ReadAllLines(publishLog).Length);
     }
 
     [Fact]
@@ -110,8 +136,14 @@ public class RebuildScriptTests
 
         public void Touch(string relative) => File.SetLastWriteTimeUtc(Path(relative), DateTime.UtcNow);
 
-        public ProcessResult RunScript(params string[] args) =>
-            ProcessRunner.Run(Path("lifeboat"), args, BuildEnvironment, timeout: BuildTimeout, workingDirectory: Root);
+        public ProcessResult RunScript(params string[] args) => RunScript(new Dictionary<string, string?>(), args);
+
+        public ProcessResult RunScript(Dictionary<string, string?> environment, params string[] args)
+        {
+            var merged = new Dictionary<string, string?>(BuildEnvironment);
+            foreach (var (name, value) in environment) merged[name] = value;
+            return ProcessRunner.Run(Path("lifeboat"), args, merged, timeout: BuildTimeout, workingDirectory: Root);
+        }
 
         public ProcessResult RunBuiltBinary(params string[] args) => ProcessRunner.Run(BuiltBinary, args);
 
