@@ -16,7 +16,7 @@ public class RebuildScriptTests
     {
         using var copy = new RepositoryCopy();
         // A real publish takes minutes of both cores (the failed build below runs the real one); here a stand-in
-        // for dotnet publishes the current build again after three seconds and logs when it starts and ends.
+        // for dotnet publishes the current build again after five seconds and logs when it starts and ends.
         string publishLog = copy.Path("publish.log");
         string fakeDotnet = copy.Path("fake-bin/dotnet");
         Directory.CreateDirectory(copy.Path("fake-bin"));
@@ -25,7 +25,7 @@ public class RebuildScriptTests
             set -eu
             while [ $# -gt 0 ]; do if [ "$1" = -o ]; then out="$2"; fi; shift; done
             echo start >>"$PUBLISH_LOG"
-            sleep 3
+            sleep 5
             cp -a "$PUBLISH_FROM"/. "$out"/
             echo end >>"$PUBLISH_LOG"
             """);
@@ -39,8 +39,11 @@ public class RebuildScriptTests
         };
         copy.Touch("src/Lifeboat.Cli/Program.cs");
 
-        var first = Task.Run(() => copy.RunScript(environment, "version"));
-        var second = Task.Run(() => copy.RunScript(environment, "version"));
+        // threads of their own, so that both start at once even when the thread pool is busy with other tests
+        var first = Task.Factory.StartNew(() => copy.RunScript(environment, "version"), CancellationToken.None,
+            TaskCreationOptions.LongRunning, TaskScheduler.Default);
+        var second = Task.Factory.StartNew(() => copy.RunScript(environment, "version"), CancellationToken.None,
+            TaskCreationOptions.LongRunning, TaskScheduler.Default);
         int oldBinaryRuns = 0;
         while (!first.IsCompleted || !second.IsCompleted)
         {
