@@ -1,0 +1,3 @@
+module lifeboat/tools/goprintable
+
+go 1.19
