@@ -127,10 +127,7 @@ public sealed class DiffCalculator(Repository.Repository repository, bool showMe
         var path = Join(prefix, node.Name);
         Report(modifier, stat, blobs, path, node);
         if (node.Type == NodeType.Dir && node.Subtree is { } sub)
-        {
-            var tree = await repository.LoadTreeAsync(sub, cancellationToken).ConfigureAwait(false);
-            await _walker.WalkAsync(sub, tree, path, new ReportAllVisitor(this, modifier, stat, blobs), cancellationToken).ConfigureAwait(false);
-        }
+            await _walker.WalkAsync(sub, path, new ReportAllVisitor(this, modifier, stat, blobs), cancellationToken).ConfigureAwait(false);
     }
 
     private void Report(string modifier, DiffStat stat, HashSet<(BlobType, Id)> blobs, string path, Node node)

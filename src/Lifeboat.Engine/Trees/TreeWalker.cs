@@ -30,10 +30,14 @@ public sealed class TreeWalker
     /// Walks the tree <paramref name="root"/>. Throws the repository's error when the root itself cannot be loaded
     /// (below it, errors go to the visitor), and whatever the visitor throws.
     /// </summary>
-    public async Task WalkAsync(Id root, ITreeVisitor visitor, CancellationToken cancellationToken)
+    public Task WalkAsync(Id root, ITreeVisitor visitor, CancellationToken cancellationToken) =>
+        WalkAsync(root, "", visitor, cancellationToken);
+
+    /// <summary>As <see cref="WalkAsync(Id, ITreeVisitor, CancellationToken)"/>, with paths that start with <paramref name="rootPath"/>.</summary>
+    public async Task WalkAsync(Id root, string rootPath, ITreeVisitor visitor, CancellationToken cancellationToken)
     {
         var tree = await _repository.LoadTreeAsync(root, cancellationToken).ConfigureAwait(false);
-        await WalkAsync(root, tree, "", visitor, cancellationToken).ConfigureAwait(false);
+        await WalkAsync(root, tree, rootPath, visitor, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>
