@@ -3,6 +3,7 @@ using System.Formats.Tar;
 using Lifeboat.Engine;
 using Lifeboat.Engine.Model;
 using Lifeboat.Engine.Repository;
+using Lifeboat.Engine.Trees;
 
 namespace Lifeboat.Cli.Commands;
 
@@ -50,16 +51,19 @@ public sealed class DumpCommand : ICommandFactory
     private static async Task WriteTarAsync(Repository repo, Id tree, string prefix, Stream output, CancellationToken ct)
     {
         await using var tar = new TarWriter(output, TarEntryFormat.Pax, leaveOpen: true);
-        await AddTreeAsync(repo, tar, tree, prefix, ct);
+        await new TreeWalker(repo).WalkAsync(tree, prefix.Length == 0 ? "" : "/" + prefix, new TarVisitor(repo, tar), ct);
     }
 
-    private static async Task AddTreeAsync(Repository repo, TarWriter tar, Id treeId, string prefix, CancellationToken ct)
+    /// <summary>Each node as a tar entry named by its path without the leading slash.</summary>
+    private sealed class TarVisitor(Repository repo, TarWriter tar) : ITreeVisitor
     {
-        var tree = await repo.LoadTreeAsync(treeId, ct);
-        foreach (var node in tree.Nodes)
+        public bool ShouldEnter(in TreeWalkEntry directory) => true;
+
+        public async ValueTask<TreeWalkAction> VisitAsync(TreeWalkEntry item, CancellationToken ct)
         {
-            var name = prefix.Length == 0 ? node.Name : prefix + "/" + node.Name;
-            var display = Rendering.Display.Text(name);
+            var node = item.Node;
+            var path = item.Path;
+            var display = Rendering.Display.Text(path[1..]);
             PaxTarEntry entry;
             switch (node.Type)
             {
@@ -72,10 +76,10 @@ public sealed class DumpCommand : ICommandFactory
                 case NodeType.File:
                     entry = new PaxTarEntry(TarEntryType.RegularFile, display);
                     // streamed blob by blob: a database of gigabytes must not be held in memory
-                    entry.DataStream = new FileContentStream(repo, node, "/" + name);
+                    entry.DataStream = new FileContentStream(repo, node, path);
                     break;
                 default:
-                    continue;
+                    return TreeWalkAction.Continue;
             }
             entry.Mode = (UnixFileMode)(GoFileMode.ToPosixPermissions(node.Mode) & 0xFFF);
             entry.ModificationTime = node.ModTime.ToDateTimeOffset();
@@ -84,7 +88,8 @@ public sealed class DumpCommand : ICommandFactory
             entry.UserName = node.User ?? "";
             entry.GroupName = node.Group ?? "";
             await tar.WriteEntryAsync(entry, ct);
-            if (node.Type == NodeType.Dir && node.Subtree is { } sub) await AddTreeAsync(repo, tar, sub, name, ct);
+            item.ThrowIfUnreadable();
+            return TreeWalkAction.Continue;
         }
     }
 }

@@ -2,7 +2,7 @@ using System.CommandLine;
 using Lifeboat.Cli.Rendering;
 using Lifeboat.Engine;
 using Lifeboat.Engine.Model;
-using Lifeboat.Engine.Repository;
+using Lifeboat.Engine.Trees;
 
 namespace Lifeboat.Cli.Commands;
 
@@ -46,7 +46,7 @@ public sealed class LsCommand : ICommandFactory
                 });
             else if (!ctx.Quiet)
                 ctx.Error.WriteLine($"snapshot {sn.Id.ToShortString()} of [{string.Join(" ", (sn.Paths ?? []).Select(Display.Text))}] at {sn.Time.ToDateTimeOffset().ToLocalTime():yyyy-MM-dd HH:mm:ss.fffffff zzz}:");
-            await WalkAsync(repo, sn.Tree, "", node: null, limits, rec, ctx, parse.GetValue(longFormat), ct);
+            await new TreeWalker(repo).WalkAsync(sn.Tree, new ListingVisitor(limits, rec, ctx, parse.GetValue(longFormat)), ct);
             return ExitCodes.Ok;
         }, ct));
         return command;
@@ -72,15 +72,16 @@ public sealed class LsCommand : ICommandFactory
         return false;
     }
 
-    private static async Task WalkAsync(Repository repo, Id treeId, string prefix, Node? node, List<string> limits, bool recursive, CommandContext ctx, bool longFormat, CancellationToken ct)
+    private sealed class ListingVisitor(List<string> limits, bool recursive, CommandContext ctx, bool longFormat) : ITreeVisitor
     {
-        var tree = await repo.LoadTreeAsync(treeId, ct);
-        foreach (var child in tree.Nodes)
+        public bool ShouldEnter(in TreeWalkEntry directory) => MayDescend(directory.Path, limits);
+
+        public ValueTask<TreeWalkAction> VisitAsync(TreeWalkEntry entry, CancellationToken cancellationToken)
         {
-            var path = prefix + "/" + child.Name;
-            if (Wanted(path, limits, recursive)) Print(child, path, ctx, longFormat);
-            if (child.Type == NodeType.Dir && child.Subtree is { } sub && MayDescend(path, limits))
-                await WalkAsync(repo, sub, path, child, limits, recursive, ctx, longFormat, ct);
+            var path = entry.Path;
+            if (Wanted(path, limits, recursive)) Print(entry.Node, path, ctx, longFormat);
+            entry.ThrowIfUnreadable();
+            return ValueTask.FromResult(TreeWalkAction.Continue);
         }
     }
 

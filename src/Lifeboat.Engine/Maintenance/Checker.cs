@@ -2,6 +2,7 @@ using Lifeboat.Engine.Crypto;
 using Lifeboat.Engine.Model;
 using Lifeboat.Engine.Repository;
 using Lifeboat.Engine.Storage;
+using Lifeboat.Engine.Trees;
 
 namespace Lifeboat.Engine.Maintenance;
 
@@ -145,13 +146,8 @@ public sealed class Checker(Repository.Repository repository, Action<CheckProble
         var snapshotIds = await repository.ListIdsAsync(FileType.Snapshot, cancellationToken).ConfigureAwait(false);
         snapshotIds.Sort();
         _used = new ulong[(repository.Index.Count + 63) / 64];
-        var queue = new Queue<(Id Tree, Id Snapshot, string Path)>();
-        var unindexedTrees = new HashSet<Id>(); // seen trees the index lacks (each is reported once)
-        bool FirstSight(Id tree)
-        {
-            int e = repository.Index.Find(BlobType.Tree, tree);
-            return e < 0 ? unindexedTrees.Add(tree) : MarkUsed(e);
-        }
+        var visitor = new StructureVisitor(this, repository.Index);
+        var roots = new List<(Id Tree, Id Snapshot)>();
         foreach (var snapshotId in snapshotIds)
         {
             Snapshot snapshot;
@@ -169,74 +165,111 @@ public sealed class Checker(Repository.Repository repository, Action<CheckProble
                 Report(new CheckProblem(CheckProblemKind.SnapshotUnreadable, $"snapshot {snapshotId} has no tree") { Snapshot = snapshotId });
                 continue;
             }
-            if (FirstSight(snapshot.Tree)) queue.Enqueue((snapshot.Tree, snapshotId, "/"));
+            if (visitor.FirstSight(snapshot.Tree)) roots.Add((snapshot.Tree, snapshotId));
         }
 
-        var pacer = new GarbagePacer();
-        while (queue.Count > 0)
+        // Each tree is walked once, at its first sight (the bit set in _used): a tree shared by snapshots or
+        // directories is checked where the walk meets it first.
+        var walker = new TreeWalker(repository);
+        foreach (var (treeId, snapshotId) in roots)
         {
-            pacer.Tick();
-            var (treeId, snapshotId, path) = queue.Dequeue();
-            Tree tree;
+            Tree root;
             try
             {
-                tree = await repository.LoadTreeAsync(treeId, cancellationToken).ConfigureAwait(false);
+                root = await repository.LoadTreeAsync(treeId, cancellationToken).ConfigureAwait(false);
             }
             catch (Exception e) when (e is RepositoryException or IOException)
             {
-                var message = repository.Index.Has(BlobType.Tree, treeId)
-                    ? $"tree {treeId} (at {path} in snapshot {snapshotId.ToShortString()}) cannot be loaded: {e.Message}"
-                    : $"tree {treeId} (at {path} in snapshot {snapshotId.ToShortString()}) not found in index";
-                Report(new CheckProblem(CheckProblemKind.TreeUnreadable, message) { Tree = treeId, Snapshot = snapshotId, Path = path });
+                ReportUnreadableTree(treeId, snapshotId, "/", e);
                 continue;
             }
-            foreach (var node in tree.Nodes)
-            {
-                // Built only when needed (a subtree, a problem): most nodes are files that verify.
-                string NodePath() => path == "/" ? "/" + node.Name : path + "/" + node.Name;
-                CheckProblem Invalid(string what, CheckProblemKind kind = CheckProblemKind.InvalidNode)
-                {
-                    var nodePath = NodePath();
-                    return new(kind, $"tree {treeId.ToShortString()}: {what} (at {nodePath} in snapshot {snapshotId.ToShortString()})") { Tree = treeId, Snapshot = snapshotId, Path = nodePath };
-                }
-                if (node.Name.Length == 0) Report(Invalid("node has empty name"));
-                switch (node.Type)
-                {
-                    case NodeType.File:
-                        if (node.Content is null)
-                        {
-                            Report(Invalid($"file \"{node.Name}\" has nil blob list"));
-                            break;
-                        }
-                        for (int i = 0; i < node.Content.Count; i++)
-                        {
-                            var blobId = node.Content[i];
-                            if (blobId.IsZero)
-                            {
-                                Report(Invalid($"file \"{node.Name}\" blob {i} has null ID"));
-                                continue;
-                            }
-                            int entry = repository.Index.Find(BlobType.Data, blobId);
-                            if (entry >= 0) MarkUsed(entry);
-                            else Report(Invalid($"file \"{node.Name}\" blob {blobId} not found in index", CheckProblemKind.BlobMissing) with { Blob = blobId });
-                        }
-                        break;
-                    case NodeType.Dir:
-                        if (node.Subtree is not { } subtree)
-                            Report(Invalid($"dir node \"{node.Name}\" has no subtree"));
-                        else if (subtree.IsZero)
-                            Report(Invalid($"dir node \"{node.Name}\" subtree id is null"));
-                        else if (FirstSight(subtree))
-                            queue.Enqueue((subtree, snapshotId, NodePath()));
-                        break;
-                    case NodeType.Symlink or NodeType.Socket or NodeType.CharDev or NodeType.Dev or NodeType.Fifo:
-                        break;
-                    default:
-                        Report(Invalid($"node \"{node.Name}\" with invalid type \"{node.Type}\""));
-                        break;
-                }
-            }
+            visitor.Snapshot = snapshotId;
+            await walker.WalkAsync(treeId, root, "", visitor, cancellationToken).ConfigureAwait(false);
         }
+    }
+
+    private void ReportUnreadableTree(Id treeId, Id snapshotId, string path, Exception e)
+    {
+        var message = repository.Index.Has(BlobType.Tree, treeId)
+            ? $"tree {treeId} (at {path} in snapshot {snapshotId.ToShortString()}) cannot be loaded: {e.Message}"
+            : $"tree {treeId} (at {path} in snapshot {snapshotId.ToShortString()}) not found in index";
+        Report(new CheckProblem(CheckProblemKind.TreeUnreadable, message) { Tree = treeId, Snapshot = snapshotId, Path = path });
+    }
+
+    /// <summary>The structure check's walk: enters each tree at its first sight and checks every node.</summary>
+    private sealed class StructureVisitor(Checker checker, MasterIndex index) : ITreeVisitor
+    {
+        private readonly GarbagePacer _pacer = new();
+        private readonly HashSet<Id> _unindexedTrees = []; // seen trees the index lacks (each is reported once)
+
+        /// <summary>The snapshot being walked, for the messages.</summary>
+        public Id Snapshot { get; set; }
+
+        public bool FirstSight(Id tree)
+        {
+            int e = index.Find(BlobType.Tree, tree);
+            return e < 0 ? _unindexedTrees.Add(tree) : checker.MarkUsed(e);
+        }
+
+        public bool ShouldEnter(in TreeWalkEntry directory) => directory.Node.Subtree is { IsZero: false } subtree && FirstSight(subtree);
+
+        public ValueTask<TreeWalkAction> VisitAsync(TreeWalkEntry entry, CancellationToken cancellationToken)
+        {
+            checker.CheckNode(entry, Snapshot);
+            if (entry.Node.Type == NodeType.Dir)
+            {
+                if (entry.LoadError is { } error) checker.ReportUnreadableTree(entry.Node.Subtree!.Value, Snapshot, entry.Path, error);
+                _pacer.Tick();
+            }
+            return ValueTask.FromResult(TreeWalkAction.Continue);
+        }
+    }
+
+    private void CheckNode(in TreeWalkEntry entry, Id snapshotId)
+    {
+        var node = entry.Node;
+        if (node.Name.Length == 0) Report(Invalid(entry, snapshotId, "node has empty name"));
+        switch (node.Type)
+        {
+            case NodeType.File:
+                if (node.Content is null)
+                {
+                    Report(Invalid(entry, snapshotId, $"file \"{node.Name}\" has nil blob list"));
+                    break;
+                }
+                for (int i = 0; i < node.Content.Count; i++)
+                {
+                    var blobId = node.Content[i];
+                    if (blobId.IsZero)
+                    {
+                        Report(Invalid(entry, snapshotId, $"file \"{node.Name}\" blob {i} has null ID"));
+                        continue;
+                    }
+                    int found = repository.Index.Find(BlobType.Data, blobId);
+                    if (found >= 0) MarkUsed(found);
+                    else Report(Invalid(entry, snapshotId, $"file \"{node.Name}\" blob {blobId} not found in index", CheckProblemKind.BlobMissing) with { Blob = blobId });
+                }
+                break;
+            case NodeType.Dir:
+                if (node.Subtree is not { } subtree)
+                    Report(Invalid(entry, snapshotId, $"dir node \"{node.Name}\" has no subtree"));
+                else if (subtree.IsZero)
+                    Report(Invalid(entry, snapshotId, $"dir node \"{node.Name}\" subtree id is null"));
+                break;
+            case NodeType.Symlink or NodeType.Socket or NodeType.CharDev or NodeType.Dev or NodeType.Fifo:
+                break;
+            default:
+                Report(Invalid(entry, snapshotId, $"node \"{node.Name}\" with invalid type \"{node.Type}\""));
+                break;
+        }
+    }
+
+    /// <summary>A node's problem; its path is built only then (most nodes are files that verify).</summary>
+    private static CheckProblem Invalid(in TreeWalkEntry entry, Id snapshotId, string what, CheckProblemKind kind = CheckProblemKind.InvalidNode)
+    {
+        var nodePath = entry.Path;
+        var treeId = entry.ParentTree;
+        return new(kind, $"tree {treeId.ToShortString()}: {what} (at {nodePath} in snapshot {snapshotId.ToShortString()})") { Tree = treeId, Snapshot = snapshotId, Path = nodePath };
     }
 
     /// <summary>True when entry <paramref name="entry"/> was not marked before.</summary>

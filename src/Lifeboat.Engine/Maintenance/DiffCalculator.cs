@@ -1,5 +1,6 @@
 using Lifeboat.Engine.Model;
 using Lifeboat.Engine.Repository;
+using Lifeboat.Engine.Trees;
 
 namespace Lifeboat.Engine.Maintenance;
 
@@ -28,12 +29,15 @@ public readonly record struct DiffChange(string Path, string Modifier);
 /// <summary>
 /// restic 0.14's diff: walks two snapshot trees side by side in name order, reporting added, removed, modified
 /// (content), type-changed and (with metadata) updated entries, and counts the blobs only one side uses.
+/// The side-by-side part pairs two trees' nodes by name, which a walk of one tree cannot do, so it loads both by
+/// hand; what only one side has, and what both share, is walked with the tree walker.
 /// </summary>
 public sealed class DiffCalculator(Repository.Repository repository, bool showMetadata, Action<DiffChange> onChange)
 {
     private readonly HashSet<(BlobType, Id)> _before = [];
     private readonly HashSet<(BlobType, Id)> _after = [];
     private readonly HashSet<(BlobType, Id)> _common = [];
+    private readonly TreeWalker _walker = new(repository);
 
     public DiffStat Added { get; } = new();
     public DiffStat Removed { get; } = new();
@@ -117,28 +121,48 @@ public sealed class DiffCalculator(Repository.Repository repository, bool showMe
         }
     }
 
+    /// <summary>A node only one side has, and (for a directory) everything below it.</summary>
     private async Task ReportAllAsync(string modifier, DiffStat stat, HashSet<(BlobType, Id)> blobs, string prefix, Node node, CancellationToken cancellationToken)
     {
         var path = Join(prefix, node.Name);
-        if (node.Type == NodeType.Dir) path += "/";
-        onChange(new DiffChange(path, modifier));
+        Report(modifier, stat, blobs, path, node);
+        if (node.Type == NodeType.Dir && node.Subtree is { } sub)
+            await _walker.WalkAsync(sub, path, new ReportAllVisitor(this, modifier, stat, blobs), cancellationToken).ConfigureAwait(false);
+    }
+
+    private void Report(string modifier, DiffStat stat, HashSet<(BlobType, Id)> blobs, string path, Node node)
+    {
+        onChange(new DiffChange(node.Type == NodeType.Dir ? path + "/" : path, modifier));
         stat.Add(node);
         AddBlobs(blobs, node);
-        if (node.Type == NodeType.Dir && node.Subtree is { } sub)
+    }
+
+    private sealed class ReportAllVisitor(DiffCalculator diff, string modifier, DiffStat stat, HashSet<(BlobType, Id)> blobs) : ITreeVisitor
+    {
+        public bool ShouldEnter(in TreeWalkEntry directory) => true;
+
+        public ValueTask<TreeWalkAction> VisitAsync(TreeWalkEntry entry, CancellationToken cancellationToken)
         {
-            var tree = await repository.LoadTreeAsync(sub, cancellationToken).ConfigureAwait(false);
-            foreach (var child in tree.Nodes)
-                await ReportAllAsync(modifier, stat, blobs, path, child, cancellationToken).ConfigureAwait(false);
+            diff.Report(modifier, stat, blobs, entry.Path, entry.Node);
+            entry.ThrowIfUnreadable();
+            return ValueTask.FromResult(TreeWalkAction.Continue);
         }
     }
 
-    private async Task CollectAsync(HashSet<(BlobType, Id)> set, Id treeId, CancellationToken cancellationToken)
+    /// <summary>Every blob below a tree both sides share.</summary>
+    private async Task CollectAsync(HashSet<(BlobType, Id)> set, Id treeId, CancellationToken cancellationToken) =>
+        await _walker.WalkAsync(treeId, new CollectVisitor(set), cancellationToken).ConfigureAwait(false);
+
+    private sealed class CollectVisitor(HashSet<(BlobType, Id)> set) : ITreeVisitor
     {
-        var tree = await repository.LoadTreeAsync(treeId, cancellationToken).ConfigureAwait(false);
-        foreach (var node in tree.Nodes)
+        // A subtree already in the set had its blobs collected when it was added: it is not loaded again.
+        public bool ShouldEnter(in TreeWalkEntry directory) => !set.Contains((BlobType.Tree, directory.Node.Subtree!.Value));
+
+        public ValueTask<TreeWalkAction> VisitAsync(TreeWalkEntry entry, CancellationToken cancellationToken)
         {
-            AddBlobs(set, node);
-            if (node.Type == NodeType.Dir && node.Subtree is { } sub) await CollectAsync(set, sub, cancellationToken).ConfigureAwait(false);
+            AddBlobs(set, entry.Node);
+            entry.ThrowIfUnreadable();
+            return ValueTask.FromResult(TreeWalkAction.Continue);
         }
     }
 }

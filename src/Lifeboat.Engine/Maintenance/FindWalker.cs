@@ -1,5 +1,6 @@
 using Lifeboat.Engine.Filtering;
 using Lifeboat.Engine.Model;
+using Lifeboat.Engine.Trees;
 
 namespace Lifeboat.Engine.Maintenance;
 
@@ -21,30 +22,29 @@ public sealed class FindWalker(Repository.Repository repository, IReadOnlyList<s
         Tree root;
         try { root = await repository.LoadTreeAsync(snapshot.Tree, cancellationToken).ConfigureAwait(false); }
         catch (Repository.RepositoryException) { onUnreadableTree(snapshot.Tree); return; }
-        await WalkAsync(snapshot.Tree, root, "", onMatch, onUnreadableTree, cancellationToken).ConfigureAwait(false);
+        await new TreeWalker(repository).WalkAsync(snapshot.Tree, root, "", new Visitor(this, onMatch, onUnreadableTree), cancellationToken).ConfigureAwait(false);
     }
 
-    private async Task WalkAsync(Id treeId, Tree tree, string prefix, Action<string, Node> onMatch, Action<Id> onUnreadableTree, CancellationToken cancellationToken)
-    {
-        foreach (var node in tree.Nodes)
-        {
-            var path = prefix + "/" + node.Name;
-            bool isDir = node.Type == NodeType.Dir;
-            bool matched = _patterns.Any(p => p.Matches(path)) && InTimeRange(node.ModTime);
-            // restic descends into a directory that matched, or one below which a pattern may still match
-            bool descend = isDir && (matched || _patterns.Any(p => p.ChildMayMatch(path)));
-            if (isDir && descend && node.Subtree is { } sub)
-            {
-                Tree subtree;
-                try { subtree = await repository.LoadTreeAsync(sub, cancellationToken).ConfigureAwait(false); }
-                catch (Repository.RepositoryException) { onUnreadableTree(treeId); continue; }
-                if (matched) onMatch(path, node);
-                await WalkAsync(sub, subtree, path, onMatch, onUnreadableTree, cancellationToken).ConfigureAwait(false);
-            }
-            else if (matched) onMatch(path, node);
-        }
-    }
+    private bool Matches(string path, Node node) => _patterns.Any(p => p.Matches(path)) && InTimeRange(node.ModTime);
 
     private bool InTimeRange(GoTime mtime) =>
         (oldest is not { } o || Instant.Compare(mtime, o) >= 0) && (newest is not { } n || Instant.Compare(mtime, n) <= 0);
+
+    private sealed class Visitor(FindWalker find, Action<string, Node> onMatch, Action<Id> onUnreadableTree) : ITreeVisitor
+    {
+        // restic descends into a directory that matched, or one below which a pattern may still match
+        public bool ShouldEnter(in TreeWalkEntry directory)
+        {
+            var path = directory.Path;
+            return find.Matches(path, directory.Node) || find._patterns.Any(p => p.ChildMayMatch(path));
+        }
+
+        public ValueTask<TreeWalkAction> VisitAsync(TreeWalkEntry entry, CancellationToken cancellationToken)
+        {
+            // a directory whose tree cannot be loaded is not reported, only the tree that refers to it
+            if (entry.LoadError is not null) onUnreadableTree(entry.ParentTree);
+            else if (entry.Path is var path && find.Matches(path, entry.Node)) onMatch(path, entry.Node);
+            return ValueTask.FromResult(TreeWalkAction.Continue);
+        }
+    }
 }

@@ -1,6 +1,7 @@
 using Lifeboat.Engine.Model;
 using Lifeboat.Engine.Repository;
 using Lifeboat.Engine.Storage;
+using Lifeboat.Engine.Trees;
 
 namespace Lifeboat.Engine.Maintenance;
 
@@ -64,41 +65,47 @@ public sealed class IdFinder(Repository.Repository repository)
         Tree root;
         try { root = await repository.LoadTreeAsync(snapshot.Tree, cancellationToken).ConfigureAwait(false); }
         catch (RepositoryException) { onUnreadableTree(snapshot.Tree); return; }
-        await WalkAsync(snapshot, snapshot.Tree, root, "", onMatch, onUnreadableTree, cancellationToken).ConfigureAwait(false);
+        await new TreeWalker(repository).WalkAsync(snapshot.Tree, root, "", new Visitor(this, snapshot, onMatch, onUnreadableTree), cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>False when the walk of this snapshot is to stop.</summary>
-    private async Task<bool> WalkAsync(Snapshot snapshot, Id treeId, Tree tree, string prefix, Action<IdMatch> onMatch, Action<Id> onUnreadableTree, CancellationToken cancellationToken)
+    /// <summary>Stop when the walk of this snapshot is to end.</summary>
+    private TreeWalkAction Visit(in TreeWalkEntry entry, Snapshot snapshot, Action<IdMatch> onMatch, Action<Id> onUnreadableTree)
     {
-        foreach (var node in tree.Nodes)
+        var node = entry.Node;
+        if (node.Type == NodeType.Dir && node.Subtree is { } sub)
         {
-            var path = prefix + "/" + node.Name;
-            if (node.Type == NodeType.Dir && node.Subtree is { } sub)
+            if (entry.LoadError is not null)
             {
-                Tree subtree;
-                try { subtree = await repository.LoadTreeAsync(sub, cancellationToken).ConfigureAwait(false); }
-                catch (RepositoryException) { onUnreadableTree(treeId); continue; }
-                if (TreeIds is { } trees && (trees.Contains(sub.ToShortString()) || trees.Contains(sub.ToString())))
-                {
-                    onMatch(new IdMatch(BlobType.Tree, sub, path, default, snapshot));
-                    if (++_treesFound >= trees.Count && BlobIds is null) return false;
-                }
-                if (!await WalkAsync(snapshot, sub, subtree, path, onMatch, onUnreadableTree, cancellationToken).ConfigureAwait(false)) return false;
+                onUnreadableTree(entry.ParentTree);
+                return TreeWalkAction.Continue;
             }
-            else if (node.Type == NodeType.File && BlobIds is { } blobs && node.Content is { } content)
+            if (TreeIds is { } trees && (trees.Contains(sub.ToShortString()) || trees.Contains(sub.ToString())))
             {
-                foreach (var id in content)
-                {
-                    var full = id.ToString();
-                    if (!blobs.Contains(full))
-                    {
-                        if (!blobs.Remove(id.ToShortString())) continue;
-                        blobs.Add(full);
-                    }
-                    onMatch(new IdMatch(BlobType.Data, id, path, treeId, snapshot));
-                }
+                onMatch(new IdMatch(BlobType.Tree, sub, entry.Path, default, snapshot));
+                if (++_treesFound >= trees.Count && BlobIds is null) return TreeWalkAction.Stop;
             }
         }
-        return true;
+        else if (node.Type == NodeType.File && BlobIds is { } blobs && node.Content is { } content)
+        {
+            foreach (var id in content)
+            {
+                var full = id.ToString();
+                if (!blobs.Contains(full))
+                {
+                    if (!blobs.Remove(id.ToShortString())) continue;
+                    blobs.Add(full);
+                }
+                onMatch(new IdMatch(BlobType.Data, id, entry.Path, entry.ParentTree, snapshot));
+            }
+        }
+        return TreeWalkAction.Continue;
+    }
+
+    private sealed class Visitor(IdFinder finder, Snapshot snapshot, Action<IdMatch> onMatch, Action<Id> onUnreadableTree) : ITreeVisitor
+    {
+        public bool ShouldEnter(in TreeWalkEntry directory) => true;
+
+        public ValueTask<TreeWalkAction> VisitAsync(TreeWalkEntry entry, CancellationToken cancellationToken) =>
+            ValueTask.FromResult(finder.Visit(entry, snapshot, onMatch, onUnreadableTree));
     }
 }

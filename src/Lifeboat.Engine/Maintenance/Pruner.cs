@@ -1,6 +1,7 @@
 using Lifeboat.Engine.Model;
 using Lifeboat.Engine.Repository;
 using Lifeboat.Engine.Storage;
+using Lifeboat.Engine.Trees;
 
 namespace Lifeboat.Engine.Maintenance;
 
@@ -38,26 +39,28 @@ public sealed class Pruner(Repository.Repository repository, PruneOptions option
     /// <summary>Every blob reachable from the snapshots' trees.</summary>
     public async Task<HashSet<(BlobType Type, Id Id)>> FindUsedBlobsAsync(IReadOnlyList<Snapshot> snapshots, CancellationToken cancellationToken)
     {
-        var used = new HashSet<(BlobType, Id)>();
-        var pending = new Stack<Id>();
         foreach (var s in snapshots)
-        {
             if (s.Tree.IsZero) throw new RepositoryException(RepositoryErrorKind.Damaged, $"snapshot {s.Id.ToShortString()} has no tree");
-            pending.Push(s.Tree);
-        }
-        while (pending.Count > 0)
-        {
-            var treeId = pending.Pop();
-            if (!used.Add((BlobType.Tree, treeId))) continue;
-            var tree = await repository.LoadTreeAsync(treeId, cancellationToken).ConfigureAwait(false);
-            foreach (var node in tree.Nodes)
-            {
-                if (node.Content is { } content)
-                    foreach (var blob in content) used.Add((BlobType.Data, blob));
-                if (node.Type == NodeType.Dir && node.Subtree is { } subtree && !used.Contains((BlobType.Tree, subtree))) pending.Push(subtree);
-            }
-        }
+        var used = new HashSet<(BlobType, Id)>();
+        var walker = new TreeWalker(repository);
+        var visitor = new UsedBlobsVisitor(used);
+        // each tree once: a tree already used is neither loaded nor walked again
+        foreach (var s in snapshots)
+            if (used.Add((BlobType.Tree, s.Tree))) await walker.WalkAsync(s.Tree, visitor, cancellationToken).ConfigureAwait(false);
         return used;
+    }
+
+    private sealed class UsedBlobsVisitor(HashSet<(BlobType, Id)> used) : ITreeVisitor
+    {
+        public bool ShouldEnter(in TreeWalkEntry directory) => used.Add((BlobType.Tree, directory.Node.Subtree!.Value));
+
+        public ValueTask<TreeWalkAction> VisitAsync(TreeWalkEntry entry, CancellationToken cancellationToken)
+        {
+            if (entry.Node.Content is { } content)
+                foreach (var blob in content) used.Add((BlobType.Data, blob));
+            entry.ThrowIfUnreadable();
+            return ValueTask.FromResult(TreeWalkAction.Continue);
+        }
     }
 
     private sealed class PackInfo

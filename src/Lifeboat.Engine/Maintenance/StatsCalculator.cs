@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using Lifeboat.Engine.Model;
 using Lifeboat.Engine.Repository;
+using Lifeboat.Engine.Trees;
 
 namespace Lifeboat.Engine.Maintenance;
 
@@ -50,12 +51,16 @@ public sealed class StatsCalculator(Repository.Repository repository, StatsMode 
     public async Task AddSnapshotAsync(Snapshot snapshot, CancellationToken cancellationToken)
     {
         Result.SnapshotsCount++;
+        var walker = new TreeWalker(repository);
         if (mode == StatsMode.RawData)
         {
-            await CollectUsedBlobsAsync(snapshot.Tree, cancellationToken).ConfigureAwait(false);
+            // each tree once, over all snapshots
+            if (!_visitedTrees.Add(snapshot.Tree)) return;
+            _usedBlobs.Add((BlobType.Tree, snapshot.Tree));
+            await walker.WalkAsync(snapshot.Tree, new UsedBlobsVisitor(this), cancellationToken).ConfigureAwait(false);
             return;
         }
-        await WalkAsync(snapshot.Tree, "/", new HashSet<ulong>(), cancellationToken).ConfigureAwait(false);
+        await walker.WalkAsync(snapshot.Tree, new CountingVisitor(this, new HashSet<ulong>()), cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Finishes raw-data mode (blob sizes are counted once over all snapshots).</summary>
@@ -74,59 +79,75 @@ public sealed class StatsCalculator(Repository.Repository repository, StatsMode 
         return Result;
     }
 
-    private async Task CollectUsedBlobsAsync(Id treeId, CancellationToken cancellationToken)
+    /// <summary>raw-data: every blob the trees use, each tree walked once over all snapshots.</summary>
+    private sealed class UsedBlobsVisitor(StatsCalculator stats) : ITreeVisitor
     {
-        if (!_visitedTrees.Add(treeId)) return;
-        _usedBlobs.Add((BlobType.Tree, treeId));
-        var tree = await repository.LoadTreeAsync(treeId, cancellationToken).ConfigureAwait(false);
-        foreach (var node in tree.Nodes)
+        public bool ShouldEnter(in TreeWalkEntry directory)
         {
+            var subtree = directory.Node.Subtree!.Value;
+            if (!stats._visitedTrees.Add(subtree)) return false;
+            stats._usedBlobs.Add((BlobType.Tree, subtree));
+            return true;
+        }
+
+        public ValueTask<TreeWalkAction> VisitAsync(TreeWalkEntry entry, CancellationToken cancellationToken)
+        {
+            var node = entry.Node;
             if (node.Type == NodeType.File)
-                foreach (var blob in node.Content ?? []) _usedBlobs.Add((BlobType.Data, blob));
-            else if (node.Type == NodeType.Dir && node.Subtree is { } sub)
-                await CollectUsedBlobsAsync(sub, cancellationToken).ConfigureAwait(false);
+                foreach (var blob in node.Content ?? []) stats._usedBlobs.Add((BlobType.Data, blob));
+            entry.ThrowIfUnreadable();
+            return ValueTask.FromResult(TreeWalkAction.Continue);
         }
     }
 
-    private async Task WalkAsync(Id treeId, string prefix, HashSet<ulong> uniqueInodes, CancellationToken cancellationToken)
+    /// <summary>The other modes: every node of one snapshot, hard links counted once within it.</summary>
+    private sealed class CountingVisitor(StatsCalculator stats, HashSet<ulong> uniqueInodes) : ITreeVisitor
     {
-        var tree = await repository.LoadTreeAsync(treeId, cancellationToken).ConfigureAwait(false);
-        foreach (var node in tree.Nodes)
+        public bool ShouldEnter(in TreeWalkEntry directory) => true;
+
+        public ValueTask<TreeWalkAction> VisitAsync(TreeWalkEntry entry, CancellationToken cancellationToken)
         {
-            var path = prefix == "/" ? "/" + node.Name : prefix + "/" + node.Name;
-            switch (mode)
-            {
-                case StatsMode.RestoreSize:
+            stats.Count(entry, uniqueInodes);
+            entry.ThrowIfUnreadable();
+            return ValueTask.FromResult(TreeWalkAction.Continue);
+        }
+    }
+
+    private void Count(in TreeWalkEntry entry, HashSet<ulong> uniqueInodes)
+    {
+        var node = entry.Node;
+        switch (mode)
+        {
+            case StatsMode.RestoreSize:
+                Result.TotalFileCount++;
+                // hard links restore once; inode 0 means "unknown", always counted
+                if (node.Inode == 0 || uniqueInodes.Add(node.Inode)) Result.TotalSize += node.Size;
+                break;
+            case StatsMode.FilesByContents:
+            case StatsMode.BlobsPerFile:
+                if (!_uniqueContents.Add(ContentKey(node))) break;
+                if (mode == StatsMode.FilesByContents)
+                {
+                    Result.TotalSize += node.Size;
                     Result.TotalFileCount++;
-                    // hard links restore once; inode 0 means "unknown", always counted
-                    if (node.Inode == 0 || uniqueInodes.Add(node.Inode)) Result.TotalSize += node.Size;
                     break;
-                case StatsMode.FilesByContents:
-                case StatsMode.BlobsPerFile:
-                    if (!_uniqueContents.Add(ContentKey(node))) break;
-                    if (mode == StatsMode.FilesByContents)
+                }
+                string? path = null;
+                foreach (var blob in node.Content ?? [])
+                {
+                    path ??= entry.Path;
+                    if (!_fileBlobs.TryGetValue(path, out var blobs))
                     {
-                        Result.TotalSize += node.Size;
+                        _fileBlobs[path] = blobs = [];
                         Result.TotalFileCount++;
-                        break;
                     }
-                    foreach (var blob in node.Content ?? [])
-                    {
-                        if (!_fileBlobs.TryGetValue(path, out var blobs))
-                        {
-                            _fileBlobs[path] = blobs = [];
-                            Result.TotalFileCount++;
-                        }
-                        if (!blobs.Add(blob)) continue;
-                        if (!repository.Index.TryLookup(BlobType.Data, blob, out var location))
-                            throw new RepositoryException(RepositoryErrorKind.Damaged, $"blob {blob} not found for tree {treeId}");
-                        Result.TotalSize += PlaintextLength(location.Blob);
-                        Result.TotalBlobCount++;
-                    }
-                    break;
-            }
-            if (node.Type == NodeType.Dir && node.Subtree is { } sub)
-                await WalkAsync(sub, path, uniqueInodes, cancellationToken).ConfigureAwait(false);
+                    if (!blobs.Add(blob)) continue;
+                    if (!repository.Index.TryLookup(BlobType.Data, blob, out var location))
+                        throw new RepositoryException(RepositoryErrorKind.Damaged, $"blob {blob} not found for tree {entry.ParentTree}");
+                    Result.TotalSize += PlaintextLength(location.Blob);
+                    Result.TotalBlobCount++;
+                }
+                break;
         }
     }
 

@@ -7,6 +7,7 @@ using Lifeboat.Engine.Model;
 using Lifeboat.Engine.Platform;
 using Lifeboat.Engine.Repository;
 using Lifeboat.Engine.Restore;
+using Lifeboat.Engine.Trees;
 using Lifeboat.Stack.Configuration;
 using Lifeboat.Stack.Consistency;
 using Microsoft.Win32.SafeHandles;
@@ -184,51 +185,54 @@ public sealed class RestoreTest
     }
 
     /// <summary>
-    /// Every item of the snapshot with its location ("/mnt/plexdata/x"), handed to <paramref name="visit"/> a batch of
-    /// trees at a time (breadth first, a few loaded at once); a batch's nodes are not kept after the visit.
+    /// Every item of the snapshot with its location ("/mnt/plexdata/x"), depth first, handed to <paramref name="visit"/>
+    /// a batch at a time; a batch's nodes are not kept after the visit.
     /// </summary>
     private async Task WalkAsync(Snapshot snapshot, Problems problems, Func<List<Item>, ValueTask> visit, CancellationToken cancellationToken)
     {
-        const int TreesPerBatch = 256;
-        var level = new List<(Id Tree, string Location)> { (snapshot.Tree, "") };
-        using var slots = new SemaphoreSlim(8);
-        while (level.Count > 0)
+        Tree root;
+        try
         {
-            var next = new List<(Id, string)>();
-            foreach (var chunk in level.Chunk(TreesPerBatch))
-            {
-                var loaded = await Task.WhenAll(chunk.Select(async entry =>
-                {
-                    await slots.WaitAsync(cancellationToken).ConfigureAwait(false);
-                    try
-                    {
-                        return (entry.Location, Tree: (Tree?)await _repository.LoadTreeAsync(entry.Tree, cancellationToken).ConfigureAwait(false));
-                    }
-                    catch (RepositoryException e)
-                    {
-                        problems.Add(entry.Location.Length == 0 ? "/" : entry.Location, $"its directory listing (tree {entry.Tree.ToShortString()}) cannot be loaded: {e.Message}");
-                        return (entry.Location, Tree: (Tree?)null);
-                    }
-                    finally
-                    {
-                        slots.Release();
-                    }
-                })).ConfigureAwait(false);
-                var batch = new List<Item>();
-                foreach (var (location, tree) in loaded)
-                {
-                    if (tree is null) continue;
-                    foreach (var node in tree.Nodes)
-                    {
-                        if (node.Name is "" or "." or ".." || node.Name.Contains('/')) continue; // the restorer reports unsafe names
-                        var itemLocation = location + "/" + node.Name;
-                        batch.Add(new Item(itemLocation, node));
-                        if (node is { Type: NodeType.Dir, Subtree: { } subtree }) next.Add((subtree, itemLocation));
-                    }
-                }
-                await visit(batch).ConfigureAwait(false);
-            }
-            level = next;
+            root = await _repository.LoadTreeAsync(snapshot.Tree, cancellationToken).ConfigureAwait(false);
+        }
+        catch (RepositoryException e)
+        {
+            problems.Add("/", Unreadable(snapshot.Tree, e));
+            return;
+        }
+        var batcher = new ItemBatcher(problems, visit);
+        await new TreeWalker(_repository).WalkAsync(snapshot.Tree, root, "", batcher, cancellationToken).ConfigureAwait(false);
+        await batcher.FlushAsync().ConfigureAwait(false);
+    }
+
+    private static string Unreadable(Id tree, Exception e) => $"its directory listing (tree {tree.ToShortString()}) cannot be loaded: {e.Message}";
+
+    /// <summary>Collects the walk's items into batches for a visit that works on many at once.</summary>
+    private sealed class ItemBatcher(Problems problems, Func<List<Item>, ValueTask> visit) : ITreeVisitor
+    {
+        private const int ItemsPerBatch = 1024;
+        private readonly List<Item> _batch = [];
+
+        // the restorer reports unsafe names (and restores nothing below them)
+        private static bool IsSafe(string name) => name is not ("" or "." or "..") && !name.Contains('/');
+
+        public bool ShouldEnter(in TreeWalkEntry directory) => IsSafe(directory.Node.Name);
+
+        public async ValueTask<TreeWalkAction> VisitAsync(TreeWalkEntry entry, CancellationToken cancellationToken)
+        {
+            if (!IsSafe(entry.Node.Name)) return TreeWalkAction.Continue;
+            var location = entry.Path;
+            if (entry.LoadError is { } error) problems.Add(location, Unreadable(entry.Node.Subtree!.Value, error));
+            _batch.Add(new Item(location, entry.Node));
+            if (_batch.Count >= ItemsPerBatch) await FlushAsync().ConfigureAwait(false);
+            return TreeWalkAction.Continue;
+        }
+
+        public async ValueTask FlushAsync()
+        {
+            if (_batch.Count == 0) return;
+            await visit(_batch).ConfigureAwait(false);
+            _batch.Clear();
         }
     }
 
