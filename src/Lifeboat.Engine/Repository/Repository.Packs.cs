@@ -26,7 +26,7 @@ public sealed partial class Repository
     /// (check --read-data). Storage failures surface from its reads as the storage's exceptions.
     /// </summary>
     public PackStream OpenPackStream(Id packId, long packSize) =>
-        new(Backend, packId.ToString(), packSize, Backend.IsLocal ? 0 : PackStream.RemoteReadAhead);
+        new(Backend, packId.ToString(), packSize, Backend.IsLocal ? PackStream.LocalWindowSize : PackStream.RemoteWindowSize);
 
     /// <summary>
     /// Fills <paramref name="destination"/> with the pack's bytes from <paramref name="offset"/>, straight from the storage
