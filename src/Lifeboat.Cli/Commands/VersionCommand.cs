@@ -7,7 +7,9 @@ namespace Lifeboat.Cli.Commands;
 
 public sealed class VersionCommand : ICommandFactory
 {
-    public const string Version = "0.1.0";
+    /// <summary>The version in Directory.Build.props, the same that <c>--version</c> prints.</summary>
+    public static string Version { get; } =
+        typeof(VersionCommand).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "unknown";
 
     public Command Create(GlobalOptions global)
     {
