@@ -83,13 +83,14 @@ public sealed class BackupCommand : ICommandFactory
             };
             var observer = new Observer(ctx);
             var archiver = new Archiver(repo, options, observer);
+            var statistics = new BackupStatistics();
             var clock = System.Diagnostics.Stopwatch.StartNew();
-            using var status = ctx.Json && !ctx.Quiet ? new Timer(_ => WriteJsonStatus(archiver.Statistics, clock.Elapsed), null, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(1)) : null;
+            using var status = ctx.Json && !ctx.Quiet ? new Timer(_ => WriteJsonStatus(statistics, clock.Elapsed), null, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(1)) : null;
             BackupResult result;
-            using (var progress = new ProgressLine(ctx.ShowProgress, () => StatusText(archiver.Statistics, clock.Elapsed)))
+            using (var progress = new ProgressLine(ctx.ShowProgress, () => StatusText(statistics, clock.Elapsed)))
             {
                 observer.Progress = progress;
-                result = await archiver.RunAsync(ct);
+                result = await archiver.RunAsync(statistics, ct);
             }
             status?.Dispose();
             Report(ctx, result);

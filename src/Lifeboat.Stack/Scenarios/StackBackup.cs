@@ -130,10 +130,11 @@ public sealed class StackBackup
             CountAhead = CountAhead,
         };
         var archiver = new Archiver(_repository, options, new ItemErrors(app, _observer));
-        Volatile.Write(ref _current, new StackBackupProgress(app.Name, archiver.Statistics, Stopwatch.StartNew()));
+        var statistics = new BackupStatistics();
+        Volatile.Write(ref _current, new StackBackupProgress(app.Name, statistics, Stopwatch.StartNew()));
         try
         {
-            return await archiver.RunAsync(cancellationToken).ConfigureAwait(false);
+            return await archiver.RunAsync(statistics, cancellationToken).ConfigureAwait(false);
         }
         finally
         {
