@@ -12,22 +12,17 @@ public sealed class FilesWriterTests : IDisposable
     private readonly TempDirectory _root = new();
     private readonly RestorePlan _plan;
     private readonly RestoreStatistics _statistics = new();
-    private readonly List<string> _errors = [];
+    private readonly ErrorList _reported = new();
     private readonly FilesWriter _writer;
 
     public FilesWriterTests()
     {
         _plan = new RestorePlan(_root.Path);
-        var failures = new ItemFailures(_statistics, new ErrorList(_errors));
+        var failures = new ItemFailures(_statistics, _reported);
         _writer = new FilesWriter(_plan, new MetadataWriter(restoreOwnership: false, failures), failures, _statistics);
     }
 
     public void Dispose() => _root.Dispose();
-
-    private sealed class ErrorList(List<string> errors) : IRestoreObserver
-    {
-        public void ItemError(string path, Exception error) => errors.Add($"{path}: {error.Message}");
-    }
 
     private static readonly ItemMetadata Metadata = new(false, 0x1E4 /* 0744 */, 0, 0, RestoreRepository.AccessTime, RestoreRepository.ModTime, null);
 
@@ -58,7 +53,7 @@ public sealed class FilesWriterTests : IDisposable
         Assert.Equal(1, _statistics.FilesDone);
         Assert.Equal(12, _statistics.BytesDone);
         Assert.Null(_plan.Files[file].Handle);
-        Assert.Empty(_errors);
+        Assert.Empty(_reported.Errors);
     }
 
     [Fact]
@@ -84,7 +79,7 @@ public sealed class FilesWriterTests : IDisposable
         _writer.Fail(file, new InvalidDataException("blob does not verify"));
         _writer.Fail(file, new InvalidDataException("again"));
 
-        var error = Assert.Single(_errors);
+        var error = Assert.Single(_reported.Errors);
         Assert.Equal(path + ": blob does not verify", error);
         Assert.Equal(1, _statistics.Errors);
         // the partial file stays for the user to see, without the snapshot's mode or times
@@ -107,7 +102,7 @@ public sealed class FilesWriterTests : IDisposable
 
         Assert.Equal(Posix.LStat(_root.Path + "/good").Inode, Posix.LStat(_root.Path + "/good-link").Inode);
         Assert.False(Posix.TryLStat(_root.Path + "/bad-link", out _, out _));
-        Assert.Contains(_errors, e => e.StartsWith(_root.Path + "/bad-link: not restored: it is a hard link to " + _root.Path + "/bad", StringComparison.Ordinal));
+        Assert.Contains(_reported.Errors, e => e.StartsWith(_root.Path + "/bad-link: not restored: it is a hard link to " + _root.Path + "/bad", StringComparison.Ordinal));
     }
 
     [Fact]
@@ -118,7 +113,7 @@ public sealed class FilesWriterTests : IDisposable
 
         _writer.Write(file, "data"u8, 0);
 
-        Assert.StartsWith(_root.Path + "/missing-dir/f: ", Assert.Single(_errors));
+        Assert.StartsWith(_root.Path + "/missing-dir/f: ", Assert.Single(_reported.Errors));
         Assert.True(_plan.Files[file].Failed);
     }
 }

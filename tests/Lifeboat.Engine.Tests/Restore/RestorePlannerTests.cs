@@ -16,17 +16,12 @@ public class RestorePlannerTests
     {
         var plan = new RestorePlan(target);
         var statistics = new RestoreStatistics();
-        var errors = new List<string>();
-        var failures = new ItemFailures(statistics, new ErrorList(errors));
+        var errors = new ErrorList();
+        var failures = new ItemFailures(statistics, errors);
         var planner = new RestorePlanner(repo.Repository, plan, new RestoreFilter(options ?? new RestoreOptions()),
             new MetadataWriter(restoreOwnership: false, failures), failures, statistics, dryRun: false);
         await planner.PlanTreeAsync(root, freshRoot: false, Ct);
-        return new Planned(plan, statistics, errors);
-    }
-
-    private sealed class ErrorList(List<string> errors) : IRestoreObserver
-    {
-        public void ItemError(string path, Exception error) => errors.Add($"{path}: {error.Message}");
+        return new Planned(plan, statistics, errors.Errors);
     }
 
     private static List<(string File, long Offset, Id Blob)> Places(RestorePlan plan, Id pack) =>
