@@ -15,36 +15,16 @@ public sealed class ExcludeRules
     public const string CacheDirTagSignature = "Signature: 8a477f597d28d172789f06886806bc55";
 
     // --exclude and --iexclude are two lists, as in restic: a negation in one does not cancel a match of the other.
-    private readonly List<(PathPattern Pattern, bool Negated)> _patterns = [];
-    private readonly List<(PathPattern Pattern, bool Negated)> _insensitivePatterns = [];
+    private readonly PatternList _patterns = new();
+    private readonly PatternList _insensitivePatterns = new(caseInsensitive: true);
     private readonly List<(string File, string? Header)> _ifPresent = [];
     private HashSet<ulong>? _allowedDevices;
 
-    public bool IsEmpty => _patterns.Count == 0 && _insensitivePatterns.Count == 0 && _ifPresent.Count == 0 && _allowedDevices is null;
+    public bool IsEmpty => _patterns.IsEmpty && _insensitivePatterns.IsEmpty && _ifPresent.Count == 0 && _allowedDevices is null;
 
-    public void AddPattern(string pattern) => Add(_patterns, pattern, caseInsensitive: false);
+    public void AddPattern(string pattern) => _patterns.Add(pattern);
 
-    public void AddInsensitivePattern(string pattern) => Add(_insensitivePatterns, pattern, caseInsensitive: true);
-
-    private static void Add(List<(PathPattern, bool)> patterns, string pattern, bool caseInsensitive)
-    {
-        bool negated = pattern.StartsWith('!');
-        var text = negated ? pattern[1..] : pattern;
-        // A bare "!" negates nothing: restic cleans the empty rest to ".", which no path component is.
-        if (text.Length > 0) patterns.Add((new PathPattern(text, caseInsensitive), negated));
-    }
-
-    /// <summary>restic's filter.List: in order, a pattern matches or a negated one cancels the match so far.</summary>
-    private static bool Matches(List<(PathPattern Pattern, bool Negated)> patterns, string path)
-    {
-        bool matched = false;
-        foreach (var (pattern, negated) in patterns)
-        {
-            // Only a pattern that can change the outcome is tried: a negation once matched, any other until then.
-            if (negated == matched && pattern.Matches(path)) matched = !negated;
-        }
-        return matched;
-    }
+    public void AddInsensitivePattern(string pattern) => _insensitivePatterns.Add(pattern);
 
     /// <summary>--exclude-if-present FILE[:HEADER]: the contents of a directory holding FILE (starting with HEADER) are excluded, FILE itself kept.</summary>
     public void AddExcludeIfPresent(string spec)
@@ -76,7 +56,7 @@ public sealed class ExcludeRules
     /// <summary>True when the item (absolute path, its status) is excluded by patterns, tag files or devices.</summary>
     public bool IsExcluded(string path, in FileStatus status)
     {
-        if (Matches(_patterns, path) || Matches(_insensitivePatterns, path)) return true;
+        if (_patterns.Matches(path) || _insensitivePatterns.Matches(path)) return true;
         if (_ifPresent.Count > 0 && ExcludedByTagFile(path)) return true;
         if (_allowedDevices is not null && !_allowedDevices.Contains(status.Device))
         {

@@ -2,9 +2,12 @@ namespace Lifeboat.Engine.Restore;
 
 public sealed record RestoreOptions
 {
-    /// <summary>The directory to restore into; created when missing.</summary>
-    public required string Target { get; init; }
-    /// <summary>Restore only items matching one of these patterns (and the directories leading to them).</summary>
+    /// <summary>The directory <see cref="Restorer.RunAsync"/> restores into; created when missing. <see cref="Restorer.RestoreNodeAsync(Lifeboat.Engine.Model.Node, string, string, CancellationToken)"/> takes its own target path.</summary>
+    public string Target { get; init; } = "";
+    /// <summary>
+    /// Restore only items matching these patterns (and the directories leading to them); as restic's lists, a pattern
+    /// starting with '!' takes back what the patterns before it matched. The same holds for the other pattern lists.
+    /// </summary>
     public IReadOnlyList<string> Includes { get; init; } = [];
     public IReadOnlyList<string> Excludes { get; init; } = [];
     /// <summary>

@@ -177,13 +177,10 @@ public sealed class StackRestore
 
                 var stage = new Stage(path, destination, StagingParentFor(destination), placement);
                 stages.Add(stage);
-                // the parent's tree, restricted to this path, so that the path's own metadata is restored too
-                var tree = originalParent == "/" ? snapshot.Tree
-                    : (await _repository.FindNodeAsync(snapshot.Tree, originalParent, cancellationToken).ConfigureAwait(false))?.Subtree
-                      ?? throw new StackException($"{originalParent} is not a directory in snapshot {snapshot.Id.ToShortString()}");
-                var includes = (selected.Count > 0 ? selected : [path]).Select(p => StackBackup.EscapePattern(p[originalParent.TrimEnd('/').Length..])).ToList();
-                var restorer = new Restorer(_repository, new RestoreOptions { Target = stage.Staging, Includes = includes }, errors);
-                await restorer.RunAsync(tree, cancellationToken).ConfigureAwait(false);
+                // the path's node itself, with its own metadata, staged under the destination's name; the selection
+                // (paths in the snapshot) limits what is restored below it
+                var restorer = new Restorer(_repository, new RestoreOptions { Includes = selected.Select(StackBackup.EscapePattern).ToList() }, errors);
+                await restorer.RestoreNodeAsync(node, path, stage.Staged, cancellationToken).ConfigureAwait(false);
                 items += restorer.Statistics.TotalFiles;
                 bytes += restorer.Statistics.TotalBytes;
             }
@@ -196,9 +193,8 @@ public sealed class StackRestore
             {
                 foreach (var stage in stages)
                 {
-                    var staged = FsNames.Join(stage.Staging, stage.Destination[(stage.Destination.LastIndexOf('/') + 1)..]);
-                    if (!Posix.TryLStat(staged, out _, out _)) continue; // e.g. an empty selection of sockets
-                    placement.Place(staged, stage.Destination, stage.Trash,
+                    if (!Posix.TryLStat(stage.Staged, out _, out _)) continue; // e.g. an empty selection of sockets
+                    placement.Place(stage.Staged, stage.Destination, stage.Trash,
                         destination => selection.Count == 0 || selection.Contains(Original(targetRoot, destination)), delete, keep);
                 }
             }
@@ -330,6 +326,8 @@ public sealed class StackRestore
         public string Original { get; }
         public string Destination { get; }
         public string Staging { get; }
+        /// <summary>Where the restored item waits in <see cref="Staging"/>: under its destination's name.</summary>
+        public string Staged => FsNames.Join(Staging, Destination[(Destination.LastIndexOf('/') + 1)..]);
         public string Trash { get; }
         /// <summary>Set when the undo could not put everything back: the trash holds what the user still needs.</summary>
         public bool KeepTrash { get; set; }

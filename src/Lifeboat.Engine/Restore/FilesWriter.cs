@@ -1,0 +1,128 @@
+using Lifeboat.Engine.Platform;
+
+namespace Lifeboat.Engine.Restore;
+
+/// <summary>
+/// Holds the files of a plan open while their blobs arrive, from several packs at once (restic's filesWriter). A file
+/// is created at its full size by its first blob, so that later blobs may land anywhere and what no blob covers stays
+/// a hole; it is closed, and gets its metadata, after its last. A file that failed once takes no more writes and
+/// gets no metadata (it stays, partial, for the user to see). Files share a few striped locks.
+/// </summary>
+internal sealed class FilesWriter
+{
+    private const int LockStripes = 64;
+
+    private readonly RestorePlan _plan;
+    private readonly MetadataWriter _metadata;
+    private readonly ItemFailures _failures;
+    private readonly RestoreStatistics _statistics;
+    private readonly Lock[] _locks = CreateLocks();
+
+    public FilesWriter(RestorePlan plan, MetadataWriter metadata, ItemFailures failures, RestoreStatistics statistics)
+    {
+        _plan = plan;
+        _metadata = metadata;
+        _failures = failures;
+        _statistics = statistics;
+    }
+
+    private Lock FileLock(int file) => _locks[file & (LockStripes - 1)];
+
+    private static Lock[] CreateLocks()
+    {
+        var locks = new Lock[LockStripes];
+        for (int i = 0; i < locks.Length; i++) locks[i] = new Lock();
+        return locks;
+    }
+
+    /// <summary>Writes one blob's plaintext at <paramref name="offset"/> of the file; counts the blob as arrived either way.</summary>
+    public void Write(int file, ReadOnlySpan<byte> data, long offset)
+    {
+        lock (FileLock(file))
+        {
+            ref var f = ref _plan.Files[file];
+            if (!f.Failed)
+            {
+                try
+                {
+                    if (!f.Opened)
+                    {
+                        // the first blob creates the file at its full size, so later ones may land anywhere
+                        f.Handle = Posix.OpenWrite(_plan.FilePath(file), 0x180 /* 0600 */);
+                        Posix.Truncate(f.Handle, f.Size);
+                        f.Opened = true;
+                    }
+                    RandomAccess.Write(f.Handle!, data, offset);
+                    Interlocked.Add(ref _statistics.BytesDone, data.Length);
+                }
+                catch (IOException e)
+                {
+                    f.Failed = true;
+                    _failures.Report(_plan.FilePath(file), e);
+                }
+            }
+        }
+        BlobDone(file);
+    }
+
+    /// <summary>A blob of the file could not be read or did not verify: the file is reported once and left partial.</summary>
+    public void Fail(int file, Exception error)
+    {
+        bool report;
+        lock (FileLock(file))
+        {
+            ref var f = ref _plan.Files[file];
+            report = !f.Failed;
+            f.Failed = true;
+        }
+        if (report) _failures.Report(_plan.FilePath(file), error);
+        BlobDone(file);
+    }
+
+    private void BlobDone(int file)
+    {
+        lock (FileLock(file))
+        {
+            ref var f = ref _plan.Files[file];
+            if (--f.Remaining > 0) return;
+            f.Handle?.Dispose();
+            f.Handle = null;
+            if (!f.Failed && f.Metadata is { } m) _metadata.Apply(_plan.FilePath(file), m);
+            f.Metadata = null;
+            Interlocked.Increment(ref _statistics.FilesDone);
+        }
+    }
+
+    /// <summary>Closes what is still open: files whose remaining blobs never came (a cancelled or failed run).</summary>
+    public void CloseAll()
+    {
+        for (int file = 0; file < _plan.Files.Count; file++)
+        {
+            lock (FileLock(file))
+            {
+                ref var f = ref _plan.Files[file];
+                f.Handle?.Dispose();
+                f.Handle = null;
+            }
+        }
+    }
+
+    /// <summary>The planned hard links, once their originals are complete; a link to a failed file is a failure too.</summary>
+    public void CreateHardLinks()
+    {
+        foreach (var (dir, name, original) in _plan.Links)
+        {
+            var path = FsNames.Join(_plan.DirectoryPath(dir), name);
+            try
+            {
+                if (_plan.Files[original].Failed)
+                {
+                    _failures.Report(path, new InvalidDataException($"not restored: it is a hard link to {_plan.FilePath(original)}, which could not be restored"));
+                    continue;
+                }
+                Posix.Link(_plan.FilePath(original), path);
+            }
+            catch (PosixException e) { _failures.Report(path, e); }
+        }
+    }
+}
