@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text.Json;
 using System.Text.RegularExpressions;
 using Lifeboat.TestSupport;
 
@@ -112,12 +113,14 @@ public sealed class MetricsFileTests : IDisposable
         Assert.DoesNotContain("lifeboat_restore_test_last_passed" + sonarr, samples.Keys);
         Assert.Equal([MetricsFile], Directory.GetFiles(MetricsDir));
 
-        // a second backup: two snapshots of plex, and nothing new to add
-        Cli.RunChecked("backup", "plex", "--metrics-file", MetricsFile);
+        // a second backup: two snapshots of plex, and the files and bytes added that its JSON summary reports
+        var second = Cli.RunChecked("backup", "plex", "--json", "--metrics-file", MetricsFile);
+        using var summary = JsonDocument.Parse(second.Stdout.Split('\n').Single(l => l.Contains("\"app_summary\"")));
         samples = CheckedSamples();
         Assert.Equal(2, samples["lifeboat_app_snapshots" + plex]);
         Assert.Equal(2, samples["lifeboat_repository_snapshots{repository=\"primary\"}"]);
-        Assert.Equal(0, samples["lifeboat_backup_last_added_bytes" + plex]);
+        Assert.Equal(summary.RootElement.GetProperty("data_added").GetInt64(), samples["lifeboat_backup_last_added_bytes" + plex]);
+        Assert.Equal(summary.RootElement.GetProperty("files").GetInt64(), samples["lifeboat_backup_last_files" + plex]);
         Assert.True(samples["lifeboat_backup_last_success_timestamp_seconds" + plex] > success);
     }
 
