@@ -5,9 +5,9 @@ using Lifeboat.Stack.Verification;
 namespace Lifeboat.Stack.State;
 
 /// <summary>
-/// Compile-time JSON contracts for the JSON histories of earlier versions (imported into the state database), its
-/// problem lists, and verify's --json output: the command line is a
-/// Native AOT binary, where reflection-based serialization is not available.
+/// Compile-time JSON contracts for the histories earlier versions kept as JSON files (imported into the state
+/// database), the restore tests' problem lists in it, and verify's --json output: the command line is a Native AOT
+/// binary, where reflection-based serialization is not available.
 /// </summary>
 [JsonSourceGenerationOptions(WriteIndented = true)]
 [JsonSerializable(typeof(List<RestoreTestRecord>))]

@@ -77,10 +77,22 @@ public sealed class RestoreTestLog
         command.Parameters.AddWithValue("$databases", record.Databases);
         command.Parameters.AddWithValue("$duration", record.DurationSeconds);
         command.Parameters.AddWithValue("$passed", record.Passed);
-        // a JSON array: a problem names a file, and a file name may hold any character but NUL
-        command.Parameters.AddWithValue("$problems", JsonSerializer.Serialize(record.Problems.ToList(), StateJsonContext.Default.ListString));
+        command.Parameters.AddWithValue("$problems", ProblemsJson(record.Problems));
         command.Parameters.AddWithValue("$problem_count", record.ProblemCount);
         command.ExecuteNonQuery();
+    }
+
+    /// <summary>A compact JSON array: a problem names a file, and a file name may hold any character but NUL.</summary>
+    private static string ProblemsJson(IReadOnlyList<string> problems)
+    {
+        using var buffer = new MemoryStream();
+        using (var writer = new Utf8JsonWriter(buffer))
+        {
+            writer.WriteStartArray();
+            foreach (var problem in problems) writer.WriteStringValue(problem);
+            writer.WriteEndArray();
+        }
+        return System.Text.Encoding.UTF8.GetString(buffer.GetBuffer(), 0, (int)buffer.Length);
     }
 
     private List<RestoreTestRecord> Query(string? app, int limit, bool newestFirst)

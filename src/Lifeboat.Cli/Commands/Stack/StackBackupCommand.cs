@@ -6,7 +6,7 @@ using Lifeboat.Stack.Scenarios;
 
 namespace Lifeboat.Cli.Commands.Stack;
 
-/// <summary>`lifeboat backup [APP...] [--tag T]` in stack mode: one snapshot per app, one summary line per app.</summary>
+/// <summary>`lifeboat backup [APP...] [--tag T] [--metrics-file PATH]` in stack mode: one snapshot per app, one summary line per app.</summary>
 public static class StackBackupCommand
 {
     public static async Task<int> RunAsync(CommandContext ctx, StackConfig config, IReadOnlyList<string> appNames, IReadOnlyList<string> tags, CancellationToken cancellationToken,
