@@ -78,8 +78,8 @@ public sealed class VerifyTests : IDisposable
 
     private RestoreTestLog Log()
     {
-        var repository = Assert.Single(Directory.GetDirectories(Path.Combine(State, "repositories")));
-        return new RestoreTestLog(Path.GetFileName(repository), State);
+        using var config = JsonDocument.Parse(Cli.RunChecked("cat", "config").Stdout);
+        return new RestoreTestLog(config.RootElement.GetProperty("id").GetString()!, State);
     }
 
     /// <summary>The scratch directory is gone, whatever the outcome.</summary>
@@ -101,7 +101,7 @@ public sealed class VerifyTests : IDisposable
         // media: 4 files (Preferences.xml, info.json, library.db; the symlink is an item, not a file), the database not compared live
         Assert.Matches(@"^media: passed, snapshot [0-9a-f]{8} of \d{4}-\d\d-\d\d \d\d:\d\d:\d\d, 3 files \(\d+\.\d{3} KiB\) restored and verified, 2 also matched the live files, 1 database intact, \d+\.\d s$", lines[0]);
         Assert.Matches($@"^configs: passed, snapshot [0-9a-f]{{8}} of .*, {SmallFiles + 1} files \(4\.\d{{3}} MiB\) restored and verified, {SmallFiles + 1} also matched the live files, \d+\.\d s$", lines[1]);
-        Assert.Contains($"recorded in {State}/repositories/", r.Stdout);
+        Assert.Contains($"recorded in {State}/lifeboat.db", r.Stdout);
         AssertScratchRemoved();
 
         var log = Log();

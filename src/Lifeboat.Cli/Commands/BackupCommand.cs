@@ -27,16 +27,20 @@ public sealed class BackupCommand : ICommandFactory
         var force = new Option<bool>("--force", "-f") { Description = "force re-reading the target files/directories (overrides the \"parent\" flag)" };
         var dryRun = new Option<bool>("--dry-run", "-n") { Description = "do not upload or write any data, just show what would be done" };
         var oneFileSystem = new Option<bool>("--one-file-system", "-x") { Description = "exclude other file systems, don't cross filesystem boundaries and subvolumes" };
+        var metricsFile = Stack.MetricsFileOption.Create();
         var command = new Command("backup", "Create a new backup of files and/or directories")
         {
             paths, exclude, iexclude, excludeFile, iexcludeFile, excludeCaches, excludeIfPresent, filesFrom, tag, host, time, parent, force, dryRun, oneFileSystem,
+            metricsFile,
         };
         command.SetAction((parse, ct) => Program.Run(async () =>
         {
             var ctx = new CommandContext(global, parse);
             if (ctx.StackConfig is { } stack)
                 return await Stack.StackBackupCommand.RunAsync(ctx, stack, parse.GetValue(paths) ?? [],
-                    (parse.GetValue(tag) ?? []).SelectMany(t => t.Split(',', StringSplitOptions.RemoveEmptyEntries)).ToList(), ct);
+                    (parse.GetValue(tag) ?? []).SelectMany(t => t.Split(',', StringSplitOptions.RemoveEmptyEntries)).ToList(), ct, parse.GetValue(metricsFile));
+            if (parse.GetValue(metricsFile) is not null)
+                throw new CliException("--metrics-file works with a lifeboat.yaml (stack mode): give --config FILE, set LIFEBOAT_CONFIG, or run it where lifeboat.yaml is");
             var targets = (parse.GetValue(paths) ?? []).ToList();
             foreach (var list in parse.GetValue(filesFrom) ?? [])
                 targets.AddRange(File.ReadAllLines(list).Select(l => l.Trim()).Where(l => l.Length > 0 && !l.StartsWith('#')));

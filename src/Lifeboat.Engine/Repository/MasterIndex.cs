@@ -200,6 +200,24 @@ public sealed class MasterIndex
         }
     }
 
+    /// <summary>
+    /// The packs the index lists and their total size (each pack's blobs and its header, as <see cref="PackHeader.PackSize"/>
+    /// computes it), without copying the entries: for metrics, after every backup of a large repository.
+    /// </summary>
+    public (int Packs, long Bytes) PackTotals()
+    {
+        lock (_lock)
+        {
+            long bytes = (long)_packs.Count * (Crypto.CryptoKey.Overhead + 4);
+            for (int i = 0; i < _count; i++)
+            {
+                ref readonly var e = ref Entry(i);
+                bytes += e.Length + (e.IsCompressed ? PackHeader.CompressedEntrySize : PackHeader.PlainEntrySize);
+            }
+            return (_packs.Count, bytes);
+        }
+    }
+
     /// <summary>A snapshot of all entries, grouped by pack, for check, list and stats.</summary>
     public IEnumerable<(Id PackId, PackedBlob Blob)> All()
     {

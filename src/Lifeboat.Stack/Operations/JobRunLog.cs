@@ -94,15 +94,53 @@ public sealed class JobRunLog(StateDatabase database, string scope, Action<strin
             """;
         command.Parameters.AddWithValue("$scope", Scope);
         command.Parameters.AddWithValue("$limit", limit);
+        return ReadRecords(command);
+    }
+
+    /// <summary>Per job and apps of this scope, ordered by both: when it last started, its newest finished run, when it last succeeded.</summary>
+    public IReadOnlyList<JobRunSummary> Summaries()
+    {
+        using var connection = database.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = """
+            SELECT job, apps, MAX(started_ms), MAX(CASE WHEN outcome = 'success' THEN finished_ms END) FROM job_runs
+            WHERE scope = $scope GROUP BY job, apps ORDER BY job, apps
+            """;
+        command.Parameters.AddWithValue("$scope", Scope);
+        var groups = new List<(string Job, string Apps, long Started, long? Success)>();
+        using (var reader = command.ExecuteReader())
+            while (reader.Read())
+                groups.Add((reader.GetString(0), reader.GetString(1), reader.GetInt64(2), reader.IsDBNull(3) ? null : reader.GetInt64(3)));
+
+        using var last = connection.CreateCommand();
+        last.CommandText = """
+            SELECT id, job, apps, trigger, started_ms, finished_ms, outcome, exit_code, summary FROM job_runs
+            WHERE scope = $scope AND job = $job AND apps = $apps AND finished_ms IS NOT NULL ORDER BY finished_ms DESC LIMIT 1
+            """;
+        last.Parameters.AddWithValue("$scope", Scope);
+        var job = last.Parameters.AddWithValue("$job", "");
+        var apps = last.Parameters.AddWithValue("$apps", "");
+        var summaries = new List<JobRunSummary>();
+        foreach (var group in groups)
+        {
+            job.Value = group.Job;
+            apps.Value = group.Apps;
+            summaries.Add(new JobRunSummary(group.Job, SplitApps(group.Apps), DateTimeOffset.FromUnixTimeMilliseconds(group.Started),
+                ReadRecords(last).SingleOrDefault(), group.Success is { } ms ? DateTimeOffset.FromUnixTimeMilliseconds(ms) : null));
+        }
+        return summaries;
+    }
+
+    private static List<JobRunRecord> ReadRecords(SqliteCommand command)
+    {
         using var reader = command.ExecuteReader();
         var records = new List<JobRunRecord>();
         while (reader.Read())
         {
-            var apps = reader.GetString(2);
             records.Add(new JobRunRecord(
                 Guid.ParseExact(reader.GetString(0), "N"),
                 reader.GetString(1),
-                apps.Length == 0 ? [] : apps.Split(','),
+                SplitApps(reader.GetString(2)),
                 reader.GetString(3),
                 DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(4)),
                 reader.IsDBNull(5) ? null : DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(5)),
@@ -112,6 +150,8 @@ public sealed class JobRunLog(StateDatabase database, string scope, Action<strin
         }
         return records;
     }
+
+    private static IReadOnlyList<string> SplitApps(string key) => key.Length == 0 ? [] : key.Split(',');
 
     private static JobOutcome? ParseOutcome(string text) => text switch
     {

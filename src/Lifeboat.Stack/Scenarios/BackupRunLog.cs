@@ -1,32 +1,101 @@
 using Lifeboat.Stack.State;
+using Microsoft.Data.Sqlite;
 
 namespace Lifeboat.Stack.Scenarios;
 
 /// <summary>
-/// The outcome of every stack backup run of one repository on this machine, in
-/// STATE/repositories/REPOSITORY-ID/backup-runs.json beside the restore-test history: a failed run leaves no snapshot,
-/// so only this history shows that last night's backup did not happen while an older snapshot is still young.
+/// The outcome of every stack backup run of one repository on this machine, in the state database's backup_runs table
+/// (keyed by the repository's ID) beside the restore tests: a failed run leaves no snapshot, so only this history
+/// shows that last night's backup did not happen while an older snapshot is still young. Earlier versions kept it in
+/// STATE/repositories/REPOSITORY-ID/backup-runs.json: that file is imported on first use and renamed *.imported.
 /// </summary>
 public sealed class BackupRunLog
 {
-    /// <summary>Months of nightly runs of a dozen apps; older entries are dropped first.</summary>
-    public const int MaxRecords = 5000;
+    /// <summary>Years of hourly runs of a dozen apps; older entries are dropped first.</summary>
+    public const int MaxRecords = 200_000;
 
-    private readonly JsonHistoryFile<BackupRunRecord> _file;
+    public const string LegacyFileName = "backup-runs.json";
 
-    public string FilePath => _file.FilePath;
+    private readonly RepositoryRecords _records;
 
-    public BackupRunLog(string repositoryId, string? stateDirectory = null)
+    /// <summary>The state database the history is in.</summary>
+    public string FilePath => _records.Database.FilePath;
+
+    public BackupRunLog(string repositoryId, string? stateDirectory = null) : this(repositoryId, new StateDatabase(stateDirectory))
     {
-        _file = new JsonHistoryFile<BackupRunRecord>(StateDirectory.RepositoryFile(repositoryId, "backup-runs.json", stateDirectory), StateJsonContext.Default.ListBackupRunRecord,
-            r => r.Time, MaxRecords, "the backup-run history", "move it aside (the next backup starts a new one)");
+    }
+
+    public BackupRunLog(string repositoryId, StateDatabase database)
+    {
+        _records = new RepositoryRecords(database, repositoryId, "backup_runs", LegacyFileName, (connection, path) =>
+            LegacyJsonHistory.ImportOnce(connection, path, StateJsonContext.Default.ListBackupRunRecord, "the backup-run history",
+                (transaction, record) => Insert(connection, transaction, record)));
     }
 
     /// <summary>Every record, oldest first.</summary>
-    public IReadOnlyList<BackupRunRecord> ReadAll() => _file.ReadAll();
+    public IReadOnlyList<BackupRunRecord> ReadAll() => Query("", null, int.MaxValue, newestFirst: false);
 
     /// <summary>The newest run of the app, or null.</summary>
-    public BackupRunRecord? Latest(string app) => ReadAll().Where(r => r.App == app).MaxBy(r => r.Time);
+    public BackupRunRecord? Latest(string app) => Query("AND app = $app", app, 1, newestFirst: true).SingleOrDefault();
 
-    public void Append(IEnumerable<BackupRunRecord> records) => _file.Append(records);
+    /// <summary>The newest run of the app that wrote a complete snapshot, or null.</summary>
+    public BackupRunRecord? LatestSuccess(string app) =>
+        Query($"AND app = $app AND outcome = '{BackupRunRecord.Ok}'", app, 1, newestFirst: true).SingleOrDefault();
+
+    public void Append(IEnumerable<BackupRunRecord> records)
+    {
+        using var connection = _records.Open();
+        using var transaction = connection.BeginTransaction(deferred: false);
+        foreach (var record in records) Insert(connection, transaction, record);
+        _records.KeepNewest(connection, transaction, MaxRecords);
+        transaction.Commit();
+    }
+
+    private void Insert(SqliteConnection connection, SqliteTransaction transaction, BackupRunRecord record)
+    {
+        using var command = _records.Command(connection, """
+            INSERT OR IGNORE INTO backup_runs (repository, app, time_ms, host, outcome, snapshot, error, duration_seconds, files, bytes_added)
+            VALUES ($repository, $app, $time, $host, $outcome, $snapshot, $error, $duration, $files, $bytes_added)
+            """, transaction);
+        command.Parameters.AddWithValue("$app", record.App);
+        command.Parameters.AddWithValue("$time", RepositoryRecords.ToMs(record.Time));
+        command.Parameters.AddWithValue("$host", record.Host);
+        command.Parameters.AddWithValue("$outcome", record.Outcome);
+        command.Parameters.AddWithValue("$snapshot", (object?)record.SnapshotId ?? DBNull.Value);
+        command.Parameters.AddWithValue("$error", (object?)record.Error ?? DBNull.Value);
+        command.Parameters.AddWithValue("$duration", record.DurationSeconds);
+        command.Parameters.AddWithValue("$files", (object?)record.Files ?? DBNull.Value);
+        command.Parameters.AddWithValue("$bytes_added", (object?)record.BytesAdded ?? DBNull.Value);
+        command.ExecuteNonQuery();
+    }
+
+    private List<BackupRunRecord> Query(string filter, string? app, int limit, bool newestFirst)
+    {
+        using var connection = _records.Open();
+        var order = newestFirst ? "DESC" : "ASC";
+        using var command = _records.Command(connection, $"""
+            SELECT time_ms, app, host, outcome, snapshot, error, duration_seconds, files, bytes_added FROM backup_runs
+            WHERE repository = $repository {filter} ORDER BY time_ms {order}, id {order} LIMIT $limit
+            """);
+        if (app is not null) command.Parameters.AddWithValue("$app", app);
+        command.Parameters.AddWithValue("$limit", limit);
+        using var reader = command.ExecuteReader();
+        var records = new List<BackupRunRecord>();
+        while (reader.Read())
+        {
+            records.Add(new BackupRunRecord
+            {
+                Time = RepositoryRecords.FromMs(reader.GetInt64(0)),
+                App = reader.GetString(1),
+                Host = reader.GetString(2),
+                Outcome = reader.GetString(3),
+                SnapshotId = reader.IsDBNull(4) ? null : reader.GetString(4),
+                Error = reader.IsDBNull(5) ? null : reader.GetString(5),
+                DurationSeconds = reader.GetDouble(6),
+                Files = reader.IsDBNull(7) ? null : reader.GetInt64(7),
+                BytesAdded = reader.IsDBNull(8) ? null : reader.GetInt64(8),
+            });
+        }
+        return records;
+    }
 }

@@ -22,6 +22,10 @@ public sealed record BackupRunRecord
     /// <summary>Why it failed, or how many items could not be read, in one line.</summary>
     [JsonPropertyName("error")] public string? Error { get; init; }
     [JsonPropertyName("duration_seconds")] public double DurationSeconds { get; init; }
+    /// <summary>The files in the snapshot (new, changed and unmodified); 0 when the run failed, null in records of older versions.</summary>
+    [JsonPropertyName("files")] public long? Files { get; init; }
+    /// <summary>The bytes of new data the run added to the repository (before compression); null in records of older versions.</summary>
+    [JsonPropertyName("bytes_added")] public long? BytesAdded { get; init; }
 
     public static BackupRunRecord From(AppBackupResult result, string host, DateTimeOffset time) => new()
     {
@@ -32,5 +36,7 @@ public sealed record BackupRunRecord
         SnapshotId = result.SnapshotId?.ToString(),
         Error = result.Error ?? (result.IsPartial ? $"{result.Backup!.Statistics.Errors} items could not be read" : null),
         DurationSeconds = result.Duration.TotalSeconds,
+        Files = result.Files,
+        BytesAdded = result.BytesAdded,
     };
 }

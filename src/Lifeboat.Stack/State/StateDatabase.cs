@@ -32,6 +32,46 @@ public sealed class StateDatabase
         );
         CREATE INDEX job_runs_by_job ON job_runs (scope, job, apps, started_ms);
         """,
+        // 2: per repository (by its ID), each app's backup runs and restore tests, formerly
+        // STATE/repositories/ID/backup-runs.json and restore-tests.json (imported once, see LegacyJsonHistory).
+        // The unique keys make that import idempotent: a crash between its commit and the file's rename imports nothing twice.
+        """
+        CREATE TABLE backup_runs (
+            id INTEGER PRIMARY KEY,
+            repository TEXT NOT NULL,
+            app TEXT NOT NULL,
+            time_ms INTEGER NOT NULL,
+            host TEXT NOT NULL,
+            outcome TEXT NOT NULL,
+            snapshot TEXT,
+            error TEXT,
+            duration_seconds REAL NOT NULL,
+            files INTEGER,
+            bytes_added INTEGER,
+            UNIQUE (repository, app, time_ms, host)
+        );
+        CREATE INDEX backup_runs_by_time ON backup_runs (repository, time_ms);
+        CREATE TABLE restore_tests (
+            id INTEGER PRIMARY KEY,
+            repository TEXT NOT NULL,
+            app TEXT NOT NULL,
+            time_ms INTEGER NOT NULL,
+            host TEXT NOT NULL,
+            snapshot TEXT NOT NULL,
+            snapshot_time TEXT NOT NULL,
+            sample_percent REAL NOT NULL,
+            files INTEGER NOT NULL,
+            bytes INTEGER NOT NULL,
+            files_compared_live INTEGER NOT NULL,
+            databases INTEGER NOT NULL,
+            duration_seconds REAL NOT NULL,
+            passed INTEGER NOT NULL,
+            problems TEXT NOT NULL,
+            problem_count INTEGER NOT NULL,
+            UNIQUE (repository, app, time_ms, host)
+        );
+        CREATE INDEX restore_tests_by_time ON restore_tests (repository, time_ms);
+        """,
     ];
 
     private readonly string _connectionString;

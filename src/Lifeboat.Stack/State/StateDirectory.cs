@@ -1,8 +1,9 @@
 namespace Lifeboat.Stack.State;
 
 /// <summary>
-/// Where Lifeboat keeps what it remembers on this machine (restore tests, backup runs): beside the machine, not in the
-/// repository, so the repository stays exactly what restic writes. Per repository: STATE/repositories/REPOSITORY-ID/.
+/// Where Lifeboat keeps what it remembers on this machine (restore tests, backup runs, job runs): beside the machine,
+/// not in the repository, so the repository stays exactly what restic writes. The records are in STATE/lifeboat.db
+/// (<see cref="StateDatabase"/>); earlier versions kept JSON files per repository in STATE/repositories/REPOSITORY-ID/.
 /// </summary>
 public static class StateDirectory
 {
@@ -18,7 +19,7 @@ public static class StateDirectory
         return Path.Combine(home, ".local", "state", "lifeboat");
     }
 
-    /// <summary>The file <paramref name="fileName"/> of one repository's state.</summary>
+    /// <summary>The file <paramref name="fileName"/> of one repository's state (the JSON histories of earlier versions).</summary>
     public static string RepositoryFile(string repositoryId, string fileName, string? stateDirectory = null)
     {
         // the ID becomes a directory name: only the hex a repository ID is made of

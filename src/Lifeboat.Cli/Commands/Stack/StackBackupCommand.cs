@@ -1,15 +1,18 @@
 using System.Globalization;
 using Lifeboat.Cli.Rendering;
 using Lifeboat.Stack.Configuration;
+using Lifeboat.Stack.Operations.Metrics;
 using Lifeboat.Stack.Scenarios;
 
 namespace Lifeboat.Cli.Commands.Stack;
 
-/// <summary>`lifeboat backup [APP...] [--tag T]` in stack mode: one snapshot per app, one summary line per app.</summary>
+/// <summary>`lifeboat backup [APP...] [--tag T] [--metrics-file PATH]` in stack mode: one snapshot per app, one summary line per app.</summary>
 public static class StackBackupCommand
 {
-    public static async Task<int> RunAsync(CommandContext ctx, StackConfig config, IReadOnlyList<string> appNames, IReadOnlyList<string> tags, CancellationToken cancellationToken)
+    public static async Task<int> RunAsync(CommandContext ctx, StackConfig config, IReadOnlyList<string> appNames, IReadOnlyList<string> tags, CancellationToken cancellationToken,
+        string? metricsFile = null)
     {
+        var metrics = MetricsFileOption.Collector(config, metricsFile);
         var apps = config.SelectApps(appNames);
         // before anything is written: every path of the apps to back up is there
         StackConfigValidator.RequirePathsExist(config, apps);
@@ -29,21 +32,24 @@ public static class StackBackupCommand
             observer.Progress = progress;
             results = await backup.RunAsync(apps, tags, cancellationToken);
         }
+        if (metrics is not null) await metrics.AddRepositoryAsync("primary", repo, cancellationToken);
         bool offsiteFailed = config.Offsite is { } offsite && results.Any(r => r.SnapshotId is not null)
-                             && !await CopyOffsiteAsync(ctx, config, offsite, repo, config.Apps, cancellationToken);
+                             && !await CopyOffsiteAsync(ctx, config, offsite, repo, config.Apps, metrics, cancellationToken);
+        MetricsFileOption.Write(ctx, metrics, metricsFile);
         if (results.Any(r => r.Failed) || offsiteFailed) return ExitCodes.Fatal;
         return results.Any(r => r.IsPartial) ? ExitCodes.PartialBackup : ExitCodes.Ok;
     }
 
     /// <summary>Copies the run's new snapshots (and any an earlier run could not) to the offsite repository; false on failure.</summary>
     private static async Task<bool> CopyOffsiteAsync(CommandContext ctx, StackConfig config, OffsiteConfig offsite, Engine.Repository.Repository primary,
-        IReadOnlyList<AppConfig> apps, CancellationToken cancellationToken)
+        IReadOnlyList<AppConfig> apps, MetricsCollector? metrics, CancellationToken cancellationToken)
     {
         try
         {
             await using var target = await ctx.OpenOffsiteRepositoryAsync(config, offsite, cancellationToken);
             await using var targetLock = await ctx.LockAsync(target, exclusive: false, cancellationToken, loadIndex: true);
             var result = await OffsiteCopy.RunAsync(primary, target, apps, cancellationToken);
+            if (metrics is not null) await metrics.AddRepositoryAsync("offsite", target, cancellationToken);
             if (ctx.Json)
             {
                 JsonOutput.Line(w =>

@@ -5,12 +5,13 @@ using Lifeboat.Stack.State;
 using Lifeboat.Cli.Rendering;
 using Lifeboat.Engine.Model;
 using Lifeboat.Stack.Configuration;
+using Lifeboat.Stack.Operations.Metrics;
 using Lifeboat.Stack.Verification;
 
 namespace Lifeboat.Cli.Commands.Stack;
 
 /// <summary>
-/// `lifeboat verify [APP...] [--sample N%] [--json]`: a real restore test of each app's latest snapshot into a scratch
+/// `lifeboat verify [APP...] [--sample N%] [--json] [--metrics-file PATH]`: a real restore test of each app's latest snapshot into a scratch
 /// directory, checked against the snapshot, the unchanged live files and SQLite's integrity_check; each result is
 /// recorded for doctor and the dashboard. Stack mode only: restic has no such command.
 /// </summary>
@@ -22,8 +23,9 @@ public sealed class StackVerifyCommand : ICommandFactory
         var sample = new Option<string?>("--sample") { Description = "restore a random sample of each app's files, e.g. 10% (default: all of them)" };
         var skipOffsite = new Option<bool>("--skip-offsite") { Description = "test the primary repository only (by default the offsite repository is tested too when lifeboat.yaml has one)" };
         var offsiteOnly = new Option<bool>("--offsite-only") { Description = "test the offsite repository only" };
+        var metricsFile = MetricsFileOption.Create();
         var command = new Command("verify", "With a lifeboat.yaml: restore each app's latest snapshot into a scratch directory, verify every file, and record the result; the offsite repository's too")
-            { apps, sample, skipOffsite, offsiteOnly };
+            { apps, sample, skipOffsite, offsiteOnly, metricsFile };
         command.SetAction((parse, ct) => Program.Run(async () =>
         {
             var ctx = new CommandContext(global, parse);
@@ -36,13 +38,14 @@ public sealed class StackVerifyCommand : ICommandFactory
             if (onlyOffsite && parse.GetValue(skipOffsite)) throw new CliException("--offsite-only and --skip-offsite exclude each other: give one of them");
             if (onlyOffsite && config.Offsite is null) throw new CliException($"--offsite-only: {config.File} has no offsite: repository to test");
             var offsite = parse.GetValue(skipOffsite) ? null : config.Offsite;
+            var metrics = MetricsFileOption.Collector(config, parse.GetValue(metricsFile));
 
             var all = new List<RestoreTestRecord>();
             bool passed = true;
             if (!onlyOffsite)
             {
                 await using var repo = await ctx.OpenRepositoryAsync(ct);
-                var records = await TestAsync(ctx, repo, config, selected, percent, indent: "", ct);
+                var records = await TestAsync(ctx, repo, config, selected, percent, indent: "", metrics, "primary", ct);
                 all.AddRange(offsite is null ? records : records.Select(r => r with { Repository = "primary" }));
                 passed &= records.All(r => r.Passed);
             }
@@ -53,7 +56,7 @@ public sealed class StackVerifyCommand : ICommandFactory
                 try
                 {
                     await using var target = await ctx.OpenOffsiteRepositoryAsync(config, offsite, ct);
-                    var records = await TestAsync(ctx, target, config, selected, percent, indent: "  ", ct);
+                    var records = await TestAsync(ctx, target, config, selected, percent, indent: "  ", metrics, "offsite", ct);
                     all.AddRange(records.Select(r => r with { Repository = "offsite" }));
                     passed &= records.All(r => r.Passed);
                 }
@@ -65,6 +68,7 @@ public sealed class StackVerifyCommand : ICommandFactory
                 }
             }
             if (ctx.Json) JsonOutput.Line(w => JsonSerializer.Serialize(w, (IReadOnlyList<RestoreTestRecord>)all, StateJsonContext.Default.IReadOnlyListRestoreTestRecord));
+            MetricsFileOption.Write(ctx, metrics, parse.GetValue(metricsFile));
             return passed ? ExitCodes.Ok : ExitCodes.Fatal;
         }, ct));
         return command;
@@ -72,11 +76,11 @@ public sealed class StackVerifyCommand : ICommandFactory
 
     /// <summary>The restore test of <paramref name="apps"/> in one repository, recorded in that repository's history.</summary>
     private static async Task<IReadOnlyList<RestoreTestRecord>> TestAsync(CommandContext ctx, Engine.Repository.Repository repo, StackConfig config,
-        IReadOnlyList<AppConfig> apps, double percent, string indent, CancellationToken ct)
+        IReadOnlyList<AppConfig> apps, double percent, string indent, MetricsCollector? metrics, string repositoryName, CancellationToken ct)
     {
         await using var repoLock = await ctx.LockAsync(repo, exclusive: false, ct, loadIndex: true);
         var log = new RestoreTestLog(repo.Config.Id);
-        _ = log.ReadAll(); // a damaged history is named before anything is restored
+        log.EnsureUsable(); // a state database that cannot be used is named before anything is restored
         var observer = new Observer(ctx, indent);
         var test = new RestoreTest(repo, config, observer) { SamplePercent = percent, Log = log };
         IReadOnlyList<RestoreTestRecord> records;
@@ -86,6 +90,7 @@ public sealed class StackVerifyCommand : ICommandFactory
             records = await test.RunAsync(apps, ct);
         }
         if (!ctx.Json && !ctx.Quiet) ctx.Info($"{indent}recorded in {log.FilePath}");
+        if (metrics is not null) await metrics.AddRepositoryAsync(repositoryName, repo, ct);
         return records;
     }
 
