@@ -339,4 +339,38 @@ public sealed class DaemonCliTests : IDisposable
         daemon.Signal("TERM");
         Assert.Equal(0, daemon.WaitForExit(TimeSpan.FromMinutes(1)));
     }
+
+    [Fact]
+    public void Schedule_install_writes_units_systemd_accepts_and_uninstall_removes_exactly_them()
+    {
+        WriteConfig("backup: { cron: \"30 2 * * *\", apps: [data] }\nprune: \"0 4 * * 0\"");
+        var units = _temp.Combine("units");
+        Directory.CreateDirectory(units);
+        File.WriteAllText(Path.Combine(units, "lifeboat-other.service"), "[Service]\nExecStart=/bin/true\n");
+
+        var show = Cli.RunChecked("schedule", "show", "--dir", units);
+        Assert.Contains("OnCalendar=*-*-* 02:30:00 UTC", show.Stdout);
+        Assert.Empty(Directory.EnumerateFiles(units, "lifeboat-backup*"));
+
+        Cli.RunChecked("schedule", "install", "--dir", units);
+        var written = Directory.EnumerateFiles(units).Select(Path.GetFileName).Order().ToList();
+        Assert.Equal(["lifeboat-backup.service", "lifeboat-backup.timer", "lifeboat-other.service", "lifeboat-prune.service", "lifeboat-prune.timer"], written);
+        var service = File.ReadAllText(Path.Combine(units, "lifeboat-backup.service"));
+        Assert.Contains($"ExecStart={LifeboatCliBinaryReal()} backup --config {ConfigPath} data", service);
+        var verify = ProcessRunner.Run("systemd-analyze", ["verify", .. Directory.EnumerateFiles(units, "lifeboat-*.timer"), Path.Combine(units, "lifeboat-backup.service"), Path.Combine(units, "lifeboat-prune.service")]);
+        Assert.True(verify.ExitCode == 0, verify.Stdout + verify.Stderr);
+
+        // a cron that a timer cannot express is refused, naming it, and nothing changes
+        WriteConfig("backup: \"0 3 1 * 1\"");
+        var refused = Cli.Run("schedule", "install", "--dir", units);
+        Assert.Equal(1, refused.ExitCode);
+        Assert.Contains("schedule.backup: \"0 3 1 * 1\" cannot be written as a systemd OnCalendar expression", refused.Stderr);
+
+        Cli.RunChecked("schedule", "uninstall", "--dir", units);
+        Assert.Equal(["lifeboat-other.service"], Directory.EnumerateFiles(units).Select(Path.GetFileName));
+    }
+
+    /// <summary>The binary the units name: the real file behind ./lifeboat's symlinked build directory.</summary>
+    private static string LifeboatCliBinaryReal() => new FileInfo(LifeboatCli.Binary).ResolveLinkTarget(returnFinalTarget: true)?.FullName
+        ?? Path.Combine(new DirectoryInfo(Path.GetDirectoryName(LifeboatCli.Binary)!).ResolveLinkTarget(true)?.FullName ?? Path.GetDirectoryName(LifeboatCli.Binary)!, "lifeboat");
 }
