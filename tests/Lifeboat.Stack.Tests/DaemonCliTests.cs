@@ -75,87 +75,6 @@ public sealed class DaemonCliTests : IDisposable
         Assert.True(check.ExitCode == 0, check.Stdout + check.Stderr);
     }
 
-    /// <summary>A running `lifeboat daemon --json`, its log lines collected as they come.</summary>
-    private sealed class Daemon : IDisposable
-    {
-        private readonly Process _process;
-        private readonly Task _pump;
-        public readonly ConcurrentQueue<JsonElement> Lines = new();
-        public readonly ConcurrentQueue<string> Raw = new();
-
-        public Daemon(DaemonCliTests test, params string[] extra)
-        {
-            var start = new ProcessStartInfo(LifeboatCli.Binary)
-            {
-                RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true, UseShellExecute = false,
-            };
-            foreach (var a in new[] { "daemon", "--json", "--listen", "127.0.0.1:0", "--grace", "30s" }.Concat(extra)) start.ArgumentList.Add(a);
-            start.Environment["LIFEBOAT_CONFIG"] = test.ConfigPath;
-            start.Environment["LIFEBOAT_STATE_DIR"] = test.StateDir;
-            foreach (var name in new[] { "RESTIC_REPOSITORY", "RESTIC_REPOSITORY_FILE", "RESTIC_PASSWORD", "RESTIC_PASSWORD_FILE" }) start.Environment.Remove(name);
-            _process = Process.Start(start)!;
-            _process.StandardInput.Close();
-            _pump = Task.Run(async () =>
-            {
-                while (await _process.StandardOutput.ReadLineAsync() is { } line)
-                {
-                    Raw.Enqueue(line);
-                    try { Lines.Enqueue(JsonDocument.Parse(line).RootElement.Clone()); }
-                    catch (JsonException) { Raw.Enqueue("NOT JSON: " + line); }
-                }
-            });
-            _ = Task.Run(async () =>
-            {
-                while (await _process.StandardError.ReadLineAsync() is { } line) Raw.Enqueue("stderr: " + line);
-            });
-        }
-
-        public int Pid => _process.Id;
-        public string Log => string.Join('\n', Raw);
-
-        public IEnumerable<JsonElement> Events(string evt) => Lines.Where(l => l.GetProperty("event").GetString() == evt);
-
-        public IEnumerable<JsonElement> Ends(string job) => Events("end").Where(l => l.GetProperty("job").GetString() == job);
-
-        public IEnumerable<string> Messages => Lines.Where(l => l.TryGetProperty("message", out _)).Select(l => l.GetProperty("message").GetString()!);
-
-        public void WaitFor(Func<Daemon, bool> condition, TimeSpan timeout, string what)
-        {
-            var clock = Stopwatch.StartNew();
-            while (!condition(this))
-            {
-                if (clock.Elapsed > timeout) throw new TimeoutException($"waited {timeout} for {what}; the daemon's log:\n{Log}");
-                if (_process.HasExited && !condition(this)) throw new InvalidOperationException($"the daemon exited {_process.ExitCode} before {what}:\n{Log}");
-                Thread.Sleep(100);
-            }
-        }
-
-        public void Signal(string name) => Assert.True(ProcessRunner.Run("kill", [$"-{name}", Pid.ToString()]).Succeeded);
-
-        public int WaitForExit(TimeSpan timeout)
-        {
-            if (!_process.WaitForExit(timeout)) throw new TimeoutException($"the daemon did not exit within {timeout}:\n{Log}");
-            _process.WaitForExit();
-            _pump.Wait(TimeSpan.FromSeconds(5));
-            return _process.ExitCode;
-        }
-
-        /// <summary>The daemon's children (the job processes).</summary>
-        public List<int> Children() =>
-            Directory.EnumerateDirectories($"/proc/{Pid}/task").Select(task => Path.Combine(task, "children")).Where(File.Exists)
-                .SelectMany(f => File.ReadAllText(f).Split(' ', StringSplitOptions.RemoveEmptyEntries)).Select(int.Parse).ToList();
-
-        public void Dispose()
-        {
-            if (!_process.HasExited)
-            {
-                try { _process.Kill(entireProcessTree: true); } catch (InvalidOperationException) { }
-                _process.WaitForExit();
-            }
-            _process.Dispose();
-        }
-    }
-
     private static DateTimeOffset Time(JsonElement line) => line.GetProperty("time").GetDateTimeOffset();
 
     [Fact]
@@ -164,7 +83,7 @@ public sealed class DaemonCliTests : IDisposable
         // due every second, and the first backup takes seconds: later due times find it running
         WriteBigFile(400);
         WriteConfig("backup: \"* * * * * *\"");
-        using var daemon = new Daemon(this);
+        using var daemon = new DaemonProcess(ConfigPath, StateDir);
         daemon.WaitFor(d => d.Ends("backup").Count() >= 3, TimeSpan.FromMinutes(3), "three backups");
         daemon.Signal("TERM");
         Assert.Equal(0, daemon.WaitForExit(TimeSpan.FromMinutes(1)));
@@ -188,7 +107,7 @@ public sealed class DaemonCliTests : IDisposable
     public void Runs_start_on_their_due_seconds()
     {
         WriteConfig("backup: \"*/3 * * * * *\"");
-        using var daemon = new Daemon(this);
+        using var daemon = new DaemonProcess(ConfigPath, StateDir);
         daemon.WaitFor(d => d.Ends("backup").Count() >= 3, TimeSpan.FromMinutes(1), "three backups");
         daemon.Signal("TERM");
         Assert.Equal(0, daemon.WaitForExit(TimeSpan.FromMinutes(1)));
@@ -205,7 +124,7 @@ public sealed class DaemonCliTests : IDisposable
         WriteConfig("backup: \"0 3 1 1 *\"\nverify: \"0 4 1 1 *\"");
         new JobRunLog(new StateDatabase(StateDir), ConfigPath).RecordStart(
             new JobRun(Guid.NewGuid(), JobKind.Backup, [], "schedule", DateTimeOffset.UtcNow.AddDays(-400)));
-        using (var daemon = new Daemon(this))
+        using (var daemon = new DaemonProcess(ConfigPath, StateDir))
         {
             daemon.WaitFor(d => d.Ends("backup").Any(), TimeSpan.FromMinutes(1), "the catch-up backup");
             Thread.Sleep(2000);
@@ -216,7 +135,7 @@ public sealed class DaemonCliTests : IDisposable
             Assert.Equal("success", Assert.Single(daemon.Ends("backup")).GetProperty("outcome").GetString());
         }
         // started again: the run history has it, nothing is missed
-        using (var again = new Daemon(this))
+        using (var again = new DaemonProcess(ConfigPath, StateDir))
         {
             again.WaitFor(d => d.Messages.Any(m => m.StartsWith("daemon started", StringComparison.Ordinal)), TimeSpan.FromSeconds(30), "the start");
             Thread.Sleep(2000);
@@ -229,7 +148,7 @@ public sealed class DaemonCliTests : IDisposable
     [Fact]
     public void Sighup_with_a_broken_config_keeps_the_old_schedule_and_a_good_one_replaces_it()
     {
-        using var daemon = new Daemon(this);
+        using var daemon = new DaemonProcess(ConfigPath, StateDir);
         daemon.WaitFor(d => d.Ends("backup").Any(), TimeSpan.FromMinutes(1), "a backup");
         var good = File.ReadAllText(ConfigPath);
         File.WriteAllText(ConfigPath, good.Replace("backup: \"*/2 * * * * *\"", "backup: \"*/2 * * *\"", StringComparison.Ordinal));
@@ -257,7 +176,7 @@ public sealed class DaemonCliTests : IDisposable
     {
         WriteBigFile(600);
         WriteConfig("backup: \"*/2 * * * * *\"");
-        using var daemon = new Daemon(this);
+        using var daemon = new DaemonProcess(ConfigPath, StateDir);
         daemon.WaitFor(d => d.Events("start").Any(), TimeSpan.FromSeconds(30), "the backup's start");
         // well into the backup: its lock is written, packs are being uploaded
         daemon.WaitFor(_ => Directory.EnumerateFiles(Path.Combine(RepoPath, "locks")).Any(), TimeSpan.FromSeconds(30), "the backup's lock");
@@ -276,7 +195,7 @@ public sealed class DaemonCliTests : IDisposable
     {
         WriteBigFile(600);
         WriteConfig("backup: \"*/2 * * * * *\"");
-        using (var daemon = new Daemon(this))
+        using (var daemon = new DaemonProcess(ConfigPath, StateDir))
         {
             daemon.WaitFor(_ => Directory.EnumerateFiles(Path.Combine(RepoPath, "locks")).Any(), TimeSpan.FromSeconds(30), "the backup's lock");
             Thread.Sleep(500);
@@ -287,7 +206,7 @@ public sealed class DaemonCliTests : IDisposable
             daemon.WaitForExit(TimeSpan.FromSeconds(10));
         }
         Assert.NotEmpty(Directory.EnumerateFiles(Path.Combine(RepoPath, "locks")));
-        using (var restarted = new Daemon(this))
+        using (var restarted = new DaemonProcess(ConfigPath, StateDir))
         {
             restarted.WaitFor(d => d.Ends("backup").Any(), TimeSpan.FromMinutes(2), "the backup after the restart");
             Assert.Contains(restarted.Messages, m => m.Contains("removed 1 stale lock left by a process that is gone"));
@@ -305,7 +224,7 @@ public sealed class DaemonCliTests : IDisposable
         // another process on this host (this test) holds an exclusive lock, as a running prune would
         var repository = await Repository.OpenAsync(new LocalBackend(RepoPath), Password, new RepositoryOptions(), Ct);
         var held = await RepositoryLock.AcquireAsync(repository, exclusive: true, Ct);
-        using var daemon = new Daemon(this);
+        using var daemon = new DaemonProcess(ConfigPath, StateDir);
         daemon.WaitFor(d => d.Messages.Count(m => m.Contains("the repository is locked by another process; trying again in")) >= 2,
             TimeSpan.FromSeconds(60), "the job waiting for the lock");
         // the lock is live: the stale-lock clean-up left it alone
@@ -326,7 +245,7 @@ public sealed class DaemonCliTests : IDisposable
     [Fact]
     public async Task Healthz_reports_the_schedule()
     {
-        using var daemon = new Daemon(this);
+        using var daemon = new DaemonProcess(ConfigPath, StateDir);
         daemon.WaitFor(d => d.Messages.Any(m => m.StartsWith("listening on http://127.0.0.1:", StringComparison.Ordinal)), TimeSpan.FromSeconds(30), "the listener");
         var address = daemon.Messages.First(m => m.StartsWith("listening on ", StringComparison.Ordinal))["listening on ".Length..];
         using var http = new HttpClient();
