@@ -26,13 +26,16 @@ public static class Program
                      new Commands.Stack.StackRebuildCommand(), new Commands.Stack.StackUpgradeCommand(), new Commands.Stack.StackRollbackCommand(),
                      new Commands.Stack.StackVerifyCommand(),
                      new Commands.Stack.StackDoctorCommand(),
+                     new DaemonCommand(), new ScheduleCommand(),
                  })
             root.Subcommands.Add(command.Create(global));
 
         var parse = root.Parse(args);
         // Ctrl-C and SIGTERM cancel the command's token; the command then cleans up (unfinished packs are
         // discarded, locks removed) and we exit with 130. Give it time to do so.
-        return await parse.InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = TimeSpan.FromSeconds(30) }).ConfigureAwait(false);
+        // The daemon handles its signals itself: it gives its running job its own grace period, then exits 0.
+        var ownSignals = parse.CommandResult.Command.Name == DaemonCommand.Name;
+        return await parse.InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = ownSignals ? null : TimeSpan.FromSeconds(30) }).ConfigureAwait(false);
     }
 
     /// <summary>Runs a command body and turns every error a user can cause into one line and restic's exit code.</summary>

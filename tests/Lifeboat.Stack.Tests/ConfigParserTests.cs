@@ -86,8 +86,8 @@ public class ConfigParserTests
     [Fact]
     public void UnknownKeysAreErrorsListingTheValidOnes()
     {
-        var top = Refused(IssueExample + "\nschedule: daily\n");
-        Assert.StartsWith("lifeboat.yaml:18: key \"schedule\": is not a known key; valid keys are repository,", top.Message);
+        var top = Refused(IssueExample + "\nschedules: daily\n");
+        Assert.StartsWith("lifeboat.yaml:18: key \"schedules\": is not a known key; valid keys are repository,", top.Message);
         var app = Refused(IssueExample.Replace("    containers: [jellyfin]", "    container: [jellyfin]"));
         Assert.Equal("lifeboat.yaml:12: key \"apps.jellyfin.container\": is not a known key; valid keys for an app are paths, exclude, containers, consistency, retention", app.Message);
     }

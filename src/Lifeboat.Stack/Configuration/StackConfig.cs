@@ -28,6 +28,8 @@ public sealed record StackConfig
     public ForgetPolicy? Retention { get; init; }
     /// <summary>The thresholds of the doctor's checklist.</summary>
     public DoctorSettings Doctor { get; init; } = new();
+    /// <summary>What the daemon runs when; null when the file has no schedule: section.</summary>
+    public ScheduleConfig? Schedule { get; init; }
 
     /// <summary>The app's own policy, else the stack's, else null (forget has nothing to apply).</summary>
     public ForgetPolicy? RetentionFor(AppConfig app) => app.Retention ?? Retention;

@@ -15,7 +15,7 @@ namespace Lifeboat.Stack.Configuration;
 /// </summary>
 public sealed partial class StackConfigParser
 {
-    private static readonly string[] TopLevelKeys = ["repository", "password-file", "password-command", "credentials-file", "offsite", "host", "apps", "never", "compression", "pack-size", "retention", "doctor"];
+    private static readonly string[] TopLevelKeys = ["repository", "password-file", "password-command", "credentials-file", "offsite", "host", "apps", "never", "compression", "pack-size", "retention", "doctor", "schedule"];
     private static readonly string[] OffsiteKeys = ["repository", "password-file", "password-command", "credentials-file"];
     private static readonly string[] AppKeys = ["paths", "exclude", "containers", "consistency", "retention"];
 
@@ -99,6 +99,7 @@ public sealed partial class StackConfigParser
         int? packSize = null;
         ForgetPolicy? retention = null;
         var doctor = new DoctorSettings();
+        ScheduleConfig? schedule = null;
         var apps = new List<AppConfig>();
         var never = new List<(string Path, int Line)>();
         int appsLine = 0;
@@ -134,6 +135,9 @@ public sealed partial class StackConfigParser
                 case "doctor":
                     doctor = ParseDoctor(value);
                     break;
+                case "schedule":
+                    schedule = ParseSchedule(value);
+                    break;
                 case "apps":
                     appsLine = line;
                     apps.AddRange(ParseApps(value));
@@ -150,6 +154,7 @@ public sealed partial class StackConfigParser
         if (passwordFile is not null && passwordCommand is not null)
             throw Error(LineOf(root.Children.First(c => KeyName(c.Key, "") == "password-command").Key.Start), "password-command", "use either password-file or password-command, not both");
         if (apps.Count == 0) throw Error(appsLine, "apps", "at least one app is needed, e.g. apps: { plex: { paths: [/mnt/plexdata] } }");
+        CheckScheduledApps(apps);
 
         var underNever = new List<StackConfigException>();
         foreach (var app in apps)
@@ -178,6 +183,7 @@ public sealed partial class StackConfigParser
             PackSizeMiB = packSize,
             Retention = retention,
             Doctor = doctor,
+            Schedule = schedule,
         }, underNever);
     }
 

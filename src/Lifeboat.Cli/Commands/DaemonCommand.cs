@@ -1,0 +1,133 @@
+using System.CommandLine;
+using System.Net;
+using System.Runtime.InteropServices;
+using Lifeboat.Stack;
+using Lifeboat.Stack.Configuration;
+using Lifeboat.Stack.Operations;
+using Lifeboat.Stack.State;
+
+namespace Lifeboat.Cli.Commands;
+
+/// <summary>
+/// `lifeboat daemon`: runs lifeboat.yaml's schedule: until SIGTERM or SIGINT (exit 0 once the running job has stopped
+/// cleanly); SIGHUP re-reads the file. Serves GET /healthz on --listen. The scheduling is <see cref="JobDaemon"/>'s;
+/// this parses options, wires the sinks and signals, and renders the log.
+/// </summary>
+public sealed class DaemonCommand : ICommandFactory
+{
+    public const string Name = "daemon";
+    public static readonly TimeSpan DefaultGrace = TimeSpan.FromSeconds(60);
+
+    public Command Create(GlobalOptions global)
+    {
+        var listen = new Option<string>("--listen") { Description = "address and port of the HTTP endpoints (/healthz), or \"off\"", DefaultValueFactory = _ => "127.0.0.1:8420" };
+        var grace = new Option<string>("--grace") { Description = "how long a running job may take to stop cleanly after SIGTERM before it is killed, e.g. 60s or 5m", DefaultValueFactory = _ => "60s" };
+        var command = new Command(Name, "With a lifeboat.yaml: run its schedule: (backup, forget, prune, check, verify) until stopped; one log line per job start and end") { listen, grace };
+        command.SetAction((parse, ct) => Program.Run(async () =>
+        {
+            var ctx = new CommandContext(global, parse);
+            if (ctx.RepositoryGiven)
+                throw new CliException("daemon runs a stack's schedule and takes its repository from lifeboat.yaml: leave out -r/--repository-file and unset RESTIC_REPOSITORY(_FILE)");
+            var located = ctx.LocateStackConfig()
+                ?? throw new CliException("daemon needs a lifeboat.yaml with a schedule: section: give --config FILE, set LIFEBOAT_CONFIG, or run it where lifeboat.yaml is");
+            var configPath = Path.GetFullPath(located);
+            var schedule = LoadSchedule(configPath);
+            var endpoint = ParseListen(parse.GetValue(listen)!);
+            var graceTime = ParseGrace(parse.GetValue(grace)!);
+            return await RunAsync(configPath, schedule, endpoint, graceTime, ctx.Json);
+        }, ct));
+        return command;
+    }
+
+    /// <summary>The file's schedule, or an error when the file is invalid or has none.</summary>
+    public static ScheduleConfig LoadSchedule(string configPath)
+    {
+        var config = StackConfigLoader.Load(configPath);
+        if (config.Schedule is not { Jobs.Count: > 0 } schedule)
+            throw new CliException($"{configPath} has no schedule: section with a job; add one, e.g. schedule: {{ backup: \"0 3 * * *\" }}");
+        return schedule;
+    }
+
+    private static async Task<int> RunAsync(string configPath, ScheduleConfig schedule, IPEndPoint? listen, TimeSpan grace, bool json)
+    {
+        var log = new DaemonLogLines(Console.Out, json);
+        var history = new JobRunLog(new StateDatabase(), configPath, log.Warn);
+        // the job events go to every sink in turn; notifications and metrics join this list
+        IJobEventSink[] sinks = [log, history];
+        var executor = new ChildProcessJobExecutor(Environment.ProcessPath ?? throw new CliException("cannot tell where the lifeboat binary is"), configPath, log, grace);
+        var daemon = new JobDaemon(schedule, executor, sinks, history, log);
+
+        using var stop = new CancellationTokenSource();
+        void Stop(PosixSignalContext signal)
+        {
+            signal.Cancel = true; // the daemon exits by itself once the running job has stopped
+            if (stop.IsCancellationRequested) return;
+            log.Info($"received {signal.Signal}; stopping (a running job gets up to {ChildProcessJobExecutor.Format(grace)} to stop cleanly)");
+            stop.Cancel();
+        }
+        void Reload(PosixSignalContext signal)
+        {
+            signal.Cancel = true;
+            try
+            {
+                var fresh = LoadSchedule(configPath);
+                daemon.Reload(fresh);
+                log.Info($"received SIGHUP; reloaded {configPath}: {Describe(fresh)}");
+            }
+            catch (Exception e) when (e is StackException or CliException)
+            {
+                log.Warn($"received SIGHUP; {configPath} was not reloaded, the old schedule stays: {e.Message}");
+            }
+        }
+        using var term = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Stop);
+        using var interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, Stop);
+        using var hangup = PosixSignalRegistration.Create(PosixSignal.SIGHUP, Reload);
+
+        DaemonHttpServer? server = null;
+        if (listen is not null)
+        {
+            server = await DaemonHttpServer.StartAsync(listen,
+            [
+                new DaemonEndpoint("/healthz", "application/json", _ => Task.FromResult(daemon.Status().ToJson())),
+            ], CancellationToken.None);
+            log.Info($"listening on {server.Address}");
+        }
+        try
+        {
+            log.Info($"daemon started for {configPath}: {Describe(schedule)}");
+            await daemon.RunAsync(stop.Token);
+        }
+        finally
+        {
+            if (server is not null) await server.DisposeAsync();
+        }
+        log.Info("daemon stopped");
+        return ExitCodes.Ok;
+    }
+
+    private static string Describe(ScheduleConfig schedule) =>
+        string.Join("; ", schedule.Jobs.Select(j => $"{j.Label} \"{j.Cron}\"")) + $" ({schedule.TimeZoneName ?? "the machine's time zone"}, catch-up {(schedule.CatchUp ? "on" : "off")})";
+
+    /// <summary>ADDR:PORT ([::1]:8420 for IPv6), or off.</summary>
+    public static IPEndPoint? ParseListen(string text)
+    {
+        if (text == "off") return null;
+        if (IPEndPoint.TryParse(text, out var endpoint) && text.Contains(':') && endpoint.Port is >= 0 and <= 65535) return endpoint;
+        throw new CliException($"--listen {text}: use ADDR:PORT, e.g. 127.0.0.1:8420 or 0.0.0.0:8420 (all interfaces), or off");
+    }
+
+    /// <summary>A number with s, m or h: 60s, 5m.</summary>
+    public static TimeSpan ParseGrace(string text)
+    {
+        if (text.Length > 1 && long.TryParse(text[..^1], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var n))
+        {
+            switch (text[^1])
+            {
+                case 's': return TimeSpan.FromSeconds(n);
+                case 'm': return TimeSpan.FromMinutes(n);
+                case 'h': return TimeSpan.FromHours(n);
+            }
+        }
+        throw new CliException($"--grace {text}: use a number with s, m or h, e.g. 60s or 5m");
+    }
+}
