@@ -28,6 +28,8 @@ public sealed record StackConfig
     public ForgetPolicy? Retention { get; init; }
     /// <summary>The thresholds of the doctor's checklist.</summary>
     public DoctorSettings Doctor { get; init; } = new();
+    /// <summary>Where job starts and ends are reported (notify:), in the order of the file.</summary>
+    public IReadOnlyList<NotifyTarget> Notify { get; init; } = [];
 
     /// <summary>The app's own policy, else the stack's, else null (forget has nothing to apply).</summary>
     public ForgetPolicy? RetentionFor(AppConfig app) => app.Retention ?? Retention;

@@ -15,7 +15,7 @@ namespace Lifeboat.Stack.Configuration;
 /// </summary>
 public sealed partial class StackConfigParser
 {
-    private static readonly string[] TopLevelKeys = ["repository", "password-file", "password-command", "credentials-file", "offsite", "host", "apps", "never", "compression", "pack-size", "retention", "doctor"];
+    private static readonly string[] TopLevelKeys = ["repository", "password-file", "password-command", "credentials-file", "offsite", "host", "apps", "never", "compression", "pack-size", "retention", "doctor", "notify"];
     private static readonly string[] OffsiteKeys = ["repository", "password-file", "password-command", "credentials-file"];
     private static readonly string[] AppKeys = ["paths", "exclude", "containers", "consistency", "retention"];
 
@@ -99,6 +99,7 @@ public sealed partial class StackConfigParser
         int? packSize = null;
         ForgetPolicy? retention = null;
         var doctor = new DoctorSettings();
+        var notify = new List<NotifyTarget>();
         var apps = new List<AppConfig>();
         var never = new List<(string Path, int Line)>();
         int appsLine = 0;
@@ -133,6 +134,9 @@ public sealed partial class StackConfigParser
                     break;
                 case "doctor":
                     doctor = ParseDoctor(value);
+                    break;
+                case "notify":
+                    notify = ParseNotify(value);
                     break;
                 case "apps":
                     appsLine = line;
@@ -178,6 +182,7 @@ public sealed partial class StackConfigParser
             PackSizeMiB = packSize,
             Retention = retention,
             Doctor = doctor,
+            Notify = notify,
         }, underNever);
     }
 
