@@ -39,7 +39,7 @@ public sealed class NotifyCliTests : IDisposable
     {
         WriteConfig(_temp.Combine("mnt/plexdata"), _receiver.Url("hook"));
         Cli.RunChecked("init");
-        var r = Cli.Run("backup", "--notify");
+        var r = new LifeboatCli().Run("backup", "--config", ConfigPath, "--notify");
         Assert.True(r.ExitCode == 0, r.Stderr);
         var events = Events(2);
         Assert.Equal(["start", "success"], events.Select(e => e.GetProperty("event").GetString()));
@@ -63,6 +63,7 @@ public sealed class NotifyCliTests : IDisposable
         Assert.Equal(["start", "failure"], events.Select(e => e.GetProperty("event").GetString()));
         Assert.Equal(1, events[1].GetProperty("exit_code").GetInt32());
         Assert.Contains("mnt/gone of app plex does not exist", events[1].GetProperty("log_tail").GetString());
+        Assert.Matches(@"^backup failed: .*lifeboat\.yaml:6: .*mnt/gone of app plex does not exist.* \(exit code 1\)$", events[1].GetProperty("summary").GetString());
     }
 
     [Fact]

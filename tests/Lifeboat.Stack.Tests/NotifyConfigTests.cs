@@ -118,6 +118,15 @@ public class NotifyConfigTests
     }
 
     [Fact]
+    public void AFailureSaysWhyWhenTheOutputHasAFatalLine()
+    {
+        var run = new JobRun(Guid.NewGuid(), JobKind.Check, [], "cli", DateTimeOffset.Now);
+        Assert.Equal("check failed: repository /srv/r does not exist (exit code 10)",
+            RunOutcome.Result(run, 10, DateTimeOffset.Now, "using /srv/r\nFatal: repository /srv/r does not exist\n").Summary);
+        Assert.Equal("check failed (exit code 1)", RunOutcome.Result(run, 1, DateTimeOffset.Now, "no reason given").Summary);
+    }
+
+    [Fact]
     public void TheLogTailKeepsTheLastLinesAndOnlyTheLastStateOfAProgressLine()
     {
         var tail = new LogTailBuffer(maxLines: 3);

@@ -75,6 +75,11 @@ public sealed class EmailChannel(EmailSettings settings, IReadOnlySet<NotifyEven
         custom.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
         custom.ChainPolicy.CustomTrustStore.AddRange(trusted!);
         custom.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
-        return custom.Build(certificate as X509Certificate2 ?? X509CertificateLoader.LoadCertificate(certificate.GetRawCertData()));
+        // the intermediates the server sent
+        if (chain is not null)
+            foreach (var element in chain.ChainElements) custom.ChainPolicy.ExtraStore.Add(element.Certificate);
+        if (certificate is X509Certificate2 leaf) return custom.Build(leaf);
+        using var loaded = X509CertificateLoader.LoadCertificate(certificate.GetRawCertData());
+        return custom.Build(loaded);
     }
 }

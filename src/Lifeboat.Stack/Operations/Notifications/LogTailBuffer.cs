@@ -51,7 +51,7 @@ public sealed class LogTailBuffer(int maxLines = 40, int maxLineLength = 500)
                 while (_lines.Count > maxLines) _lines.Dequeue();
                 return;
             default:
-                if (_current.Length < maxLineLength && !char.IsControl(c) || c == '\t') _current.Append(c);
+                if ((!char.IsControl(c) || c == '\t') && _current.Length < maxLineLength) _current.Append(c);
                 return;
         }
     }

@@ -27,7 +27,17 @@ public static class RunOutcome
         _ => $"{run.Name} failed (exit code {exitCode})",
     };
 
-    /// <summary>The result of a one-shot run that ended with <paramref name="exitCode"/>.</summary>
-    public static JobResult Result(JobRun run, int exitCode, DateTimeOffset finishedAt, string logTail) =>
-        new(run, finishedAt, FromExitCode(exitCode), exitCode, Summary(run, exitCode), logTail);
+    /// <summary>
+    /// The result of a one-shot run that ended with <paramref name="exitCode"/>. A failure's summary is the command's
+    /// own "Fatal: ..." line when its output has one: it says why.
+    /// </summary>
+    public static JobResult Result(JobRun run, int exitCode, DateTimeOffset finishedAt, string logTail)
+    {
+        var outcome = FromExitCode(exitCode);
+        var summary = Summary(run, exitCode);
+        const string fatal = "Fatal: ";
+        if (outcome == JobOutcome.Failure && logTail.Split('\n').LastOrDefault(l => l.StartsWith(fatal, StringComparison.Ordinal)) is { } line)
+            summary = $"{run.Name} failed: {line[fatal.Length..].Trim()} (exit code {exitCode})";
+        return new JobResult(run, finishedAt, outcome, exitCode, summary, logTail);
+    }
 }
