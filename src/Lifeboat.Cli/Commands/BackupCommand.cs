@@ -33,7 +33,9 @@ public sealed class BackupCommand : ICommandFactory
             paths, exclude, iexclude, excludeFile, iexcludeFile, excludeCaches, excludeIfPresent, filesFrom, tag, host, time, parent, force, dryRun, oneFileSystem,
             metricsFile,
         };
-        command.SetAction((parse, ct) => Program.Run(async () =>
+        var notify = NotifyOption.Create();
+        command.Options.Add(notify);
+        command.SetAction((parse, ct) => NotifyOption.RunAsync(global, parse, notify, Lifeboat.Stack.Operations.JobKind.Backup, parse.GetValue(paths) ?? [], () => Program.Run(async () =>
         {
             var ctx = new CommandContext(global, parse);
             if (ctx.StackConfig is { } stack)
@@ -99,7 +101,7 @@ public sealed class BackupCommand : ICommandFactory
             status?.Dispose();
             Report(ctx, result);
             return result.IsPartial ? ExitCodes.PartialBackup : ExitCodes.Ok;
-        }, ct));
+        }, ct)));
         return command;
     }
 

@@ -13,7 +13,9 @@ public sealed class CheckCommand : ICommandFactory
         var checkUnused = new Option<bool>("--check-unused") { Description = "find unused blobs" };
         var withCache = new Option<bool>("--with-cache") { Description = "use the cache (the local backend needs none; accepted for compatibility)" };
         var command = new Command("check", "Check the repository for errors") { readData, readDataSubset, checkUnused, withCache };
-        command.SetAction((parse, ct) => Program.Run(async () =>
+        var notify = NotifyOption.Create();
+        command.Options.Add(notify);
+        command.SetAction((parse, ct) => NotifyOption.RunAsync(global, parse, notify, Lifeboat.Stack.Operations.JobKind.Check, [], () => Program.Run(async () =>
         {
             var ctx = new CommandContext(global, parse);
             CheckSubset? subset = null;
@@ -69,7 +71,7 @@ public sealed class CheckCommand : ICommandFactory
             if (checker.ErrorsFound) throw new CliException("repository contains errors");
             ctx.Info("no errors were found");
             return ExitCodes.Ok;
-        }, ct));
+        }, ct)));
         return command;
     }
 

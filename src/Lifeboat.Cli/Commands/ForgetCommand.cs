@@ -30,7 +30,9 @@ public sealed class ForgetCommand : ICommandFactory
         };
         policyOptions.AddTo(command);
         pruneOptions.AddTo(command);
-        command.SetAction((parse, ct) => Program.Run(async () =>
+        var notify = NotifyOption.Create();
+        command.Options.Add(notify);
+        command.SetAction((parse, ct) => NotifyOption.RunAsync(global, parse, notify, Lifeboat.Stack.Operations.JobKind.Forget, [], () => Program.Run(async () =>
         {
             var ctx = new CommandContext(global, parse);
             bool isDryRun = parse.GetValue(dryRun);
@@ -114,7 +116,7 @@ public sealed class ForgetCommand : ICommandFactory
                 await PruneCommand.RunAsync(ctx, repo, prunePlanOptions, ct);
             }
             return ExitCodes.Ok;
-        }, ct));
+        }, ct)));
         return command;
     }
 }

@@ -50,7 +50,9 @@ public sealed class PruneCommand : ICommandFactory
         var dryRun = new Option<bool>("--dry-run", "-n") { Description = "do not modify the repository, just print what would be done" };
         var command = new Command("prune", "Remove unneeded data from the repository") { dryRun };
         options.AddTo(command);
-        command.SetAction((parse, ct) => Program.Run(async () =>
+        var notify = NotifyOption.Create();
+        command.Options.Add(notify);
+        command.SetAction((parse, ct) => NotifyOption.RunAsync(global, parse, notify, Lifeboat.Stack.Operations.JobKind.Prune, [], () => Program.Run(async () =>
         {
             var ctx = new CommandContext(global, parse);
             var pruneOptions = options.Get(parse, parse.GetValue(dryRun));
@@ -58,7 +60,7 @@ public sealed class PruneCommand : ICommandFactory
             await using var repoLock = await ctx.LockAsync(repo, exclusive: true, ct, loadIndex: true);
             await RunAsync(ctx, repo, pruneOptions, ct);
             return ExitCodes.Ok;
-        }, ct));
+        }, ct)));
         return command;
     }
 

@@ -7,25 +7,10 @@ namespace Lifeboat.Stack.Configuration;
 /// </summary>
 public static class CredentialsFile
 {
-    private const UnixFileMode GroupOrOther = UnixFileMode.GroupRead | UnixFileMode.GroupWrite | UnixFileMode.GroupExecute |
-                                              UnixFileMode.OtherRead | UnixFileMode.OtherWrite | UnixFileMode.OtherExecute;
-
     /// <summary>The file's variables; errors name the file and line, never a value.</summary>
     public static IReadOnlyDictionary<string, string> Load(string path)
     {
-        UnixFileMode mode;
-        string text;
-        try
-        {
-            mode = File.GetUnixFileMode(path);
-            text = File.ReadAllText(path);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            throw new StackException($"cannot read credentials file {path}: {e.Message}");
-        }
-        if ((mode & GroupOrOther) != 0)
-            throw new StackException($"credentials file {path} can be read by others (mode {Convert.ToString((int)mode, 8).PadLeft(4, '0')}): run chmod 600 {path}");
+        var text = PrivateFile.ReadAllText(path, "credentials file");
         var variables = new Dictionary<string, string>(StringComparer.Ordinal);
         var lines = text.Split('\n');
         for (int i = 0; i < lines.Length; i++)

@@ -30,6 +30,8 @@ public sealed record StackConfig
     public DoctorSettings Doctor { get; init; } = new();
     /// <summary>What the daemon runs when; null when the file has no schedule: section.</summary>
     public ScheduleConfig? Schedule { get; init; }
+    /// <summary>Where job starts and ends are reported (notify:), in the order of the file.</summary>
+    public IReadOnlyList<NotifyTarget> Notify { get; init; } = [];
 
     /// <summary>The app's own policy, else the stack's, else null (forget has nothing to apply).</summary>
     public ForgetPolicy? RetentionFor(AppConfig app) => app.Retention ?? Retention;

@@ -15,7 +15,7 @@ namespace Lifeboat.Stack.Configuration;
 /// </summary>
 public sealed partial class StackConfigParser
 {
-    private static readonly string[] TopLevelKeys = ["repository", "password-file", "password-command", "credentials-file", "offsite", "host", "apps", "never", "compression", "pack-size", "retention", "doctor", "schedule"];
+    private static readonly string[] TopLevelKeys = ["repository", "password-file", "password-command", "credentials-file", "offsite", "host", "apps", "never", "compression", "pack-size", "retention", "doctor", "schedule", "notify"];
     private static readonly string[] OffsiteKeys = ["repository", "password-file", "password-command", "credentials-file"];
     private static readonly string[] AppKeys = ["paths", "exclude", "containers", "consistency", "retention"];
 
@@ -100,6 +100,7 @@ public sealed partial class StackConfigParser
         ForgetPolicy? retention = null;
         var doctor = new DoctorSettings();
         ScheduleConfig? schedule = null;
+        var notify = new List<NotifyTarget>();
         var apps = new List<AppConfig>();
         var never = new List<(string Path, int Line)>();
         int appsLine = 0;
@@ -137,6 +138,9 @@ public sealed partial class StackConfigParser
                     break;
                 case "schedule":
                     schedule = ParseSchedule(value);
+                    break;
+                case "notify":
+                    notify = ParseNotify(value);
                     break;
                 case "apps":
                     appsLine = line;
@@ -184,6 +188,7 @@ public sealed partial class StackConfigParser
             Retention = retention,
             Doctor = doctor,
             Schedule = schedule,
+            Notify = notify,
         }, underNever);
     }
 

@@ -5,7 +5,8 @@ namespace Lifeboat.Stack.Verification;
 /// <summary>
 /// Secrets in lifeboat.yaml that its parser accepts, found in the raw text (comments included): an environment
 /// assignment of a password, secret, token or key (RESTIC_PASSWORD=..., AWS_SECRET_ACCESS_KEY=...), a user:password@
-/// in a URL, a password-command that merely prints a literal, and the repository password itself anywhere.
+/// (or :token@) in a URL, a token in a URL's query (ntfy's ?auth=...),
+/// a password-command that merely prints a literal, and the repository password itself anywhere.
 /// Each finding names the line, never the value.
 /// </summary>
 public static partial class ConfigSecretScan
@@ -14,8 +15,11 @@ public static partial class ConfigSecretScan
     [GeneratedRegex(@"\b[A-Z0-9_]*(PASSWORD|PASSWD|SECRET|TOKEN|KEY)[A-Z0-9_]*=\s*['""]?(?!['""]?\$)[^\s'""$]")]
     private static partial Regex SecretAssignment();
 
-    [GeneratedRegex(@"[a-z][a-z0-9+.-]*://[^/\s:@]+:[^/\s@]+@", RegexOptions.IgnoreCase)]
+    [GeneratedRegex(@"[a-z][a-z0-9+.-]*://[^/\s:@]*:[^/\s@]+@", RegexOptions.IgnoreCase)]
     private static partial Regex UrlWithPassword();
+
+    [GeneratedRegex(@"[a-z][a-z0-9+.-]*://[^\s'""]*[?&](auth|token|access_token|password|passwd|pass|secret|key|apikey|api_key)=[^&\s'""]", RegexOptions.IgnoreCase)]
+    private static partial Regex UrlWithQueryToken();
 
     [GeneratedRegex(@"^\s*password-command\s*:\s*['""]?\s*(echo|printf)\s+['""]?(?!\$)\S", RegexOptions.IgnoreCase)]
     private static partial Regex PrintingCommand();
@@ -33,6 +37,8 @@ public static partial class ConfigSecretScan
                 findings.Add($"line {number}: a {m.Value[..m.Value.IndexOf('=')]}=... assignment");
             if (UrlWithPassword().IsMatch(line))
                 findings.Add($"line {number}: a URL with user:password@");
+            else if (UrlWithQueryToken().IsMatch(line))
+                findings.Add($"line {number}: a URL with a password or token in its query");
             if (PrintingCommand().IsMatch(line))
                 findings.Add($"line {number}: a password-command that prints a literal value");
             if (password is { Length: >= SecretMatcher.MinSearchableLength } && line.Contains(password, StringComparison.Ordinal))

@@ -26,7 +26,9 @@ public sealed class StackVerifyCommand : ICommandFactory
         var metricsFile = MetricsFileOption.Create();
         var command = new Command("verify", "With a lifeboat.yaml: restore each app's latest snapshot into a scratch directory, verify every file, and record the result; the offsite repository's too")
             { apps, sample, skipOffsite, offsiteOnly, metricsFile };
-        command.SetAction((parse, ct) => Program.Run(async () =>
+        var notify = NotifyOption.Create();
+        command.Options.Add(notify);
+        command.SetAction((parse, ct) => NotifyOption.RunAsync(global, parse, notify, Lifeboat.Stack.Operations.JobKind.Verify, parse.GetValue(apps) ?? [], () => Program.Run(async () =>
         {
             var ctx = new CommandContext(global, parse);
             var config = ctx.StackConfig ?? throw new CliException(ctx.RepositoryGiven
@@ -70,7 +72,7 @@ public sealed class StackVerifyCommand : ICommandFactory
             if (ctx.Json) JsonOutput.Line(w => JsonSerializer.Serialize(w, (IReadOnlyList<RestoreTestRecord>)all, StateJsonContext.Default.IReadOnlyListRestoreTestRecord));
             MetricsFileOption.Write(ctx, metrics, parse.GetValue(metricsFile));
             return passed ? ExitCodes.Ok : ExitCodes.Fatal;
-        }, ct));
+        }, ct)));
         return command;
     }
 
