@@ -9,21 +9,25 @@ namespace Lifeboat.Stack.Hosting;
 public sealed class PasswordSource
 {
     private readonly string? _value;
+    private readonly string _what;
 
-    private PasswordSource(PasswordSourceKind kind, string? location, string? value)
+    private PasswordSource(PasswordSourceKind kind, string? location, string? value, string what)
     {
         Kind = kind;
         Location = location;
         _value = value;
+        _what = what;
     }
 
-    public static PasswordSource None { get; } = new(PasswordSourceKind.None, null, null);
+    public static PasswordSource None { get; } = new(PasswordSourceKind.None, null, null, "password");
 
-    public static PasswordSource FromFile(string path) => new(PasswordSourceKind.File, path, null);
+    /// <param name="what">What the password is called in errors ("source password" for copy's other repository).</param>
+    public static PasswordSource FromFile(string path, string what = "password") => new(PasswordSourceKind.File, path, null, what);
 
-    public static PasswordSource FromCommand(string command) => new(PasswordSourceKind.Command, command, null);
+    /// <param name="what">What the password is called in errors.</param>
+    public static PasswordSource FromCommand(string command, string what = "password") => new(PasswordSourceKind.Command, command, null, what);
 
-    public static PasswordSource FromEnvironment(string password) => new(PasswordSourceKind.Environment, null, password);
+    public static PasswordSource FromEnvironment(string password) => new(PasswordSourceKind.Environment, null, password, "password");
 
     public PasswordSourceKind Kind { get; }
 
@@ -34,21 +38,21 @@ public sealed class PasswordSource
     /// <exception cref="RepositoryAccessException">The file cannot be read, or the command fails.</exception>
     public string? Read() => Kind switch
     {
-        PasswordSourceKind.File => ReadFile(Location!),
-        PasswordSourceKind.Command => RunCommand(Location!),
+        PasswordSourceKind.File => ReadFile(Location!, _what),
+        PasswordSourceKind.Command => RunCommand(Location!, _what),
         PasswordSourceKind.Environment => _value,
         _ => null,
     };
 
     public override string ToString() => Kind switch
     {
-        PasswordSourceKind.File => $"password file {Location}",
-        PasswordSourceKind.Command => "password command",
+        PasswordSourceKind.File => $"{_what} file {Location}",
+        PasswordSourceKind.Command => $"{_what} command",
         PasswordSourceKind.Environment => "$RESTIC_PASSWORD",
         _ => "no password source",
     };
 
-    private static string ReadFile(string path)
+    private static string ReadFile(string path, string what)
     {
         try
         {
@@ -56,19 +60,19 @@ public sealed class PasswordSource
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            throw new RepositoryAccessException($"cannot read password file {path}: {e.Message}");
+            throw new RepositoryAccessException($"cannot read {what} file {path}: {e.Message}");
         }
     }
 
-    private static string RunCommand(string command)
+    private static string RunCommand(string command, string what)
     {
         var psi = new ProcessStartInfo("/bin/sh") { RedirectStandardOutput = true, RedirectStandardError = false, UseShellExecute = false };
         psi.ArgumentList.Add("-c");
         psi.ArgumentList.Add(command);
-        using var p = Process.Start(psi) ?? throw new RepositoryAccessException("password command could not be started");
+        using var p = Process.Start(psi) ?? throw new RepositoryAccessException($"{what} command could not be started");
         var output = p.StandardOutput.ReadToEnd();
         p.WaitForExit();
-        if (p.ExitCode != 0) throw new RepositoryAccessException($"password command failed with exit code {p.ExitCode}");
+        if (p.ExitCode != 0) throw new RepositoryAccessException($"{what} command failed with exit code {p.ExitCode}");
         return output.Trim();
     }
 }
