@@ -60,17 +60,17 @@ public class RetryLockTests : CliTestBase
     }
 
     [Fact]
-    public void WaitsForTheLock_AndRunsOnceItIsGone()
+    public async Task WaitsForTheLock_AndRunsOnceItIsGone()
     {
         using var holder = HoldLock();
         var clock = Stopwatch.StartNew();
         // check wants an exclusive lock, which restic's shared backup lock blocks
-        var run = Task.Run(() => Cli.Run("check", "--retry-lock", "1m"));
-        Thread.Sleep(TimeSpan.FromSeconds(4));
+        var run = Task.Run(() => Cli.Run("check", "--retry-lock", "1m"), TestContext.Current.CancellationToken);
+        await Task.Delay(TimeSpan.FromSeconds(4), TestContext.Current.CancellationToken);
         Assert.False(run.IsCompleted, "lifeboat did not wait for restic's lock");
         Assert.Equal(0, holder.Finish());
 
-        var r = run.GetAwaiter().GetResult();
+        var r = await run;
         Assert.True(r.ExitCode == 0, $"exit {r.ExitCode}: {r.Stdout}{r.Stderr}");
         Assert.Contains("repo already locked, waiting up to 1m0s for the lock", r.Stdout);
         Assert.Contains("no errors were found", r.Stdout);
