@@ -3,7 +3,7 @@ using System.Diagnostics;
 namespace Lifeboat.Stack.Hosting;
 
 /// <summary>
-/// One place a password can be read from, resolved but not yet read (<see cref="RepositoryAccess.PasswordSource"/>
+/// One place a password can be read from, resolved but not yet read (<see cref="RepositoryAccess.PasswordSourceFor"/>
 /// decides which by restic's order). Its text never shows the password.
 /// </summary>
 public sealed class PasswordSource

@@ -86,7 +86,7 @@ public sealed class RepositoryAccess(RepositoryRequest request, ResticEnvironmen
     /// restic's order: --password-file, --password-command, $RESTIC_PASSWORD (their variables in place of the options);
     /// when none of them is given, the stack config's password-file or password-command.
     /// </summary>
-    public PasswordSource PasswordSource(StackConfig? stackConfig)
+    public PasswordSource PasswordSourceFor(StackConfig? stackConfig)
     {
         var file = Request.PasswordFile ?? Environment.Get("RESTIC_PASSWORD_FILE");
         var command = Request.PasswordCommand ?? Environment.Get("RESTIC_PASSWORD_COMMAND");
@@ -97,18 +97,18 @@ public sealed class RepositoryAccess(RepositoryRequest request, ResticEnvironmen
         }
         if (Request.PasswordFile is not null && Request.PasswordCommand is not null)
             throw new RepositoryAccessException("Password file and command are mutually exclusive options");
-        if (file is not null) return Hosting.PasswordSource.FromFile(file);
-        if (command is not null) return Hosting.PasswordSource.FromCommand(command);
-        return Environment.Get("RESTIC_PASSWORD") is { } password ? Hosting.PasswordSource.FromEnvironment(password) : Hosting.PasswordSource.None;
+        if (file is not null) return PasswordSource.FromFile(file);
+        if (command is not null) return PasswordSource.FromCommand(command);
+        return Environment.Get("RESTIC_PASSWORD") is { } password ? PasswordSource.FromEnvironment(password) : PasswordSource.None;
     }
 
-    /// <summary>The password by <see cref="PasswordSource(Configuration.StackConfig)"/> for the stack config in use, else asked for.</summary>
+    /// <summary>The password by <see cref="PasswordSourceFor"/> for the stack config in use, else asked for.</summary>
     public string Password(bool confirm = false) => Password(StackConfig, confirm);
 
     /// <summary>The same, with this stack config's password-file or password-command when no password is given.</summary>
     public string Password(StackConfig? stackConfig, bool confirm = false)
     {
-        var password = PasswordSource(stackConfig).Read() ?? PromptPassword?.Invoke(confirm);
+        var password = PasswordSourceFor(stackConfig).Read() ?? PromptPassword?.Invoke(confirm);
         if (string.IsNullOrEmpty(password))
             throw new RepositoryAccessException("an empty password is not allowed: set RESTIC_PASSWORD, --password-file or --password-command");
         return password;
@@ -118,7 +118,7 @@ public sealed class RepositoryAccess(RepositoryRequest request, ResticEnvironmen
     public string OffsitePassword(StackConfig stack, OffsiteConfig offsite)
     {
         if (!offsite.HasOwnPassword) return Password(stack);
-        var source = offsite.PasswordFile is { } file ? Hosting.PasswordSource.FromFile(file) : Hosting.PasswordSource.FromCommand(offsite.PasswordCommand!);
+        var source = offsite.PasswordFile is { } file ? PasswordSource.FromFile(file) : PasswordSource.FromCommand(offsite.PasswordCommand!);
         var password = source.Read()!;
         if (password.Length == 0)
             throw new RepositoryAccessException($"the password from {(source.Kind == PasswordSourceKind.File ? $"file {source.Location}" : "the password command")} is empty");

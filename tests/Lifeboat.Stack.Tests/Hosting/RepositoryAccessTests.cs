@@ -113,7 +113,7 @@ public sealed class RepositoryAccessTests : IDisposable
         _env["RESTIC_PASSWORD_COMMAND"] = "echo from-command";
         var file = WriteFile("pw", "from-file\n");
         var access = Access(new RepositoryRequest { PasswordFile = file });
-        Assert.Equal(PasswordSourceKind.File, access.PasswordSource(null).Kind);
+        Assert.Equal(PasswordSourceKind.File, access.PasswordSourceFor(null).Kind);
         Assert.Equal("from-file", access.Password());
     }
 
@@ -122,7 +122,7 @@ public sealed class RepositoryAccessTests : IDisposable
     {
         _env["RESTIC_PASSWORD"] = "from-env";
         var access = Access(new RepositoryRequest { PasswordCommand = "printf '  from-command\\n'" });
-        Assert.Equal(PasswordSourceKind.Command, access.PasswordSource(null).Kind);
+        Assert.Equal(PasswordSourceKind.Command, access.PasswordSourceFor(null).Kind);
         Assert.Equal("from-command", access.Password());
     }
 
@@ -133,7 +133,7 @@ public sealed class RepositoryAccessTests : IDisposable
         _env["RESTIC_PASSWORD_FILE"] = WriteFile("pw", "from-file-variable");
         Assert.Equal("from-file-variable", Access().Password());
         _env.Remove("RESTIC_PASSWORD_FILE");
-        var source = Access().PasswordSource(null);
+        var source = Access().PasswordSourceFor(null);
         Assert.Equal(PasswordSourceKind.Environment, source.Kind);
         Assert.DoesNotContain("from-env", source.ToString());
         Assert.Equal("from-env", Access().Password());
