@@ -1,7 +1,7 @@
 using System.CommandLine;
-using System.Diagnostics;
 using Lifeboat.Engine.Maintenance;
 using Lifeboat.Engine.Repository;
+using Lifeboat.Stack.Hosting;
 
 namespace Lifeboat.Cli.Commands;
 
@@ -63,23 +63,13 @@ public sealed class CopyCommand : ICommandFactory
         return command;
     }
 
+    /// <summary>The source repository's password: --from-password-file, --from-password-command, else $RESTIC_FROM_PASSWORD.</summary>
     private static string SourcePassword(string? file, string? command, string? password)
     {
-        if (file is not null)
-        {
-            try { password = File.ReadAllText(file).Trim(); }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException) { throw new CliException($"cannot read source password file {file}: {e.Message}"); }
-        }
-        else if (command is not null)
-        {
-            var psi = new ProcessStartInfo("/bin/sh") { RedirectStandardOutput = true, UseShellExecute = false };
-            psi.ArgumentList.Add("-c");
-            psi.ArgumentList.Add(command);
-            using var p = Process.Start(psi) ?? throw new CliException("source password command could not be started");
-            password = p.StandardOutput.ReadToEnd().Trim();
-            p.WaitForExit();
-            if (p.ExitCode != 0) throw new CliException($"source password command failed with exit code {p.ExitCode}");
-        }
+        var source = file is not null ? PasswordSource.FromFile(file, "source password")
+            : command is not null ? PasswordSource.FromCommand(command, "source password")
+            : password is not null ? PasswordSource.FromEnvironment(password) : PasswordSource.None;
+        password = source.Read();
         if (string.IsNullOrEmpty(password))
             throw new CliException("an empty source password is not allowed: set RESTIC_FROM_PASSWORD, --from-password-file or --from-password-command");
         return password;

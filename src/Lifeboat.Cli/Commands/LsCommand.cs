@@ -1,6 +1,5 @@
 using System.CommandLine;
 using Lifeboat.Cli.Rendering;
-using Lifeboat.Engine;
 using Lifeboat.Engine.Model;
 using Lifeboat.Engine.Trees;
 
@@ -23,8 +22,7 @@ public sealed class LsCommand : ICommandFactory
             await using var repo = await ctx.OpenRepositoryAsync(ct);
             await using var repoLock = await ctx.LockAsync(repo, exclusive: false, ct, loadIndex: true);
             var sn = await repo.FindSnapshotAsync(parse.GetValue(snapshot)!, filter.Get(parse), ct);
-            var limits = (parse.GetValue(dirs) ?? []).Select(d => "/" + d.Trim('/')).Select(d => d == "/" ? "/" : d).ToList();
-            bool rec = parse.GetValue(recursive);
+            var listing = new SnapshotListing(repo, parse.GetValue(dirs) ?? [], parse.GetValue(recursive));
             if (ctx.Json)
                 JsonOutput.Line(w =>
                 {
@@ -46,43 +44,11 @@ public sealed class LsCommand : ICommandFactory
                 });
             else if (!ctx.Quiet)
                 ctx.Error.WriteLine($"snapshot {sn.Id.ToShortString()} of [{string.Join(" ", (sn.Paths ?? []).Select(Display.Text))}] at {sn.Time.ToDateTimeOffset().ToLocalTime():yyyy-MM-dd HH:mm:ss.fffffff zzz}:");
-            await new TreeWalker(repo).WalkAsync(sn.Tree, new ListingVisitor(limits, rec, ctx, parse.GetValue(longFormat)), ct);
+            bool longListing = parse.GetValue(longFormat);
+            await listing.ListAsync(sn.Tree, (node, path) => Print(node, path, ctx, longListing), ct);
             return ExitCodes.Ok;
         }, ct));
         return command;
-    }
-
-    private static bool Wanted(string path, List<string> limits, bool recursive)
-    {
-        if (limits.Count == 0) return true;
-        foreach (var dir in limits)
-        {
-            var prefix = dir == "/" ? "/" : dir + "/";
-            if (!path.StartsWith(prefix, StringComparison.Ordinal)) continue;
-            if (recursive || !path[prefix.Length..].Contains('/')) return true;
-        }
-        return false;
-    }
-
-    private static bool MayDescend(string dir, List<string> limits)
-    {
-        if (limits.Count == 0) return true;
-        foreach (var l in limits)
-            if (l == "/" || l.StartsWith(dir + "/", StringComparison.Ordinal) || l == dir || dir.StartsWith(l + "/", StringComparison.Ordinal)) return true;
-        return false;
-    }
-
-    private sealed class ListingVisitor(List<string> limits, bool recursive, CommandContext ctx, bool longFormat) : ITreeVisitor
-    {
-        public bool ShouldEnter(in TreeWalkEntry directory) => MayDescend(directory.Path, limits);
-
-        public ValueTask<TreeWalkAction> VisitAsync(TreeWalkEntry entry, CancellationToken cancellationToken)
-        {
-            var path = entry.Path;
-            if (Wanted(path, limits, recursive)) Print(entry.Node, path, ctx, longFormat);
-            entry.ThrowIfUnreadable();
-            return ValueTask.FromResult(TreeWalkAction.Continue);
-        }
     }
 
     private static void Print(Node node, string path, CommandContext ctx, bool longFormat)

@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Net;
 using System.Runtime.CompilerServices;
 using System.Security.Cryptography;
@@ -169,26 +168,5 @@ public sealed class RcloneBackend : BackendDecorator
     }
 
     /// <summary>Go's durations as restic's options take them: 90s, 1m, 1m30s, 1.5h, 500ms.</summary>
-    public static bool TryParseDuration(string text, out TimeSpan duration)
-    {
-        duration = TimeSpan.Zero;
-        text = text.Trim();
-        if (text.Length == 0) return false;
-        int i = 0;
-        while (i < text.Length)
-        {
-            int start = i;
-            while (i < text.Length && (char.IsAsciiDigit(text[i]) || text[i] == '.')) i++;
-            if (i == start || !double.TryParse(text.AsSpan(start, i - start), NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out double value)) return false;
-            int unitStart = i;
-            while (i < text.Length && char.IsAsciiLetter(text[i])) i++;
-            double factor = text[unitStart..i] switch
-            {
-                "h" => 3600_000, "m" => 60_000, "s" => 1000, "ms" => 1, _ => -1,
-            };
-            if (factor < 0) return false;
-            duration += TimeSpan.FromMilliseconds(value * factor);
-        }
-        return true;
-    }
+    public static bool TryParseDuration(string text, out TimeSpan duration) => GoDuration.TryParse(text.Trim(), out duration);
 }

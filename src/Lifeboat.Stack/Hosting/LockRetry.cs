@@ -1,0 +1,63 @@
+using System.Diagnostics;
+using Lifeboat.Engine;
+using Lifeboat.Engine.Repository;
+
+namespace Lifeboat.Stack.Hosting;
+
+/// <summary>
+/// restic's --retry-lock: while another process holds a conflicting live lock, try again with growing waits until the
+/// duration has passed, then once more; that last attempt's error is the one reported. Stale locks never block (the
+/// engine ignores them), so only a live holder is waited for.
+/// </summary>
+public static class LockRetry
+{
+    /// <summary>What restic says once, when it starts to wait.</summary>
+    public static string WaitingMessage(TimeSpan duration) => $"repo already locked, waiting up to {GoDuration.Format(duration)} for the lock";
+
+    /// <param name="whileLocking">
+    /// Read-only loading to do under the written lock (see <see cref="RepositoryLock.AcquireAsync"/>). It runs at most
+    /// once: when an attempt fails after it ran (another process locked in the same instant), what it loaded may not be
+    /// protected, so that failure is final.
+    /// </param>
+    /// <param name="waiting">Told <see cref="WaitingMessage"/> once, when the first attempt found the repository locked.</param>
+    public static async Task<RepositoryLock> AcquireAsync(Repository repository, bool exclusive, LockRetryPolicy? retry,
+        Func<CancellationToken, Task>? whileLocking, Action<string>? waiting, CancellationToken cancellationToken)
+    {
+        if (retry is null || retry.Duration <= TimeSpan.Zero)
+            return await RepositoryLock.AcquireAsync(repository, exclusive, cancellationToken, whileLocking).ConfigureAwait(false);
+
+        bool loaded = false;
+        Func<CancellationToken, Task>? once = whileLocking is null ? null : async ct =>
+        {
+            await whileLocking(ct).ConfigureAwait(false);
+            loaded = true;
+        };
+        var clock = Stopwatch.StartNew();
+        var wait = retry.FirstWait < retry.Duration ? retry.FirstWait : retry.Duration;
+        bool told = false;
+        while (true)
+        {
+            try
+            {
+                return await RepositoryLock.AcquireAsync(repository, exclusive, cancellationToken, loaded ? null : once).ConfigureAwait(false);
+            }
+            catch (RepositoryException e) when (e.Kind == RepositoryErrorKind.Locked && !loaded)
+            {
+                if (!told)
+                {
+                    waiting?.Invoke(WaitingMessage(retry.Duration));
+                    told = true;
+                }
+                var left = retry.Duration - clock.Elapsed;
+                if (left <= wait)
+                {
+                    // the deadline comes first: one last attempt then, and its outcome is final
+                    if (left > TimeSpan.Zero) await Task.Delay(left, cancellationToken).ConfigureAwait(false);
+                    return await RepositoryLock.AcquireAsync(repository, exclusive, cancellationToken, loaded ? null : once).ConfigureAwait(false);
+                }
+                await Task.Delay(wait, cancellationToken).ConfigureAwait(false);
+                wait = wait * 2 < retry.MaxWait ? wait * 2 : retry.MaxWait;
+            }
+        }
+    }
+}

@@ -1,0 +1,4 @@
+namespace Lifeboat.Stack.Hosting;
+
+/// <summary>The repository or its password cannot be reached as asked (a missing option, an unreadable file, a failing command); one line.</summary>
+public sealed class RepositoryAccessException(string message) : StackException(message);

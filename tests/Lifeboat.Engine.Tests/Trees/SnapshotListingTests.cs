@@ -1,0 +1,79 @@
+using Lifeboat.Engine.Model;
+using Lifeboat.Engine.Repository;
+using Lifeboat.Engine.Storage;
+using Lifeboat.Engine.Trees;
+using Repo = Lifeboat.Engine.Repository.Repository;
+
+namespace Lifeboat.Engine.Tests.Trees;
+
+/// <summary>ls's listing on an in-memory repository: which nodes, in which order, for which directories.</summary>
+public class SnapshotListingTests
+{
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    private static Node File(string name) => new() { Name = name, Type = NodeType.File, Content = [] };
+
+    private static async Task<Node> Dir(Repo repo, string name, params Node[] children) =>
+        new() { Name = name, Type = NodeType.Dir, Subtree = (await repo.SaveTreeAsync(new Tree(children), Ct)).Id };
+
+    /// <summary>/a/{x, y/{z}}, /b, /c/{d/{e}}.</summary>
+    private static async Task<(Repo Repo, Id Root)> SampleAsync()
+    {
+        var repo = await Repo.InitAsync(new MemoryBackend(), "pw", 2, new RepositoryOptions(), (1024, 8, 1), cancellationToken: Ct);
+        var a = await Dir(repo, "a", File("x"), await Dir(repo, "y", File("z")));
+        var c = await Dir(repo, "c", await Dir(repo, "d", File("e")));
+        var root = (await repo.SaveTreeAsync(new Tree([a, File("b"), c]), Ct)).Id;
+        await repo.FlushAsync(Ct);
+        return (repo, root);
+    }
+
+    private static async Task<List<string>> ListAsync(string[] dirs, bool recursive)
+    {
+        var (repo, root) = await SampleAsync();
+        await using var _ = repo;
+        var listed = new List<string>();
+        await new SnapshotListing(repo, dirs, recursive).ListAsync(root, (node, path) =>
+        {
+            Assert.EndsWith("/" + node.Name, path);
+            listed.Add(path);
+        }, Ct);
+        return listed;
+    }
+
+    [Fact]
+    public async Task NoDirectories_ListsTheWholeTreeDepthFirst()
+    {
+        Assert.Equal(["/a", "/a/x", "/a/y", "/a/y/z", "/b", "/c", "/c/d", "/c/d/e"], await ListAsync([], recursive: false));
+    }
+
+    [Fact]
+    public async Task ADirectory_ListsWhatIsDirectlyInIt_AndRecursiveEverythingBelow()
+    {
+        Assert.Equal(["/a/x", "/a/y"], await ListAsync(["/a"], recursive: false));
+        Assert.Equal(["/a/x", "/a/y", "/a/y/z"], await ListAsync(["a/"], recursive: true));
+    }
+
+    [Fact]
+    public async Task SeveralDirectories_AndTheRoot()
+    {
+        Assert.Equal(["/a/y/z", "/c/d/e"], await ListAsync(["/a/y", "/c/d"], recursive: false));
+        Assert.Equal(["/a", "/b", "/c"], await ListAsync(["/"], recursive: false));
+    }
+
+    [Fact]
+    public async Task ADirectoryThatIsNotThere_ListsNothing()
+    {
+        Assert.Empty(await ListAsync(["/nowhere"], recursive: true));
+        Assert.Empty(await ListAsync(["/a/x/deeper"], recursive: true));
+    }
+
+    [Fact]
+    public void DirectoriesAreAbsoluteWithoutTrailingSlash()
+    {
+        var listing = new SnapshotListing(null!, ["srv/data/", "/", "/x"], recursive: false);
+        Assert.Equal(["/srv/data", "/", "/x"], listing.Directories);
+        Assert.True(listing.Lists("/srv/data/file"));
+        Assert.False(listing.Lists("/srv/data/sub/file"));
+        Assert.False(listing.Lists("/srv/database"));
+    }
+}
