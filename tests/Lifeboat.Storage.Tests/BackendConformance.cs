@@ -175,6 +175,78 @@ public abstract class BackendConformance
         Assert.Equal(SHA256.HashData(data), SHA256.HashData(await backend.ReadAllAsync(FileType.Pack, name, Ct)));
     }
 
+    /// <summary>Everything a stream gives, read as a pack reader reads it: into a buffer, front to back.</summary>
+    private static async Task<byte[]> ReadToEndAsync(Stream stream, int bufferSize = 256 * 1024)
+    {
+        using var collected = new MemoryStream();
+        var buffer = new byte[bufferSize];
+        int n;
+        while ((n = await stream.ReadAsync(buffer, Ct)) > 0) collected.Write(buffer, 0, n);
+        return collected.ToArray();
+    }
+
+    [Fact]
+    public async Task A_streamed_read_gives_the_whole_file_or_exactly_a_range()
+    {
+        using var backend = await CreateBackendAsync();
+        var data = Random(5 * 1024 * 1024 + 11);
+        var name = NameOf(data);
+        await backend.SaveAsync(FileType.Pack, name, data, Ct);
+
+        await using (var whole = await backend.OpenReadAsync(FileType.Pack, name, 0, data.Length, Ct))
+            Assert.Equal(SHA256.HashData(data), SHA256.HashData(await ReadToEndAsync(whole)));
+        await using (var range = await backend.OpenReadAsync(FileType.Pack, name, 54_321, 1_000_000, Ct))
+            Assert.Equal(data.AsSpan(54_321, 1_000_000).ToArray(), await ReadToEndAsync(range, 100_000));
+        await using (var tail = await backend.OpenReadAsync(FileType.Pack, name, data.Length - 10, 10, Ct))
+            Assert.Equal(data.AsSpan(data.Length - 10).ToArray(), await ReadToEndAsync(tail));
+    }
+
+    [Fact]
+    public async Task A_streamed_read_of_a_missing_file_is_not_found()
+    {
+        using var backend = await CreateBackendAsync();
+        await Assert.ThrowsAsync<BackendFileNotFoundException>(async () =>
+        {
+            await using var stream = await backend.OpenReadAsync(FileType.Pack, new string('d', 64), 0, 1000, Ct);
+            await ReadToEndAsync(stream);
+        });
+    }
+
+    [Fact]
+    public async Task A_streamed_range_beyond_the_end_is_an_error_not_a_short_stream()
+    {
+        using var backend = await CreateBackendAsync();
+        var data = Random(1000);
+        await backend.SaveAsync(FileType.Pack, NameOf(data), data, Ct);
+        var ex = await Assert.ThrowsAnyAsync<Exception>(async () =>
+        {
+            await using var stream = await backend.OpenReadAsync(FileType.Pack, NameOf(data), 900, 200, Ct);
+            await ReadToEndAsync(stream);
+        });
+        Assert.IsNotType<BackendFileNotFoundException>(ex);
+    }
+
+    [Fact]
+    public async Task A_stream_broken_half_way_is_resumed_by_the_retry_layer_with_identical_bytes()
+    {
+        using var backend = await CreateBackendAsync();
+        var data = Random(3 * 1024 * 1024 + 5);
+        var name = NameOf(data);
+        await backend.SaveAsync(FileType.Pack, name, data, Ct);
+        var faulty = new FaultyBackend(backend, backend.IsLocal);
+        int breaks = 2;
+        faulty.StreamFault = (_, _, next) => next >= 1024 * 1024 && breaks-- > 0 ? BackendException.Transient("connection reset by peer") : null;
+        var notices = new List<RetryNotice>();
+        var retrying = new RetryBackend(faulty, new RetryPolicy { InitialDelay = TimeSpan.FromMilliseconds(1), MaxDelay = TimeSpan.FromMilliseconds(5) }, notices.Add);
+
+        await using (var stream = await retrying.OpenReadAsync(FileType.Pack, name, 100, data.Length - 100, Ct))
+            Assert.Equal(SHA256.HashData(data.AsSpan(100)), SHA256.HashData(await ReadToEndAsync(stream)));
+
+        Assert.Equal([1, 2], notices.Select(n => n.Retry));
+        Assert.StartsWith($"Load(<data/{name[..8]}>) returned error, retrying after ", notices[0].ToString());
+        Assert.Equal(3, faulty.Calls); // opened once, then again at the first byte not handed out, twice
+    }
+
     [Fact]
     public async Task Creating_twice_over_a_config_fails()
     {

@@ -13,6 +13,12 @@ public sealed class FaultyBackend(IBackend inner, bool isLocal = true) : Backend
     /// <summary>(operation, type, name) -> an exception to throw, or null to pass the call on.</summary>
     public Func<string, FileType, string, Exception?> Fault { get; set; } = (_, _, _) => null;
 
+    /// <summary>
+    /// (type, name, file offset of the next byte) -> an exception for a read of an open stream to throw, or null to read on:
+    /// a connection lost half way through a streamed read.
+    /// </summary>
+    public Func<FileType, string, long, Exception?> StreamFault { get; set; } = (_, _, _) => null;
+
     public int Calls => Volatile.Read(ref _calls);
     public override bool IsLocal => isLocal;
 
@@ -32,6 +38,25 @@ public sealed class FaultyBackend(IBackend inner, bool isLocal = true) : Backend
     {
         Check("Load", type, name);
         return base.ReadAsync(type, name, offset, destination, cancellationToken);
+    }
+
+    public override async Task<Stream> OpenReadAsync(FileType type, string name, long offset, long length, CancellationToken cancellationToken)
+    {
+        Check("Load", type, name);
+        return new FaultyStream(this, await base.OpenReadAsync(type, name, offset, length, cancellationToken), type, name, offset);
+    }
+
+    private sealed class FaultyStream(FaultyBackend backend, Stream inner, FileType type, string name, long offset) : ReadOnlyWrappingStream(inner)
+    {
+        private long _next = offset;
+
+        public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+        {
+            if (backend.StreamFault(type, name, _next) is { } e) throw e;
+            int n = await Inner.ReadAsync(buffer, cancellationToken);
+            _next += n;
+            return n;
+        }
     }
 
     public override Task<byte[]> ReadAllAsync(FileType type, string name, CancellationToken cancellationToken)

@@ -21,6 +21,10 @@ public sealed class Checker(Repository.Repository repository, Action<CheckProble
     // Which master index entries (by Find's number) the snapshots use: a bit per blob, where a set of IDs took
     // 50 bytes. Set at a tree's first sight, so it is also the walk's set of trees already queued.
     private ulong[]? _used;
+    // What CheckPacksAsync's listing said of the indexed packs (null before it ran): those it lacks, and the sizes it gave
+    // where they differ from the index's. Every other indexed pack has the size its index implies: read-data needs no Stat.
+    private HashSet<Id>? _unlisted;
+    private Dictionary<Id, long>? _listedSizes;
 
     /// <summary>
     /// A pack's blobs in offset order: nearly always a run of the master index's entries (adding appends a
@@ -125,17 +129,24 @@ public sealed class Checker(Repository.Repository repository, Action<CheckProble
         var present = new Dictionary<Id, long>();
         await foreach (var f in repository.ListFilesAsync(FileType.Pack, cancellationToken).ConfigureAwait(false))
             if (Id.TryParse(f.Name, out var id)) present[id] = f.Size;
+        HashSet<Id> unlisted = [];
+        Dictionary<Id, long> listedSizes = [];
         foreach (var (packId, blobs) in _packBlobs.OrderBy(p => p.Key))
         {
             if (!present.TryGetValue(packId, out long size))
             {
+                unlisted.Add(packId);
                 Report(new CheckProblem(CheckProblemKind.PackMissing, $"pack {packId} does not exist") { Pack = packId });
                 continue;
             }
             long expected = PackSize(blobs);
             if (size != expected)
+            {
+                listedSizes[packId] = size;
                 Report(new CheckProblem(CheckProblemKind.PackSizeMismatch, $"pack {packId}: unexpected file size: got {size}, expected {expected}") { Pack = packId });
+            }
         }
+        (_unlisted, _listedSizes) = (unlisted, listedSizes);
         foreach (var packId in present.Keys.Where(p => !_packBlobs.ContainsKey(p)).Order())
             Report(new CheckProblem(CheckProblemKind.PackOrphaned, $"pack {packId}: not referenced in any index") { Pack = packId });
     }
@@ -314,6 +325,13 @@ public sealed class Checker(Repository.Repository repository, Action<CheckProble
             }).ConfigureAwait(false);
     }
 
+    /// <summary>A pack's size as CheckPacksAsync's listing gave it, or null when that listing did not run or lacks the pack.</summary>
+    private long? ListedSize(Id packId, List<PackedBlob> indexed)
+    {
+        if (_unlisted is null || _listedSizes is null || !_packBlobs.ContainsKey(packId) || _unlisted.Contains(packId)) return null;
+        return _listedSizes.TryGetValue(packId, out long size) ? size : PackHeader.PackSize(indexed);
+    }
+
     private async Task<List<CheckProblem>> ReadPackAsync(Id packId, CancellationToken cancellationToken)
     {
         var problems = new List<CheckProblem>();
@@ -322,19 +340,26 @@ public sealed class Checker(Repository.Repository repository, Action<CheckProble
 
         var indexed = _packBlobs.TryGetValue(packId, out var pack) ? BlobsOf(pack) : [];
         long size;
-        try
+        if (ListedSize(packId, indexed) is { } listed)
         {
-            size = await repository.StatPackAsync(packId, cancellationToken).ConfigureAwait(false);
+            size = listed;
         }
-        catch (BackendFileNotFoundException)
+        else
         {
-            Damaged("the pack file is missing");
-            return problems;
-        }
-        catch (IOException e)
-        {
-            Damaged($"cannot be read: {e.Message}");
-            return problems;
+            try
+            {
+                size = await repository.StatPackAsync(packId, cancellationToken).ConfigureAwait(false);
+            }
+            catch (BackendFileNotFoundException)
+            {
+                Damaged("the pack file is missing");
+                return problems;
+            }
+            catch (IOException e)
+            {
+                Damaged($"cannot be read: {e.Message}");
+                return problems;
+            }
         }
 
         // The index's entries must tile the pack from offset 0 with no gap or overlap.
@@ -347,77 +372,110 @@ public sealed class Checker(Repository.Repository repository, Action<CheckProble
             next = (long)b.Offset + b.Length;
         }
 
-        // One pass front to back through a bounded window (not the whole pack in memory): every byte is hashed
-        // once, in order, and each indexed blob is verified as it goes by. Blobs the index places behind the
-        // read position (a damaged index) are read again on their own.
-        var blobProblems = new List<CheckProblem>();
+        // One pass front to back through a bounded window over one stream of the whole pack (not the whole pack in
+        // memory): every byte is hashed once, in order, each indexed blob is verified as it goes by, and the header is
+        // decoded from the pack's end as it arrives. Blobs the index places behind the read position (a damaged index)
+        // are read again on their own, and a header longer than the index implies too, once the stream is closed: it
+        // may hold the last free connection.
+        var blobProblems = new List<(int Blob, CheckProblem Problem)>();
+        List<int>? behind = null;
         Id hash;
+        List<PackedBlob>? header = null;
+        RepositoryException? headerError = null;
+        bool headerDecoded = false;
         // The decompressed plaintext of the pack's compressed blobs, one buffer grown to the largest (blobs are
         // decrypted in the window itself): a pack costs two buffers, not two per blob from every size class.
         byte[]? plain = null;
         int largestPlain = 0;
+        long headerBytes = CryptoKey.Overhead + 4;
         foreach (var b in indexed)
+        {
             if (b.IsCompressed && b.UncompressedLength <= Array.MaxLength && (long)b.Offset + b.Length <= size)
                 largestPlain = Math.Max(largestPlain, (int)b.UncompressedLength);
-        using (var stream = repository.OpenPackStream(packId, size))
+            headerBytes += PackHeader.EntrySize(b);
+        }
+        try
         {
-            try
+            using (var stream = repository.OpenPackStream(packId, size))
             {
-                foreach (var b in indexed)
+                for (int i = 0; i < indexed.Count; i++)
                 {
+                    var b = indexed[i];
                     if ((long)b.Offset + b.Length > size || b.Length < CryptoKey.Overhead)
                     {
-                        blobProblems.Add(new CheckProblem(CheckProblemKind.PackDamaged, $"pack {packId}: blob {b.Id} (offset {b.Offset}, length {b.Length}) lies outside the pack") { Pack = packId, Blob = b.Id });
+                        blobProblems.Add((i, new CheckProblem(CheckProblemKind.PackDamaged, $"pack {packId}: blob {b.Id} (offset {b.Offset}, length {b.Length}) lies outside the pack") { Pack = packId, Blob = b.Id }));
                         continue;
                     }
-                    byte[]? reread = null;
+                    if (b.Offset < stream.Position)
+                    {
+                        (behind ??= []).Add(i);
+                        continue;
+                    }
+                    await stream.SkipToAsync(b.Offset, cancellationToken).ConfigureAwait(false);
+                    var stored = await stream.TakeAsync((int)b.Length, cancellationToken).ConfigureAwait(false);
+                    if (VerifyBlob(packId, b, stored.Span, ref plain, largestPlain) is { } problem) blobProblems.Add((i, problem));
+                }
+                // The pack's end, as long as the index says the header is (at least what restic reads of it first).
+                long tailStart = Math.Max(stream.Position, size - Math.Min(size, Math.Max(Math.Min(headerBytes, PackHeader.MaxHeaderSize + 4), PackHeader.EagerReadSize)));
+                await stream.SkipToAsync(tailStart, cancellationToken).ConfigureAwait(false);
+                var tail = await stream.TakeAsync((int)(size - tailStart), cancellationToken).ConfigureAwait(false);
+                hash = stream.GetHash();
+                if (PackReader.HoldsHeader(tail.Span, size))
+                {
+                    headerDecoded = true;
                     try
                     {
-                        Memory<byte> stored;
-                        if (b.Offset >= stream.Position)
-                        {
-                            await stream.SkipToAsync(b.Offset, cancellationToken).ConfigureAwait(false);
-                            stored = await stream.TakeAsync((int)b.Length, cancellationToken).ConfigureAwait(false);
-                        }
-                        else
-                        {
-                            reread = BlobBuffers.Rent((int)b.Length);
-                            stored = reread.AsMemory(0, (int)b.Length);
-                            await repository.ReadPackAsync(packId, b.Offset, reread.AsMemory(0, (int)b.Length), cancellationToken).ConfigureAwait(false);
-                        }
-                        VerifyBlob(packId, b, stored.Span, ref plain, largestPlain, blobProblems);
+                        header = repository.DecodePackHeader(packId, tail.Span, size);
+                    }
+                    catch (RepositoryException e)
+                    {
+                        headerError = e;
+                    }
+                }
+            }
+            if (behind is not null)
+            {
+                foreach (int i in behind)
+                {
+                    var b = indexed[i];
+                    var reread = BlobBuffers.Rent((int)b.Length);
+                    try
+                    {
+                        await repository.ReadPackAsync(packId, b.Offset, reread.AsMemory(0, (int)b.Length), cancellationToken).ConfigureAwait(false);
+                        if (VerifyBlob(packId, b, reread.AsSpan(0, (int)b.Length), ref plain, largestPlain) is { } problem) blobProblems.Add((i, problem));
                     }
                     finally
                     {
-                        if (reread is not null) BlobBuffers.Return(reread);
+                        BlobBuffers.Return(reread);
                     }
                 }
-                await stream.SkipToAsync(size, cancellationToken).ConfigureAwait(false);
-                hash = stream.GetHash();
             }
-            catch (IOException e)
-            {
-                Damaged($"cannot be read: {e.Message}");
-                return problems;
-            }
-            finally
-            {
-                if (plain is not null) BlobBuffers.Return(plain);
-            }
+        }
+        catch (IOException e)
+        {
+            Damaged(e is BackendFileNotFoundException ? "the pack file is missing" : $"cannot be read: {e.Message}");
+            return problems;
+        }
+        finally
+        {
+            if (plain is not null) BlobBuffers.Return(plain);
         }
 
         if (hash != packId) Damaged($"Pack ID does not match, want {packId.ToShortString()}, got {hash.ToShortString()}");
         problems.AddRange(tiling);
 
-        List<PackedBlob>? header = null;
-        try
+        if (!headerDecoded)
         {
-            header = await repository.ReadPackHeaderAsync(packId, size, cancellationToken).ConfigureAwait(false);
+            try
+            {
+                header = await repository.ReadPackHeaderAsync(packId, size, cancellationToken).ConfigureAwait(false);
+            }
+            catch (RepositoryException e)
+            {
+                headerError = e;
+            }
         }
-        catch (RepositoryException e)
-        {
-            Damaged($"header: {e.Message}");
-        }
+        if (headerError is not null) Damaged($"header: {headerError.Message}");
         if (header is not null)
         {
             long headerSize = PackHeader.PackSize(header), indexSize = PackHeader.PackSize(indexed);
@@ -435,17 +493,18 @@ public sealed class Checker(Repository.Repository repository, Action<CheckProble
                         Damaged($"index entry for {b.Type.ToJson()} blob {b.Id} (offset {b.Offset}, length {b.Length}) is not in the pack header", b.Id);
             }
         }
-        problems.AddRange(blobProblems);
+        // In the index's order, also for the blobs read again after the stream.
+        problems.AddRange(behind is null ? blobProblems.Select(p => p.Problem) : blobProblems.OrderBy(p => p.Blob).Select(p => p.Problem));
         return problems;
     }
 
-    private void VerifyBlob(Id packId, in PackedBlob b, Span<byte> stored, ref byte[]? plain, int largestPlain, List<CheckProblem> problems)
+    /// <summary>Decrypts, decompresses and hashes one blob in place: its problem, or null when it is sound.</summary>
+    private CheckProblem? VerifyBlob(Id packId, in PackedBlob b, Span<byte> stored, ref byte[]? plain, int largestPlain)
     {
         long plainLength = b.IsCompressed ? b.UncompressedLength : b.Length - CryptoKey.Overhead;
         if (plainLength > Array.MaxLength)
         {
-            problems.Add(new CheckProblem(CheckProblemKind.PackDamaged, $"pack {packId}: blob {b.Id}: plaintext length {plainLength} is out of range") { Pack = packId, Blob = b.Id });
-            return;
+            return new CheckProblem(CheckProblemKind.PackDamaged, $"pack {packId}: blob {b.Id}: plaintext length {plainLength} is out of range") { Pack = packId, Blob = b.Id };
         }
         if (b.IsCompressed && (plain is null || plain.Length < plainLength))
         {
@@ -458,10 +517,11 @@ public sealed class Checker(Repository.Repository repository, Action<CheckProble
         try
         {
             repository.VerifyBlobInPlace(packId, b, stored, b.IsCompressed ? plain.AsSpan(0, (int)plainLength) : default);
+            return null;
         }
         catch (RepositoryException e)
         {
-            problems.Add(new CheckProblem(CheckProblemKind.PackDamaged, $"pack {packId}: blob {b.Id}: {e.Message}") { Pack = packId, Blob = b.Id });
+            return new CheckProblem(CheckProblemKind.PackDamaged, $"pack {packId}: blob {b.Id}: {e.Message}") { Pack = packId, Blob = b.Id };
         }
     }
 }

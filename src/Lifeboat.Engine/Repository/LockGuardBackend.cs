@@ -55,6 +55,10 @@ internal sealed class LockGuardBackend(IBackend inner) : BackendDecorator(inner)
     public override Task ReadAsync(FileType type, string name, long offset, Memory<byte> destination, CancellationToken cancellationToken) =>
         GuardAsync(ct => Inner.ReadAsync(type, name, offset, destination, ct), cancellationToken);
 
+    /// <summary>The stream is opened under the guard; its reads are the reader's.</summary>
+    public override Task<Stream> OpenReadAsync(FileType type, string name, long offset, long length, CancellationToken cancellationToken) =>
+        GuardAsync(ct => Inner.OpenReadAsync(type, name, offset, length, ct), cancellationToken);
+
     public override Task<byte[]> ReadAllAsync(FileType type, string name, CancellationToken cancellationToken) =>
         GuardAsync(ct => Inner.ReadAllAsync(type, name, ct), cancellationToken);
 

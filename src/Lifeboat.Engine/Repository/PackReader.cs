@@ -70,6 +70,18 @@ public static class PackReader
         return blobs;
     }
 
+    /// <summary>
+    /// False only when <paramref name="tail"/> (the end of a pack of <paramref name="packSize"/> bytes) is too short for the
+    /// header its length field declares: then the header is read on its own (<see cref="ReadHeaderAsync"/>). A declared
+    /// length out of range counts as held: <see cref="DecodeHeader"/> reports it as the separate read would.
+    /// </summary>
+    public static bool HoldsHeader(ReadOnlySpan<byte> tail, long packSize)
+    {
+        if (tail.Length < 4) return false;
+        uint length = BinaryPrimitives.ReadUInt32LittleEndian(tail[^4..]);
+        return length + 4L <= tail.Length || length < CryptoKey.Overhead || length > packSize - 4 || length > PackHeader.MaxHeaderSize;
+    }
+
     private static void CheckPackSize(Id packId, long packSize)
     {
         if (packSize < PackHeader.MinPackSize)

@@ -6,15 +6,17 @@ namespace Lifeboat.Engine.Repository;
 /// <summary>
 /// Reads one pack front to back through a bounded, pooled window and hashes every byte as it arrives, so that
 /// verifying a pack needs about a megabyte instead of the whole (16 MiB or larger) file. The window grows only
-/// for a single blob larger than it. Made by <see cref="Repository.OpenPackStream"/>.
+/// for a single blob larger than it. The bytes come from one <see cref="IBackend.OpenReadAsync"/> of the whole pack
+/// (one request over HTTP, as restic reads it), opened at the first read. Made by <see cref="Repository.OpenPackStream"/>.
 /// </summary>
 public sealed class PackStream : IDisposable
 {
     /// <summary>The window for a pack on this machine's disk.</summary>
     internal const int LocalWindowSize = 1024 * 1024;
     /// <summary>
-    /// The window for a pack on a server: every window costs a round trip, so a larger one keeps a link with latency
-    /// busy (at 20 ms per round trip, 1 MiB windows made check --read-data over rest 1.7 times slower than 4 MiB ones).
+    /// The window for a pack on a server. Streamed over HTTP its size no longer sets the round trips, but a backend
+    /// without a streamed read serves each window with one request (sftp), and there a larger window keeps a link with
+    /// latency busy (at 20 ms per round trip, 1 MiB windows made check --read-data 1.7 times slower than 4 MiB ones).
     /// </summary>
     internal const int RemoteWindowSize = 4 * 1024 * 1024;
 
@@ -22,6 +24,7 @@ public sealed class PackStream : IDisposable
     private readonly string _name;
     private readonly long _size;
 
+    private Stream? _source;
     private readonly IncrementalHash _sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
     private byte[] _buffer;
     private int _start, _end;   // unread bytes: _buffer[_start.._end)
@@ -90,8 +93,9 @@ public sealed class PackStream : IDisposable
         }
         while (_end - _start < count)
         {
-            int n = (int)Math.Min(_buffer.Length - _end, _size - _fileOffset);
-            await _backend.ReadAsync(FileType.Pack, _name, _fileOffset, _buffer.AsMemory(_end, n), cancellationToken).ConfigureAwait(false);
+            _source ??= await _backend.OpenReadAsync(FileType.Pack, _name, 0, _size, cancellationToken).ConfigureAwait(false);
+            int n = await _source.ReadAsync(_buffer.AsMemory(_end, (int)Math.Min(_buffer.Length - _end, _size - _fileOffset)), cancellationToken).ConfigureAwait(false);
+            if (n == 0) throw new EndOfStreamException($"{BackendPaths.Describe(FileType.Pack, _name)}: the stream ended at offset {_fileOffset} of {_size}");
             _sha.AppendData(_buffer, _end, n);
             _end += n;
             _fileOffset += n;
@@ -100,6 +104,7 @@ public sealed class PackStream : IDisposable
 
     public void Dispose()
     {
+        _source?.Dispose();
         _sha.Dispose();
         BlobBuffers.Return(_buffer);
     }

@@ -22,8 +22,17 @@ public sealed partial class Repository
         PackReader.ReadHeaderAsync(Backend, Key, packId, packSize, cancellationToken);
 
     /// <summary>
+    /// The blobs a pack's header lists, decoded from the end of the pack already read (<paramref name="tail"/> ends where
+    /// the pack ends and holds at least the header and its length field): no request. A Damaged
+    /// <see cref="RepositoryException"/> as from <see cref="ReadPackHeaderAsync"/> when it is not a valid header.
+    /// </summary>
+    public List<PackedBlob> DecodePackHeader(Id packId, ReadOnlySpan<byte> tail, long packSize) =>
+        PackReader.DecodeHeader(Key, packId, tail, packSize);
+
+    /// <summary>
     /// Reads a pack of <paramref name="packSize"/> bytes front to back through a bounded window, hashing every byte
-    /// (check --read-data). Storage failures surface from its reads as the storage's exceptions.
+    /// (check --read-data), through one stream of the whole pack that holds a connection until it is disposed. Storage
+    /// failures surface from its reads as the storage's exceptions.
     /// </summary>
     public PackStream OpenPackStream(Id packId, long packSize) =>
         new(Backend, packId.ToString(), packSize, Backend.IsLocal ? PackStream.LocalWindowSize : PackStream.RemoteWindowSize);

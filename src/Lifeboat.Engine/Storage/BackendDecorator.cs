@@ -23,6 +23,9 @@ public abstract class BackendDecorator(IBackend inner) : IBackend
     public virtual Task ReadAsync(FileType type, string name, long offset, Memory<byte> destination, CancellationToken cancellationToken) =>
         Inner.ReadAsync(type, name, offset, destination, cancellationToken);
 
+    public virtual Task<Stream> OpenReadAsync(FileType type, string name, long offset, long length, CancellationToken cancellationToken) =>
+        Inner.OpenReadAsync(type, name, offset, length, cancellationToken);
+
     public virtual Task<byte[]> ReadAllAsync(FileType type, string name, CancellationToken cancellationToken) =>
         Inner.ReadAllAsync(type, name, cancellationToken);
 

@@ -22,6 +22,16 @@ public sealed class RateLimitedBackend(IBackend inner, long? uploadBytesPerSecon
         return data;
     }
 
+    /// <summary>
+    /// Each read of the stream is paid for once it is read: a streamed body arrives in small pieces, while a stream of ranged
+    /// reads (sftp) keeps its request size (a slice would split every request).
+    /// </summary>
+    public override async Task<Stream> OpenReadAsync(FileType type, string name, long offset, long length, CancellationToken cancellationToken)
+    {
+        var stream = await Inner.OpenReadAsync(type, name, offset, length, cancellationToken).ConfigureAwait(false);
+        return _download is null ? stream : new LimitedStream(stream, _download, int.MaxValue);
+    }
+
     public override Task SaveAsync(FileType type, string name, SaveSource source, CancellationToken cancellationToken) =>
         _upload is null ? Inner.SaveAsync(type, name, source, cancellationToken)
             : Inner.SaveAsync(type, name, new LimitedSource(source, _upload), cancellationToken);
@@ -33,41 +43,24 @@ public sealed class RateLimitedBackend(IBackend inner, long? uploadBytesPerSecon
         public override Stream OpenRead() => new LimitedStream(source.OpenRead(), bucket);
     }
 
-    private sealed class LimitedStream(Stream inner, TokenBucket bucket) : Stream
+    /// <summary>
+    /// Reads no faster than the bucket allows: at most <paramref name="slice"/> bytes per read (an upload's source is read
+    /// in small steps), each paid for once it is read.
+    /// </summary>
+    private sealed class LimitedStream(Stream inner, TokenBucket bucket, int slice = 64 * 1024) : ReadOnlyWrappingStream(inner)
     {
-        private const int Slice = 64 * 1024;
-        public override bool CanRead => true;
-        public override bool CanSeek => false;
-        public override bool CanWrite => false;
-        public override long Length => inner.Length;
-        public override long Position { get => inner.Position; set => throw new NotSupportedException(); }
-
-        public override int Read(byte[] buffer, int offset, int count)
+        public override int Read(Span<byte> buffer)
         {
-            int n = inner.Read(buffer, offset, Math.Min(count, Slice));
+            int n = Inner.Read(buffer[..Math.Min(buffer.Length, slice)]);
             bucket.TakeAsync(n, CancellationToken.None).GetAwaiter().GetResult();
             return n;
         }
 
         public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
         {
-            int n = await inner.ReadAsync(buffer[..Math.Min(buffer.Length, Slice)], cancellationToken).ConfigureAwait(false);
+            int n = await Inner.ReadAsync(buffer[..Math.Min(buffer.Length, slice)], cancellationToken).ConfigureAwait(false);
             await bucket.TakeAsync(n, cancellationToken).ConfigureAwait(false);
             return n;
-        }
-
-        public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
-            ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
-
-        public override void Flush() { }
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-        public override void SetLength(long value) => throw new NotSupportedException();
-        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-
-        protected override void Dispose(bool disposing)
-        {
-            if (disposing) inner.Dispose();
-            base.Dispose(disposing);
         }
     }
 }

@@ -29,6 +29,13 @@ public sealed class CountingRemoteBackend(IBackend inner) : BackendDecorator(inn
         await Inner.ReadAsync(type, name, offset, destination, cancellationToken);
     }
 
+    public override async Task<Stream> OpenReadAsync(FileType type, string name, long offset, long length, CancellationToken cancellationToken)
+    {
+        _reads.AddOrUpdate((type, name), 1, (_, n) => n + 1);
+        if (ReadDelay > TimeSpan.Zero) await Task.Delay(ReadDelay, cancellationToken);
+        return await Inner.OpenReadAsync(type, name, offset, length, cancellationToken);
+    }
+
     public override async Task<byte[]> ReadAllAsync(FileType type, string name, CancellationToken cancellationToken)
     {
         _reads.AddOrUpdate((type, name), 1, (_, n) => n + 1);

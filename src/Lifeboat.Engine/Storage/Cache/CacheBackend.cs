@@ -182,6 +182,16 @@ public sealed class CacheBackend : BackendDecorator
         await Inner.ReadAsync(type, name, offset, destination, cancellationToken).ConfigureAwait(false);
     }
 
+    /// <summary>
+    /// A pack this process has checked in the cache (and the cached small files) is served from the cache, read by range
+    /// as <see cref="ReadAsync"/> serves it (falling back to the repository should the cached copy go); anything else is
+    /// streamed from the repository.
+    /// </summary>
+    public override Task<Stream> OpenReadAsync(FileType type, string name, long offset, long length, CancellationToken cancellationToken) =>
+        Cached(type, name) && (type != FileType.Pack || _verified.ContainsKey(name))
+            ? RangeReadStream.OpenAsync(this, type, name, offset, length, cancellationToken)
+            : Inner.OpenReadAsync(type, name, offset, length, cancellationToken);
+
     /// <summary>Reads a range of a cached pack already checked by this process; false when it is not (or no longer) there.</summary>
     private async Task<bool> TryReadPackAsync(string name, long offset, Memory<byte> destination, CancellationToken cancellationToken)
     {

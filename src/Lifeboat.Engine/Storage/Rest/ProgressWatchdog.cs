@@ -39,41 +39,19 @@ internal sealed class ProgressWatchdog : IDisposable
 }
 
 /// <summary>A read-only stream that tells a watchdog whenever bytes pass (an upload's source, a download's body).</summary>
-internal sealed class ProgressStream(Stream inner, ProgressWatchdog watchdog) : Stream
+internal sealed class ProgressStream(Stream inner, ProgressWatchdog watchdog) : ReadOnlyWrappingStream(inner)
 {
-    public override bool CanRead => true;
-    public override bool CanSeek => false;
-    public override bool CanWrite => false;
-    public override long Length => inner.Length;
-    public override long Position { get => inner.Position; set => throw new NotSupportedException(); }
-
-    public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
-
     public override int Read(Span<byte> buffer)
     {
-        int n = inner.Read(buffer);
+        int n = Inner.Read(buffer);
         if (n > 0) watchdog.Progress();
         return n;
     }
 
     public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
     {
-        int n = await inner.ReadAsync(buffer, cancellationToken).ConfigureAwait(false);
+        int n = await Inner.ReadAsync(buffer, cancellationToken).ConfigureAwait(false);
         if (n > 0) watchdog.Progress();
         return n;
-    }
-
-    public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
-        ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
-
-    public override void Flush() { }
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-    public override void SetLength(long value) => throw new NotSupportedException();
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-
-    protected override void Dispose(bool disposing)
-    {
-        if (disposing) inner.Dispose();
-        base.Dispose(disposing);
     }
 }

@@ -127,6 +127,9 @@ public sealed class RcloneBackend : BackendDecorator
     public override Task ReadAsync(FileType type, string name, long offset, Memory<byte> destination, CancellationToken cancellationToken) =>
         GuardAsync(() => Inner.ReadAsync(type, name, offset, destination, cancellationToken));
 
+    public override Task<Stream> OpenReadAsync(FileType type, string name, long offset, long length, CancellationToken cancellationToken) =>
+        GuardAsync(() => Inner.OpenReadAsync(type, name, offset, length, cancellationToken));
+
     public override Task<byte[]> ReadAllAsync(FileType type, string name, CancellationToken cancellationToken) =>
         GuardAsync(() => Inner.ReadAllAsync(type, name, cancellationToken));
 

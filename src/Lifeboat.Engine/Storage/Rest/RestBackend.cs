@@ -122,12 +122,16 @@ public sealed class RestBackend : IBackend
         }
     }
 
-    private Exception? Translate(Exception e, string what, ProgressWatchdog watchdog, CancellationToken cancellationToken)
+    private Exception? Translate(Exception e, string what, ProgressWatchdog watchdog, CancellationToken cancellationToken) =>
+        Translate(e, what, watchdog.Fired, cancellationToken);
+
+    /// <param name="stalled">The watchdog, not the caller, cancelled the request.</param>
+    private Exception? Translate(Exception e, string what, bool stalled, CancellationToken cancellationToken)
     {
         if (e is BackendException) return null;
         if (e is OperationCanceledException && cancellationToken.IsCancellationRequested) return null;
-        if (watchdog.Fired && e is OperationCanceledException or IOException or HttpRequestException)
-            return BackendException.Transient($"{what}: {_server} sent or took nothing for {Describe(watchdog.Idle)}; cancelled", e);
+        if (stalled && e is OperationCanceledException or IOException or HttpRequestException)
+            return BackendException.Transient($"{what}: {_server} sent or took nothing for {Describe(IdleTimeout)}; cancelled", e);
         for (var inner = e; inner is not null; inner = inner.InnerException)
         {
             if (inner is BackendException backend) return new BackendException(backend.Kind, backend.Message, e);
@@ -224,32 +228,7 @@ public sealed class RestBackend : IBackend
             request.Headers.Range = new RangeHeaderValue(offset, offset + destination.Length - 1);
             using var response = await _client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, watchdog.Token).ConfigureAwait(false);
             watchdog.Progress();
-            switch (response.StatusCode)
-            {
-                case HttpStatusCode.NotFound:
-                    throw new BackendFileNotFoundException(type, name, Location);
-                case HttpStatusCode.RequestedRangeNotSatisfiable:
-                    throw Short(what, destination.Length, offset, response.Content.Headers.ContentRange?.Length);
-                case HttpStatusCode.PartialContent:
-                    var range = response.Content.Headers.ContentRange;
-                    if (range?.From is { } from && from != offset)
-                        throw BackendException.Permanent($"{what}: {_server} sent bytes from {from}, not from {offset}");
-                    if (response.Content.Headers.ContentLength is { } sent && sent != destination.Length)
-                    {
-                        if (range?.Length is { } total && total < offset + destination.Length) throw Short(what, destination.Length, offset, total);
-                        throw BackendException.Permanent($"{what}: {_server} sent {sent} bytes for a range of {destination.Length}");
-                    }
-                    break;
-                case HttpStatusCode.OK:
-                    // The whole file instead of the range: usable only from its start.
-                    if (offset != 0)
-                        throw BackendException.Permanent($"{what}: {_server} ignored the Range header (sent the whole file); it does not speak restic's REST protocol");
-                    if (response.Content.Headers.ContentLength is { } whole && whole < destination.Length)
-                        throw Short(what, destination.Length, offset, whole);
-                    break;
-                default:
-                    throw StatusError(what, response);
-            }
+            CheckRange(what, response, type, name, offset, destination.Length);
             await using var body = await response.Content.ReadAsStreamAsync(watchdog.Token).ConfigureAwait(false);
             int done = 0;
             while (done < destination.Length)
@@ -263,7 +242,80 @@ public sealed class RestBackend : IBackend
         }, cancellationToken).ConfigureAwait(false);
     }
 
-    private static BackendException Short(string what, int length, long offset, long? size) =>
+    /// <summary>The answer to a ranged GET: the range asked for, or the whole file when the range starts at 0; else the contract's error.</summary>
+    private void CheckRange(string what, HttpResponseMessage response, FileType type, string name, long offset, long length)
+    {
+        switch (response.StatusCode)
+        {
+            case HttpStatusCode.NotFound:
+                throw new BackendFileNotFoundException(type, name, Location);
+            case HttpStatusCode.RequestedRangeNotSatisfiable:
+                throw Short(what, length, offset, response.Content.Headers.ContentRange?.Length);
+            case HttpStatusCode.PartialContent:
+                var range = response.Content.Headers.ContentRange;
+                if (range?.From is { } from && from != offset)
+                    throw BackendException.Permanent($"{what}: {_server} sent bytes from {from}, not from {offset}");
+                if (response.Content.Headers.ContentLength is { } sent && sent != length)
+                {
+                    if (range?.Length is { } total && total < offset + length) throw Short(what, length, offset, total);
+                    throw BackendException.Permanent($"{what}: {_server} sent {sent} bytes for a range of {length}");
+                }
+                return;
+            case HttpStatusCode.OK:
+                // The whole file instead of the range: usable only from its start.
+                if (offset != 0)
+                    throw BackendException.Permanent($"{what}: {_server} ignored the Range header (sent the whole file); it does not speak restic's REST protocol");
+                if (response.Content.Headers.ContentLength is { } whole && whole < length)
+                    throw Short(what, length, offset, whole);
+                return;
+            default:
+                throw StatusError(what, response);
+        }
+    }
+
+    /// <summary>One ranged GET whose body is handed out as it arrives; the connection slot is held until the stream is disposed.</summary>
+    public async Task<Stream> OpenReadAsync(FileType type, string name, long offset, long length, CancellationToken cancellationToken)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(offset);
+        ArgumentOutOfRangeException.ThrowIfNegative(length);
+        if (length == 0) return await RangeReadStream.OpenAsync(this, type, name, offset, length, cancellationToken).ConfigureAwait(false);
+        var what = What("reading", type, name);
+        await _slots.WaitAsync(cancellationToken).ConfigureAwait(false);
+        HttpResponseMessage? response = null;
+        bool handedOut = false;
+        try
+        {
+            using var watchdog = new ProgressWatchdog(IdleTimeout, cancellationToken);
+            try
+            {
+                using var request = Request(HttpMethod.Get, FileUri(type, name));
+                request.Headers.Range = new RangeHeaderValue(offset, offset + length - 1);
+                response = await _client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, watchdog.Token).ConfigureAwait(false);
+                watchdog.Progress();
+                CheckRange(what, response, type, name, offset, length);
+                var body = await response.Content.ReadAsStreamAsync(watchdog.Token).ConfigureAwait(false);
+                var owned = response;
+                var stream = new ResponseBodyStream(body, length, what, IdleTimeout, (e, stalled) => Translate(e, what, stalled, CancellationToken.None),
+                    () => { owned.Dispose(); _slots.Release(); });
+                handedOut = true;
+                return stream;
+            }
+            catch (Exception e) when (Translate(e, what, watchdog, cancellationToken) is { } mapped)
+            {
+                throw mapped;
+            }
+        }
+        finally
+        {
+            if (!handedOut)
+            {
+                response?.Dispose();
+                _slots.Release();
+            }
+        }
+    }
+
+    private static BackendException Short(string what, long length, long offset, long? size) =>
         BackendException.Permanent($"{what}: the file is shorter than expected: wanted {length} bytes at offset {offset}" +
             (size is { } s ? $", it has {s}" : ""));
 

@@ -187,30 +187,87 @@ public sealed partial class S3Backend : IBackend
         string what = BackendPaths.Describe(type, name);
         await RunAsync(what, async watchdog =>
         {
-            long last = offset + destination.Length - 1;
-            using var response = await SendAsync(HttpMethod.Get, Key(type, name), [], watchdog, null,
-                request => request.Headers.Range = new RangeHeaderValue(offset, last)).ConfigureAwait(false);
+            using var response = await SendRangeAsync(type, name, what, offset, destination.Length, watchdog).ConfigureAwait(false);
+            await using var body = await OpenRangeBodyAsync(response, what, offset, destination.Length, watchdog).ConfigureAwait(false);
+            await ReadExactlyAsync(body, destination, watchdog, what).ConfigureAwait(false);
+            return true;
+        }, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>One ranged GET whose body is handed out as it arrives; the connection is held until the stream is disposed.</summary>
+    public async Task<Stream> OpenReadAsync(FileType type, string name, long offset, long length, CancellationToken cancellationToken)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(offset);
+        ArgumentOutOfRangeException.ThrowIfNegative(length);
+        if (length == 0) return await RangeReadStream.OpenAsync(this, type, name, offset, length, cancellationToken).ConfigureAwait(false);
+        await EnsureOpenAsync(cancellationToken).ConfigureAwait(false);
+        string what = BackendPaths.Describe(type, name);
+        return await RunAsync<Stream>(what, async watchdog =>
+        {
+            var response = await SendRangeAsync(type, name, what, offset, length, watchdog).ConfigureAwait(false);
+            try
+            {
+                var body = await OpenRangeBodyAsync(response, what, offset, length, watchdog).ConfigureAwait(false);
+                return new ResponseBodyStream(body, length, $"s3: reading {what}", IdleTimeout, (e, stalled) => Failure(e, what, stalled), response.Dispose);
+            }
+            catch
+            {
+                response.Dispose();
+                throw;
+            }
+        }, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>A GET of the range, its answer checked: not found, a range the object does not hold, any other error.</summary>
+    private async Task<HttpResponseMessage> SendRangeAsync(FileType type, string name, string what, long offset, long length, Watchdog watchdog)
+    {
+        long last = offset + length - 1;
+        var response = await SendAsync(HttpMethod.Get, Key(type, name), [], watchdog, null,
+            request => request.Headers.Range = new RangeHeaderValue(offset, last)).ConfigureAwait(false);
+        try
+        {
             if (response.StatusCode == HttpStatusCode.NotFound) throw NotFoundOrBucket(await ReadErrorAsync(response, watchdog).ConfigureAwait(false), type, name);
-            if (response.StatusCode == HttpStatusCode.RequestedRangeNotSatisfiable) throw ShorterThanAsked(what, offset, destination.Length);
+            if (response.StatusCode == HttpStatusCode.RequestedRangeNotSatisfiable) throw ShorterThanAsked(what, offset, length);
             if (!response.IsSuccessStatusCode) throw Classify(await ReadErrorAsync(response, watchdog).ConfigureAwait(false), what);
-            long skip = 0;
             if (response.StatusCode == HttpStatusCode.PartialContent)
             {
                 var range = response.Content.Headers.ContentRange;
                 if (range?.From != offset) throw BackendException.Permanent($"s3: the server answered a range of {what} with other bytes than asked (Content-Range {range})");
-                if (range.To != last || response.Content.Headers.ContentLength != destination.Length) throw ShorterThanAsked(what, offset, destination.Length);
+                if (range.To != last || response.Content.Headers.ContentLength != length) throw ShorterThanAsked(what, offset, length);
             }
-            else
+            else if (response.Content.Headers.ContentLength is not { } total || total < offset + length)
             {
-                // The whole object (a server that ignores Range): skip to the offset without keeping what is skipped.
-                if (response.Content.Headers.ContentLength is not { } total || total < offset + destination.Length) throw ShorterThanAsked(what, offset, destination.Length);
-                skip = offset;
+                throw ShorterThanAsked(what, offset, length);
             }
-            await using var body = await response.Content.ReadAsStreamAsync(watchdog.Token).ConfigureAwait(false);
-            if (skip > 0) await SkipAsync(body, skip, watchdog, what).ConfigureAwait(false);
-            await ReadExactlyAsync(body, destination, watchdog, what).ConfigureAwait(false);
-            return true;
-        }, cancellationToken).ConfigureAwait(false);
+            return response;
+        }
+        catch
+        {
+            response.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// The body of a checked range answer at the range's first byte: a server that ignored Range sent the whole object, whose
+    /// bytes before the offset are skipped without being kept.
+    /// </summary>
+    private static async Task<Stream> OpenRangeBodyAsync(HttpResponseMessage response, string what, long offset, long length, Watchdog watchdog)
+    {
+        var body = await response.Content.ReadAsStreamAsync(watchdog.Token).ConfigureAwait(false);
+        if (response.StatusCode != HttpStatusCode.PartialContent && offset > 0)
+        {
+            try
+            {
+                await SkipAsync(body, offset, watchdog, what).ConfigureAwait(false);
+            }
+            catch
+            {
+                await body.DisposeAsync().ConfigureAwait(false);
+                throw;
+            }
+        }
+        return body;
     }
 
     public async Task<byte[]> ReadAllAsync(FileType type, string name, CancellationToken cancellationToken)
@@ -432,22 +489,25 @@ public sealed partial class S3Backend : IBackend
         {
             return await attempt(watchdog).ConfigureAwait(false);
         }
-        catch (OperationCanceledException e) when (!cancellationToken.IsCancellationRequested)
+        catch (Exception e) when (Failure(e, what, stalled: e is OperationCanceledException && !cancellationToken.IsCancellationRequested) is { } mapped)
         {
-            throw BackendException.Transient($"s3: {what} in {Location}: no answer from {_location.Endpoint} for {IdleTimeout.TotalSeconds:0} s", e);
+            throw mapped;
         }
-        catch (HttpRequestException e) when (FindInner<AuthenticationException>(e) is not null)
-        {
-            throw BackendException.Permanent($"s3: TLS connection to {_location.Endpoint} failed: {OneLine(FindInner<AuthenticationException>(e)!.Message)} (for a self-signed server pass its certificate with --cacert FILE)", e);
-        }
-        catch (HttpRequestException e)
-        {
-            throw BackendException.Transient($"s3: {what} in {Location}: {OneLine(e.Message)}", e);
-        }
-        catch (IOException e) when (e is not BackendException)
-        {
-            throw BackendException.Transient($"s3: {what} in {Location}: {OneLine(e.Message)}", e);
-        }
+    }
+
+    /// <summary>
+    /// What went wrong on the way as the contract's kind (null: leave it as it is): a stall (<paramref name="stalled"/>: the
+    /// watchdog cut the request), a lost connection or a reset are transient; an untrusted certificate is permanent.
+    /// </summary>
+    private BackendException? Failure(Exception e, string what, bool stalled)
+    {
+        if (stalled)
+            return BackendException.Transient($"s3: {what} in {Location}: no answer from {_location.Endpoint} for {IdleTimeout.TotalSeconds:0} s", e);
+        if (e is HttpRequestException && FindInner<AuthenticationException>(e) is { } tls)
+            return BackendException.Permanent($"s3: TLS connection to {_location.Endpoint} failed: {OneLine(tls.Message)} (for a self-signed server pass its certificate with --cacert FILE)", e);
+        if (e is HttpRequestException or (IOException and not BackendException))
+            return BackendException.Transient($"s3: {what} in {Location}: {OneLine(e.Message)}", e);
+        return null;
     }
 
     private static TException? FindInner<TException>(Exception e) where TException : Exception
@@ -519,7 +579,7 @@ public sealed partial class S3Backend : IBackend
         return BackendException.Permanent($"s3: {what} in {Location}: the server answered {status} {detail}{message}");
     }
 
-    private BackendException ShorterThanAsked(string what, long offset, int length) =>
+    private BackendException ShorterThanAsked(string what, long offset, long length) =>
         BackendException.Permanent($"{what} in {Location} is shorter than expected: wanted {length} bytes at offset {offset}");
 
     private static string OneLine(string text) => string.Join(' ', text.Split(['\r', '\n', '\t'], StringSplitOptions.RemoveEmptyEntries)).Trim();
