@@ -260,6 +260,66 @@ public sealed class DaemonCliTests : IDisposable
     }
 
     [Fact]
+    public async Task Metrics_and_notifications_report_each_scheduled_backup()
+    {
+        using var receiver = new NotificationReceiver();
+        WriteConfigText($"""
+            repository: {RepoPath}
+            password-file: secrets/password
+            host: media-vm
+            apps:
+              data:
+                paths: [{DataDir}]
+            schedule:
+              time-zone: UTC
+              backup: "*/3 * * * * *"
+            notify:
+              - type: webhook
+                url: {receiver.Url("hook")}
+                events: [start, success, warning, failure]
+            """);
+        using var daemon = new DaemonProcess(ConfigPath, StateDir);
+        daemon.WaitFor(d => d.Ends("backup").Any(), TimeSpan.FromSeconds(60), "a scheduled backup");
+        var address = daemon.Messages.First(m => m.StartsWith("listening on ", StringComparison.Ordinal))["listening on ".Length..];
+
+        // the webhook saw the run start and succeed, with the daemon as its trigger
+        var hooks = receiver.WaitFor(2, seconds: 30);
+        var events = hooks.Select(h => JsonDocument.Parse(h.Body).RootElement).ToList();
+        Assert.Equal("start", events[0].GetProperty("event").GetString());
+        Assert.Equal("success", events[1].GetProperty("event").GetString());
+        Assert.Equal("backup", events[1].GetProperty("job").GetString());
+        Assert.Equal("schedule", events[1].GetProperty("trigger").GetString());
+
+        // /metrics: valid exposition (promtool), the app's last success within the run, the repository's figures
+        // once the collection after the job has run
+        using var http = new HttpClient();
+        string text = "";
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (DateTime.UtcNow < deadline)
+        {
+            var response = await http.GetAsync(address + "/metrics", Ct);
+            Assert.Equal(System.Net.HttpStatusCode.OK, response.StatusCode);
+            Assert.StartsWith("text/plain", response.Content.Headers.ContentType?.MediaType ?? "");
+            text = await response.Content.ReadAsStringAsync(Ct);
+            if (text.Contains("lifeboat_backup_last_success_timestamp_seconds{", StringComparison.Ordinal)
+                && text.Contains("lifeboat_repository_snapshots{", StringComparison.Ordinal)) break;
+            await Task.Delay(500, Ct);
+        }
+        var check = ProcessRunner.Run("promtool", ["check", "metrics"], stdin: text);
+        Assert.True(check.ExitCode == 0 && check.Stdout.Length + check.Stderr.Length == 0, $"promtool: {check.Stdout}{check.Stderr}\n{text}");
+        var samples = text.Split('\n', StringSplitOptions.RemoveEmptyEntries).Where(l => !l.StartsWith('#'))
+            .Select(l => l.Split(' ')).ToDictionary(p => p[0], p => double.Parse(p[1], System.Globalization.CultureInfo.InvariantCulture));
+        var success = samples.Single(s => s.Key.StartsWith("lifeboat_backup_last_success_timestamp_seconds{", StringComparison.Ordinal) && s.Key.Contains("app=\"data\"", StringComparison.Ordinal)).Value;
+        Assert.InRange(success, Time(daemon.Ends("backup").First()).ToUnixTimeSeconds() - 60, DateTimeOffset.UtcNow.ToUnixTimeSeconds() + 1);
+        Assert.True(samples.Single(s => s.Key.StartsWith("lifeboat_repository_snapshots{", StringComparison.Ordinal)).Value >= 1, text);
+        Assert.Contains(samples, s => s.Key.StartsWith("lifeboat_job_queue_length{", StringComparison.Ordinal));
+        Assert.Contains(samples, s => s.Key.StartsWith("lifeboat_job_last_start_timestamp_seconds{", StringComparison.Ordinal) && s.Key.Contains("job=\"backup\"", StringComparison.Ordinal));
+        Assert.DoesNotContain(RepoPath, text); // a location may hold a secret: never a label
+        daemon.Signal("TERM");
+        Assert.Equal(0, daemon.WaitForExit(TimeSpan.FromMinutes(1)));
+    }
+
+    [Fact]
     public void Schedule_install_writes_units_systemd_accepts_and_uninstall_removes_exactly_them()
     {
         WriteConfig("backup: { cron: \"30 2 * * *\", apps: [data] }\nprune: \"0 4 * * 0\"");

@@ -4,13 +4,15 @@ using System.Runtime.InteropServices;
 using Lifeboat.Stack;
 using Lifeboat.Stack.Configuration;
 using Lifeboat.Stack.Operations;
+using Lifeboat.Stack.Operations.Metrics;
+using Lifeboat.Stack.Operations.Notifications;
 using Lifeboat.Stack.State;
 
 namespace Lifeboat.Cli.Commands;
 
 /// <summary>
 /// `lifeboat daemon`: runs lifeboat.yaml's schedule: until SIGTERM or SIGINT (exit 0 once the running job has stopped
-/// cleanly); SIGHUP re-reads the file. Serves GET /healthz on --listen. The scheduling is <see cref="JobDaemon"/>'s;
+/// cleanly); SIGHUP re-reads the file. Serves GET /healthz and GET /metrics on --listen. The scheduling is <see cref="JobDaemon"/>'s;
 /// this parses options, wires the sinks and signals, and renders the log.
 /// </summary>
 public sealed class DaemonCommand : ICommandFactory
@@ -20,7 +22,7 @@ public sealed class DaemonCommand : ICommandFactory
 
     public Command Create(GlobalOptions global)
     {
-        var listen = new Option<string>("--listen") { Description = "address and port of the HTTP endpoints (/healthz), or \"off\"", DefaultValueFactory = _ => "127.0.0.1:8420" };
+        var listen = new Option<string>("--listen") { Description = "address and port of the HTTP endpoints (/healthz, /metrics), or \"off\"", DefaultValueFactory = _ => "127.0.0.1:8420" };
         var grace = new Option<string>("--grace") { Description = "how long a running job may take to stop cleanly after SIGTERM before it is killed, e.g. 60s or 5m", DefaultValueFactory = _ => "60s" };
         var command = new Command(Name, "With a lifeboat.yaml: run its schedule: (backup, forget, prune, check, verify) until stopped; one log line per job start and end") { listen, grace };
         command.SetAction((parse, ct) => Program.Run(async () =>
@@ -51,11 +53,15 @@ public sealed class DaemonCommand : ICommandFactory
     private static async Task<int> RunAsync(string configPath, ScheduleConfig schedule, IPEndPoint? listen, TimeSpan grace, bool json)
     {
         var log = new DaemonLogLines(Console.Out, json);
-        var history = new JobRunLog(new StateDatabase(), configPath, log.Warn);
-        // the job events go to every sink in turn; notifications and metrics join this list
-        IJobEventSink[] sinks = [log, history];
+        var database = new StateDatabase();
+        var history = new JobRunLog(database, configPath, log.Warn);
+        using var notifications = new ReloadableNotifications(StackConfigLoader.Load(configPath), log.Warn);
         var executor = new ChildProcessJobExecutor(Environment.ProcessPath ?? throw new CliException("cannot tell where the lifeboat binary is"), configPath, log, grace);
-        var daemon = new JobDaemon(schedule, executor, sinks, history, log);
+        JobDaemon? daemon = null;
+        using var metrics = new DaemonMetrics(configPath, database, () => daemon?.Status().Queued.Count ?? 0, () => executor.LockWaits, log.Warn);
+        // every job's start and end, in this order: the log line, the run history, notifications, metrics
+        IJobEventSink[] sinks = [log, history, notifications, metrics];
+        daemon = new JobDaemon(schedule, executor, sinks, history, log);
 
         using var stop = new CancellationTokenSource();
         void Stop(PosixSignalContext signal)
@@ -72,6 +78,7 @@ public sealed class DaemonCommand : ICommandFactory
             {
                 var fresh = LoadSchedule(configPath);
                 daemon.Reload(fresh);
+                notifications.Replace(StackConfigLoader.Load(configPath));
                 log.Info($"received SIGHUP; reloaded {configPath}: {Describe(fresh)}");
             }
             catch (Exception e) when (e is StackException or CliException)
@@ -89,12 +96,14 @@ public sealed class DaemonCommand : ICommandFactory
             server = await DaemonHttpServer.StartAsync(listen,
             [
                 new DaemonEndpoint("/healthz", "application/json", _ => Task.FromResult(daemon.Status().ToJson())),
+                new DaemonEndpoint("/metrics", MetricsWriter.ContentType, _ => Task.FromResult(metrics.Render())),
             ], CancellationToken.None);
             log.Info($"listening on {server.Address}");
         }
         try
         {
             log.Info($"daemon started for {configPath}: {Describe(schedule)}");
+            _ = metrics.CollectAsync(stop.Token);
             await daemon.RunAsync(stop.Token);
         }
         finally

@@ -31,6 +31,11 @@ public sealed partial class ChildProcessJobExecutor(string binary, string config
     public static IReadOnlyList<string> Arguments(ScheduledJob job, string configPath) =>
         [job.Name, "--config", configPath, .. job.Apps];
 
+    private long _lockWaits;
+
+    /// <summary>How often a job found the repository locked by another process and waited, since the daemon started.</summary>
+    public long LockWaits => Interlocked.Read(ref _lockWaits);
+
     public async Task<JobExecution> RunAsync(ScheduledJob job, ScheduleConfig schedule, CancellationToken cancellationToken)
     {
         await RemoveStaleLocksAsync(job, cancellationToken).ConfigureAwait(false);
@@ -47,6 +52,7 @@ public sealed partial class ChildProcessJobExecutor(string binary, string config
                 return failed with { Summary = $"the repository stayed locked by another process for {Format(waited)} (lock-wait: {Format(schedule.LockWait)}): {failed.Summary}" };
             }
             var pause = delay < schedule.LockWait - waited ? delay : schedule.LockWait - waited;
+            Interlocked.Increment(ref _lockWaits);
             log.Info($"{job.Label}: the repository is locked by another process; trying again in {Format(pause)}");
             try
             {
