@@ -512,8 +512,28 @@ public static unsafe partial class Posix
     public static bool ProcessExists(int pid)
     {
         if (pid <= 0) return false;
-        if (kill(pid, 0) == 0) return true;
-        return Marshal.GetLastPInvokeError() == Errno.EPERM;
+        if (kill(pid, 0) == 0) return !IsZombie(pid);
+        return Marshal.GetLastPInvokeError() == Errno.EPERM && !IsZombie(pid);
+    }
+
+    /// <summary>
+    /// A process that has exited but not been reaped yet (a killed job whose parent died too waits so until init reaps
+    /// it, which in a container may take a while): it holds nothing any more, so a lock of it is stale. kill(pid, 0)
+    /// alone still finds it.
+    /// </summary>
+    private static bool IsZombie(int pid)
+    {
+        try
+        {
+            // /proc/PID/stat: "pid (comm) S ...": the state follows the last ')' (comm may hold anything)
+            var stat = File.ReadAllText($"/proc/{pid}/stat");
+            int close = stat.LastIndexOf(')');
+            return close >= 0 && close + 2 < stat.Length && stat[close + 2] == 'Z';
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return false;
+        }
     }
 
     /// <summary>The full host name, as Go's os.Hostname gives it (Environment.MachineName cuts at the first dot).</summary>

@@ -285,4 +285,28 @@ public sealed class PosixTests : IDisposable
         Assert.Equal(ProcessRunner.Run("hostname", []).Stdout.Trim(), Posix.HostName);
         Assert.False(Posix.IsTerminal(-1));
     }
+
+    [Fact]
+    public void AnExitedProcessNotYetReapedDoesNotExist()
+    {
+        // the shell starts a short child, then becomes a sleep that never waits for it: the child stays a zombie, as a
+        // killed job does until init reaps it; a lock of it must count as stale
+        var start = new System.Diagnostics.ProcessStartInfo("sh", ["-c", "true & echo $!; exec sleep 5"]) { RedirectStandardOutput = true };
+        using var parent = System.Diagnostics.Process.Start(start)!;
+        try
+        {
+            int zombie = int.Parse(parent.StandardOutput.ReadLine()!, System.Globalization.CultureInfo.InvariantCulture);
+            var deadline = DateTime.UtcNow.AddSeconds(5);
+            while (!File.ReadAllText($"/proc/{zombie}/stat").Contains(") Z ", StringComparison.Ordinal) && DateTime.UtcNow < deadline)
+                Thread.Sleep(20);
+            Assert.Contains(") Z ", File.ReadAllText($"/proc/{zombie}/stat"));
+            Assert.False(Posix.ProcessExists(zombie));
+            Assert.True(Posix.ProcessExists(parent.Id));
+        }
+        finally
+        {
+            parent.Kill();
+            parent.WaitForExit();
+        }
+    }
 }
