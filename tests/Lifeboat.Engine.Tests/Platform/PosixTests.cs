@@ -289,14 +289,16 @@ public sealed class PosixTests : IDisposable
     [Fact]
     public void AnExitedProcessNotYetReapedDoesNotExist()
     {
-        // the shell starts a short child, then becomes a sleep that never waits for it: the child stays a zombie, as a
-        // killed job does until init reaps it; a lock of it must count as stale
-        var start = new System.Diagnostics.ProcessStartInfo("sh", ["-c", "true & echo $!; exec sleep 5"]) { RedirectStandardOutput = true };
+        // the shell starts a short child, then becomes a sleep that never waits for it: the child, ending after the
+        // exec (the shell itself would reap it before), stays a zombie, as a killed job does until init reaps it; a
+        // lock of it must count as stale
+        var start = new System.Diagnostics.ProcessStartInfo("sh", ["-c", "sleep 0.5 & echo $!; exec sleep 10"]) { RedirectStandardOutput = true };
         using var parent = System.Diagnostics.Process.Start(start)!;
         try
         {
             int zombie = int.Parse(parent.StandardOutput.ReadLine()!, System.Globalization.CultureInfo.InvariantCulture);
-            var deadline = DateTime.UtcNow.AddSeconds(5);
+            var deadline = DateTime.UtcNow.AddSeconds(8);
+            Assert.True(Posix.ProcessExists(zombie));
             while (!File.ReadAllText($"/proc/{zombie}/stat").Contains(") Z ", StringComparison.Ordinal) && DateTime.UtcNow < deadline)
                 Thread.Sleep(20);
             Assert.Contains(") Z ", File.ReadAllText($"/proc/{zombie}/stat"));
