@@ -263,16 +263,9 @@ public sealed class DaemonCliTests : IDisposable
     public async Task Metrics_and_notifications_report_each_scheduled_backup()
     {
         using var receiver = new NotificationReceiver();
-        WriteConfigText($"""
-            repository: {RepoPath}
-            password-file: secrets/password
-            host: media-vm
-            apps:
-              data:
-                paths: [{DataDir}]
-            schedule:
-              time-zone: UTC
-              backup: "*/3 * * * * *"
+        WriteConfig("backup: \"*/3 * * * * *\"");
+        File.AppendAllText(ConfigPath, $"""
+
             notify:
               - type: webhook
                 url: {receiver.Url("hook")}

@@ -58,7 +58,7 @@ public sealed class DaemonCommand : ICommandFactory
         using var notifications = new ReloadableNotifications(StackConfigLoader.Load(configPath), log.Warn);
         var executor = new ChildProcessJobExecutor(Environment.ProcessPath ?? throw new CliException("cannot tell where the lifeboat binary is"), configPath, log, grace);
         JobDaemon? daemon = null;
-        using var metrics = new DaemonMetrics(configPath, database, () => daemon?.Status().Queued.Count ?? 0, () => executor.LockWaits, log.Warn);
+        var metrics = new DaemonMetrics(configPath, database, () => daemon?.Status().Queued.Count ?? 0, () => executor.LockWaits, log.Warn);
         // every job's start and end, in this order: the log line, the run history, notifications, metrics
         IJobEventSink[] sinks = [log, history, notifications, metrics];
         daemon = new JobDaemon(schedule, executor, sinks, history, log);

@@ -17,8 +17,6 @@ namespace Lifeboat.Stack.Operations;
 public sealed partial class ChildProcessJobExecutor(string binary, string configPath, IDaemonLog log, TimeSpan grace) : IJobExecutor
 {
     // restic's exit codes, as the CLI returns them
-    public const int DoctorWarnings = 2;
-    public const int PartialBackup = 3;
     public const int LockFailed = 11;
     public const int Interrupted = 130;
 
@@ -90,12 +88,14 @@ public sealed partial class ChildProcessJobExecutor(string binary, string config
         var tail = output.ToString();
         if (result.Stopped)
             return new JobExecution(JobOutcome.Failure, result.ExitCode, $"stopped by the daemon's shutdown (exit {result.ExitCode})", tail);
-        return result.ExitCode switch
+        // one mapping of exit codes to outcomes for the daemon and one-shot --notify runs
+        var outcome = Notifications.RunOutcome.FromExitCode(result.ExitCode);
+        return outcome switch
         {
-            0 => new JobExecution(JobOutcome.Success, 0, output.LastStdout ?? "done", tail),
-            PartialBackup or DoctorWarnings => new JobExecution(JobOutcome.Warning, result.ExitCode,
+            JobOutcome.Success => new JobExecution(outcome, result.ExitCode, output.LastStdout ?? "done", tail),
+            JobOutcome.Warning => new JobExecution(outcome, result.ExitCode,
                 output.LastStderr ?? output.LastStdout ?? $"finished with warnings (exit {result.ExitCode})", tail),
-            _ => new JobExecution(JobOutcome.Failure, result.ExitCode,
+            _ => new JobExecution(outcome, result.ExitCode,
                 output.LastFatal ?? output.LastStderr ?? $"exited {result.ExitCode}", tail),
         };
     }

@@ -11,8 +11,10 @@ namespace Lifeboat.Stack.Operations.Metrics;
 /// history are read live at each scrape. A collection that fails keeps the last figures and is logged.
 /// </summary>
 public sealed class DaemonMetrics(string configPath, StateDatabase database, Func<int> queueLength, Func<long> lockWaits, Action<string> warn)
-    : IJobEventSink, IDisposable
+    : IJobEventSink
 {
+    // not disposed: a collection still running in the background when the daemon stops must be able to release it
+    // (a SemaphoreSlim whose wait handle is never asked for holds nothing to free)
     private readonly SemaphoreSlim _collecting = new(1, 1);
     private volatile IReadOnlyList<RepositoryMetrics> _repositories = [];
 
@@ -80,6 +82,4 @@ public sealed class DaemonMetrics(string configPath, StateDatabase database, Fun
             Jobs = jobs,
         });
     }
-
-    public void Dispose() => _collecting.Dispose();
 }
