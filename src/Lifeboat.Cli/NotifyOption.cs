@@ -7,9 +7,11 @@ using Lifeboat.Stack.Operations.Notifications;
 namespace Lifeboat.Cli;
 
 /// <summary>
-/// --notify on the jobs a schedule can run (backup, verify, forget, prune, check): with a lifeboat.yaml, the run's
-/// start and end go to its notify: targets as the daemon's would (trigger "cli"), so a cron user is told too. The
-/// command's output is copied into the end's log tail. What an exit code means and the sending are the Stack's.
+/// The jobs a schedule can run (backup, verify, forget, prune, check), run once from the command line with a
+/// lifeboat.yaml (cron's way): the run is recorded in the state database's job history as the daemon's are (trigger
+/// "cli"), so doctor, the metrics (--metrics-file) and the daemon's catch-up see it; with --notify its start and end
+/// also go to the config's notify: targets. A job the daemon started records nothing itself: the daemon does.
+/// The command's output is copied into the end's log tail. What an exit code means and the sending are the Stack's.
 /// </summary>
 public static class NotifyOption
 {
@@ -18,11 +20,25 @@ public static class NotifyOption
         Description = "with a lifeboat.yaml: report this run's start and end to its notify: targets",
     };
 
-    /// <summary>Runs <paramref name="run"/> (a command body wrapped in <see cref="Program.Run"/>), notifying when --notify is given.</summary>
+    /// <summary>Runs <paramref name="run"/> (a command body wrapped in <see cref="Program.Run"/>), recording it and notifying when --notify is given.</summary>
     public static async Task<int> RunAsync(GlobalOptions global, ParseResult parse, Option<bool> notify, JobKind kind,
+        IReadOnlyList<string> apps, Func<JobCompletion, Task<int>> run)
+    {
+        var completion = new JobCompletion();
+        try
+        {
+            return await RecordAsync(global, parse, notify, kind, apps, () => run(completion)).ConfigureAwait(false);
+        }
+        finally
+        {
+            completion.Complete();
+        }
+    }
+
+    private static async Task<int> RecordAsync(GlobalOptions global, ParseResult parse, Option<bool> notify, JobKind kind,
         IReadOnlyList<string> apps, Func<Task<int>> run)
     {
-        if (!parse.GetValue(notify)) return await run().ConfigureAwait(false);
+        var wantsNotify = parse.GetValue(notify);
         Stack.Configuration.StackConfig? config;
         try
         {
@@ -30,23 +46,28 @@ public static class NotifyOption
         }
         catch (Exception e) when (e is StackException or CliException)
         {
-            return await run().ConfigureAwait(false); // the command reports the broken config itself; there is nothing to notify with
+            return await run().ConfigureAwait(false); // the command reports the broken config itself; there is nothing to record or notify with
         }
         if (config is null)
         {
+            if (!wantsNotify) return await run().ConfigureAwait(false); // restic mode: no stack, no job history
             Console.Error.WriteLine("Fatal: --notify sends to the notify: targets of a lifeboat.yaml: give --config FILE (and no -r/--repository-file)");
             return ExitCodes.Fatal;
         }
-        if (config.Notify.Count == 0)
-        {
+        if (wantsNotify && config.Notify.Count == 0)
             Console.Error.WriteLine($"--notify: {config.File} has no notify: targets; nothing is sent");
-            return await run().ConfigureAwait(false);
-        }
 
         var error = Console.Error;
-        using var dispatcher = NotificationDispatcher.FromConfig(config, line => { lock (error) error.WriteLine(line); });
+        void Warn(string line) { lock (error) error.WriteLine(line); }
+        using var dispatcher = wantsNotify && config.Notify.Count > 0 ? NotificationDispatcher.FromConfig(config, Warn) : null;
+        var sinks = new List<IJobEventSink>();
+        if (!DaemonParentWatch.IsDaemonJob)
+            sinks.Add(new JobRunLog(new Stack.State.StateDatabase(), Stack.Operations.Metrics.MetricsCollector.JobRunScope(config), Warn));
+        if (dispatcher is not null) sinks.Add(dispatcher);
+        if (sinks.Count == 0) return await run().ConfigureAwait(false);
+
         var jobRun = new JobRun(Guid.NewGuid(), kind, apps, "cli", DateTimeOffset.Now);
-        await dispatcher.JobStartedAsync(jobRun, CancellationToken.None).ConfigureAwait(false);
+        foreach (var sink in sinks) await sink.JobStartedAsync(jobRun, CancellationToken.None).ConfigureAwait(false);
 
         var tail = new LogTailBuffer();
         var (output, errors) = (Console.Out, Console.Error);
@@ -63,7 +84,8 @@ public static class NotifyOption
             Console.SetOut(output);
             Console.SetError(errors);
         }
-        await dispatcher.JobFinishedAsync(RunOutcome.Result(jobRun, exitCode, DateTimeOffset.Now, tail.ToString()), CancellationToken.None).ConfigureAwait(false);
+        var result = RunOutcome.Result(jobRun, exitCode, DateTimeOffset.Now, tail.ToString());
+        foreach (var sink in sinks) await sink.JobFinishedAsync(result, CancellationToken.None).ConfigureAwait(false);
         return exitCode;
     }
 }

@@ -13,6 +13,7 @@ public static class Program
         ThreadPool.GetMinThreads(out int workers, out int completionPorts);
         if (workers < Engine.Backup.Archiver.RecommendedMinThreads)
             ThreadPool.SetMinThreads(Engine.Backup.Archiver.RecommendedMinThreads, completionPorts);
+        Stack.Operations.DaemonParentWatch.StartIfDaemonJob(Console.Error);
         var global = new GlobalOptions();
         var root = new RootCommand("Lifeboat backs up the state of self-hosted applications into restic repositories, encrypted and deduplicated, and restores it.");
         global.AddTo(root);

@@ -218,6 +218,30 @@ public sealed class DaemonCliTests : IDisposable
     }
 
     [Fact]
+    public void Kill_9_of_the_daemon_alone_stops_its_job_cleanly()
+    {
+        WriteBigFile(800); // seconds of work: an orphan left running would finish and write a snapshot
+        WriteConfig("backup: \"*/2 * * * * *\"");
+        List<int> jobs;
+        using (var daemon = new DaemonProcess(ConfigPath, StateDir))
+        {
+            daemon.WaitFor(_ => Directory.EnumerateFiles(Path.Combine(RepoPath, "locks")).Any(), TimeSpan.FromSeconds(30), "the backup's lock");
+            jobs = daemon.Children();
+            Assert.NotEmpty(jobs);
+            // the daemon dies (an OOM kill); its job is left behind, orphaned
+            Assert.True(ProcessRunner.Run("kill", ["-9", daemon.Pid.ToString()]).Succeeded);
+            daemon.WaitForExit(TimeSpan.FromSeconds(10));
+        }
+        // the orphan notices within its poll interval and stops as on SIGTERM: no job runs on unwatched
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
+        while (jobs.Any(Engine.Platform.Posix.ProcessExists) && DateTime.UtcNow < deadline) Thread.Sleep(100);
+        Assert.False(jobs.Any(Engine.Platform.Posix.ProcessExists), "the daemon's job is still running after the daemon died");
+        // stopped, not finished: no snapshot; cleanly: its lock removed, nothing half-written
+        Assert.Empty(Directory.EnumerateFiles(Path.Combine(RepoPath, "snapshots")));
+        AssertRepositoryChecksAndHasNoLock();
+    }
+
+    [Fact]
     public async Task A_live_lock_of_another_process_makes_the_job_wait_then_run()
     {
         WriteConfig("backup: \"*/2 * * * * *\"");
@@ -282,6 +306,10 @@ public sealed class DaemonCliTests : IDisposable
         Assert.Equal("success", events[1].GetProperty("event").GetString());
         Assert.Equal("backup", events[1].GetProperty("job").GetString());
         Assert.Equal("schedule", events[1].GetProperty("trigger").GetString());
+        // the run is in the history once, as the daemon's: the job it started did not record itself as well
+        var recorded = new JobRunLog(new StateDatabase(StateDir), ConfigPath).Recent(100);
+        Assert.NotEmpty(recorded);
+        Assert.All(recorded, r => Assert.Equal("schedule", r.Trigger));
 
         // /metrics: valid exposition (promtool), the app's last success within the run, the repository's figures
         // once the collection after the job has run
@@ -328,7 +356,9 @@ public sealed class DaemonCliTests : IDisposable
         var written = Directory.EnumerateFiles(units).Select(Path.GetFileName).Order().ToList();
         Assert.Equal(["lifeboat-backup.service", "lifeboat-backup.timer", "lifeboat-other.service", "lifeboat-prune.service", "lifeboat-prune.timer"], written);
         var service = File.ReadAllText(Path.Combine(units, "lifeboat-backup.service"));
-        Assert.Contains($"ExecStart={LifeboatCliBinaryReal()} backup --config {ConfigPath} data", service);
+        // the build's symlink, which a rebuild swaps, not the build directory a rebuild deletes
+        Assert.Contains($"ExecStart={LifeboatCli.Binary} backup --config {ConfigPath} data", service);
+        Assert.DoesNotContain("/.build/cli-", service);
         var verify = ProcessRunner.Run("systemd-analyze", ["verify", .. Directory.EnumerateFiles(units, "lifeboat-*.timer"), Path.Combine(units, "lifeboat-backup.service"), Path.Combine(units, "lifeboat-prune.service")]);
         Assert.True(verify.ExitCode == 0, verify.Stdout + verify.Stderr);
 
@@ -340,6 +370,16 @@ public sealed class DaemonCliTests : IDisposable
 
         Cli.RunChecked("schedule", "uninstall", "--dir", units);
         Assert.Equal(["lifeboat-other.service"], Directory.EnumerateFiles(units).Select(Path.GetFileName));
+
+        // --binary: the units run the installed copy
+        WriteConfig("backup: \"30 2 * * *\"");
+        var installed = _temp.Combine("bin/lifeboat");
+        Directory.CreateDirectory(Path.GetDirectoryName(installed)!);
+        File.Copy(LifeboatCliBinaryReal(), installed);
+        Assert.Contains($"ExecStart={installed} backup --config {ConfigPath}\n", Cli.RunChecked("schedule", "show", "--binary", installed).Stdout);
+        var missing = Cli.Run("schedule", "show", "--binary", _temp.Combine("nothing/lifeboat"));
+        Assert.Equal(1, missing.ExitCode);
+        Assert.Contains($"--binary {_temp.Combine("nothing/lifeboat")}: no such file", missing.Stderr);
     }
 
     /// <summary>The binary the units name: the real file behind ./lifeboat's symlinked build directory.</summary>

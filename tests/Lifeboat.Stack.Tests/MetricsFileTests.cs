@@ -88,6 +88,11 @@ public sealed class MetricsFileTests : IDisposable
         Assert.Equal(0, samples["lifeboat_backup_last_outcome{repository=\"primary\",app=\"sonarr\",outcome=\"success\"}"]);
         Assert.Equal(0, samples["lifeboat_app_snapshots" + sonarr]);
         Assert.Equal(0, samples["lifeboat_backup_last_files" + sonarr]);
+        // the run itself, recorded before the file was written although neither --notify nor a daemon was involved
+        const string job = "{job=\"backup\",apps=\"\"";
+        Assert.Equal(1, samples["lifeboat_job_last_outcome" + job + ",outcome=\"failure\"}"]);
+        Assert.InRange(samples["lifeboat_job_last_finish_timestamp_seconds" + job + "}"], before, after);
+        Assert.DoesNotContain("lifeboat_job_last_success_timestamp_seconds" + job + "}", samples.Keys);
         Assert.DoesNotContain("lifeboat_backup_last_success_timestamp_seconds" + sonarr, samples.Keys);
         // size and packs from the index are those of the pack files on disk
         var packs = Directory.GetFiles(Path.Combine(RepoPath, "data"), "*", SearchOption.AllDirectories);
@@ -122,6 +127,8 @@ public sealed class MetricsFileTests : IDisposable
         Assert.Equal(summary.RootElement.GetProperty("data_added").GetInt64(), samples["lifeboat_backup_last_added_bytes" + plex]);
         Assert.Equal(summary.RootElement.GetProperty("files").GetInt64(), samples["lifeboat_backup_last_files" + plex]);
         Assert.True(samples["lifeboat_backup_last_success_timestamp_seconds" + plex] > success);
+        Assert.Equal(1, samples["lifeboat_job_last_outcome{job=\"backup\",apps=\"plex\",outcome=\"success\"}"]);
+        Assert.Equal(1, samples["lifeboat_job_last_outcome{job=\"verify\",apps=\"plex\",outcome=\"success\"}"]);
     }
 
     [Fact]

@@ -35,12 +35,12 @@ public sealed class BackupCommand : ICommandFactory
         };
         var notify = NotifyOption.Create();
         command.Options.Add(notify);
-        command.SetAction((parse, ct) => NotifyOption.RunAsync(global, parse, notify, Lifeboat.Stack.Operations.JobKind.Backup, parse.GetValue(paths) ?? [], () => Program.Run(async () =>
+        command.SetAction((parse, ct) => NotifyOption.RunAsync(global, parse, notify, Lifeboat.Stack.Operations.JobKind.Backup, parse.GetValue(paths) ?? [], job => Program.Run(async () =>
         {
             var ctx = new CommandContext(global, parse);
             if (ctx.StackConfig is { } stack)
                 return await Stack.StackBackupCommand.RunAsync(ctx, stack, parse.GetValue(paths) ?? [],
-                    (parse.GetValue(tag) ?? []).SelectMany(t => t.Split(',', StringSplitOptions.RemoveEmptyEntries)).ToList(), ct, parse.GetValue(metricsFile));
+                    (parse.GetValue(tag) ?? []).SelectMany(t => t.Split(',', StringSplitOptions.RemoveEmptyEntries)).ToList(), ct, parse.GetValue(metricsFile), job);
             if (parse.GetValue(metricsFile) is not null)
                 throw new CliException("--metrics-file works with a lifeboat.yaml (stack mode): give --config FILE, set LIFEBOAT_CONFIG, or run it where lifeboat.yaml is");
             var targets = (parse.GetValue(paths) ?? []).ToList();

@@ -15,7 +15,7 @@ public sealed class CheckCommand : ICommandFactory
         var command = new Command("check", "Check the repository for errors") { readData, readDataSubset, checkUnused, withCache };
         var notify = NotifyOption.Create();
         command.Options.Add(notify);
-        command.SetAction((parse, ct) => NotifyOption.RunAsync(global, parse, notify, Lifeboat.Stack.Operations.JobKind.Check, [], () => Program.Run(async () =>
+        command.SetAction((parse, ct) => NotifyOption.RunAsync(global, parse, notify, Lifeboat.Stack.Operations.JobKind.Check, [], _ => Program.Run(async () =>
         {
             var ctx = new CommandContext(global, parse);
             CheckSubset? subset = null;

@@ -32,7 +32,7 @@ public sealed class ForgetCommand : ICommandFactory
         pruneOptions.AddTo(command);
         var notify = NotifyOption.Create();
         command.Options.Add(notify);
-        command.SetAction((parse, ct) => NotifyOption.RunAsync(global, parse, notify, Lifeboat.Stack.Operations.JobKind.Forget, [], () => Program.Run(async () =>
+        command.SetAction((parse, ct) => NotifyOption.RunAsync(global, parse, notify, Lifeboat.Stack.Operations.JobKind.Forget, [], _ => Program.Run(async () =>
         {
             var ctx = new CommandContext(global, parse);
             bool isDryRun = parse.GetValue(dryRun);

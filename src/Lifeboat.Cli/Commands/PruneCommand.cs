@@ -52,7 +52,7 @@ public sealed class PruneCommand : ICommandFactory
         options.AddTo(command);
         var notify = NotifyOption.Create();
         command.Options.Add(notify);
-        command.SetAction((parse, ct) => NotifyOption.RunAsync(global, parse, notify, Lifeboat.Stack.Operations.JobKind.Prune, [], () => Program.Run(async () =>
+        command.SetAction((parse, ct) => NotifyOption.RunAsync(global, parse, notify, Lifeboat.Stack.Operations.JobKind.Prune, [], _ => Program.Run(async () =>
         {
             var ctx = new CommandContext(global, parse);
             var pruneOptions = options.Get(parse, parse.GetValue(dryRun));

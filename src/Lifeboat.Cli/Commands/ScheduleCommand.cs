@@ -20,12 +20,17 @@ public sealed class ScheduleCommand : ICommandFactory
         return command;
     }
 
-    private delegate int Body(CommandContext ctx, string configPath, string directory);
+    private delegate int Body(CommandContext ctx, string configPath, string directory, string binary);
 
     private static Command Sub(GlobalOptions global, string name, string description, Body body)
     {
         var dir = new Option<string>("--dir") { Description = $"the directory of the unit files (default {DefaultDirectory})", DefaultValueFactory = _ => DefaultDirectory };
-        var command = new Command(name, description) { dir };
+        var binary = new Option<string?>("--binary")
+        {
+            Description = "the lifeboat binary the units run (default: this one; e.g. /usr/local/bin/lifeboat after installing it there)",
+            HelpName = "PATH",
+        };
+        var command = new Command(name, description) { dir, binary };
         command.SetAction((parse, ct) => Program.Run(() =>
         {
             var ctx = new CommandContext(global, parse);
@@ -33,18 +38,36 @@ public sealed class ScheduleCommand : ICommandFactory
                 throw new CliException("schedule works with a lifeboat.yaml and takes its repository from it: leave out -r/--repository-file and unset RESTIC_REPOSITORY(_FILE)");
             var located = ctx.LocateStackConfig()
                 ?? throw new CliException("schedule needs a lifeboat.yaml with a schedule: section: give --config FILE, set LIFEBOAT_CONFIG, or run it where lifeboat.yaml is");
-            return Task.FromResult(body(ctx, Path.GetFullPath(located), Path.GetFullPath(parse.GetValue(dir)!)));
+            var program = parse.GetValue(binary) is { } given ? Path.GetFullPath(given) : StableBinaryPath(
+                Environment.ProcessPath ?? throw new CliException("cannot tell where the lifeboat binary is: give --binary PATH"));
+            if (!File.Exists(program)) throw new CliException($"--binary {program}: no such file");
+            return Task.FromResult(body(ctx, Path.GetFullPath(located), Path.GetFullPath(parse.GetValue(dir)!), program));
         }, ct));
         return command;
     }
 
-    private static IReadOnlyList<SystemdUnit> Units(string configPath) =>
-        SystemdUnits.Generate(DaemonCommand.LoadSchedule(configPath), configPath,
-            Environment.ProcessPath ?? throw new CliException("cannot tell where the lifeboat binary is"));
+    private static IReadOnlyList<SystemdUnit> Units(string configPath, string binary) =>
+        SystemdUnits.Generate(DaemonCommand.LoadSchedule(configPath), configPath, binary);
 
-    private static int Show(CommandContext ctx, string configPath, string directory)
+    /// <summary>
+    /// The path units should run for the binary at <paramref name="processPath"/>. A binary that ./lifeboat built lives
+    /// in .build/cli-XXXXXXXX/, which the next rebuild deletes; .build/cli is the symlink a rebuild swaps to the new
+    /// build, so units name .build/cli/lifeboat and keep working. Any other path is used as it is.
+    /// </summary>
+    public static string StableBinaryPath(string processPath)
     {
-        foreach (var unit in Units(configPath))
+        var directory = Path.GetDirectoryName(processPath);
+        if (directory is null || !Path.GetFileName(directory).StartsWith("cli-", StringComparison.Ordinal)) return processPath;
+        var link = Path.Combine(Path.GetDirectoryName(directory)!, "cli");
+        var target = new DirectoryInfo(link).ResolveLinkTarget(returnFinalTarget: true);
+        return target is not null && Path.GetFullPath(target.FullName).TrimEnd('/') == Path.GetFullPath(directory).TrimEnd('/')
+            ? Path.Combine(link, Path.GetFileName(processPath))
+            : processPath;
+    }
+
+    private static int Show(CommandContext ctx, string configPath, string directory, string binary)
+    {
+        foreach (var unit in Units(configPath, binary))
         {
             ctx.Out.WriteLine($"# {Path.Combine(directory, unit.Name)}");
             ctx.Out.WriteLine(unit.Text);
@@ -52,9 +75,9 @@ public sealed class ScheduleCommand : ICommandFactory
         return ExitCodes.Ok;
     }
 
-    private static int Install(CommandContext ctx, string configPath, string directory)
+    private static int Install(CommandContext ctx, string configPath, string directory, string binary)
     {
-        var units = Units(configPath);
+        var units = Units(configPath, binary);
         if (!Directory.Exists(directory)) throw new CliException($"{directory} does not exist");
         // never overwrite a unit someone else wrote, or one made from another lifeboat.yaml
         foreach (var unit in units)
@@ -84,7 +107,7 @@ public sealed class ScheduleCommand : ICommandFactory
         return ExitCodes.Ok;
     }
 
-    private static int Uninstall(CommandContext ctx, string configPath, string directory)
+    private static int Uninstall(CommandContext ctx, string configPath, string directory, string binary)
     {
         var written = Written(directory, configPath);
         foreach (var path in written)

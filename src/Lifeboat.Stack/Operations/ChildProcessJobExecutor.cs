@@ -115,6 +115,8 @@ public sealed partial class ChildProcessJobExecutor(string binary, string config
         // a repository in the environment would put the child in restic mode, away from the stack's
         start.Environment.Remove("RESTIC_REPOSITORY");
         start.Environment.Remove("RESTIC_REPOSITORY_FILE");
+        // the job stops cleanly when the daemon dies without stopping it
+        start.Environment[DaemonParentWatch.EnvironmentVariable] = Environment.ProcessId.ToString(CultureInfo.InvariantCulture);
         var output = new OutputTail();
         using var process = Process.Start(start) ?? throw new StackException($"could not start {binary}");
         process.StandardInput.Close(); // a job never waits on a prompt

@@ -10,9 +10,10 @@ namespace Lifeboat.Cli.Commands.Stack;
 public static class StackBackupCommand
 {
     public static async Task<int> RunAsync(CommandContext ctx, StackConfig config, IReadOnlyList<string> appNames, IReadOnlyList<string> tags, CancellationToken cancellationToken,
-        string? metricsFile = null)
+        string? metricsFile = null, JobCompletion? job = null)
     {
         var metrics = MetricsFileOption.Collector(config, metricsFile);
+        MetricsFileOption.WriteWhenRecorded(ctx, metrics, metricsFile, job);
         var apps = config.SelectApps(appNames);
         // before anything is written: every path of the apps to back up is there
         StackConfigValidator.RequirePathsExist(config, apps);
@@ -35,7 +36,6 @@ public static class StackBackupCommand
         if (metrics is not null) await metrics.AddRepositoryAsync("primary", repo, cancellationToken);
         bool offsiteFailed = config.Offsite is { } offsite && results.Any(r => r.SnapshotId is not null)
                              && !await CopyOffsiteAsync(ctx, config, offsite, repo, config.Apps, metrics, cancellationToken);
-        MetricsFileOption.Write(ctx, metrics, metricsFile);
         if (results.Any(r => r.Failed) || offsiteFailed) return ExitCodes.Fatal;
         return results.Any(r => r.IsPartial) ? ExitCodes.PartialBackup : ExitCodes.Ok;
     }

@@ -28,7 +28,7 @@ public sealed class StackVerifyCommand : ICommandFactory
             { apps, sample, skipOffsite, offsiteOnly, metricsFile };
         var notify = NotifyOption.Create();
         command.Options.Add(notify);
-        command.SetAction((parse, ct) => NotifyOption.RunAsync(global, parse, notify, Lifeboat.Stack.Operations.JobKind.Verify, parse.GetValue(apps) ?? [], () => Program.Run(async () =>
+        command.SetAction((parse, ct) => NotifyOption.RunAsync(global, parse, notify, Lifeboat.Stack.Operations.JobKind.Verify, parse.GetValue(apps) ?? [], job => Program.Run(async () =>
         {
             var ctx = new CommandContext(global, parse);
             var config = ctx.StackConfig ?? throw new CliException(ctx.RepositoryGiven
@@ -41,6 +41,7 @@ public sealed class StackVerifyCommand : ICommandFactory
             if (onlyOffsite && config.Offsite is null) throw new CliException($"--offsite-only: {config.File} has no offsite: repository to test");
             var offsite = parse.GetValue(skipOffsite) ? null : config.Offsite;
             var metrics = MetricsFileOption.Collector(config, parse.GetValue(metricsFile));
+            MetricsFileOption.WriteWhenRecorded(ctx, metrics, parse.GetValue(metricsFile), job);
 
             var all = new List<RestoreTestRecord>();
             bool passed = true;
@@ -70,7 +71,6 @@ public sealed class StackVerifyCommand : ICommandFactory
                 }
             }
             if (ctx.Json) JsonOutput.Line(w => JsonSerializer.Serialize(w, (IReadOnlyList<RestoreTestRecord>)all, StateJsonContext.Default.IReadOnlyListRestoreTestRecord));
-            MetricsFileOption.Write(ctx, metrics, parse.GetValue(metricsFile));
             return passed ? ExitCodes.Ok : ExitCodes.Fatal;
         }, ct)));
         return command;

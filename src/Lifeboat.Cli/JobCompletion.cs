@@ -1,0 +1,19 @@
+namespace Lifeboat.Cli;
+
+/// <summary>
+/// What a one-shot job does once its run is recorded (<see cref="NotifyOption.RunAsync"/>): --metrics-file is written
+/// then, so the file holds this run's own end (outcome, duration) and is written even when the run failed.
+/// </summary>
+public sealed class JobCompletion
+{
+    private readonly List<Action> _afterRecorded = [];
+
+    /// <summary>Runs <paramref name="action"/> after the run has ended and been recorded, whatever its exit code.</summary>
+    public void AfterRecorded(Action action) => _afterRecorded.Add(action);
+
+    internal void Complete()
+    {
+        foreach (var action in _afterRecorded) action();
+        _afterRecorded.Clear();
+    }
+}
