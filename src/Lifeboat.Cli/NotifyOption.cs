@@ -15,10 +15,16 @@ namespace Lifeboat.Cli;
 /// </summary>
 public static class NotifyOption
 {
-    public static Option<bool> Create() => new("--notify")
+    public static Option<bool> Create() => new(Name)
     {
         Description = "with a lifeboat.yaml: report this run's start and end to its notify: targets",
     };
+
+    public const string Name = "--notify";
+
+    /// <summary>Whether the parsed command line asks for --notify (on a command that has it).</summary>
+    public static bool Requested(ParseResult parse) =>
+        parse.CommandResult.Command.Options.FirstOrDefault(o => o.Name == Name) is Option<bool> option && parse.GetValue(option);
 
     /// <summary>Runs <paramref name="run"/> (a command body wrapped in <see cref="Program.Run"/>), recording it and notifying when --notify is given.</summary>
     public static async Task<int> RunAsync(GlobalOptions global, ParseResult parse, Option<bool> notify, JobKind kind,

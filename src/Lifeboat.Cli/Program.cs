@@ -35,8 +35,11 @@ public static class Program
         // Ctrl-C and SIGTERM cancel the command's token; the command then cleans up (unfinished packs are
         // discarded, locks removed) and we exit with 130. Give it time to do so.
         // The daemon handles its signals itself: it gives its running job its own grace period, then exits 0.
+        // With --notify, the end of an interrupted run is still delivered: the clean-up's time plus the longest delivery.
         var ownSignals = parse.CommandResult.Command.Name == DaemonCommand.Name;
-        return await parse.InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = ownSignals ? null : TimeSpan.FromSeconds(30) }).ConfigureAwait(false);
+        var cleanup = TimeSpan.FromSeconds(30);
+        if (NotifyOption.Requested(parse)) cleanup += new Stack.Operations.Notifications.NotificationPolicy().MaxDeliveryTime;
+        return await parse.InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = ownSignals ? null : cleanup }).ConfigureAwait(false);
     }
 
     /// <summary>Runs a command body and turns every error a user can cause into one line and restic's exit code.</summary>
