@@ -122,6 +122,40 @@ public sealed class BackupStdinTests : CliTestBase
         Assert.Equal(Sha256(Encoding.UTF8.GetBytes(dump)), Sha256(r.StdoutBytes));
     }
 
+    [Fact]
+    public void BesideALifeboatYaml_AStreamBackupGoesToTheStacksRepository_AndIsNoRunOfItsBackupJob()
+    {
+        Cli.RunChecked("init");
+        WriteFile("config.xml", "<app/>");
+        var stackDir = Temp.Combine("stack");
+        Directory.CreateDirectory(stackDir);
+        File.WriteAllText(Path.Combine(stackDir, "password"), Password);
+        File.WriteAllText(Path.Combine(stackDir, "lifeboat.yaml"), $"""
+            repository: {Repo}
+            password-file: password
+            apps:
+              app:
+                paths: [{Source}]
+            """);
+        var state = Temp.Combine("state");
+        var cli = new LifeboatCli().With("LIFEBOAT_STATE_DIR", state);
+
+        var r = cli.Run(["backup", "--stdin", "--stdin-filename", "app.sql"], stdin: "dump", workingDirectory: stackDir);
+        var notified = cli.Run(["backup", "--stdin", "--notify"], stdin: "dump", workingDirectory: stackDir);
+
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        using var restic = new Restic(Repo, Password);
+        var snapshot = Assert.Single(JsonDocument.Parse(restic.RunChecked("snapshots", "--json").Stdout).RootElement.EnumerateArray().ToList());
+        Assert.Equal("/app.sql", Assert.Single(snapshot.GetProperty("paths").EnumerateArray().ToList()).GetString());
+        Assert.False(Directory.Exists(state) && Directory.EnumerateFileSystemEntries(state).Any(), "the stream backup was recorded in the job history");
+        Assert.Equal(1, notified.ExitCode);
+        Assert.Contains("--notify reports the stack's backup job", notified.Stderr);
+        // the app's own backup, beside it, is a run of the job and is recorded
+        var stack = cli.Run(["backup"], workingDirectory: stackDir);
+        Assert.True(stack.ExitCode == 0, stack.Stderr);
+        Assert.True(Directory.Exists(state) && Directory.EnumerateFileSystemEntries(state).Any(), "the stack backup left no job history");
+    }
+
     [Theory]
     [InlineData("cannot read both password and data from stdin", "--stdin")]
     [InlineData("--stdin was specified and files/dirs were listed as arguments", "--stdin", "/etc/hostname")]

@@ -38,7 +38,7 @@ public sealed class BackupCommand : ICommandFactory
         };
         var notify = NotifyOption.Create();
         command.Options.Add(notify);
-        command.SetAction((parse, ct) => NotifyOption.RunAsync(global, parse, notify, Lifeboat.Stack.Operations.JobKind.Backup, parse.GetValue(paths) ?? [], job => Program.Run(async () =>
+        command.SetAction((parse, ct) => RecordedUnlessStreamAsync(global, parse, notify, parse.GetValue(stdin) || parse.GetValue(stdinFromCommand), parse.GetValue(paths) ?? [], job => Program.Run(async () =>
         {
             var ctx = new CommandContext(global, parse);
             // a stream is always a backup of its own, into the repository given (or the stack's), never the stack's apps
@@ -127,6 +127,21 @@ public sealed class BackupCommand : ICommandFactory
             return result.IsPartial ? ExitCodes.PartialBackup : ExitCodes.Ok;
         }, ct)));
         return command;
+    }
+
+    /// <summary>
+    /// Runs the backup as a run of the stack's backup job (<see cref="NotifyOption.RunAsync"/>), unless it is a stream
+    /// backup: that is no run of the job, so it is not recorded in the job history (doctor and the metrics would count
+    /// it as the apps' backup), nor notified.
+    /// </summary>
+    private static Task<int> RecordedUnlessStreamAsync(GlobalOptions global, ParseResult parse, Option<bool> notify, bool fromStream,
+        IReadOnlyList<string> apps, Func<JobCompletion, Task<int>> run)
+    {
+        if (!fromStream) return NotifyOption.RunAsync(global, parse, notify, Lifeboat.Stack.Operations.JobKind.Backup, apps, run);
+        if (parse.GetValue(notify))
+            return Program.Run(() => throw new CliException("--notify reports the stack's backup job: a --stdin or --stdin-from-command backup is none"),
+                CancellationToken.None);
+        return run(new JobCompletion());
     }
 
     /// <summary>
