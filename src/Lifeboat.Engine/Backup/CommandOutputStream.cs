@@ -13,6 +13,7 @@ namespace Lifeboat.Engine.Backup;
 public sealed class CommandOutputStream : Stream
 {
     private const int ErrorTailLines = 20;
+    private static readonly TimeSpan KillWait = TimeSpan.FromSeconds(10);
 
     private readonly Process _process;
     private Stream _output = Null; // its standard output, once started
@@ -133,8 +134,9 @@ public sealed class CommandOutputStream : Stream
                 {
                     _process.Kill(entireProcessTree: true);
                 }
-                catch (InvalidOperationException) { } // it has exited already
-                _process.WaitForExit();
+                catch (Exception e) when (e is InvalidOperationException or AggregateException or Win32Exception) { } // it has exited already, or a descendant would not go
+                // bounded, and not waiting for its stderr's end: a descendant that escaped the kill may hold it open
+                _process.WaitForExit(KillWait);
             }
             _process.Dispose();
         }

@@ -142,6 +142,26 @@ public sealed class StreamSourceTests : IDisposable
     }
 
     [Fact]
+    public async Task CancellingTheBackup_StopsTheCommandItReads()
+    {
+        await using var repo = await StageRepository.CreateAsync();
+        var pidFile = _dir.Combine("command.pid");
+        using var cancel = CancellationTokenSource.CreateLinkedTokenSource(Ct);
+        var source = StreamSource.CommandOutput("/endless", ["sh", "-c", $"echo $$ > {pidFile}; head -c 2000000 /dev/zero; exec sleep 1000"]);
+        var archiver = new Archiver(repo.Repository, new BackupOptions { Paths = [], Streams = [source], Hostname = "h" });
+        var statistics = new BackupStatistics();
+
+        var run = archiver.RunAsync(statistics, cancel.Token);
+        while (Interlocked.Read(ref statistics.BytesDone) < 1024 * 1024 && !run.IsCompleted) await Task.Delay(10, Ct);
+        int pid = int.Parse(File.ReadAllText(pidFile).Trim());
+        cancel.Cancel();
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => run);
+        Assert.False(Directory.Exists($"/proc/{pid}"), $"the command (pid {pid}) still runs after the backup was cancelled");
+        Assert.Empty(await repo.Repository.ListSnapshotsAsync(Ct));
+    }
+
+    [Fact]
     public async Task StreamsBesideFileTargets_ShareOneSnapshot_WithAllPathsRecorded()
     {
         await using var repo = await StageRepository.CreateAsync();
