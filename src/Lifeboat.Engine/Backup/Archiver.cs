@@ -7,8 +7,9 @@ namespace Lifeboat.Engine.Backup;
 
 /// <summary>
 /// Backs up paths into a snapshot, in stages as restic's archiver does: the parent snapshot is found, a scanner counts
-/// ahead for the progress total, the walk saves each item (the file saver chunks the files that changed, the blob
-/// saver stores new chunks, the tree saver writes trees bottom-up), then the index and the snapshot are written.
+/// ahead for the progress total, the walk saves each item (the file saver chunks the files that changed, the stream
+/// saver the stream files, the blob saver stores new chunks, the tree saver writes trees bottom-up), then the index
+/// and the snapshot are written.
 /// An archiver holds only its configuration: each <see cref="RunAsync(CancellationToken)"/> has its own state, so it
 /// may run more than once.
 /// </summary>
