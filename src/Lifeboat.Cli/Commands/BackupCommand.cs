@@ -27,26 +27,42 @@ public sealed class BackupCommand : ICommandFactory
         var force = new Option<bool>("--force", "-f") { Description = "force re-reading the target files/directories (overrides the \"parent\" flag)" };
         var dryRun = new Option<bool>("--dry-run", "-n") { Description = "do not upload or write any data, just show what would be done" };
         var oneFileSystem = new Option<bool>("--one-file-system", "-x") { Description = "exclude other file systems, don't cross filesystem boundaries and subvolumes" };
+        var stdin = new Option<bool>("--stdin") { Description = "read backup from stdin" };
+        var stdinFilename = new Option<string>("--stdin-filename") { Description = "filename to use when reading from stdin", DefaultValueFactory = _ => "stdin" };
+        var stdinFromCommand = new Option<bool>("--stdin-from-command") { Description = "interpret arguments as command to execute and store its stdout (give them after --)" };
         var metricsFile = Stack.MetricsFileOption.Create();
         var command = new Command("backup", "Create a new backup of files and/or directories")
         {
             paths, exclude, iexclude, excludeFile, iexcludeFile, excludeCaches, excludeIfPresent, filesFrom, tag, host, time, parent, force, dryRun, oneFileSystem,
-            metricsFile,
+            stdin, stdinFilename, stdinFromCommand, metricsFile,
         };
         var notify = NotifyOption.Create();
         command.Options.Add(notify);
-        command.SetAction((parse, ct) => NotifyOption.RunAsync(global, parse, notify, Lifeboat.Stack.Operations.JobKind.Backup, parse.GetValue(paths) ?? [], job => Program.Run(async () =>
+        command.SetAction((parse, ct) => RecordedUnlessStreamAsync(global, parse, notify, parse.GetValue(stdin) || parse.GetValue(stdinFromCommand), parse.GetValue(paths) ?? [], job => Program.Run(async () =>
         {
             var ctx = new CommandContext(global, parse);
-            if (ctx.StackConfig is { } stack)
+            // a stream is always a backup of its own, into the repository given (or the stack's), never the stack's apps
+            bool fromStream = parse.GetValue(stdin) || parse.GetValue(stdinFromCommand);
+            if (ctx.StackConfig is { } stack && !fromStream)
                 return await Stack.StackBackupCommand.RunAsync(ctx, stack, parse.GetValue(paths) ?? [],
                     (parse.GetValue(tag) ?? []).SelectMany(t => t.Split(',', StringSplitOptions.RemoveEmptyEntries)).ToList(), ct, parse.GetValue(metricsFile), job);
             if (parse.GetValue(metricsFile) is not null)
                 throw new CliException("--metrics-file works with a lifeboat.yaml (stack mode): give --config FILE, set LIFEBOAT_CONFIG, or run it where lifeboat.yaml is");
-            var targets = (parse.GetValue(paths) ?? []).ToList();
-            foreach (var list in parse.GetValue(filesFrom) ?? [])
-                targets.AddRange(File.ReadAllLines(list).Select(l => l.Trim()).Where(l => l.Length > 0 && !l.StartsWith('#')));
-            if (targets.Count == 0) throw new CliException("nothing to backup, please specify target files/dirs");
+            var observer = new Observer(ctx);
+            var targets = new List<string>();
+            List<StreamSource> streams = [];
+            if (fromStream)
+            {
+                streams.Add(StreamFromOptions(ctx, parse.GetValue(paths) ?? [], parse.GetValue(stdin), parse.GetValue(stdinFromCommand),
+                    parse.GetValue(stdinFilename) ?? "stdin", (parse.GetValue(filesFrom) ?? []).Length > 0, observer));
+            }
+            else
+            {
+                targets.AddRange(parse.GetValue(paths) ?? []);
+                foreach (var list in parse.GetValue(filesFrom) ?? [])
+                    targets.AddRange(File.ReadAllLines(list).Select(l => l.Trim()).Where(l => l.Length > 0 && !l.StartsWith('#')));
+                if (targets.Count == 0) throw new CliException("nothing to backup, please specify target files/dirs");
+            }
 
             var rules = new ExcludeRules();
             var patterns = new List<string>();
@@ -56,7 +72,7 @@ public sealed class BackupCommand : ICommandFactory
             foreach (var f in parse.GetValue(iexcludeFile) ?? []) foreach (var p in ReadPatterns(f)) rules.AddInsensitivePattern(p);
             if (parse.GetValue(excludeCaches)) rules.AddExcludeCaches();
             foreach (var spec in parse.GetValue(excludeIfPresent) ?? []) rules.AddExcludeIfPresent(spec);
-            if (parse.GetValue(oneFileSystem))
+            if (parse.GetValue(oneFileSystem) && targets.Count > 0)
             {
                 var devices = new List<ulong>();
                 foreach (var t in targets)
@@ -70,12 +86,14 @@ public sealed class BackupCommand : ICommandFactory
             await using var repo = await ctx.OpenRepositoryAsync(ct);
             await using var repoLock = await ctx.LockAsync(repo, exclusive: false, ct, loadIndex: true, skipLock: parse.GetValue(dryRun));
             Id? parentId = null;
-            if (parse.GetValue(parent) is { } parentSpec)
+            // restic ignores --parent for stdin: a stream file is never compared with a parent
+            if (parse.GetValue(parent) is { } parentSpec && !fromStream)
                 parentId = (await repo.FindSnapshotAsync(parentSpec, null, ct)).Id;
 
             var options = new BackupOptions
             {
                 Paths = targets,
+                Streams = streams,
                 Excludes = rules,
                 ExcludePatterns = patterns,
                 Tags = (parse.GetValue(tag) ?? []).SelectMany(t => t.Split(',', StringSplitOptions.RemoveEmptyEntries)).ToList(),
@@ -87,7 +105,6 @@ public sealed class BackupCommand : ICommandFactory
                 // the totals only feed the progress line and restic's JSON status lines
                 CountAhead = ctx.ShowProgress || (ctx.Json && !ctx.Quiet),
             };
-            var observer = new Observer(ctx);
             var archiver = new Archiver(repo, options, observer);
             var statistics = new BackupStatistics();
             var clock = System.Diagnostics.Stopwatch.StartNew();
@@ -96,13 +113,55 @@ public sealed class BackupCommand : ICommandFactory
             using (var progress = new ProgressLine(ctx.ShowProgress, () => StatusText(statistics, clock.Elapsed)))
             {
                 observer.Progress = progress;
-                result = await archiver.RunAsync(statistics, ct);
+                try
+                {
+                    result = await archiver.RunAsync(statistics, ct);
+                }
+                catch (SourceFailedException e)
+                {
+                    throw new CliException($"unable to save snapshot: {e.Message}");
+                }
             }
             status?.Dispose();
-            Report(ctx, result);
+            Report(ctx, result, showParent: !fromStream);
             return result.IsPartial ? ExitCodes.PartialBackup : ExitCodes.Ok;
         }, ct)));
         return command;
+    }
+
+    /// <summary>
+    /// Runs the backup as a run of the stack's backup job (<see cref="NotifyOption.RunAsync"/>), unless it is a stream
+    /// backup: that is no run of the job, so it is not recorded in the job history (doctor and the metrics would count
+    /// it as the apps' backup), nor notified.
+    /// </summary>
+    private static Task<int> RecordedUnlessStreamAsync(GlobalOptions global, ParseResult parse, Option<bool> notify, bool fromStream,
+        IReadOnlyList<string> apps, Func<JobCompletion, Task<int>> run)
+    {
+        if (!fromStream) return NotifyOption.RunAsync(global, parse, notify, Lifeboat.Stack.Operations.JobKind.Backup, apps, run);
+        if (parse.GetValue(notify))
+            return Program.Run(() => throw new CliException("--notify reports the stack's backup job: a --stdin or --stdin-from-command backup is none"),
+                CancellationToken.None);
+        return run(new JobCompletion());
+    }
+
+    /// <summary>
+    /// The stream file --stdin or --stdin-from-command names, checked as restic checks them: the data and the password
+    /// cannot both come from stdin, and a stream goes with no files/dirs (with --stdin-from-command, the arguments are
+    /// the command).
+    /// </summary>
+    private static StreamSource StreamFromOptions(CommandContext ctx, string[] arguments, bool fromStdin, bool fromCommand, string filename,
+        bool filesFrom, Observer observer)
+    {
+        if (fromStdin && ctx.Access.PasswordSourceFor(ctx.StackConfig).Kind == Lifeboat.Stack.Hosting.PasswordSourceKind.None)
+            throw new CliException("cannot read both password and data from stdin");
+        if (filesFrom) throw new CliException("--stdin and --files-from cannot be used together");
+        if (arguments.Length > 0 && !fromCommand) throw new CliException("--stdin was specified and files/dirs were listed as arguments");
+        if (fromCommand && arguments.Length == 0) throw new CliException("no command was specified as argument");
+        var path = GoPath.Clean("/" + filename);
+        if (path == "/") throw new CliException($"invalid filename specified: --stdin-filename \"{filename}\" names no file");
+        return fromCommand
+            ? StreamSource.CommandOutput(path, arguments, line => observer.CommandError(arguments[0], line))
+            : StreamSource.StandardInput(path);
     }
 
     private static IEnumerable<string> ReadPatterns(string file)
@@ -162,7 +221,7 @@ public sealed class BackupCommand : ICommandFactory
         });
     }
 
-    private static void Report(CommandContext ctx, BackupResult r)
+    private static void Report(CommandContext ctx, BackupResult r, bool showParent)
     {
         var s = r.Statistics;
         if (ctx.Json)
@@ -190,7 +249,8 @@ public sealed class BackupCommand : ICommandFactory
             return;
         }
         if (ctx.Quiet) return;
-        ctx.Out.WriteLine(r.Parent is null ? "no parent snapshot found, will read all files" : $"using parent snapshot {r.Parent.Id.ToShortString()}");
+        if (showParent)
+            ctx.Out.WriteLine(r.Parent is null ? "no parent snapshot found, will read all files" : $"using parent snapshot {r.Parent.Id.ToShortString()}");
         ctx.Out.WriteLine();
         ctx.Out.WriteLine($"Files:       {s.FilesNew,5} new, {s.FilesChanged,5} changed, {s.FilesUnmodified,5} unmodified");
         ctx.Out.WriteLine($"Dirs:        {s.DirsNew,5} new, {s.DirsChanged,5} changed, {s.DirsUnmodified,5} unmodified");
@@ -219,6 +279,16 @@ public sealed class BackupCommand : ICommandFactory
             }
             Progress?.Clear();
             ctx.Error.WriteLine($"error: {Display.Text(error.Message)}");
+        }
+
+        /// <summary>A line the --stdin-from-command command wrote to its stderr, passed on as restic does (also with --json).</summary>
+        public void CommandError(string command, string line)
+        {
+            lock (ctx.Error)
+            {
+                Progress?.Clear();
+                ctx.Error.WriteLine($"subprocess {command}: {Display.Text(line)}");
+            }
         }
     }
 }

@@ -7,8 +7,9 @@ namespace Lifeboat.Engine.Backup;
 
 /// <summary>
 /// Backs up paths into a snapshot, in stages as restic's archiver does: the parent snapshot is found, a scanner counts
-/// ahead for the progress total, the walk saves each item (the file saver chunks the files that changed, the blob
-/// saver stores new chunks, the tree saver writes trees bottom-up), then the index and the snapshot are written.
+/// ahead for the progress total, the walk saves each item (the file saver chunks the files that changed, the stream
+/// saver the stream files, the blob saver stores new chunks, the tree saver writes trees bottom-up), then the index
+/// and the snapshot are written.
 /// An archiver holds only its configuration: each <see cref="RunAsync(CancellationToken)"/> has its own state, so it
 /// may run more than once.
 /// </summary>
@@ -52,19 +53,24 @@ public sealed class Archiver(Repository.Repository repository, BackupOptions opt
             targets.Add(treePath);
             absolute.Add(SourcePaths.AbsolutePath(given));
         }
-        if (targets.Count == 0)
+        if (targets.Count == 0 && options.Streams.Count == 0)
             throw new RepositoryException(RepositoryErrorKind.Fatal, "all source paths do not exist: nothing to back up");
+        var trie = new PathTrie();
+        foreach (var target in targets) trie.Add(target);
+        foreach (var stream in options.Streams) trie.AddStream(stream);
+        var recorded = absolute.Concat(options.Streams.Select(s => s.SnapshotPath)).ToList();
 
-        var parent = await ParentSnapshotFinder.FindAsync(repository, options, absolute, cancellationToken).ConfigureAwait(false);
+        // Stream files alone have no parent, as restic's --stdin has none: nothing in them can be compared with one.
+        var parent = targets.Count == 0 ? null : await ParentSnapshotFinder.FindAsync(repository, options, recorded, cancellationToken).ConfigureAwait(false);
         run.ParentMetadataReusable = parent is not null && parent.Uid == Posix.GetUid();
+        Interlocked.Add(ref statistics.TotalFiles, options.Streams.Count);
         var scan = options.CountAhead
             ? Task.Run(() => Scanner.Count(targets, options.Excludes, statistics, cancellationToken), cancellationToken)
             : Task.CompletedTask;
 
-        var trie = new PathTrie();
-        foreach (var target in targets) trie.Add(target);
         var blobs = new BlobSaver(run);
-        var walker = new SourceWalker(run, new FileSaver(run, blobs), new TreeSaver(run, blobs));
+        var chunker = new ContentChunker(run, blobs);
+        var walker = new SourceWalker(run, new FileSaver(run, chunker), new TreeSaver(run, blobs), new StreamSaver(run, chunker, time));
         var rootId = await walker.SaveRootAsync(trie, parent?.Tree).ConfigureAwait(false);
         await scan.ConfigureAwait(false);
 
@@ -75,7 +81,7 @@ public sealed class Archiver(Repository.Repository repository, BackupOptions opt
             Time = time,
             Parent = parent?.Id,
             Tree = rootId,
-            Paths = absolute,
+            Paths = recorded,
             Hostname = options.Hostname,
             Username = Environment.UserName,
             Uid = Posix.GetUid(),

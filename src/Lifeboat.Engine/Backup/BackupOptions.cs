@@ -6,6 +6,11 @@ public sealed record BackupOptions
 {
     /// <summary>What to back up, as the user gave it; recorded in the snapshot as absolute paths.</summary>
     public required IReadOnlyList<string> Paths { get; init; }
+    /// <summary>
+    /// Files whose content comes from a stream (standard input, a command, a database dump), beside or instead of
+    /// <see cref="Paths"/>; recorded in the snapshot's paths after them. With no paths, no parent snapshot is used.
+    /// </summary>
+    public IReadOnlyList<StreamSource> Streams { get; init; } = [];
     public ExcludeRules Excludes { get; init; } = new();
     /// <summary>The --exclude patterns, recorded in the snapshot.</summary>
     public IReadOnlyList<string> ExcludePatterns { get; init; } = [];

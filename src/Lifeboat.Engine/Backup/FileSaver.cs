@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Lifeboat.Engine.Chunking;
 using Lifeboat.Engine.Model;
 using Lifeboat.Engine.Platform;
@@ -15,15 +14,15 @@ namespace Lifeboat.Engine.Backup;
 internal sealed class FileSaver
 {
     private readonly BackupRun _run;
-    private readonly BlobSaver _blobs;
+    private readonly ContentChunker _chunker;
     private readonly Repository.Repository _repository;
     private readonly BackupStatistics _statistics;
     private readonly CancellationToken _cancellation;
 
-    public FileSaver(BackupRun run, BlobSaver blobs)
+    public FileSaver(BackupRun run, ContentChunker chunker)
     {
         _run = run;
-        _blobs = blobs;
+        _chunker = chunker;
         _repository = run.Repository;
         _statistics = run.Statistics;
         _cancellation = run.Cancellation;
@@ -118,57 +117,14 @@ internal sealed class FileSaver
         using var handle = Posix.OpenRead(path);
         var st = Posix.FStat(handle);
         if (!st.IsRegularFile) throw new IOException($"{path} is no longer a regular file");
-        var content = new List<Id>();
-        var chunker = new Chunker(_repository.Config.ChunkerPolynomial);
-        chunker.Reset();
+        long offset = 0;
         // Large reads: a 2 MiB buffer (reads of ~1 MiB after each cut) measured 15% slower on a cold page cache.
-        int capacity = (int)Math.Clamp(st.Size + 1, 4096, Chunker.MaxSize);
-        var buffer = BlobBuffers.Rent(capacity);
-        try
+        var (content, _) = await _chunker.ChunkAsync(into =>
         {
-            int filled = 0, scanned = 0;
-            long offset = 0;
-            while (true)
-            {
-                _cancellation.ThrowIfCancellationRequested();
-                if (filled == buffer.Length)
-                {
-                    // The file grew beyond its size at open; a chunk never exceeds MaxSize, so neither does the buffer.
-                    var bigger = BlobBuffers.Rent(Math.Min(Chunker.MaxSize, buffer.Length * 2));
-                    buffer.AsSpan(0, filled).CopyTo(bigger);
-                    BlobBuffers.Return(buffer);
-                    buffer = bigger;
-                }
-                long tr = Stopwatch.GetTimestamp();
-                int n = RandomAccess.Read(handle, buffer.AsSpan(filled), offset);
-                Interlocked.Add(ref _statistics.ReadTicks, Stopwatch.GetTimestamp() - tr);
-                if (n == 0) break;
-                offset += n;
-                filled += n;
-                Interlocked.Add(ref _statistics.BytesDone, n);
-                while (scanned < filled)
-                {
-                    long tc = Stopwatch.GetTimestamp();
-                    int cut = chunker.FindBoundary(buffer.AsSpan(scanned, filled - scanned), out _);
-                    Interlocked.Add(ref _statistics.ChunkTicks, Stopwatch.GetTimestamp() - tc);
-                    if (cut < 0)
-                    {
-                        scanned = filled;
-                        break;
-                    }
-                    int length = scanned + cut;
-                    content.Add(await _blobs.SaveDataAsync(buffer, length).ConfigureAwait(false));
-                    buffer.AsSpan(length, filled - length).CopyTo(buffer);
-                    filled -= length;
-                    scanned = 0;
-                }
-            }
-            if (filled > 0) content.Add(await _blobs.SaveDataAsync(buffer, filled).ConfigureAwait(false));
-        }
-        finally
-        {
-            BlobBuffers.Return(buffer);
-        }
+            int n = RandomAccess.Read(handle, into.Span, offset);
+            offset += n;
+            return ValueTask.FromResult(n);
+        }, (int)Math.Min(st.Size + 1, Chunker.MaxSize)).ConfigureAwait(false);
         return content;
     }
 }

@@ -1,15 +1,17 @@
 using System.Diagnostics;
 using Lifeboat.Engine.Model;
 using Lifeboat.Engine.Platform;
+using Lifeboat.Engine.Repository;
 
 namespace Lifeboat.Engine.Backup;
 
 /// <summary>
 /// The walk of one run over the file system: each item is lstat'ed, checked against the exclude rules and saved as
 /// a node (regular files by the file saver, directories by walking their entries in parallel and saving their tree
-/// with the tree saver), next to the parent snapshot's node of the same path.
+/// with the tree saver), next to the parent snapshot's node of the same path. Stream files among the targets are saved
+/// by the stream saver, under directories made up for them where no target provides one.
 /// </summary>
-internal sealed class SourceWalker(BackupRun run, FileSaver files, TreeSaver trees)
+internal sealed class SourceWalker(BackupRun run, FileSaver files, TreeSaver trees, StreamSaver streams)
 {
     /// <summary>Saves the targets in <paramref name="targets"/> and the directories above them; the root tree's ID.</summary>
     public async Task<Id> SaveRootAsync(PathTrie targets, Id? parentRootId)
@@ -26,6 +28,10 @@ internal sealed class SourceWalker(BackupRun run, FileSaver files, TreeSaver tre
             rootTree = new Tree();
             rootTree.Nodes.AddRange(await SaveChildrenAsync(targets, rooted: targets.Rooted, "", parentRoot).ConfigureAwait(false));
         }
+        // restic refuses an empty snapshot; from file-system targets alone one cannot arise (they were lstat'ed), from
+        // stream files it can (none gave data)
+        if (rootTree.Nodes.Count == 0 && run.Options.Streams.Count > 0)
+            throw new RepositoryException(RepositoryErrorKind.Fatal, "unable to save snapshot: snapshot is empty");
         return await trees.SaveAsync(rootTree, parentRootId, parentRoot).ConfigureAwait(false);
     }
 
@@ -37,12 +43,19 @@ internal sealed class SourceWalker(BackupRun run, FileSaver files, TreeSaver tre
         {
             var path = prefix.Length == 0 ? (rooted ? "/" + name : name) : FsNames.Join(prefix, name);
             var parentNode = parentTree?.Find(name);
+            if (child.Stream is { } stream)
+            {
+                tasks.Add(streams.SaveAsync(stream, name, parentNode));
+                continue;
+            }
             if (child.IsTarget)
             {
                 tasks.Add(SaveItemAsync(path, name, -1, parentNode, isTarget: true));
                 continue;
             }
-            tasks.Add(SaveIntermediateAsync(child, rooted, path, name, parentNode));
+            tasks.Add(child.HasFileSystemTarget
+                ? SaveIntermediateAsync(child, rooted, path, name, parentNode)
+                : SaveMadeUpDirectoryAsync(child, rooted, path, name, parentNode));
         }
         var nodes = await Task.WhenAll(tasks).ConfigureAwait(false);
         return nodes.Where(n => n is not null).Select(n => n!).ToList();
@@ -61,6 +74,18 @@ internal sealed class SourceWalker(BackupRun run, FileSaver files, TreeSaver tre
         tree.Nodes.AddRange(children);
         var node = NodeFactory.FromStatus(path, name, st, run.Reusable(parentNode));
         node.Subtree = await trees.SaveAsync(tree, parentNode?.Subtree, parentTree).ConfigureAwait(false);
+        return node;
+    }
+
+    /// <summary>A directory above stream files only, so not on the file system: made up as restic's fs.Reader does.</summary>
+    private async Task<Node?> SaveMadeUpDirectoryAsync(PathTrie trie, bool rooted, string path, string name, Node? parentNode)
+    {
+        Id? parentSubtree = parentNode is { Type: NodeType.Dir, Subtree: { } sub } ? sub : null;
+        var parentTree = parentSubtree is { } id ? await run.TryLoadTreeAsync(id).ConfigureAwait(false) : null;
+        var tree = new Tree();
+        tree.Nodes.AddRange(await SaveChildrenAsync(trie, rooted, path, parentTree).ConfigureAwait(false));
+        var node = SyntheticNodes.Directory(name);
+        node.Subtree = await trees.SaveAsync(tree, parentSubtree, parentTree).ConfigureAwait(false);
         return node;
     }
 

@@ -25,7 +25,7 @@ public sealed class FileSaverTests : IDisposable
         return path;
     }
 
-    private static FileSaver Saver(BackupRun run) => new(run, new BlobSaver(run));
+    private static FileSaver Saver(BackupRun run) => new(run, new ContentChunker(run, new BlobSaver(run)));
 
     private static Task<Node?> SaveAsync(BackupRun run, string path, Node? parentNode = null) =>
         Saver(run).SaveAsync(path, Path.GetFileName(path), Posix.LStat(path), parentNode);
