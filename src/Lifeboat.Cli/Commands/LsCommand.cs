@@ -87,12 +87,6 @@ public sealed class LsCommand : ICommandFactory
             });
             return;
         }
-        if (!longFormat)
-        {
-            ctx.Out.WriteLine(Display.Text(path));
-            return;
-        }
-        var target = node.Type == NodeType.Symlink ? " -> " + Display.Text(node.LinkTarget ?? "") : "";
-        ctx.Out.WriteLine($"{GoFileMode.Format(node.Mode)} {node.User ?? node.Uid.ToString(),5} {node.Group ?? node.Gid.ToString(),5} {node.Size,10} {node.ModTime.ToDateTimeOffset().ToLocalTime():yyyy-MM-dd HH:mm:ss} {Display.Text(path)}{target}");
+        ctx.Out.WriteLine(FindOutput.FormatNode(path, node, longFormat));
     }
 }

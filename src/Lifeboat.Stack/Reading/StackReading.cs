@@ -97,9 +97,10 @@ public sealed partial class StackReading(StackConfig config, string command)
             : $"{absolute} is not inside the paths of app {app.Name} ({string.Join(", ", app.Paths)}): give a path under them, e.g. {app.Paths[0]}/...");
     }
 
-    /// <summary>The app's snapshot as <paramref name="choice"/> says.</summary>
+    /// <summary>The app's snapshot as <paramref name="choice"/> says (`latest --at TIME`: the newest at or before TIME).</summary>
     public static Task<Snapshot> ChooseSnapshotAsync(Repo repository, AppSnapshotChoice choice, SnapshotFilter? filter, CancellationToken cancellationToken) =>
-        StackRestore.ChooseSnapshotAsync(repository, choice.App, choice.Snapshot, choice.At, null, filter, cancellationToken);
+        StackRestore.ChooseSnapshotAsync(repository, choice.App, choice.At is not null && choice.Snapshot == "latest" ? null : choice.Snapshot,
+            choice.At, null, filter, cancellationToken);
 
     /// <summary>The app's snapshots named by <paramref name="snapshots"/> (IDs or "latest"), else all of them, oldest first.</summary>
     public static async Task<IReadOnlyList<Snapshot>> HistoryAsync(Repo repository, AppConfig app, IReadOnlyList<string> snapshots, SnapshotFilter? filter,
