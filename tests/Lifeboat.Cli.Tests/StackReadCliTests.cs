@@ -158,7 +158,6 @@ public sealed class StackReadCliTests : IDisposable
             Found matching entries in snapshot {_sonarrNew.ShortId} from {_sonarrNew.Time.ToLocalTime():yyyy-MM-dd HH:mm:ss}
             {SonarrXml}
 
-
             """, r.Stdout);
         // a lone word is a pattern, as in restic: every snapshot is searched
         Assert.Contains($"Found matching entries in snapshot {_plex.ShortId}", Cli.RunChecked("find", "Preferences.xml").Stdout);
@@ -192,9 +191,9 @@ public sealed class StackReadCliTests : IDisposable
     [Fact]
     public void Stats_CountsTheAppsSnapshots()
     {
-        Assert.StartsWith("Stats in restore-size mode:\nSnapshots processed:   2\n", Cli.RunChecked("stats", "sonarr").Stdout);
-        Assert.StartsWith("Stats in restore-size mode:\nSnapshots processed:   1\n", Cli.RunChecked("stats", "sonarr", "latest").Stdout);
-        Assert.StartsWith("Stats in restore-size mode:\nSnapshots processed:   3\n", Cli.RunChecked("stats").Stdout);
+        Assert.StartsWith("scanning...\nStats in restore-size mode:\nSnapshots processed:   2\n", Cli.RunChecked("stats", "sonarr").Stdout);
+        Assert.StartsWith("scanning...\nStats in restore-size mode:\nSnapshots processed:   1\n", Cli.RunChecked("stats", "sonarr", "latest").Stdout);
+        Assert.StartsWith("scanning...\nStats in restore-size mode:\nSnapshots processed:   3\n", Cli.RunChecked("stats").Stdout);
         Assert.Equal($"Fatal: `latest` is an app's latest with {ConfigPath}: name the app, e.g. `lifeboat stats plex ...` (apps: plex, sonarr, radarr)",
             Fails("stats", "latest"));
     }

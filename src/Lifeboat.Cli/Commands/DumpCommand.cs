@@ -45,10 +45,15 @@ public sealed class DumpCommand : ICommandFactory
             var sn = choice is null
                 ? await repo.FindSnapshotAsync(parse.GetValue(snapshot)!, filter.Get(parse), ct)
                 : await StackReading.ChooseSnapshotAsync(repo, choice, filter.Get(parse), ct);
-            if (choice is not null && !ctx.Quiet) ctx.Error.WriteLine($"{choice.App.Name}: snapshot {StackReading.Describe(sn)}");
+            // which snapshot was read, once it is sure to be read (an error names it itself)
+            void Announce()
+            {
+                if (choice is not null && !ctx.Quiet) ctx.Error.WriteLine($"{choice.App.Name}: snapshot {StackReading.Describe(sn)}");
+            }
             using var stdout = Console.OpenStandardOutput();
             if (path.Length == 0)
             {
+                Announce();
                 await WriteTarAsync(repo, sn.Tree, "", stdout, ct);
                 return ExitCodes.Ok;
             }
@@ -58,6 +63,7 @@ public sealed class DumpCommand : ICommandFactory
                 if (choice is not null) throw await reading!.PathNotInSnapshotAsync(repo, choice.App, sn, path, ct);
                 throw new CliException($"cannot dump file: path \"/{path}\" not found in snapshot");
             }
+            Announce();
             if (node.Type == NodeType.Dir && node.Subtree is { } sub)
                 await WriteTarAsync(repo, sub, FsNames.ToBytes(node.Name).Length > 0 ? node.Name : "", stdout, ct);
             else if (node.Type == NodeType.File)
