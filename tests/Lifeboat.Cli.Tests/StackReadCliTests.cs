@@ -119,6 +119,10 @@ public sealed class StackReadCliTests : IDisposable
         Assert.Equal($"Fatal: the snapshot is given twice ({_sonarrOld.ShortId} and --snapshot {_sonarrNew.ShortId}): `lifeboat dump APP --snapshot {_sonarrNew.ShortId} ...`",
             Fails("dump", _sonarrOld.ShortId, "--snapshot", _sonarrNew.ShortId, SonarrXml));
         Assert.StartsWith("Fatal: there is no snapshot of app sonarr at or before ", Fails("dump", "sonarr", "--at", "3 years ago", SonarrXml));
+        // restore reads --at the same way: yesterday is the end of yesterday, before every snapshot here
+        var endOfYesterday = new DateTimeOffset(DateTime.Today).AddTicks(-1);
+        Assert.Equal($"Fatal: there is no snapshot of app sonarr at or before {endOfYesterday:yyyy-MM-dd HH:mm:ss zzz}; the oldest is of {_sonarrOld.Time.ToLocalTime():yyyy-MM-dd HH:mm:ss zzz}",
+            Fails("restore", "sonarr", "--at", "yesterday", "--target", _temp.Combine("restored")));
         Assert.Equal("Fatal: --at \"next week\" is not a time: use 2026-11-28 (the end of that day), 2026-11-28T15:00 (local time), " +
                      "2026-11-28T15:00:00Z, yesterday, 3 days ago, 2 hours ago, last week or a weekday such as tuesday",
             Fails("dump", "sonarr", "--at", "next week", SonarrXml));
