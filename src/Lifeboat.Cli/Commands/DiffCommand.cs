@@ -1,6 +1,7 @@
 using System.CommandLine;
 using Lifeboat.Cli.Rendering;
 using Lifeboat.Engine.Maintenance;
+using Lifeboat.Stack.Configuration;
 using Lifeboat.Stack.Reading;
 
 namespace Lifeboat.Cli.Commands;
@@ -24,7 +25,7 @@ public sealed class DiffCommand : ICommandFactory
             var args = parse.GetValue(ids) ?? [];
             // stack mode: `diff APP [ID1 [ID2]]` compares the app's snapshots
             StackReading? reading = null;
-            Lifeboat.Stack.Configuration.AppConfig? app = null;
+            AppConfig? app = null;
             if (ctx.StackConfig is { } stack)
             {
                 reading = new StackReading(stack, "diff");

@@ -3,6 +3,7 @@ using Lifeboat.Engine;
 using Lifeboat.Engine.Maintenance;
 using Lifeboat.Engine.Model;
 using Lifeboat.Engine.Repository;
+using Lifeboat.Stack.Configuration;
 using Lifeboat.Stack.Reading;
 
 namespace Lifeboat.Cli.Commands;
@@ -42,7 +43,7 @@ public sealed class FindCommand : ICommandFactory
             var ctx = new CommandContext(global, parse);
             var args = (parse.GetValue(patterns) ?? []).ToArray();
             // stack mode: `find APP PATTERN...` searches the app's snapshots; a lone word stays a pattern
-            Lifeboat.Stack.Configuration.AppConfig? app = null;
+            AppConfig? app = null;
             if (ctx.StackConfig is { } stack)
             {
                 app = args.Length > 1 ? stack.FindApp(args[0]) : null;

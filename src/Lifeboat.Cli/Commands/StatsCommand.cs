@@ -2,6 +2,7 @@ using System.CommandLine;
 using Lifeboat.Cli.Rendering;
 using Lifeboat.Engine.Maintenance;
 using Lifeboat.Engine.Model;
+using Lifeboat.Stack.Configuration;
 using Lifeboat.Stack.Reading;
 
 namespace Lifeboat.Cli.Commands;
@@ -29,7 +30,7 @@ public sealed class StatsCommand : ICommandFactory
                 ?? throw new CliException($"unknown counting mode: {modeName} (use the -h flag to get a list of supported modes)");
             var wanted = parse.GetValue(ids) ?? [];
             // stack mode: `stats APP [ID...]` counts the app's snapshots
-            Lifeboat.Stack.Configuration.AppConfig? app = null;
+            AppConfig? app = null;
             if (ctx.StackConfig is { } stack)
             {
                 app = wanted.Length > 0 ? stack.FindApp(wanted[0]) : null;
