@@ -1,6 +1,8 @@
 using System.CommandLine;
 using Lifeboat.Cli.Rendering;
 using Lifeboat.Engine.Maintenance;
+using Lifeboat.Stack.Configuration;
+using Lifeboat.Stack.Reading;
 
 namespace Lifeboat.Cli.Commands;
 
@@ -8,18 +10,36 @@ public sealed class DiffCommand : ICommandFactory
 {
     public Command Create(GlobalOptions global)
     {
-        var ids = new Argument<string[]>("snapshot-ID") { Arity = new ArgumentArity(2, 2) };
+        var ids = new Argument<string[]>("snapshot-ID|APP") { Arity = new ArgumentArity(1, 3), Description = "two snapshots; with a lifeboat.yaml: the app, then none, one or two of its snapshots" };
         var metadata = new Option<bool>("--metadata") { Description = "print changes in metadata" };
-        var command = new Command("diff", "Show differences between two snapshots") { ids, metadata };
+        var command = new Command("diff", """
+            Show differences between two snapshots
+
+            With a lifeboat.yaml (stack mode, no -r): diff APP compares the app's two newest snapshots, diff APP ID what
+            changed from that snapshot to the newest, diff APP ID1 ID2 those two.
+            Example: lifeboat diff sonarr
+            """) { ids, metadata };
         command.SetAction((parse, ct) => Program.Run(async () =>
         {
             var ctx = new CommandContext(global, parse);
             var args = parse.GetValue(ids) ?? [];
-            if (args.Length != 2) throw new CliException("specify two snapshot IDs");
+            // stack mode: `diff APP [ID1 [ID2]]` compares the app's snapshots
+            StackReading? reading = null;
+            AppConfig? app = null;
+            if (ctx.StackConfig is { } stack)
+            {
+                reading = new StackReading(stack, "diff");
+                app = stack.FindApp(args[0]);
+                if (app is null) reading.RejectBareLatest(args, filtered: false);
+            }
+            if (app is null && args.Length != 2) throw new CliException("specify two snapshot IDs");
             await using var repo = await ctx.OpenRepositoryAsync(ct);
             await using var repoLock = await ctx.LockAsync(repo, exclusive: false, ct, loadIndex: true);
-            var first = await repo.FindSnapshotAsync(args[0], null, ct);
-            var second = await repo.FindSnapshotAsync(args[1], null, ct);
+            var (first, second) = app is not null
+                ? await reading!.ChoosePairAsync(repo, app, args[1..], ct)
+                : (await repo.FindSnapshotAsync(args[0], null, ct), await repo.FindSnapshotAsync(args[1], null, ct));
+            // restic names the snapshots as given; the app form gives them by short ID
+            if (app is not null) args = [first.Id.ToShortString(), second.Id.ToShortString()];
             if (!ctx.Json) ctx.Info($"comparing snapshot {first.Id.ToShortString()} to {second.Id.ToShortString()}:\n");
             var diff = new DiffCalculator(repo, parse.GetValue(metadata), change =>
             {

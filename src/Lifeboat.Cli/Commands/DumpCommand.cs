@@ -4,6 +4,7 @@ using Lifeboat.Engine;
 using Lifeboat.Engine.Model;
 using Lifeboat.Engine.Repository;
 using Lifeboat.Engine.Trees;
+using Lifeboat.Stack.Reading;
 
 namespace Lifeboat.Cli.Commands;
 
@@ -11,27 +12,58 @@ public sealed class DumpCommand : ICommandFactory
 {
     public Command Create(GlobalOptions global)
     {
-        var snapshot = new Argument<string>("snapshotID") { Description = "the snapshot, or \"latest\"" };
+        var snapshot = new Argument<string>("snapshotID|APP") { Description = "the snapshot, or \"latest\"; with a lifeboat.yaml: the app (or \"latest\" for the app that holds the file)" };
         var file = new Argument<string>("file") { Description = "the file or directory (absolute path in the snapshot); a directory is written as a tar archive" };
         var archive = new Option<string>("--archive", "-a") { Description = "set archive format as \"tar\"", DefaultValueFactory = _ => "tar" };
         var filter = new SnapshotFilterOptions();
-        var command = new Command("dump", "Print a backed-up file to stdout") { snapshot, file, archive };
+        var stackOptions = new Stack.StackReadOptions();
+        var command = new Command("dump", """
+            Print a backed-up file to stdout
+
+            With a lifeboat.yaml (stack mode, no -r): dump APP [--snapshot ID|--at TIME] PATH reads the app's newest
+            snapshot (or the one chosen); dump latest PATH reads the latest of the app whose paths hold PATH.
+            Example: lifeboat dump sonarr --at yesterday /mnt/projects/sonarr/config/config.xml > config.xml
+            """) { snapshot, file, archive };
         filter.AddTo(command);
+        stackOptions.AddTo(command);
         command.SetAction((parse, ct) => Program.Run(async () =>
         {
             var ctx = new CommandContext(global, parse);
             if (parse.GetValue(archive) != "tar") throw new CliException($"unsupported archive format \"{parse.GetValue(archive)}\": use tar");
+            var path = parse.GetValue(file)!.Trim('/');
+            StackReading? reading = null;
+            AppSnapshotChoice? choice = null;
+            if (ctx.StackConfig is { } stack)
+            {
+                reading = new StackReading(stack, "dump");
+                choice = reading.Choose(parse.GetValue(snapshot)!, [path], stackOptions.SnapshotValue(parse), stackOptions.AtValue(parse), !filter.Get(parse).IsEmpty);
+                if (choice is { Inferred: false }) reading.RequireInApp(choice.App, path);
+            }
+            else stackOptions.RejectOutsideStackMode(parse, "dump");
             await using var repo = await ctx.OpenRepositoryAsync(ct);
             await using var repoLock = await ctx.LockAsync(repo, exclusive: false, ct, loadIndex: true);
-            var sn = await repo.FindSnapshotAsync(parse.GetValue(snapshot)!, filter.Get(parse), ct);
-            var path = parse.GetValue(file)!.Trim('/');
+            var sn = choice is null
+                ? await repo.FindSnapshotAsync(parse.GetValue(snapshot)!, filter.Get(parse), ct)
+                : await StackReading.ChooseSnapshotAsync(repo, choice, filter.Get(parse), ct);
+            // which snapshot was read, once it is sure to be read (an error names it itself)
+            void Announce()
+            {
+                if (choice is not null && !ctx.Quiet) ctx.Error.WriteLine($"{choice.App.Name}: snapshot {StackReading.Describe(sn)}");
+            }
             using var stdout = Console.OpenStandardOutput();
             if (path.Length == 0)
             {
+                Announce();
                 await WriteTarAsync(repo, sn.Tree, "", stdout, ct);
                 return ExitCodes.Ok;
             }
-            var node = await repo.FindNodeAsync(sn.Tree, path, ct) ?? throw new CliException($"cannot dump file: path \"/{path}\" not found in snapshot");
+            var node = await repo.FindNodeAsync(sn.Tree, path, ct);
+            if (node is null)
+            {
+                if (choice is not null) throw await reading!.PathNotInSnapshotAsync(repo, choice.App, sn, path, ct);
+                throw new CliException($"cannot dump file: path \"/{path}\" not found in snapshot");
+            }
+            Announce();
             if (node.Type == NodeType.Dir && node.Subtree is { } sub)
                 await WriteTarAsync(repo, sub, FsNames.ToBytes(node.Name).Length > 0 ? node.Name : "", stdout, ct);
             else if (node.Type == NodeType.File)

@@ -3,6 +3,8 @@ using Lifeboat.Engine;
 using Lifeboat.Engine.Maintenance;
 using Lifeboat.Engine.Model;
 using Lifeboat.Engine.Repository;
+using Lifeboat.Stack.Configuration;
+using Lifeboat.Stack.Reading;
 
 namespace Lifeboat.Cli.Commands;
 
@@ -25,7 +27,13 @@ public sealed class FindCommand : ICommandFactory
         var ignoreCase = new Option<bool>("--ignore-case", "-i") { Description = "ignore case for pattern" };
         var longFormat = new Option<bool>("--long", "-l") { Description = "use a long listing format showing size and mode" };
         var filter = new SnapshotFilterOptions();
-        var command = new Command("find", "Find a file, a directory or restic IDs")
+        var command = new Command("find", """
+            Find a file, a directory or restic IDs
+
+            With a lifeboat.yaml (stack mode, no -r): find APP PATTERN... searches only the app's snapshots (--snapshot
+            picks some of them); find PATTERN... searches every snapshot of the repository.
+            Example: lifeboat find sonarr config.xml
+            """)
         {
             patterns, oldest, newest, snapshotIds, blob, tree, pack, showPackId, ignoreCase, longFormat,
         };
@@ -34,6 +42,14 @@ public sealed class FindCommand : ICommandFactory
         {
             var ctx = new CommandContext(global, parse);
             var args = (parse.GetValue(patterns) ?? []).ToArray();
+            // stack mode: `find APP PATTERN...` searches the app's snapshots; a lone word stays a pattern
+            AppConfig? app = null;
+            if (ctx.StackConfig is { } stack)
+            {
+                app = args.Length > 1 ? stack.FindApp(args[0]) : null;
+                if (app is not null) args = args[1..];
+                else new StackReading(stack, "find").RejectBareLatest(parse.GetValue(snapshotIds) ?? [], !filter.Get(parse).IsEmpty);
+            }
             bool caseInsensitive = parse.GetValue(ignoreCase);
             // restic lowercases the patterns of every mode, IDs included
             if (caseInsensitive) args = args.Select(a => a.ToLowerInvariant()).ToArray();
@@ -59,9 +75,15 @@ public sealed class FindCommand : ICommandFactory
             }
 
             var wanted = parse.GetValue(snapshotIds) ?? [];
-            var snapshots = await StatsCommand.SelectSnapshotsAsync(repo, wanted, filter.Get(parse), ct);
-            // restic loads snapshots in parallel, so in no fixed order; this lists them by ID
-            if (wanted.Length == 0) snapshots = snapshots.OrderBy(s => s.Id).ToList();
+            List<Snapshot> snapshots;
+            if (app is not null)
+                snapshots = [.. await StackReading.HistoryAsync(repo, app, wanted, filter.Get(parse), ct)];
+            else
+            {
+                snapshots = await StatsCommand.SelectSnapshotsAsync(repo, wanted, filter.Get(parse), ct);
+                // restic loads snapshots in parallel, so in no fixed order; this lists them by ID
+                if (wanted.Length == 0) snapshots = snapshots.OrderBy(s => s.Id).ToList();
+            }
             var walker = ids is null ? new FindWalker(repo, args, caseInsensitive, from, to) : null;
             foreach (var sn in snapshots)
             {

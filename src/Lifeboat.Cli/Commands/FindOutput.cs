@@ -113,8 +113,8 @@ internal sealed class FindOutput(CommandContext ctx, bool longFormat)
 
     private static string LocalTime(GoTime time) => time.ToDateTimeOffset().ToLocalTime().ToString("yyyy-MM-dd HH:mm:ss");
 
-    /// <summary>restic's formatNode: the path, or with --long mode, uid, gid, size and mtime.</summary>
-    private static string FormatNode(string path, Node node, bool longFormat)
+    /// <summary>restic's formatNode (find's and ls's): the path, or with --long mode, uid, gid, size and mtime.</summary>
+    internal static string FormatNode(string path, Node node, bool longFormat)
     {
         if (!longFormat) return Display.Text(path);
         var target = node.Type == NodeType.Symlink ? " -> " + Display.Text(node.LinkTarget ?? "") : "";

@@ -2,6 +2,7 @@ using System.CommandLine;
 using Lifeboat.Cli.Rendering;
 using Lifeboat.Engine.Model;
 using Lifeboat.Engine.Trees;
+using Lifeboat.Stack.Reading;
 
 namespace Lifeboat.Cli.Commands;
 
@@ -9,41 +10,53 @@ public sealed class LsCommand : ICommandFactory
 {
     public Command Create(GlobalOptions global)
     {
-        var snapshot = new Argument<string>("snapshotID") { Description = "the snapshot to list, or \"latest\"" };
+        var snapshot = new Argument<string>("snapshotID|APP") { Description = "the snapshot to list, or \"latest\"; with a lifeboat.yaml: the app (or \"latest\" for the app that holds the directories)" };
         var dirs = new Argument<string[]>("dir") { Arity = ArgumentArity.ZeroOrMore, Description = "only list these directories (absolute paths in the snapshot)" };
         var longFormat = new Option<bool>("--long", "-l") { Description = "use a long listing format showing size and mode" };
         var recursive = new Option<bool>("--recursive") { Description = "include files in subfolders of the listed directories" };
         var filter = new SnapshotFilterOptions();
-        var command = new Command("ls", "List files in a snapshot") { snapshot, dirs, longFormat, recursive };
+        var stackOptions = new Stack.StackReadOptions();
+        var command = new Command("ls", """
+            List files in a snapshot
+
+            With a lifeboat.yaml (stack mode, no -r): ls APP [--snapshot ID|--at TIME] [DIR...] lists the app's newest
+            snapshot (or the one chosen); ls latest DIR lists the latest of the app whose paths hold DIR.
+            Example: lifeboat ls sonarr --at "3 days ago" /mnt/projects/sonarr/config
+            """) { snapshot, dirs, longFormat, recursive };
         filter.AddTo(command);
+        stackOptions.AddTo(command);
         command.SetAction((parse, ct) => Program.Run(async () =>
         {
             var ctx = new CommandContext(global, parse);
+            var listed = parse.GetValue(dirs) ?? [];
+            StackReading? reading = null;
+            AppSnapshotChoice? choice = null;
+            if (ctx.StackConfig is { } stack)
+            {
+                reading = new StackReading(stack, "ls");
+                choice = reading.Choose(parse.GetValue(snapshot)!, listed, stackOptions.SnapshotValue(parse), stackOptions.AtValue(parse), !filter.Get(parse).IsEmpty);
+                if (choice is { Inferred: false })
+                    foreach (var dir in listed) reading.RequireInApp(choice.App, dir);
+            }
+            else stackOptions.RejectOutsideStackMode(parse, "ls");
             await using var repo = await ctx.OpenRepositoryAsync(ct);
             await using var repoLock = await ctx.LockAsync(repo, exclusive: false, ct, loadIndex: true);
-            var sn = await repo.FindSnapshotAsync(parse.GetValue(snapshot)!, filter.Get(parse), ct);
-            var listing = new SnapshotListing(repo, parse.GetValue(dirs) ?? [], parse.GetValue(recursive));
+            var sn = choice is null
+                ? await repo.FindSnapshotAsync(parse.GetValue(snapshot)!, filter.Get(parse), ct)
+                : await StackReading.ChooseSnapshotAsync(repo, choice, filter.Get(parse), ct);
+            var listing = new SnapshotListing(repo, listed, parse.GetValue(recursive));
+            if (choice is not null)
+            {
+                // restic lists nothing for a directory the snapshot lacks; an app's reader is told where it looked
+                foreach (var dir in listing.Directories)
+                    if (dir != "/" && await repo.FindNodeAsync(sn.Tree, dir, ct) is null)
+                        throw await reading!.PathNotInSnapshotAsync(repo, choice.App, sn, dir, ct);
+            }
             if (ctx.Json)
-                JsonOutput.Line(w =>
-                {
-                    w.WriteStartObject();
-                    w.WriteString("time", sn.Time.ToString());
-                    if (sn.Parent is { } p) w.WriteString("parent", p.ToString());
-                    w.WriteString("tree", sn.Tree.ToString());
-                    w.WriteStartArray("paths");
-                    foreach (var path in sn.Paths ?? []) w.WriteStringValue(Display.Text(path));
-                    w.WriteEndArray();
-                    w.WriteString("hostname", sn.Hostname);
-                    w.WriteString("username", sn.Username);
-                    w.WriteNumber("uid", sn.Uid);
-                    w.WriteNumber("gid", sn.Gid);
-                    w.WriteString("id", sn.Id.ToString());
-                    w.WriteString("short_id", sn.Id.ToShortString());
-                    w.WriteString("struct_type", "snapshot");
-                    w.WriteEndObject();
-                });
+                // restic's lsSnapshot: the snapshot's own JSON, then id, short_id and struct_type
+                JsonOutput.Line(w => SnapshotsCommand.WriteSnapshot(w, sn, structType: "snapshot"));
             else if (!ctx.Quiet)
-                ctx.Error.WriteLine($"snapshot {sn.Id.ToShortString()} of [{string.Join(" ", (sn.Paths ?? []).Select(Display.Text))}] at {sn.Time.ToDateTimeOffset().ToLocalTime():yyyy-MM-dd HH:mm:ss.fffffff zzz}:");
+                ctx.Error.WriteLine($"{(choice is null ? "" : choice.App.Name + ": ")}snapshot {sn.Id.ToShortString()} of [{string.Join(" ", (sn.Paths ?? []).Select(Display.Text))}] at {sn.Time.ToDateTimeOffset().ToLocalTime():yyyy-MM-dd HH:mm:ss.fffffff zzz}:");
             bool longListing = parse.GetValue(longFormat);
             await listing.ListAsync(sn.Tree, (node, path) => Print(node, path, ctx, longListing), ct);
             return ExitCodes.Ok;
@@ -74,12 +87,6 @@ public sealed class LsCommand : ICommandFactory
             });
             return;
         }
-        if (!longFormat)
-        {
-            ctx.Out.WriteLine(Display.Text(path));
-            return;
-        }
-        var target = node.Type == NodeType.Symlink ? " -> " + Display.Text(node.LinkTarget ?? "") : "";
-        ctx.Out.WriteLine($"{GoFileMode.Format(node.Mode)} {node.User ?? node.Uid.ToString(),5} {node.Group ?? node.Gid.ToString(),5} {node.Size,10} {node.ModTime.ToDateTimeOffset().ToLocalTime():yyyy-MM-dd HH:mm:ss} {Display.Text(path)}{target}");
+        ctx.Out.WriteLine(FindOutput.FormatNode(path, node, longFormat));
     }
 }

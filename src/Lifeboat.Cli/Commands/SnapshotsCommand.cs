@@ -50,14 +50,15 @@ public sealed class SnapshotsCommand : ICommandFactory
         return command;
     }
 
-    /// <summary>A snapshot as restic's --json shows it: its fields plus id and short_id.</summary>
-    public static void WriteSnapshot(Utf8JsonWriter w, Snapshot s)
+    /// <summary>A snapshot as restic's --json shows it: its fields plus id and short_id (and struct_type, as ls has it).</summary>
+    public static void WriteSnapshot(Utf8JsonWriter w, Snapshot s, string? structType = null)
     {
         using var doc = JsonDocument.Parse(s.ToJson());
         w.WriteStartObject();
         foreach (var p in doc.RootElement.EnumerateObject()) p.WriteTo(w);
         w.WriteString("id", s.Id.ToString());
         w.WriteString("short_id", s.Id.ToShortString());
+        if (structType is not null) w.WriteString("struct_type", structType);
         w.WriteEndObject();
     }
 

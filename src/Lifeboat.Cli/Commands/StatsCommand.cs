@@ -2,6 +2,8 @@ using System.CommandLine;
 using Lifeboat.Cli.Rendering;
 using Lifeboat.Engine.Maintenance;
 using Lifeboat.Engine.Model;
+using Lifeboat.Stack.Configuration;
+using Lifeboat.Stack.Reading;
 
 namespace Lifeboat.Cli.Commands;
 
@@ -9,10 +11,16 @@ public sealed class StatsCommand : ICommandFactory
 {
     public Command Create(GlobalOptions global)
     {
-        var ids = new Argument<string[]>("snapshot ID") { Arity = ArgumentArity.ZeroOrMore };
+        var ids = new Argument<string[]>("snapshot ID|APP") { Arity = ArgumentArity.ZeroOrMore, Description = "the snapshots (IDs or \"latest\"; default: all); with a lifeboat.yaml: the app first, then some of its snapshots" };
         var mode = new Option<string>("--mode") { Description = "counting mode: restore-size (default), files-by-contents, blobs-per-file or raw-data", DefaultValueFactory = _ => "restore-size" };
         var filter = new SnapshotFilterOptions();
-        var command = new Command("stats", "Scan the repository and show basic statistics") { ids, mode };
+        var command = new Command("stats", """
+            Scan the repository and show basic statistics
+
+            With a lifeboat.yaml (stack mode, no -r): stats APP [ID|latest...] counts the app's snapshots (default: all
+            of them); stats without an app counts the whole repository.
+            Example: lifeboat stats sonarr latest
+            """) { ids, mode };
         filter.AddTo(command);
         command.SetAction((parse, ct) => Program.Run(async () =>
         {
@@ -20,9 +28,19 @@ public sealed class StatsCommand : ICommandFactory
             var modeName = parse.GetValue(mode) ?? "restore-size";
             var statsMode = StatsCalculator.ParseMode(modeName)
                 ?? throw new CliException($"unknown counting mode: {modeName} (use the -h flag to get a list of supported modes)");
+            var wanted = parse.GetValue(ids) ?? [];
+            // stack mode: `stats APP [ID...]` counts the app's snapshots
+            AppConfig? app = null;
+            if (ctx.StackConfig is { } stack)
+            {
+                app = wanted.Length > 0 ? stack.FindApp(wanted[0]) : null;
+                if (app is null) new StackReading(stack, "stats").RejectBareLatest(wanted, !filter.Get(parse).IsEmpty);
+            }
             await using var repo = await ctx.OpenRepositoryAsync(ct);
             await using var repoLock = await ctx.LockAsync(repo, exclusive: false, ct, loadIndex: true);
-            var snapshots = await SelectSnapshotsAsync(repo, parse.GetValue(ids) ?? [], filter.Get(parse), ct);
+            var snapshots = app is not null
+                ? [.. await StackReading.HistoryAsync(repo, app, wanted[1..], filter.Get(parse), ct)]
+                : await SelectSnapshotsAsync(repo, wanted, filter.Get(parse), ct);
             if (!ctx.Json) ctx.Info("scanning...");
             var calculator = new StatsCalculator(repo, statsMode);
             foreach (var sn in snapshots) await calculator.AddSnapshotAsync(sn, ct);

@@ -4,8 +4,8 @@ using Repo = Lifeboat.Engine.Repository.Repository;
 namespace Lifeboat.Engine.Trees;
 
 /// <summary>
-/// restic's ls: the nodes of a snapshot's tree in walk order, each with its path, limited to given directories (what
-/// is directly in them, or everything below with recursion). Directories that cannot lead to a listed one are never
+/// restic's ls: the nodes of a snapshot's tree in walk order, each with its path, limited to given directories (each
+/// directory itself and what is directly in it, or everything below with recursion). Directories that cannot lead to a listed one are never
 /// loaded. A subtree that cannot be read ends the listing with its error, after the directory itself was listed.
 /// </summary>
 public sealed class SnapshotListing
@@ -30,12 +30,13 @@ public sealed class SnapshotListing
     public Task ListAsync(Id tree, Action<Node, string> listed, CancellationToken cancellationToken) =>
         new TreeWalker(_repository).WalkAsync(tree, new Visitor(this, listed), cancellationToken);
 
-    /// <summary>Whether a node at this path is listed.</summary>
+    /// <summary>Whether a node at this path is listed: a listed directory itself too, as restic 0.14 lists it.</summary>
     public bool Lists(string path)
     {
         if (_directories.Count == 0) return true;
         foreach (var dir in _directories)
         {
+            if (path == dir) return true;
             var prefix = dir == "/" ? "/" : dir + "/";
             if (!path.StartsWith(prefix, StringComparison.Ordinal)) continue;
             if (_recursive || !path.AsSpan(prefix.Length).Contains('/')) return true;

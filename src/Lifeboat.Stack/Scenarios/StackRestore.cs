@@ -1,8 +1,8 @@
-using System.Globalization;
 using Lifeboat.Engine;
 using Lifeboat.Engine.Backup;
 using Lifeboat.Engine.Model;
 using Lifeboat.Engine.Platform;
+using Lifeboat.Engine.Repository;
 using Lifeboat.Engine.Restore;
 using Lifeboat.Stack.Configuration;
 using Lifeboat.Stack.Containers;
@@ -41,13 +41,20 @@ public sealed class StackRestore
     /// The app's snapshot to restore: <paramref name="snapshot"/> (an ID prefix, or "latest"), else the newest at or
     /// before <paramref name="at"/>, else the newest; only those with <paramref name="requiredTag"/> when given.
     /// </summary>
+    public static Task<Snapshot> ChooseSnapshotAsync(Repo repository, AppConfig app, string? snapshot, DateTimeOffset? at,
+        string? requiredTag, CancellationToken cancellationToken) =>
+        ChooseSnapshotAsync(repository, app, snapshot, at, requiredTag, null, cancellationToken);
+
+    /// <inheritdoc cref="ChooseSnapshotAsync(Repo, AppConfig, string?, DateTimeOffset?, string?, CancellationToken)"/>
+    /// <param name="filter">restic's --host, --tag and --path, when the user narrows the app's history further.</param>
     public static async Task<Snapshot> ChooseSnapshotAsync(Repo repository, AppConfig app, string? snapshot, DateTimeOffset? at,
-        string? requiredTag, CancellationToken cancellationToken)
+        string? requiredTag, SnapshotFilter? filter, CancellationToken cancellationToken)
     {
         var all = await repository.ListSnapshotsAsync(cancellationToken).ConfigureAwait(false);
-        var history = all.Where(s => s.HasTag(app.Tag) && (requiredTag is null || s.HasTag(requiredTag)))
+        var history = all.Where(s => s.HasTag(app.Tag) && (requiredTag is null || s.HasTag(requiredTag)) && (filter is null || filter.Matches(s)))
             .OrderBy(s => s.Time.ToDateTimeOffset()).ToList();
         var what = requiredTag is null ? $"app {app.Name}" : $"app {app.Name} tagged {requiredTag}";
+        if (filter is { IsEmpty: false }) what += " for the given host, path or tag filter";
         if (history.Count == 0) throw new StackException($"there is no snapshot of {what} in the repository");
         if (snapshot is not null && snapshot != "latest")
         {
@@ -59,18 +66,13 @@ public sealed class StackRestore
         if (snapshot is null && at is { } limit)
         {
             return history.LastOrDefault(s => s.Time.ToDateTimeOffset() <= limit)
-                ?? throw new StackException($"there is no snapshot of {what} at or before {limit:yyyy-MM-dd HH:mm:ss zzz}; the oldest is of {history[0].Time.ToDateTimeOffset().ToLocalTime():yyyy-MM-dd HH:mm:ss zzz}");
+                ?? throw new StackException($"there is no snapshot of {what} at or before {limit.ToLocalTime():yyyy-MM-dd HH:mm:ss zzz}; the oldest is of {history[0].Time.ToDateTimeOffset().ToLocalTime():yyyy-MM-dd HH:mm:ss zzz}");
         }
         return history[^1];
     }
 
-    /// <summary>An ISO 8601 time; local time when it names no zone.</summary>
-    public static DateTimeOffset ParseTime(string text)
-    {
-        if (DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeLocal | DateTimeStyles.AllowWhiteSpaces, out var time))
-            return time;
-        throw new StackException($"--at \"{text}\" is not a time: use ISO 8601, e.g. 2024-05-01T03:00 (local time) or 2024-05-01T03:00:00Z");
-    }
+    /// <summary>An --at time as people type it (<see cref="Reading.AtTimeParser"/>), in the local time zone.</summary>
+    public static DateTimeOffset ParseTime(string text) => Reading.AtTimeParser.Parse(text, DateTimeOffset.Now, TimeZoneInfo.Local);
 
     /// <summary>
     /// The user's --path selection, cleaned: absolute paths inside the app's paths; an error naming a path outside them.

@@ -47,16 +47,25 @@ public class SnapshotListingTests
     }
 
     [Fact]
-    public async Task ADirectory_ListsWhatIsDirectlyInIt_AndRecursiveEverythingBelow()
+    public async Task ADirectory_ListsItselfAndWhatIsDirectlyInIt_AndRecursiveEverythingBelow()
     {
-        Assert.Equal(["/a/x", "/a/y"], await ListAsync(["/a"], recursive: false));
-        Assert.Equal(["/a/x", "/a/y", "/a/y/z"], await ListAsync(["a/"], recursive: true));
+        // restic 0.14 lists the directory itself first
+        Assert.Equal(["/a", "/a/x", "/a/y"], await ListAsync(["/a"], recursive: false));
+        Assert.Equal(["/a", "/a/x", "/a/y", "/a/y/z"], await ListAsync(["a/"], recursive: true));
+    }
+
+    [Fact]
+    public async Task AFile_ListsItself()
+    {
+        Assert.Equal(["/a/x"], await ListAsync(["/a/x"], recursive: false));
+        // each node once, also when two listed paths both list it
+        Assert.Equal(["/a", "/a/x", "/a/y"], await ListAsync(["/a", "/a/x"], recursive: false));
     }
 
     [Fact]
     public async Task SeveralDirectories_AndTheRoot()
     {
-        Assert.Equal(["/a/y/z", "/c/d/e"], await ListAsync(["/a/y", "/c/d"], recursive: false));
+        Assert.Equal(["/a/y", "/a/y/z", "/c/d", "/c/d/e"], await ListAsync(["/a/y", "/c/d"], recursive: false));
         Assert.Equal(["/a", "/b", "/c"], await ListAsync(["/"], recursive: false));
     }
 
@@ -72,6 +81,7 @@ public class SnapshotListingTests
     {
         var listing = new SnapshotListing(null!, ["srv/data/", "/", "/x"], recursive: false);
         Assert.Equal(["/srv/data", "/", "/x"], listing.Directories);
+        Assert.True(listing.Lists("/srv/data"));
         Assert.True(listing.Lists("/srv/data/file"));
         Assert.False(listing.Lists("/srv/data/sub/file"));
         Assert.False(listing.Lists("/srv/database"));

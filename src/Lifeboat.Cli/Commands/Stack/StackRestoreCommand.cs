@@ -11,7 +11,7 @@ namespace Lifeboat.Cli.Commands.Stack;
 public sealed class StackRestoreOptions
 {
     public readonly Option<string?> Snapshot = new("--snapshot") { Description = "with a lifeboat.yaml: the app's snapshot to restore, an ID or \"latest\" (default: the newest, or the newest at or before --at)" };
-    public readonly Option<string?> At = new("--at") { Description = "with a lifeboat.yaml: restore the newest snapshot at or before this time (ISO 8601; local time when no zone is given)" };
+    public readonly Option<string?> At = new("--at") { Description = "with a lifeboat.yaml: restore the newest snapshot at or before this time: " + StackReadOptions.AtForms };
     public readonly Option<bool> Delete = new("--delete") { Description = "with a lifeboat.yaml, in place: also remove files the snapshot does not have (moved aside until the restore has succeeded)" };
 
     public void AddTo(Command command)
