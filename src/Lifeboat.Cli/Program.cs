@@ -15,7 +15,13 @@ public static class Program
             ThreadPool.SetMinThreads(Engine.Backup.Archiver.RecommendedMinThreads, completionPorts);
         Stack.Operations.DaemonParentWatch.StartIfDaemonJob(Console.Error);
         var global = new GlobalOptions();
-        var root = new RootCommand("Lifeboat backs up the state of self-hosted applications into restic repositories, encrypted and deduplicated, and restores it.");
+        var root = new RootCommand("""
+            Lifeboat backs up the state of self-hosted applications into restic repositories, encrypted and deduplicated, and restores it.
+
+            Stack mode: with a lifeboat.yaml (--config FILE, $LIFEBOAT_CONFIG, or ./lifeboat.yaml) and no repository given
+            (-r, --repository-file, $RESTIC_REPOSITORY), commands take app names and use the config's repository and
+            password; otherwise every command is restic's. `lifeboat COMMAND --help` shows both forms.
+            """);
         global.AddTo(root);
         foreach (var command in new ICommandFactory[]
                  {

@@ -12,7 +12,7 @@ public sealed class BackupCommand : ICommandFactory
 {
     public Command Create(GlobalOptions global)
     {
-        var paths = new Argument<string[]>("FILE/DIR") { Arity = ArgumentArity.ZeroOrMore, Description = "files and directories to back up (with a lifeboat.yaml: the apps to back up, all when none)" };
+        var paths = new Argument<string[]>("FILE/DIR|APP") { Arity = ArgumentArity.ZeroOrMore, Description = "files and directories to back up (with a lifeboat.yaml: the apps to back up, all when none)" };
         var exclude = new Option<string[]>("--exclude", "-e") { Description = "exclude a pattern (can be specified multiple times)" };
         var iexclude = new Option<string[]>("--iexclude") { Description = "same as --exclude but ignores the casing of filenames" };
         var excludeFile = new Option<string[]>("--exclude-file") { Description = "read exclude patterns from a file (can be specified multiple times)" };
@@ -31,7 +31,14 @@ public sealed class BackupCommand : ICommandFactory
         var stdinFilename = new Option<string>("--stdin-filename") { Description = "filename to use when reading from stdin", DefaultValueFactory = _ => "stdin" };
         var stdinFromCommand = new Option<bool>("--stdin-from-command") { Description = "interpret arguments as command to execute and store its stdout (give them after --)" };
         var metricsFile = Stack.MetricsFileOption.Create();
-        var command = new Command("backup", "Create a new backup of files and/or directories")
+        var command = new Command("backup", """
+            Create a new backup of files and/or directories
+
+            With a lifeboat.yaml (stack mode, no -r): backup [APP...] makes one snapshot per app (all apps when none is
+            named) of the app's paths, tagged app:NAME, its containers stopped or its SQLite databases copied as the
+            config says; one line per app, exit 1 when any failed.
+            Examples: lifeboat backup                    lifeboat backup sonarr radarr --notify
+            """)
         {
             paths, exclude, iexclude, excludeFile, iexcludeFile, excludeCaches, excludeIfPresent, filesFrom, tag, host, time, parent, force, dryRun, oneFileSystem,
             stdin, stdinFilename, stdinFromCommand, metricsFile,

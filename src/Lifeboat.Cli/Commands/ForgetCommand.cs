@@ -24,7 +24,13 @@ public sealed class ForgetCommand : ICommandFactory
         var prune = new Option<bool>("--prune") { Description = "automatically run the 'prune' command if snapshots have been removed" };
         var skipOffsite = new Option<bool>("--skip-offsite") { Description = "with a lifeboat.yaml that has an offsite: repository: leave it alone (by default its snapshots are forgotten by the same retention)" };
         var pruneOptions = new PruneOptionSet();
-        var command = new Command("forget", "Remove snapshots from the repository")
+        var command = new Command("forget", """
+            Remove snapshots from the repository
+
+            With a lifeboat.yaml (stack mode, no -r): forget [APP...] applies each app's retention (its own, else the
+            stack's) to that app's snapshots, also in the offsite repository; --keep-* flags replace it for this run.
+            Examples: lifeboat forget --dry-run          lifeboat forget plex --keep-last 3 --prune
+            """)
         {
             ids, host, tag, path, compact, groupBy, dryRun, prune, skipOffsite,
         };

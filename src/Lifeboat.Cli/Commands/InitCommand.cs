@@ -9,7 +9,12 @@ public sealed class InitCommand : ICommandFactory
     public Command Create(GlobalOptions global)
     {
         var version = new Option<string>("--repository-version") { Description = "repository format version to use, allowed values are a format version, 'latest' and 'stable'", DefaultValueFactory = _ => "stable" };
-        var command = new Command("init", "Initialize a new repository") { version };
+        var command = new Command("init", """
+            Initialize a new repository
+
+            With a lifeboat.yaml (stack mode, no -r): creates the config's repository (and its offsite one); a password
+            file that does not exist yet gets a random password, mode 0600.
+            """) { version };
         command.SetAction((parse, ct) => Program.Run(async () =>
         {
             var ctx = new CommandContext(global, parse);

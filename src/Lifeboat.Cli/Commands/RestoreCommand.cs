@@ -8,8 +8,8 @@ public sealed class RestoreCommand : ICommandFactory
 {
     public Command Create(GlobalOptions global)
     {
-        var snapshot = new Argument<string>("snapshotID[:subfolder]") { Description = "the snapshot (or \"latest\"), optionally with a folder inside it" };
-        var target = new Option<string?>("--target", "-t") { Description = "directory to extract data to" };
+        var snapshot = new Argument<string>("snapshotID[:subfolder]|APP") { Description = "the snapshot (or \"latest\"), optionally with a folder inside it; with a lifeboat.yaml: the app to restore" };
+        var target = new Option<string?>("--target", "-t") { Description = "directory to extract data to; with a lifeboat.yaml: restore there (DIR/<original path>) instead of in place" };
         var include = new Option<string[]>("--include", "-i") { Description = "include a pattern, exclude everything else (can be specified multiple times)" };
         var exclude = new Option<string[]>("--exclude", "-e") { Description = "exclude a pattern (can be specified multiple times)" };
         var iinclude = new Option<string[]>("--iinclude") { Description = "same as --include but ignores the casing of filenames" };
@@ -18,7 +18,18 @@ public sealed class RestoreCommand : ICommandFactory
         var dryRun = new Option<bool>("--dry-run") { Description = "do not write any data, just show what would be done" };
         var filter = new SnapshotFilterOptions();
         var stackOptions = new Stack.StackRestoreOptions();
-        var command = new Command("restore", "Extract the data from a snapshot") { snapshot, target, include, exclude, iinclude, iexclude, verify, dryRun };
+        var command = new Command("restore", """
+            Extract the data from a snapshot
+
+            With a lifeboat.yaml (stack mode, no -r): restore APP [--snapshot ID|--at TIME] [--path P]... [--target DIR]
+            [--delete] restores the app's newest snapshot (or the one chosen) in place: its containers stopped, the files
+            staged beside their paths and renamed into place only when all of them were restored, the containers started
+            again. --path selects what to restore (an original absolute path inside the app's paths); --target DIR
+            restores to DIR/<original path> and leaves the live files alone.
+            Examples: lifeboat restore sonarr
+                      lifeboat restore sonarr --at yesterday --path /mnt/projects/sonarr/config.xml --target /tmp/r
+            """) { snapshot, target, include, exclude, iinclude, iexclude, verify, dryRun };
+        filter.Path.Description = "only consider snapshots including this (absolute) path (can be specified multiple times); with a lifeboat.yaml: restore only this path of the app";
         filter.AddTo(command);
         stackOptions.AddTo(command);
         command.SetAction((parse, ct) => Program.Run(async () =>

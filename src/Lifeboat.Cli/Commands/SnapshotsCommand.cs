@@ -9,11 +9,16 @@ public sealed class SnapshotsCommand : ICommandFactory
 {
     public Command Create(GlobalOptions global)
     {
-        var ids = new Argument<string[]>("snapshotID") { Arity = ArgumentArity.ZeroOrMore };
+        var ids = new Argument<string[]>("snapshotID|APP") { Arity = ArgumentArity.ZeroOrMore, Description = "snapshot IDs; with a lifeboat.yaml: apps (all when none is named)" };
         var filter = new SnapshotFilterOptions();
         var latest = new Option<int>("--latest") { Description = "only show the last n snapshots for each host and path" };
         var compact = new Option<bool>("--compact", "-c") { Description = "use compact output format" };
-        var command = new Command("snapshots", "List all snapshots") { ids, latest, compact };
+        var command = new Command("snapshots", """
+            List all snapshots
+
+            With a lifeboat.yaml (stack mode, no -r): snapshots [APP...] lists each app's history under its name.
+            Example: lifeboat snapshots sonarr
+            """) { ids, latest, compact };
         filter.AddTo(command);
         command.SetAction((parse, ct) => Program.Run(async () =>
         {
