@@ -1,6 +1,8 @@
 using Lifeboat.Engine.Repository;
 using Lifeboat.Engine.Storage;
 using Lifeboat.Stack.Configuration;
+using Lifeboat.Stack.Containers;
+using Lifeboat.Stack.Scenarios;
 using Repo = Lifeboat.Engine.Repository.Repository;
 
 namespace Lifeboat.Stack.Verification;
@@ -9,7 +11,8 @@ namespace Lifeboat.Stack.Verification;
 /// The stack's validation checklist: each item pass, warn or fail, with the reason and the fix. It reads and never
 /// writes (not even a lock in the repository), and it always gets to the end: a config that does not parse or a
 /// repository that does not open fails its own item, and the items that depend on it are reported as skipped.
-/// Order: config, secrets, never, repository, password-file, git, then per app its backup and its restore test.
+/// Order: config, secrets, never, repository, password-file, git, then per app its backup, its restore test and its
+/// containers (for an app that names some).
 /// </summary>
 public sealed class Doctor(DoctorOptions options)
 {
@@ -85,25 +88,35 @@ public sealed class Doctor(DoctorOptions options)
         items.Add(PasswordFileCheck.Run(config, workTree));
         items.Add(GitCheck.Run(directory, workTree, gitProblem, password, passwordProblem, cancellationToken));
 
-        if (repo is null)
-        {
-            foreach (var app in config.Apps)
-            {
-                items.Add(DoctorCheck.Skip(DoctorCheck.Backup, app.Name, "backup not checked: the repository could not be opened"));
-                items.Add(DoctorCheck.Skip(DoctorCheck.RestoreTest, app.Name, "restore test not checked: the repository could not be opened"));
-            }
-            if (offsiteTests is not null) items.AddRange(offsiteTests);
-            return new DoctorReport(items);
-        }
-        var snapshots = await repo.ListSnapshotsAsync(cancellationToken).ConfigureAwait(false);
-        var appChecks = new AppChecks(config, repo.Config.Id, snapshots, options.StateDirectory, options.Now);
+        var snapshots = repo is null ? null : await repo.ListSnapshotsAsync(cancellationToken).ConfigureAwait(false);
+        var appChecks = repo is null ? null : new AppChecks(config, repo.Config.Id, snapshots!, options.StateDirectory, options.Now);
+        using var docker = new DockerLookup(options.ContainerControl ?? StackServices.ContainerControlFactory);
         foreach (var app in config.Apps)
         {
-            items.Add(appChecks.Backup(app));
-            items.Add(appChecks.RestoreTest(app));
+            items.Add(appChecks?.Backup(app) ?? DoctorCheck.Skip(DoctorCheck.Backup, app.Name, "backup not checked: the repository could not be opened"));
+            items.Add(appChecks?.RestoreTest(app) ?? DoctorCheck.Skip(DoctorCheck.RestoreTest, app.Name, "restore test not checked: the repository could not be opened"));
+            if (app.Containers.Count > 0)
+                items.Add(ContainersCheck.Run(app, await docker.SurveyAsync(app.Containers, cancellationToken).ConfigureAwait(false), configPath));
         }
         if (offsiteTests is not null) items.AddRange(offsiteTests);
         return new DoctorReport(items);
+    }
+
+    /// <summary>Docker for the containers items: once it is found unreachable, it is not asked again (a hanging daemon costs one timeout).</summary>
+    private sealed class DockerLookup(Func<IContainerControl> factory) : IDisposable
+    {
+        private IContainerControl? _control;
+        private string? _unreachable;
+
+        public async Task<ContainerSurvey> SurveyAsync(IReadOnlyList<string> names, CancellationToken cancellationToken)
+        {
+            if (_unreachable is not null) return new ContainerSurvey([], _unreachable);
+            var survey = await ContainerSurvey.TakeAsync(() => _control ??= factory(), names, cancellationToken).ConfigureAwait(false);
+            _unreachable = survey.Unreachable;
+            return survey;
+        }
+
+        public void Dispose() => (_control as IDisposable)?.Dispose();
     }
 
     private static void SkipAllAfterConfig(List<DoctorCheck> items, string configPath, string why)

@@ -19,9 +19,10 @@ public sealed record DoctorCheck(string Check, string Subject, DoctorStatus Stat
     public const string Backup = "backup";
     public const string RestoreTest = "restore-test";
     public const string OffsiteRestoreTest = "offsite-restore-test";
+    public const string Containers = "containers";
 
-    /// <summary>Per-app items (backup, restore-test) have the app as their subject.</summary>
-    public bool IsPerApp => Check is Backup or RestoreTest;
+    /// <summary>Per-app items (backup, restore-test, containers) have the app as their subject.</summary>
+    public bool IsPerApp => Check is Backup or RestoreTest or Containers;
 
     public static DoctorCheck Pass(string check, string subject, string reason) => new(check, subject, DoctorStatus.Pass, reason);
     public static DoctorCheck Warn(string check, string subject, string reason, string fix) => new(check, subject, DoctorStatus.Warn, reason, fix);
