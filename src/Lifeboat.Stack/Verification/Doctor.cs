@@ -135,9 +135,16 @@ public sealed class Doctor(DoctorOptions options)
         if (analysis.Error is { } error)
             return DoctorCheck.Fail(DoctorCheck.Config, configPath, error.Message, "correct the line named; every other command refuses the file until then");
         if (analysis.Problems.Count > 0)
+        {
+            // name only the items that hold the problems: a user sent to a passing item stops trusting the list
+            var where = new List<string>();
+            if (analysis.InlinePasswords.Count > 0) where.Add(DoctorCheck.Secrets);
+            if (analysis.PathsUnderNever.Count > 0) where.Add(DoctorCheck.Never);
+            var items = where.Count == 1 ? $"the {where[0]} item" : $"the {string.Join(" and ", where)} items";
             return DoctorCheck.Fail(DoctorCheck.Config, configPath,
-                $"{configPath} is refused by every command: {analysis.Problems.Count} problem{(analysis.Problems.Count == 1 ? "" : "s")}, see the secrets and never items",
-                "correct the lines named there");
+                $"{configPath} is refused by every command: {analysis.Problems.Count} problem{(analysis.Problems.Count == 1 ? "" : "s")}, see {items}",
+                $"correct the line{(analysis.Problems.Count == 1 ? "" : "s")} named in {items}");
+        }
         var apps = analysis.Config!.Apps;
         return DoctorCheck.Pass(DoctorCheck.Config, configPath, $"{configPath} is valid: {apps.Count} app{(apps.Count == 1 ? "" : "s")} ({string.Join(", ", apps.Select(a => a.Name))})");
     }
@@ -166,7 +173,9 @@ public sealed class Doctor(DoctorOptions options)
     /// <summary>Opens the repository without locking it (the doctor only reads), or says why it cannot.</summary>
     private Task<(DoctorCheck Item, Repo? Repository, IBackend? Backend)> OpenRepositoryAsync(StackConfig config, string? password, string? passwordProblem, CancellationToken cancellationToken) =>
         OpenAsync(DoctorCheck.Repository, config.Repository, config.CredentialsFile, password, passwordProblem,
-            config.PasswordCommand is not null ? "make password-command print the password" : $"put the repository password in {config.PasswordFile ?? "a file"} (mode 0600) and name it with password-file",
+            config.PasswordCommand is not null ? "make password-command print the password"
+                : config.PasswordFile is { } file ? $"put the repository password in {file} (mode 0600)"
+                : "put the repository password in a file (mode 0600) and name it with password-file",
             $"give the right password ({(config.PasswordFile is { } f ? $"in {f}" : "by password-command")}); with a password that works, lifeboat key add adds one for another",
             cancellationToken);
 

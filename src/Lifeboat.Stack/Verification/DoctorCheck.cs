@@ -36,6 +36,8 @@ public sealed record DoctorCheck(string Check, string Subject, DoctorStatus Stat
             : findings.Any(f => f.Status == DoctorStatus.Warn) ? DoctorStatus.Warn
             : DoctorStatus.Pass;
         var fixes = findings.Select(f => f.Fix).OfType<string>().Distinct().ToList();
+        // "find out why, then run lifeboat verify plex" already says "run lifeboat verify plex": said once
+        fixes.RemoveAll(fix => fixes.Any(other => other != fix && other.Contains(fix, StringComparison.Ordinal)));
         // "a; also b" and "fix a, and fix b": still readable when the line puts "; fix" after the reason
         return new(check, subject, status, string.Join("; also ", findings.Select(f => f.Reason)), fixes.Count > 0 ? string.Join(", and ", fixes) : null);
     }

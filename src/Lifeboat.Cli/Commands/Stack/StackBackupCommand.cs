@@ -23,7 +23,7 @@ public static class StackBackupCommand
         var observer = new Observer(ctx);
         var backup = new StackBackup(repo, config, StackServices.ContainerControlFactory, observer)
         {
-            RunLog = new BackupRunLog(repo.Config.Id),
+            RunLog = new BackupRunLog(repo.Config.Id) { ConfigFile = config.File },
             CountAhead = ctx.ShowProgress,
         };
         IReadOnlyList<AppBackupResult> results;
