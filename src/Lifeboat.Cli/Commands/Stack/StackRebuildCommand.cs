@@ -50,7 +50,7 @@ public sealed class StackRebuildCommand : ICommandFactory
             if (containers.Count > 0 && !ctx.Json)
             {
                 var survey = await ContainerSurvey.TakeAsync(StackServices.ContainerControlFactory, containers, ct);
-                foreach (var line in ContainerLines(survey, containers.Distinct().ToList())) ctx.Info(line);
+                foreach (var line in ContainerLines(survey, containers.Distinct().ToList(), rehearsal: root is not null)) ctx.Info(line);
             }
             return failed > 0 ? ExitCodes.Fatal : ExitCodes.Ok;
         }, ct));
@@ -61,7 +61,8 @@ public sealed class StackRebuildCommand : ICommandFactory
     /// What is left to do with the restored apps' containers, as Docker sees them now: only a container that exists can
     /// be started; a missing one is named as missing (a rebuilt machine's compose file creates it).
     /// </summary>
-    public static IEnumerable<string> ContainerLines(ContainerSurvey survey, IReadOnlyList<string> names)
+    /// <param name="rehearsal">Restored under --target-root: a running container does not use what was restored.</param>
+    public static IEnumerable<string> ContainerLines(ContainerSurvey survey, IReadOnlyList<string> names, bool rehearsal)
     {
         if (survey.Unreachable is { } why)
         {
@@ -71,7 +72,8 @@ public sealed class StackRebuildCommand : ICommandFactory
         if (survey.Stopped is { Count: > 0 } stopped)
             yield return $"to start: {string.Join(", ", stopped)} (docker start {string.Join(' ', stopped)}, or docker compose up -d)";
         if (survey.Running is { Count: > 0 } running)
-            yield return $"already running: {string.Join(", ", running)} (restart {(running.Count == 1 ? "it" : "them")} so that {(running.Count == 1 ? "it reads" : "they read")} the restored files: docker restart {string.Join(' ', running)})";
+            yield return rehearsal ? $"already running: {string.Join(", ", running)}"
+                : $"already running: {string.Join(", ", running)} (restart {(running.Count == 1 ? "it" : "them")} so that {(running.Count == 1 ? "it reads" : "they read")} the restored files: docker restart {string.Join(' ', running)})";
         if (survey.Missing is { Count: > 0 } missing)
             yield return $"missing: {string.Join(", ", missing)}: Docker has no container of {(missing.Count == 1 ? "that name" : "those names")} yet; create {(missing.Count == 1 ? "it" : "them")} (e.g. docker compose up -d) or correct the app's containers in lifeboat.yaml";
     }
