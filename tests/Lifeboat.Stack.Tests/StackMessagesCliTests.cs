@@ -83,6 +83,13 @@ public sealed class StackMessagesCliTests : IDisposable
         Assert.Equal($"Fatal: cannot read password file {missing}: there is no such file; on a rebuilt machine, put the repository password there " +
             $"from the copy you keep off this machine (mode 0600); to use another file, give --password-file, set RESTIC_PASSWORD_FILE or change password-file in {ConfigPath}\n",
             r.Stderr);
+
+        // the doctor says it once per item, each with its own fix
+        var doctor = Cli.Run("doctor").Stdout.Split('\n');
+        Assert.Contains($"[FAIL] repository: not opened: no password: the password file {missing} does not exist; " +
+            $"put the repository password in {missing} (mode 0600), from the copy you keep off this machine", doctor);
+        Assert.Contains($"[FAIL] password-file: {missing} does not exist; put the repository password there (mode 0600), from your copy kept off this machine; " +
+            "for a new repository, lifeboat init writes one", doctor);
     }
 
     [Fact]
@@ -92,6 +99,8 @@ public sealed class StackMessagesCliTests : IDisposable
         var lines = Cli.Run("doctor").Stdout.Split('\n');
         Assert.Contains($"[FAIL] config: {ConfigPath} is refused by every command: 1 problem, see the never item; correct the line named in the never item", lines);
         Assert.Contains(lines, l => l.StartsWith("[pass] secrets: ", StringComparison.Ordinal));
+        Assert.Contains($"[FAIL] never: {ConfigPath}:6: key \"apps.sonarr.paths\": {AppDir} lies under {_temp.Combine("mnt/projects")}, which is listed under never; " +
+            "remove one of them; decide which of the two is wrong: a path under never is left out of every snapshot", lines);
     }
 
     [Fact]

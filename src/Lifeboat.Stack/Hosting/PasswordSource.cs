@@ -72,7 +72,7 @@ public sealed class PasswordSource
             throw new RepositoryAccessException(
                 $"cannot read {_what} file {path}: there is no such file; on a rebuilt machine, put the {(_what == "password" ? "repository password" : _what)} there " +
                 $"from the copy you keep off this machine (mode 0600); to use another file, {_elsewhere ?? "give --password-file or set RESTIC_PASSWORD_FILE"}" +
-                (_namedBy is null ? "" : $" ({path} is named by {_namedBy})"));
+                (_namedBy is null ? "" : $" ({path} is named by {_namedBy})")) { MissingPasswordFile = path };
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {

@@ -44,6 +44,11 @@ public sealed class Doctor(DoctorOptions options)
             {
                 password = options.Password(config);
             }
+            catch (Hosting.RepositoryAccessException e) when (e.MissingPasswordFile is { } missing)
+            {
+                // the advice of the full message is the fix of the items that name it: not said twice in one line
+                passwordProblem = $"the password file {missing} does not exist";
+            }
             catch (Exception e) when (e is not OperationCanceledException)
             {
                 passwordProblem = e.Message;
@@ -163,7 +168,7 @@ public sealed class Doctor(DoctorOptions options)
     {
         if (analysis.PathsUnderNever.Count > 0)
             return DoctorCheck.Fail(DoctorCheck.Never, configPath, string.Join("; ", analysis.PathsUnderNever.Select(e => e.Message)),
-                "remove the app path or the never path (never paths are left out of every snapshot)");
+                "decide which of the two is wrong: a path under never is left out of every snapshot");
         if (analysis.Config is not { } config)
             return DoctorCheck.Skip(DoctorCheck.Never, configPath, "not checked: lifeboat.yaml does not parse");
         return DoctorCheck.Pass(DoctorCheck.Never, configPath,
@@ -174,7 +179,7 @@ public sealed class Doctor(DoctorOptions options)
     private Task<(DoctorCheck Item, Repo? Repository, IBackend? Backend)> OpenRepositoryAsync(StackConfig config, string? password, string? passwordProblem, CancellationToken cancellationToken) =>
         OpenAsync(DoctorCheck.Repository, config.Repository, config.CredentialsFile, password, passwordProblem,
             config.PasswordCommand is not null ? "make password-command print the password"
-                : config.PasswordFile is { } file ? $"put the repository password in {file} (mode 0600)"
+                : config.PasswordFile is { } file ? $"put the repository password in {file} (mode 0600), from the copy you keep off this machine"
                 : "put the repository password in a file (mode 0600) and name it with password-file",
             $"give the right password ({(config.PasswordFile is { } f ? $"in {f}" : "by password-command")}); with a password that works, lifeboat key add adds one for another",
             cancellationToken);
