@@ -27,9 +27,11 @@ public sealed class DockerContainerControlTests(DockerDaemonFixture fixture)
             daemon.RunDocker("wait", exited);
 
             using var docker = new DockerContainerControl(daemon.SocketUri);
-            Assert.Equal(new ContainerState(running, Exists: true, Running: true), await docker.InspectAsync(running, Ct));
-            Assert.Equal(new ContainerState(created, Exists: true, Running: false), await docker.InspectAsync(created, Ct));
-            Assert.Equal(new ContainerState(exited, Exists: true, Running: false), await docker.InspectAsync(exited, Ct));
+            var runningState = await docker.InspectAsync(running, Ct);
+            Assert.Equal(new ContainerState(running, Exists: true, Running: true), runningState with { MountSources = null });
+            Assert.Equal([dir.Path], runningState.MountSources); // its one bind mount, by its host path
+            Assert.Equal(new ContainerState(created, Exists: true, Running: false), await docker.InspectAsync(created, Ct) with { MountSources = null });
+            Assert.Equal(new ContainerState(exited, Exists: true, Running: false), await docker.InspectAsync(exited, Ct) with { MountSources = null });
             Assert.Equal(new ContainerState(missing, Exists: false, Running: false), await docker.InspectAsync(missing, Ct));
 
             // Negotiated, not pinned: the daemon's own API version (1.41 for 20.10), never above what we ask for.
@@ -136,7 +138,7 @@ public sealed class DockerEndpointTests
         var endpoint = new Uri("unix://" + dir.Combine("docker.sock"));
         using var docker = new DockerContainerControl(endpoint);
         var e = await Assert.ThrowsAsync<ContainerControlException>(() => docker.InspectAsync("plex", Ct));
-        Assert.Equal($"docker is not reachable at {endpoint}: no socket at {dir.Combine("docker.sock")}; is the Docker daemon running?", e.Message);
+        Assert.Equal($"docker is not reachable at {endpoint}: no socket at {dir.Combine("docker.sock")}; is the Docker daemon running? {DockerContainerControl.EndpointHint}", e.Message);
         var stop = await Assert.ThrowsAsync<ContainerControlException>(() => docker.StopAsync("plex", Ct));
         Assert.Equal(e.Message, stop.Message);
     }
@@ -152,7 +154,7 @@ public sealed class DockerEndpointTests
         using var docker = new DockerContainerControl(new Uri("unix://" + path));
         var e = await Assert.ThrowsAsync<ContainerControlException>(() => docker.StartAsync("plex", Ct));
         Assert.StartsWith($"docker is not reachable at unix://{path}: ", e.Message);
-        Assert.EndsWith("; is the Docker daemon running?", e.Message);
+        Assert.EndsWith("; is the Docker daemon running? " + DockerContainerControl.EndpointHint, e.Message);
         Assert.Contains("refused", e.Message, StringComparison.OrdinalIgnoreCase);
     }
 
@@ -169,7 +171,7 @@ public sealed class DockerEndpointTests
         {
             Assert.Equal(new Uri("unix://" + socket), docker.Endpoint);
             var e = await Assert.ThrowsAsync<ContainerControlException>(() => docker.InspectAsync("plex", Ct));
-            Assert.Equal($"docker is not reachable at unix://{socket}: no socket at {socket}; is the Docker daemon running?", e.Message);
+            Assert.Equal($"docker is not reachable at unix://{socket}: no socket at {socket}; is the Docker daemon running? {DockerContainerControl.EndpointHint}", e.Message);
         }
     }
 

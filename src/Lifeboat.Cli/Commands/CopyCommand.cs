@@ -66,7 +66,7 @@ public sealed class CopyCommand : ICommandFactory
     /// <summary>The source repository's password: --from-password-file, --from-password-command, else $RESTIC_FROM_PASSWORD.</summary>
     private static string SourcePassword(string? file, string? command, string? password)
     {
-        var source = file is not null ? PasswordSource.FromFile(file, "source password")
+        var source = file is not null ? PasswordSource.FromFile(file, "source password", null, "give --from-password-file or set RESTIC_FROM_PASSWORD_FILE")
             : command is not null ? PasswordSource.FromCommand(command, "source password")
             : password is not null ? PasswordSource.FromEnvironment(password) : PasswordSource.None;
         password = source.Read();

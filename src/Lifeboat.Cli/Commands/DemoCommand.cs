@@ -23,53 +23,85 @@ public sealed class DemoCommand : ICommandFactory
 
     public Command Create(GlobalOptions global)
     {
-        var dir = new Option<string?>("--dir") { Description = "where to put the sample stack and repository (default: a new folder under /tmp)" };
-        var command = new Command("demo", "Back up, break, restore, verify and check a built-in sample stack, showing each command") { dir };
+        var dir = new Option<string?>("--dir") { Description = "where to put the sample stack and repository, kept afterwards (default: a new folder under /tmp, removed at the end unless --keep)" };
+        var keep = new Option<bool>("--keep") { Description = "keep the demo's folder (stack, repository, password) afterwards, to try the steps yourself" };
+        var command = new Command("demo", "Back up, break, restore, verify and check a built-in sample stack, showing each command") { dir, keep };
         command.SetAction((parse, ct) => Program.Run(async () =>
         {
             var root = Path.GetFullPath(parse.GetValue(dir) ?? Path.Combine(Path.GetTempPath(), "lifeboat-demo-" + DateTime.Now.ToString("yyyyMMdd-HHmmss")));
             var stack = Path.Combine(root, "srv");
             if (Directory.Exists(stack) || Directory.Exists(Path.Combine(root, "repository")))
                 throw new CliException($"{root} already holds a demo; choose another --dir");
+            // a folder the user named is theirs; the default one under /tmp is the demo's, and goes at the end
+            bool kept = parse.GetValue(keep) || parse.GetValue(dir) is not null;
             Directory.CreateDirectory(root);
             var o = Console.Out;
-            var demo = new DemoRun(root, o, ct);
+            try
+            {
+                return await RunDemoAsync(root, stack, kept, o, ct);
+            }
+            finally
+            {
+                if (!kept) Remove(root, o);
+            }
+        }, ct));
+        return command;
+    }
 
-            int files = Lifeboat.Stack.Demo.DemoStack.WriteData(stack);
-            var configFile = Path.Combine(root, "lifeboat.yaml");
-            File.WriteAllText(configFile, Lifeboat.Stack.Demo.DemoStack.Config(stack));
-            o.WriteLine($"Lifeboat demo in {root}");
-            o.WriteLine();
-            o.WriteLine($"A sample stack: {files} files of Plex, Jellyfin and Sonarr state under {stack}, described by {configFile}:");
-            o.WriteLine();
-            foreach (var line in File.ReadAllLines(configFile)) o.WriteLine("    " + line);
+    private static async Task<int> RunDemoAsync(string root, string stack, bool kept, TextWriter o, CancellationToken ct)
+    {
+        var demo = new DemoRun(root, o, ct);
 
-            await demo.Step("Create the repository; the password file does not exist yet, so a random password is written to it", "init");
-            await demo.Step("The nightly backup: one snapshot per app, live SQLite databases copied consistently", "backup");
+        int files = Lifeboat.Stack.Demo.DemoStack.WriteData(stack);
+        var configFile = Path.Combine(root, "lifeboat.yaml");
+        File.WriteAllText(configFile, Lifeboat.Stack.Demo.DemoStack.Config(stack));
+        o.WriteLine($"Lifeboat demo in {root}{(kept ? "" : " (removed at the end; lifeboat demo --keep keeps it)")}");
+        o.WriteLine();
+        o.WriteLine($"A sample stack: {files} files of Plex, Jellyfin and Sonarr state under {stack}, described by {configFile}:");
+        o.WriteLine();
+        foreach (var line in File.ReadAllLines(configFile)) o.WriteLine("    " + line);
 
-            var config = Path.Combine(stack, "sonarr", "config", "config.xml");
-            var good = File.ReadAllText(config);
-            File.WriteAllText(config, "<Config><ApiKey>oops</ApiKey>");
-            await demo.Step("Sonarr's config.xml is broken by a bad edit, and the next nightly backup runs anyway", "backup", "sonarr");
-            await demo.Step("Sonarr's history", "snapshots", "sonarr");
+        await demo.Step("Create the repository; the password file does not exist yet, so a random password is written to it", "init");
+        await demo.Step("The nightly backup: one snapshot per app, live SQLite databases copied consistently", "backup");
 
-            var history = JsonDocument.Parse(await demo.Quiet("snapshots", "sonarr", "--json")).RootElement[0].GetProperty("snapshots");
-            var lastGood = history[0].GetProperty("short_id").GetString()!;
-            await demo.Step($"Put the file back from the last good snapshot ({lastGood}), in place", "restore", "sonarr", "--snapshot", lastGood, "--path", config);
-            bool same = File.ReadAllText(config) == good;
-            o.WriteLine($"  -> config.xml is {(same ? "back: content identical to before the edit" : "NOT BACK: CONTENT DIFFERS")}");
+        var config = Path.Combine(stack, "sonarr", "config", "config.xml");
+        var good = File.ReadAllText(config);
+        File.WriteAllText(config, "<Config><ApiKey>oops</ApiKey>");
+        await demo.Step("Sonarr's config.xml is broken by a bad edit, and the next nightly backup runs anyway", "backup", "sonarr");
+        await demo.Step("Sonarr's history", "snapshots", "sonarr");
 
-            await demo.Step("A real restore test of every app: restored to scratch, checked against the snapshot, the live files and SQLite", "verify");
-            await demo.Step("The validation checklist", "doctor");
+        var history = JsonDocument.Parse(await demo.Quiet("snapshots", "sonarr", "--json")).RootElement[0].GetProperty("snapshots");
+        var lastGood = history[0].GetProperty("short_id").GetString()!;
+        await demo.Step($"Put the file back from the last good snapshot ({lastGood}), in place", "restore", "sonarr", "--snapshot", lastGood, "--path", config);
+        bool same = File.ReadAllText(config) == good;
+        o.WriteLine($"  -> config.xml is {(same ? "back: content identical to before the edit" : "NOT BACK: CONTENT DIFFERS")}");
 
-            o.WriteLine();
+        await demo.Step("A real restore test of every app: restored to scratch, checked against the snapshot, the live files and SQLite", "verify");
+        await demo.Step("The validation checklist", "doctor");
+
+        o.WriteLine();
+        if (kept)
+        {
             o.WriteLine("Stock restic reads the same repository:");
             o.WriteLine($"  restic -r {Path.Combine(root, "repository")} --password-file {Path.Combine(root, "password")} snapshots");
             o.WriteLine("Try any step yourself:");
             o.WriteLine($"  ./lifeboat --config {configFile} snapshots");
-            return same && demo.Failed.Count == 0 ? ExitCodes.Ok : ExitCodes.Fatal;
-        }, ct));
-        return command;
+        }
+        return same && demo.Failed.Count == 0 ? ExitCodes.Ok : ExitCodes.Fatal;
+    }
+
+    /// <summary>Removes the demo's folder, and says so (or says what is left, and where).</summary>
+    private static void Remove(string root, TextWriter output)
+    {
+        try
+        {
+            Directory.Delete(root, recursive: true);
+            output.WriteLine($"Removed {root} (lifeboat demo --keep keeps it, to try the steps yourself or read the repository with stock restic).");
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            output.WriteLine($"Could not remove {root}: {e.Message}; remove it by hand.");
+        }
     }
 
     /// <summary>Runs the demo's commands as child processes of this binary, each with the demo's config and state.</summary>

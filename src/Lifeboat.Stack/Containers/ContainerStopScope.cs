@@ -21,14 +21,18 @@ public sealed class ContainerStopScope : IAsyncDisposable
     private readonly object _gate = new();
     private Task? _restart;
 
-    private ContainerStopScope(IContainerControl control, List<string> stopped)
+    private ContainerStopScope(IContainerControl control, List<string> stopped, List<string> notRunning)
     {
         _control = control;
         _stopped = stopped;
+        NotRunning = notRunning;
     }
 
     /// <summary>The containers this scope stopped, in the order it stopped them.</summary>
     public IReadOnlyList<string> Stopped => _stopped;
+
+    /// <summary>The containers that were not running to begin with: left alone, so they stay stopped.</summary>
+    public IReadOnlyList<string> NotRunning { get; }
 
     /// <summary>
     /// Stops those of <paramref name="names"/> that are running and remembers them. A name the daemon does not know
@@ -43,12 +47,14 @@ public sealed class ContainerStopScope : IAsyncDisposable
         ArgumentNullException.ThrowIfNull(names);
 
         var running = new List<string>();
+        var notRunning = new List<string>();
         var missing = new List<string>();
         foreach (string name in names.Distinct(StringComparer.Ordinal))
         {
             var state = await control.InspectAsync(name, cancellationToken).ConfigureAwait(false);
             if (!state.Exists) missing.Add(name);
             else if (state.Running) running.Add(name);
+            else notRunning.Add(name);
         }
         if (missing.Count > 0)
         {
@@ -57,7 +63,7 @@ public sealed class ContainerStopScope : IAsyncDisposable
                 : $"docker: no such containers: {string.Join(", ", missing)}");
         }
 
-        var scope = new ContainerStopScope(control, new List<string>(running.Count));
+        var scope = new ContainerStopScope(control, new List<string>(running.Count), notRunning);
         foreach (string name in running)
         {
             try

@@ -20,6 +20,13 @@ public sealed class DockerContainerControl : IContainerControl, IDisposable
     /// <summary>Where the Docker daemon listens when DOCKER_HOST is not set.</summary>
     public const string DefaultEndpoint = "unix:///var/run/docker.sock";
 
+    /// <summary>
+    /// How to point Lifeboat at the daemon, appended to "not reachable": another socket by DOCKER_HOST, and inside a
+    /// container the host's socket mounted at the default path.
+    /// </summary>
+    public const string EndpointHint =
+        "(another socket: set DOCKER_HOST=unix:///path/to/docker.sock; Lifeboat in a container: mount the host's socket, -v /var/run/docker.sock:/var/run/docker.sock)";
+
     /// <summary>The newest API version requested; a daemon that speaks a newer one still accepts it.</summary>
     internal static readonly Version MaxApiVersion = new(1, 51);
 
@@ -94,7 +101,10 @@ public sealed class DockerContainerControl : IContainerControl, IDisposable
         {
             var response = await RunAsync(InspectTimeout, cancellationToken,
                 (client, token) => client.Containers.InspectContainerAsync(name, token)).ConfigureAwait(false);
-            return new ContainerState(name, Exists: true, Running: response.State?.Running == true);
+            return new ContainerState(name, Exists: true, Running: response.State?.Running == true)
+            {
+                MountSources = response.Mounts?.Select(m => m.Source).Where(s => !string.IsNullOrEmpty(s)).ToList() ?? [],
+            };
         }
         catch (DockerContainerNotFoundException)
         {
@@ -232,7 +242,7 @@ public sealed class DockerContainerControl : IContainerControl, IDisposable
             ? Reason(e)
             : $"no socket at {socket}";
         return new ContainerControlException(
-            $"docker is not reachable at {_endpoint}: {reason}; is the Docker daemon running?", e);
+            $"docker is not reachable at {_endpoint}: {reason}; is the Docker daemon running? {EndpointHint}", e);
     }
 
     private static bool IsConnectionFailure(Exception e)

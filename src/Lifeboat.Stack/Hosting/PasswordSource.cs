@@ -10,19 +10,26 @@ public sealed class PasswordSource
 {
     private readonly string? _value;
     private readonly string _what;
+    private readonly string? _namedBy;
+    private readonly string? _elsewhere;
 
-    private PasswordSource(PasswordSourceKind kind, string? location, string? value, string what)
+    private PasswordSource(PasswordSourceKind kind, string? location, string? value, string what, string? namedBy = null, string? elsewhere = null)
     {
         Kind = kind;
         Location = location;
         _value = value;
         _what = what;
+        _namedBy = namedBy;
+        _elsewhere = elsewhere;
     }
 
     public static PasswordSource None { get; } = new(PasswordSourceKind.None, null, null, "password");
 
     /// <param name="what">What the password is called in errors ("source password" for copy's other repository).</param>
-    public static PasswordSource FromFile(string path, string what = "password") => new(PasswordSourceKind.File, path, null, what);
+    /// <param name="namedBy">What named the file ("--password-file", "password-file in /etc/lifeboat.yaml"), for the error when it is missing.</param>
+    /// <param name="elsewhere">How to name another file instead ("give --password-file or set RESTIC_PASSWORD_FILE"), for the same error.</param>
+    public static PasswordSource FromFile(string path, string what = "password", string? namedBy = null, string? elsewhere = null) =>
+        new(PasswordSourceKind.File, path, null, what, namedBy, elsewhere);
 
     /// <param name="what">What the password is called in errors.</param>
     public static PasswordSource FromCommand(string command, string what = "password") => new(PasswordSourceKind.Command, command, null, what);
@@ -38,7 +45,7 @@ public sealed class PasswordSource
     /// <exception cref="RepositoryAccessException">The file cannot be read, or the command fails.</exception>
     public string? Read() => Kind switch
     {
-        PasswordSourceKind.File => ReadFile(Location!, _what),
+        PasswordSourceKind.File => ReadFile(),
         PasswordSourceKind.Command => RunCommand(Location!, _what),
         PasswordSourceKind.Environment => _value,
         _ => null,
@@ -52,15 +59,24 @@ public sealed class PasswordSource
         _ => "no password source",
     };
 
-    private static string ReadFile(string path, string what)
+    private string ReadFile()
     {
+        var path = Location!;
         try
         {
             return File.ReadAllText(path).Trim();
         }
+        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
+        {
+            // the first thing a rebuilt machine meets: the password was (rightly) not in any backup of it
+            throw new RepositoryAccessException(
+                $"cannot read {_what} file {path}: there is no such file; on a rebuilt machine, put the {(_what == "password" ? "repository password" : _what)} there " +
+                $"from the copy you keep off this machine (mode 0600); to use another file, {_elsewhere ?? "give --password-file or set RESTIC_PASSWORD_FILE"}" +
+                (_namedBy is null ? "" : $" ({path} is named by {_namedBy})")) { MissingPasswordFile = path };
+        }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            throw new RepositoryAccessException($"cannot read {what} file {path}: {e.Message}");
+            throw new RepositoryAccessException($"cannot read {_what} file {path}: {e.Message}");
         }
     }
 

@@ -90,14 +90,20 @@ public sealed class RepositoryAccess(RepositoryRequest request, ResticEnvironmen
     {
         var file = Request.PasswordFile ?? Environment.Get("RESTIC_PASSWORD_FILE");
         var command = Request.PasswordCommand ?? Environment.Get("RESTIC_PASSWORD_COMMAND");
+        // the config's key is named in the error's advice anyway; an option or a variable is easily forgotten
+        string? namedBy = Request.PasswordFile is not null ? "--password-file" : "RESTIC_PASSWORD_FILE";
         if (!PasswordGiven && stackConfig is { } stack)
         {
             file = stack.PasswordFile;
             command = stack.PasswordCommand;
+            namedBy = null;
         }
         if (Request.PasswordFile is not null && Request.PasswordCommand is not null)
             throw new RepositoryAccessException("Password file and command are mutually exclusive options");
-        if (file is not null) return PasswordSource.FromFile(file);
+        if (file is not null)
+            return PasswordSource.FromFile(file, namedBy: namedBy, elsewhere: namedBy is null
+                ? $"give --password-file, set RESTIC_PASSWORD_FILE or change password-file in {stackConfig!.File}"
+                : "give --password-file or set RESTIC_PASSWORD_FILE");
         if (command is not null) return PasswordSource.FromCommand(command);
         return Environment.Get("RESTIC_PASSWORD") is { } password ? PasswordSource.FromEnvironment(password) : PasswordSource.None;
     }
@@ -118,7 +124,9 @@ public sealed class RepositoryAccess(RepositoryRequest request, ResticEnvironmen
     public string OffsitePassword(StackConfig stack, OffsiteConfig offsite)
     {
         if (!offsite.HasOwnPassword) return Password(stack);
-        var source = offsite.PasswordFile is { } file ? PasswordSource.FromFile(file) : PasswordSource.FromCommand(offsite.PasswordCommand!);
+        var source = offsite.PasswordFile is { } file
+            ? PasswordSource.FromFile(file, "offsite password", elsewhere: $"change offsite.password-file in {stack.File}")
+            : PasswordSource.FromCommand(offsite.PasswordCommand!);
         var password = source.Read()!;
         if (password.Length == 0)
             throw new RepositoryAccessException($"the password from {(source.Kind == PasswordSourceKind.File ? $"file {source.Location}" : "the password command")} is empty");

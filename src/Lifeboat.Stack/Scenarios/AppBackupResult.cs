@@ -13,6 +13,10 @@ public sealed record AppBackupResult
     /// <summary>Why the app failed, in one line; null when it has a snapshot.</summary>
     public string? Error { get; init; }
     public TimeSpan Duration { get; init; }
+    /// <summary>What the user should know though the backup went on: a container that cannot be found, Docker not reachable.</summary>
+    public IReadOnlyList<string> Warnings { get; init; } = [];
+    /// <summary>The app's containers that were not running before the backup and were left so.</summary>
+    public IReadOnlyList<string> ContainersLeftStopped { get; init; } = [];
 
     public bool Failed => Error is not null;
     /// <summary>A snapshot was saved, but some items could not be read (restic's exit code 3).</summary>

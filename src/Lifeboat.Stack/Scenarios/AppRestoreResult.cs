@@ -1,4 +1,5 @@
 using Lifeboat.Engine.Model;
+using Lifeboat.Stack.Consistency;
 
 namespace Lifeboat.Stack.Scenarios;
 
@@ -12,6 +13,8 @@ public sealed record AppRestoreResult
     /// <summary>Files and other non-directory items restored (as the engine counts them).</summary>
     public long Items { get; init; }
     public long Bytes { get; init; }
-    /// <summary>Items in place that the snapshot does not have, removed (--delete, or stale SQLite journals).</summary>
+    /// <summary>Items in place that the snapshot does not have, removed (--delete).</summary>
     public int Removed { get; init; }
+    /// <summary>The live -wal/-shm/-journal files of the SQLite databases the restore replaced: removed, with or without --delete.</summary>
+    public IReadOnlyList<StaleSqliteFile> StaleSqliteFiles { get; init; } = [];
 }

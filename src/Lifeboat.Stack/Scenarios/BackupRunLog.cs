@@ -5,9 +5,10 @@ namespace Lifeboat.Stack.Scenarios;
 
 /// <summary>
 /// The outcome of every stack backup run of one repository on this machine, in the state database's backup_runs table
-/// (keyed by the repository's ID) beside the restore tests: a failed run leaves no snapshot, so only this history
-/// shows that last night's backup did not happen while an older snapshot is still young. Earlier versions kept it in
-/// STATE/repositories/REPOSITORY-ID/backup-runs.json: that file is imported on first use and renamed *.imported.
+/// (keyed by the repository's ID and the config file) beside the restore tests: a failed run leaves no snapshot, so
+/// only this history shows that last night's backup did not happen while an older snapshot is still young. Earlier
+/// versions kept it in STATE/repositories/REPOSITORY-ID/backup-runs.json: that file is imported on first use and
+/// renamed *.imported.
 /// </summary>
 public sealed class BackupRunLog
 {
@@ -32,6 +33,18 @@ public sealed class BackupRunLog
                 (transaction, record) => Insert(connection, transaction, record)));
     }
 
+    /// <summary>
+    /// The lifeboat.yaml whose runs these are (made a full path): appended records are stamped with it, and the queries
+    /// see only its runs and those of versions that recorded no config. Null: every run of the repository.
+    /// </summary>
+    public string? ConfigFile
+    {
+        get => _configFile;
+        init => _configFile = value is null ? null : Path.GetFullPath(value);
+    }
+
+    private readonly string? _configFile;
+
     /// <summary>Every record, oldest first.</summary>
     public IReadOnlyList<BackupRunRecord> ReadAll() => Query("", null, int.MaxValue, newestFirst: false);
 
@@ -46,7 +59,7 @@ public sealed class BackupRunLog
     {
         using var connection = _records.Open();
         using var transaction = connection.BeginTransaction(deferred: false);
-        foreach (var record in records) Insert(connection, transaction, record);
+        foreach (var record in records) Insert(connection, transaction, record.Config is null && _configFile is not null ? record with { Config = _configFile } : record);
         _records.KeepNewest(connection, transaction, MaxRecords);
         transaction.Commit();
     }
@@ -54,8 +67,8 @@ public sealed class BackupRunLog
     private void Insert(SqliteConnection connection, SqliteTransaction transaction, BackupRunRecord record)
     {
         using var command = _records.Command(connection, """
-            INSERT OR IGNORE INTO backup_runs (repository, app, time_ms, host, outcome, snapshot, error, duration_seconds, files, bytes_added)
-            VALUES ($repository, $app, $time, $host, $outcome, $snapshot, $error, $duration, $files, $bytes_added)
+            INSERT OR IGNORE INTO backup_runs (repository, app, time_ms, host, outcome, snapshot, error, duration_seconds, files, bytes_added, config)
+            VALUES ($repository, $app, $time, $host, $outcome, $snapshot, $error, $duration, $files, $bytes_added, $config)
             """, transaction);
         command.Parameters.AddWithValue("$app", record.App);
         command.Parameters.AddWithValue("$time", RepositoryRecords.ToMs(record.Time));
@@ -66,6 +79,7 @@ public sealed class BackupRunLog
         command.Parameters.AddWithValue("$duration", record.DurationSeconds);
         command.Parameters.AddWithValue("$files", (object?)record.Files ?? DBNull.Value);
         command.Parameters.AddWithValue("$bytes_added", (object?)record.BytesAdded ?? DBNull.Value);
+        command.Parameters.AddWithValue("$config", (object?)record.Config ?? DBNull.Value);
         command.ExecuteNonQuery();
     }
 
@@ -73,11 +87,13 @@ public sealed class BackupRunLog
     {
         using var connection = _records.Open();
         var order = newestFirst ? "DESC" : "ASC";
+        var ofConfig = _configFile is null ? "" : "AND (config = $config OR config IS NULL)";
         using var command = _records.Command(connection, $"""
-            SELECT time_ms, app, host, outcome, snapshot, error, duration_seconds, files, bytes_added FROM backup_runs
-            WHERE repository = $repository {filter} ORDER BY time_ms {order}, id {order} LIMIT $limit
+            SELECT time_ms, app, host, outcome, snapshot, error, duration_seconds, files, bytes_added, config FROM backup_runs
+            WHERE repository = $repository {filter} {ofConfig} ORDER BY time_ms {order}, id {order} LIMIT $limit
             """);
         if (app is not null) command.Parameters.AddWithValue("$app", app);
+        if (_configFile is not null) command.Parameters.AddWithValue("$config", _configFile);
         command.Parameters.AddWithValue("$limit", limit);
         using var reader = command.ExecuteReader();
         var records = new List<BackupRunRecord>();
@@ -94,6 +110,7 @@ public sealed class BackupRunLog
                 DurationSeconds = reader.GetDouble(6),
                 Files = reader.IsDBNull(7) ? null : reader.GetInt64(7),
                 BytesAdded = reader.IsDBNull(8) ? null : reader.GetInt64(8),
+                Config = reader.IsDBNull(9) ? null : reader.GetString(9),
             });
         }
         return records;

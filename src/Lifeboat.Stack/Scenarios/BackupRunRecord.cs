@@ -26,6 +26,8 @@ public sealed record BackupRunRecord
     [JsonPropertyName("files")] public long? Files { get; init; }
     /// <summary>The bytes of new data the run added to the repository (before compression); null in records of older versions.</summary>
     [JsonPropertyName("bytes_added")] public long? BytesAdded { get; init; }
+    /// <summary>The full path of the lifeboat.yaml the run was made with; null in records of older versions.</summary>
+    [JsonPropertyName("config")] public string? Config { get; init; }
 
     public static BackupRunRecord From(AppBackupResult result, string host, DateTimeOffset time) => new()
     {

@@ -23,7 +23,7 @@ public sealed class StackBackup
     private readonly Lazy<IContainerControl> _containers;
     private readonly IStackBackupObserver? _observer;
 
-    /// <param name="containerControl">Called once, only when an app with consistency: stop is backed up.</param>
+    /// <param name="containerControl">Called once, only when an app with containers is backed up (consistency: stop stops them, the other modes only look).</param>
     public StackBackup(Repo repository, StackConfig config, Func<IContainerControl> containerControl, IStackBackupObserver? observer = null)
     {
         _repository = repository;
@@ -58,10 +58,11 @@ public sealed class StackBackup
         {
             _observer?.AppStarting(app);
             var clock = Stopwatch.StartNew();
+            var containers = new ContainerNotes();
             AppBackupResult result;
             try
             {
-                var backup = await BackupAppAsync(app, tags, FindParent(history, app), cancellationToken).ConfigureAwait(false);
+                var backup = await BackupAppAsync(app, tags, FindParent(history, app), containers, cancellationToken).ConfigureAwait(false);
                 result = new AppBackupResult { App = app.Name, SnapshotId = backup.SnapshotId, Backup = backup, Duration = clock.Elapsed };
             }
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
@@ -74,6 +75,7 @@ public sealed class StackBackup
             {
                 result = new AppBackupResult { App = app.Name, Error = OneLine(e), Duration = clock.Elapsed };
             }
+            result = result with { Warnings = containers.Warnings, ContainersLeftStopped = containers.LeftStopped };
             results.Add(result);
             Record(app, result);
             _observer?.AppFinished(result);
@@ -95,14 +97,46 @@ public sealed class StackBackup
         }
     }
 
-    private Task<BackupResult> BackupAppAsync(AppConfig app, IReadOnlyList<string> tags, Id? parent, CancellationToken cancellationToken) =>
-        app.Consistency switch
+    private async Task<BackupResult> BackupAppAsync(AppConfig app, IReadOnlyList<string> tags, Id? parent, ContainerNotes containers, CancellationToken cancellationToken)
+    {
+        // consistency: stop finds its containers itself, and a missing one fails the app before anything is stopped
+        if (app.Consistency == ConsistencyMode.Stop)
+            return await StoppedContainers.RunAsync(_containers.Value, app.Containers,
+                ct => ArchiveAsync(app, tags, parent, null, ct), message => _observer?.AppEvent(app, message), cancellationToken,
+                notRunning => containers.LeftStopped = notRunning).ConfigureAwait(false);
+        if (app.Containers.Count > 0) await SurveyContainersAsync(app, containers, cancellationToken).ConfigureAwait(false);
+        return app.Consistency == ConsistencyMode.Sqlite
+            ? await ArchiveWithDatabaseCopiesAsync(app, tags, parent, cancellationToken).ConfigureAwait(false)
+            : await ArchiveAsync(app, tags, parent, null, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// The containers of an app whose backup does not stop them are only looked at: one that Docker does not know is
+    /// a mistake in the config the user must hear of (the doctor and rebuild rely on the names), but no reason to
+    /// leave the app without its backup.
+    /// </summary>
+    private async Task SurveyContainersAsync(AppConfig app, ContainerNotes containers, CancellationToken cancellationToken)
+    {
+        var survey = await ContainerSurvey.TakeAsync(() => _containers.Value, app.Containers, cancellationToken).ConfigureAwait(false);
+        if (survey.Unreachable is { } why)
+            Warn($"{ContainerSurvey.Containers(app.Containers)} not checked: {why}");
+        else if (survey.Missing is { Count: > 0 } missing)
+            Warn($"{ContainerSurvey.Containers(missing)} not found: Docker has no container of {(missing.Count == 1 ? "that name" : "those names")}; correct apps.{app.Name}.containers in {_config.File} (docker ps -a lists the containers there are)");
+        containers.LeftStopped = survey.Stopped;
+
+        void Warn(string message)
         {
-            ConsistencyMode.Stop => StoppedContainers.RunAsync(_containers.Value, app.Containers,
-                ct => ArchiveAsync(app, tags, parent, null, ct), message => _observer?.AppEvent(app, message), cancellationToken),
-            ConsistencyMode.Sqlite => ArchiveWithDatabaseCopiesAsync(app, tags, parent, cancellationToken),
-            _ => ArchiveAsync(app, tags, parent, null, cancellationToken),
-        };
+            containers.Warnings.Add(message);
+            _observer?.AppWarning(app, message);
+        }
+    }
+
+    /// <summary>What an app's backup found out about its containers, kept also when the backup then fails.</summary>
+    private sealed class ContainerNotes
+    {
+        public List<string> Warnings { get; } = [];
+        public IReadOnlyList<string> LeftStopped { get; set; } = [];
+    }
 
     private async Task<BackupResult> ArchiveWithDatabaseCopiesAsync(AppConfig app, IReadOnlyList<string> tags, Id? parent, CancellationToken cancellationToken)
     {

@@ -214,7 +214,7 @@ public sealed class StackRestore
             return new AppRestoreResult
             {
                 App = app.Name, Snapshot = snapshot, Destinations = stages.Select(s => s.Destination).ToList(),
-                Items = items, Bytes = bytes, Removed = placement.Removed,
+                Items = items, Bytes = bytes, Removed = placement.Removed, StaleSqliteFiles = placement.StaleSqliteFiles,
             };
         }
         finally

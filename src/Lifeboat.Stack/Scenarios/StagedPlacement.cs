@@ -29,6 +29,8 @@ internal sealed class StagedPlacement
 
     /// <summary>Items moved aside because the snapshot does not have them (with deletion on).</summary>
     public int Removed { get; private set; }
+    /// <summary>The live journals of replaced SQLite databases, moved aside whatever the deletion (see <see cref="MoveAsideStaleCompanions"/>).</summary>
+    public List<StaleSqliteFile> StaleSqliteFiles { get; } = [];
     /// <summary>Items renamed into place (a merged directory is not counted, its content is).</summary>
     public int Placed { get; private set; }
 
@@ -109,17 +111,15 @@ internal sealed class StagedPlacement
     /// </summary>
     private void MoveAsideStaleCompanions(string staged, string destination, Context context)
     {
-        foreach (var suffix in CompanionSuffixes)
+        foreach (var suffix in StaleSqliteFile.Suffixes)
         {
             if (Posix.TryLStat(staged + suffix, out _, out _) || !Posix.TryLStat(destination + suffix, out _, out _)) continue;
             var saved = context.NextTrashPath(destination + suffix);
             Posix.Rename(destination + suffix, saved);
             _journal.Add(new Step.MovedAside(destination + suffix, saved));
-            Removed++;
+            StaleSqliteFiles.Add(new StaleSqliteFile(destination + suffix));
         }
     }
-
-    private static readonly string[] CompanionSuffixes = ["-wal", "-shm", "-journal"];
 
     private void MergeDirectory(string staged, string destination, FileStatus current, FileStatus stagedStatus, bool selected, Context context)
     {

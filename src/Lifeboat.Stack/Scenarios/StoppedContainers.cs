@@ -10,8 +10,10 @@ namespace Lifeboat.Stack.Scenarios;
 public static class StoppedContainers
 {
     /// <param name="onEvent">Told which containers were stopped and started again, for the user to follow.</param>
+    /// <param name="onNotRunning">Told which containers were already stopped (and are left so), before the work.</param>
     public static async Task<T> RunAsync<T>(IContainerControl control, IReadOnlyList<string> names,
-        Func<CancellationToken, Task<T>> work, Action<string>? onEvent, CancellationToken cancellationToken)
+        Func<CancellationToken, Task<T>> work, Action<string>? onEvent, CancellationToken cancellationToken,
+        Action<IReadOnlyList<string>>? onNotRunning = null)
     {
         ContainerStopScope scope;
         try
@@ -22,6 +24,7 @@ public static class StoppedContainers
         {
             throw new StackException($"{e.Message["docker: ".Length..]}; fix containers in the config", e);
         }
+        if (scope.NotRunning.Count > 0) onNotRunning?.Invoke(scope.NotRunning);
         if (scope.Stopped.Count > 0) onEvent?.Invoke($"stopped container{(scope.Stopped.Count > 1 ? "s" : "")} {string.Join(", ", scope.Stopped)}");
         Exception? failure = null;
         try

@@ -72,6 +72,11 @@ public sealed class StateDatabase
         );
         CREATE INDEX restore_tests_by_time ON restore_tests (repository, time_ms);
         """,
+        // 3: the config file (full path) each backup run was made with: a one-off config pointed at the same repository
+        // keeps its failed runs to itself. Rows of earlier versions have none and count for every config.
+        """
+        ALTER TABLE backup_runs ADD COLUMN config TEXT;
+        """,
     ];
 
     private readonly string _connectionString;

@@ -11,7 +11,8 @@ namespace Lifeboat.Stack.Verification;
 /// </summary>
 public sealed class AppChecks(StackConfig config, string repositoryId, IReadOnlyList<Snapshot> snapshots, string? stateDirectory, DateTimeOffset now)
 {
-    private readonly BackupRunLog _runs = new(repositoryId, stateDirectory);
+    // only this config's runs: a one-off config's failures at the same repository are not this stack's
+    private readonly BackupRunLog _runs = new(repositoryId, stateDirectory) { ConfigFile = config.File };
     private readonly RestoreTestLog _tests = new(repositoryId, stateDirectory);
 
     public DoctorCheck Backup(AppConfig app)

@@ -1,6 +1,8 @@
 using Lifeboat.Engine.Repository;
 using Lifeboat.Engine.Storage;
 using Lifeboat.Stack.Configuration;
+using Lifeboat.Stack.Containers;
+using Lifeboat.Stack.Scenarios;
 using Repo = Lifeboat.Engine.Repository.Repository;
 
 namespace Lifeboat.Stack.Verification;
@@ -9,7 +11,8 @@ namespace Lifeboat.Stack.Verification;
 /// The stack's validation checklist: each item pass, warn or fail, with the reason and the fix. It reads and never
 /// writes (not even a lock in the repository), and it always gets to the end: a config that does not parse or a
 /// repository that does not open fails its own item, and the items that depend on it are reported as skipped.
-/// Order: config, secrets, never, repository, password-file, git, then per app its backup and its restore test.
+/// Order: config, secrets, never, repository, password-file, git, then per app its backup, its restore test and its
+/// containers (for an app that names some).
 /// </summary>
 public sealed class Doctor(DoctorOptions options)
 {
@@ -40,6 +43,11 @@ public sealed class Doctor(DoctorOptions options)
             try
             {
                 password = options.Password(config);
+            }
+            catch (Hosting.RepositoryAccessException e) when (e.MissingPasswordFile is { } missing)
+            {
+                // the advice of the full message is the fix of the items that name it: not said twice in one line
+                passwordProblem = $"the password file {missing} does not exist";
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {
@@ -85,25 +93,35 @@ public sealed class Doctor(DoctorOptions options)
         items.Add(PasswordFileCheck.Run(config, workTree));
         items.Add(GitCheck.Run(directory, workTree, gitProblem, password, passwordProblem, cancellationToken));
 
-        if (repo is null)
-        {
-            foreach (var app in config.Apps)
-            {
-                items.Add(DoctorCheck.Skip(DoctorCheck.Backup, app.Name, "backup not checked: the repository could not be opened"));
-                items.Add(DoctorCheck.Skip(DoctorCheck.RestoreTest, app.Name, "restore test not checked: the repository could not be opened"));
-            }
-            if (offsiteTests is not null) items.AddRange(offsiteTests);
-            return new DoctorReport(items);
-        }
-        var snapshots = await repo.ListSnapshotsAsync(cancellationToken).ConfigureAwait(false);
-        var appChecks = new AppChecks(config, repo.Config.Id, snapshots, options.StateDirectory, options.Now);
+        var snapshots = repo is null ? null : await repo.ListSnapshotsAsync(cancellationToken).ConfigureAwait(false);
+        var appChecks = repo is null ? null : new AppChecks(config, repo.Config.Id, snapshots!, options.StateDirectory, options.Now);
+        using var docker = new DockerLookup(options.ContainerControl ?? StackServices.ContainerControlFactory);
         foreach (var app in config.Apps)
         {
-            items.Add(appChecks.Backup(app));
-            items.Add(appChecks.RestoreTest(app));
+            items.Add(appChecks?.Backup(app) ?? DoctorCheck.Skip(DoctorCheck.Backup, app.Name, "backup not checked: the repository could not be opened"));
+            items.Add(appChecks?.RestoreTest(app) ?? DoctorCheck.Skip(DoctorCheck.RestoreTest, app.Name, "restore test not checked: the repository could not be opened"));
+            if (app.Containers.Count > 0)
+                items.Add(ContainersCheck.Run(app, await docker.SurveyAsync(app.Containers, cancellationToken).ConfigureAwait(false), configPath));
         }
         if (offsiteTests is not null) items.AddRange(offsiteTests);
         return new DoctorReport(items);
+    }
+
+    /// <summary>Docker for the containers items: once it is found unreachable, it is not asked again (a hanging daemon costs one timeout).</summary>
+    private sealed class DockerLookup(Func<IContainerControl> factory) : IDisposable
+    {
+        private IContainerControl? _control;
+        private string? _unreachable;
+
+        public async Task<ContainerSurvey> SurveyAsync(IReadOnlyList<string> names, CancellationToken cancellationToken)
+        {
+            if (_unreachable is not null) return new ContainerSurvey([], _unreachable);
+            var survey = await ContainerSurvey.TakeAsync(() => _control ??= factory(), names, cancellationToken).ConfigureAwait(false);
+            _unreachable = survey.Unreachable;
+            return survey;
+        }
+
+        public void Dispose() => (_control as IDisposable)?.Dispose();
     }
 
     private static void SkipAllAfterConfig(List<DoctorCheck> items, string configPath, string why)
@@ -122,9 +140,16 @@ public sealed class Doctor(DoctorOptions options)
         if (analysis.Error is { } error)
             return DoctorCheck.Fail(DoctorCheck.Config, configPath, error.Message, "correct the line named; every other command refuses the file until then");
         if (analysis.Problems.Count > 0)
+        {
+            // name only the items that hold the problems: a user sent to a passing item stops trusting the list
+            var where = new List<string>();
+            if (analysis.InlinePasswords.Count > 0) where.Add(DoctorCheck.Secrets);
+            if (analysis.PathsUnderNever.Count > 0) where.Add(DoctorCheck.Never);
+            var items = where.Count == 1 ? $"the {where[0]} item" : $"the {string.Join(" and ", where)} items";
             return DoctorCheck.Fail(DoctorCheck.Config, configPath,
-                $"{configPath} is refused by every command: {analysis.Problems.Count} problem{(analysis.Problems.Count == 1 ? "" : "s")}, see the secrets and never items",
-                "correct the lines named there");
+                $"{configPath} is refused by every command: {analysis.Problems.Count} problem{(analysis.Problems.Count == 1 ? "" : "s")}, see {items}",
+                $"correct the line{(analysis.Problems.Count == 1 ? "" : "s")} named in {items}");
+        }
         var apps = analysis.Config!.Apps;
         return DoctorCheck.Pass(DoctorCheck.Config, configPath, $"{configPath} is valid: {apps.Count} app{(apps.Count == 1 ? "" : "s")} ({string.Join(", ", apps.Select(a => a.Name))})");
     }
@@ -143,7 +168,7 @@ public sealed class Doctor(DoctorOptions options)
     {
         if (analysis.PathsUnderNever.Count > 0)
             return DoctorCheck.Fail(DoctorCheck.Never, configPath, string.Join("; ", analysis.PathsUnderNever.Select(e => e.Message)),
-                "remove the app path or the never path (never paths are left out of every snapshot)");
+                "decide which of the two is wrong: a path under never is left out of every snapshot");
         if (analysis.Config is not { } config)
             return DoctorCheck.Skip(DoctorCheck.Never, configPath, "not checked: lifeboat.yaml does not parse");
         return DoctorCheck.Pass(DoctorCheck.Never, configPath,
@@ -153,7 +178,9 @@ public sealed class Doctor(DoctorOptions options)
     /// <summary>Opens the repository without locking it (the doctor only reads), or says why it cannot.</summary>
     private Task<(DoctorCheck Item, Repo? Repository, IBackend? Backend)> OpenRepositoryAsync(StackConfig config, string? password, string? passwordProblem, CancellationToken cancellationToken) =>
         OpenAsync(DoctorCheck.Repository, config.Repository, config.CredentialsFile, password, passwordProblem,
-            config.PasswordCommand is not null ? "make password-command print the password" : $"put the repository password in {config.PasswordFile ?? "a file"} (mode 0600) and name it with password-file",
+            config.PasswordCommand is not null ? "make password-command print the password"
+                : config.PasswordFile is { } file ? $"put the repository password in {file} (mode 0600), from the copy you keep off this machine"
+                : "put the repository password in a file (mode 0600) and name it with password-file",
             $"give the right password ({(config.PasswordFile is { } f ? $"in {f}" : "by password-command")}); with a password that works, lifeboat key add adds one for another",
             cancellationToken);
 

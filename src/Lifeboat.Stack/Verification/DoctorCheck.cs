@@ -19,9 +19,10 @@ public sealed record DoctorCheck(string Check, string Subject, DoctorStatus Stat
     public const string Backup = "backup";
     public const string RestoreTest = "restore-test";
     public const string OffsiteRestoreTest = "offsite-restore-test";
+    public const string Containers = "containers";
 
-    /// <summary>Per-app items (backup, restore-test) have the app as their subject.</summary>
-    public bool IsPerApp => Check is Backup or RestoreTest;
+    /// <summary>Per-app items (backup, restore-test, containers) have the app as their subject.</summary>
+    public bool IsPerApp => Check is Backup or RestoreTest or Containers;
 
     public static DoctorCheck Pass(string check, string subject, string reason) => new(check, subject, DoctorStatus.Pass, reason);
     public static DoctorCheck Warn(string check, string subject, string reason, string fix) => new(check, subject, DoctorStatus.Warn, reason, fix);
@@ -35,6 +36,8 @@ public sealed record DoctorCheck(string Check, string Subject, DoctorStatus Stat
             : findings.Any(f => f.Status == DoctorStatus.Warn) ? DoctorStatus.Warn
             : DoctorStatus.Pass;
         var fixes = findings.Select(f => f.Fix).OfType<string>().Distinct().ToList();
+        // "find out why, then run lifeboat verify plex" already says "run lifeboat verify plex": said once
+        fixes.RemoveAll(fix => fixes.Any(other => other != fix && other.Contains(fix, StringComparison.Ordinal)));
         // "a; also b" and "fix a, and fix b": still readable when the line puts "; fix" after the reason
         return new(check, subject, status, string.Join("; also ", findings.Select(f => f.Reason)), fixes.Count > 0 ? string.Join(", and ", fixes) : null);
     }

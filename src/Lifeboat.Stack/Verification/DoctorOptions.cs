@@ -21,6 +21,8 @@ public sealed record DoctorOptions
     public Func<StackConfig, string>? OffsitePassword { get; init; }
     /// <summary>Where restore tests and backup runs are recorded; null: <see cref="State.StateDirectory.Default"/>.</summary>
     public string? StateDirectory { get; init; }
+    /// <summary>The Docker the apps' containers are looked up in; null: <see cref="Scenarios.StackServices.ContainerControlFactory"/>.</summary>
+    public Func<Containers.IContainerControl>? ContainerControl { get; init; }
     /// <summary>The moment ages are measured from.</summary>
     public DateTimeOffset Now { get; init; } = DateTimeOffset.Now;
 }

@@ -7,6 +7,9 @@ public enum DoctorStatus
     /// <summary>Works, but needs attention (a partial snapshot, no password source for scheduled runs).</summary>
     Warn,
     Fail,
-    /// <summary>Could not be checked because an item it depends on failed (that item says why).</summary>
+    /// <summary>
+    /// Could not be checked because an item it depends on failed (that item says why), or because what it needs is not
+    /// there (Docker not reachable: the containers items say so themselves).
+    /// </summary>
     Skip,
 }

@@ -186,6 +186,26 @@ public sealed class RepositoryAccessTests : IDisposable
         Assert.StartsWith("an empty password is not allowed", empty.Message);
     }
 
+    [Fact]
+    public void AMissingPasswordFile_SaysWhereTheOffMachineCopyGoes_AndHowToNameAnother()
+    {
+        const string advice = "there is no such file; on a rebuilt machine, put the repository password there from the copy you keep off this machine (mode 0600); to use another file, ";
+        var config = StackConfigInEnvironment("password-file: /etc/lifeboat/missing-password");
+        var fromConfig = Assert.ThrowsAny<Exception>(() => Access().Password());
+        Assert.Equal($"cannot read password file /etc/lifeboat/missing-password: {advice}give --password-file, set RESTIC_PASSWORD_FILE or change password-file in {config}", fromConfig.Message);
+        AssertOneLine(fromConfig);
+
+        var missing = _temp.Combine("gone/password");
+        _env["RESTIC_PASSWORD_FILE"] = missing;
+        var fromVariable = Assert.ThrowsAny<Exception>(() => Access().Password());
+        Assert.Equal($"cannot read password file {missing}: {advice}give --password-file or set RESTIC_PASSWORD_FILE ({missing} is named by RESTIC_PASSWORD_FILE)", fromVariable.Message);
+
+        // restic mode (a repository given): no config to name
+        var fromOption = Assert.ThrowsAny<Exception>(() => Access(new RepositoryRequest { Repository = "/srv/repo", PasswordFile = missing, WorkingDirectory = _temp.Path }).Password());
+        Assert.Equal($"cannot read password file {missing}: {advice}give --password-file or set RESTIC_PASSWORD_FILE ({missing} is named by --password-file)", fromOption.Message);
+        Assert.DoesNotContain("Could not find", fromOption.Message);
+    }
+
     // ---- options ----
 
     [Fact]

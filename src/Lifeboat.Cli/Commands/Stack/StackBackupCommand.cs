@@ -23,7 +23,7 @@ public static class StackBackupCommand
         var observer = new Observer(ctx);
         var backup = new StackBackup(repo, config, StackServices.ContainerControlFactory, observer)
         {
-            RunLog = new BackupRunLog(repo.Config.Id),
+            RunLog = new BackupRunLog(repo.Config.Id) { ConfigFile = config.File },
             CountAhead = ctx.ShowProgress,
         };
         IReadOnlyList<AppBackupResult> results;
@@ -83,8 +83,13 @@ public static class StackBackupCommand
         if (r.Failed) return $"{r.App}: FAILED: {r.Error}";
         var seconds = r.Duration.TotalSeconds.ToString("0.0", CultureInfo.InvariantCulture);
         var line = $"{r.App}: snapshot {r.SnapshotId?.ToShortString()}, {r.Files} files, {Format.Bytes(r.BytesAdded)} added, {seconds} s";
-        return r.IsPartial ? line + $" (PARTIAL: {r.Backup!.Statistics.Errors} items could not be read; the snapshot is tagged {StackBackup.PartialTag})" : line;
+        if (r.IsPartial) line += $" (PARTIAL: {r.Backup!.Statistics.Errors} items could not be read; the snapshot is tagged {StackBackup.PartialTag})";
+        return r.ContainersLeftStopped.Count > 0 ? line + $"; {LeftStopped(r.ContainersLeftStopped)}" : line;
     }
+
+    /// <summary>"container plex was not running and is left stopped", so nobody wonders why the backup did not start it.</summary>
+    public static string LeftStopped(IReadOnlyList<string> names) =>
+        $"{Lifeboat.Stack.Containers.ContainerSurvey.Containers(names)} {(names.Count == 1 ? "was" : "were")} not running and {(names.Count == 1 ? "is" : "are")} left stopped";
 
     private sealed class Observer(CommandContext ctx) : IStackBackupObserver
     {
@@ -101,6 +106,13 @@ public static class StackBackupCommand
         {
             Progress?.Clear();
             ctx.Info($"{app.Name}: {message}");
+        }
+
+        public void AppWarning(AppConfig app, string message)
+        {
+            Progress?.Clear();
+            // stderr also with --json and --quiet: the app's summary carries it in "warnings" too
+            ctx.Error.WriteLine($"{app.Name}: warning: {Display.Text(message)}");
         }
 
         public void ItemError(AppConfig app, string path, string during, Exception error)
@@ -125,6 +137,18 @@ public static class StackBackupCommand
                     w.WriteNumber("total_duration", result.Duration.TotalSeconds);
                     if (result.IsPartial) w.WriteBoolean("partial", true);
                     if (result.Error is { } error) w.WriteString("error", error);
+                    if (result.Warnings.Count > 0)
+                    {
+                        w.WriteStartArray("warnings");
+                        foreach (var warning in result.Warnings) w.WriteStringValue(warning);
+                        w.WriteEndArray();
+                    }
+                    if (result.ContainersLeftStopped.Count > 0)
+                    {
+                        w.WriteStartArray("containers_left_stopped");
+                        foreach (var name in result.ContainersLeftStopped) w.WriteStringValue(name);
+                        w.WriteEndArray();
+                    }
                     w.WriteEndObject();
                 });
                 return;

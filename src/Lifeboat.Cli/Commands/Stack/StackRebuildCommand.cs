@@ -1,12 +1,13 @@
 using System.CommandLine;
 using Lifeboat.Stack;
+using Lifeboat.Stack.Containers;
 using Lifeboat.Stack.Scenarios;
 
 namespace Lifeboat.Cli.Commands.Stack;
 
 /// <summary>
 /// `lifeboat rebuild [--target-root DIR] [--force]`: scenario 2, a lost machine. Every app's latest snapshot goes to its
-/// original paths (or P to DIR/P for a rehearsal); the containers are named, not started.
+/// original paths (or P to DIR/P for a rehearsal); the containers are named as Docker sees them (to start, running, missing), not started.
 /// </summary>
 public sealed class StackRebuildCommand : ICommandFactory
 {
@@ -47,9 +48,33 @@ public sealed class StackRebuildCommand : ICommandFactory
                 }
             }
             if (containers.Count > 0 && !ctx.Json)
-                ctx.Info($"to start: {string.Join(", ", containers.Distinct())} (e.g. docker compose up -d)");
+            {
+                var survey = await ContainerSurvey.TakeAsync(StackServices.ContainerControlFactory, containers, ct);
+                foreach (var line in ContainerLines(survey, containers.Distinct().ToList(), rehearsal: root is not null)) ctx.Info(line);
+            }
             return failed > 0 ? ExitCodes.Fatal : ExitCodes.Ok;
         }, ct));
         return command;
+    }
+
+    /// <summary>
+    /// What is left to do with the restored apps' containers, as Docker sees them now: only a container that exists can
+    /// be started; a missing one is named as missing (a rebuilt machine's compose file creates it).
+    /// </summary>
+    /// <param name="rehearsal">Restored under --target-root: a running container does not use what was restored.</param>
+    public static IEnumerable<string> ContainerLines(ContainerSurvey survey, IReadOnlyList<string> names, bool rehearsal)
+    {
+        if (survey.Unreachable is { } why)
+        {
+            yield return $"to start: {string.Join(", ", names)} (e.g. docker compose up -d); whether they exist was not checked: {why}";
+            yield break;
+        }
+        if (survey.Stopped is { Count: > 0 } stopped)
+            yield return $"to start: {string.Join(", ", stopped)} (docker start {string.Join(' ', stopped)}, or docker compose up -d)";
+        if (survey.Running is { Count: > 0 } running)
+            yield return rehearsal ? $"already running: {string.Join(", ", running)}"
+                : $"already running: {string.Join(", ", running)} (restart {(running.Count == 1 ? "it" : "them")} so that {(running.Count == 1 ? "it reads" : "they read")} the restored files: docker restart {string.Join(' ', running)})";
+        if (survey.Missing is { Count: > 0 } missing)
+            yield return $"missing: {string.Join(", ", missing)}: Docker has no container of {(missing.Count == 1 ? "that name" : "those names")} yet; create {(missing.Count == 1 ? "it" : "them")} (e.g. docker compose up -d) or correct the app's containers in lifeboat.yaml";
     }
 }

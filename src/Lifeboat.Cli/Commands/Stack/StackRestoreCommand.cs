@@ -89,6 +89,12 @@ public static class StackRestoreCommand
                 w.WriteNumber("items_restored", result.Items);
                 w.WriteNumber("bytes_restored", result.Bytes);
                 w.WriteNumber("items_removed", result.Removed);
+                if (result.StaleSqliteFiles.Count > 0)
+                {
+                    w.WriteStartArray("stale_sqlite_files_removed");
+                    foreach (var stale in result.StaleSqliteFiles) w.WriteStringValue(stale.Path);
+                    w.WriteEndArray();
+                }
                 w.WriteStartArray("destinations");
                 foreach (var d in result.Destinations) w.WriteStringValue(d);
                 w.WriteEndArray();
@@ -98,6 +104,7 @@ public static class StackRestoreCommand
         }
         var line = $"{result.App}: restored {result.Items} file{(result.Items == 1 ? "" : "s")} ({Format.Bytes(result.Bytes)}) from snapshot {Describe(result.Snapshot)} to {string.Join(", ", result.Destinations.Select(d => Display.Text(d)))}";
         if (result.Removed > 0) line += $"; removed {result.Removed} item{(result.Removed == 1 ? "" : "s")} the snapshot does not have";
+        foreach (var stale in result.StaleSqliteFiles) line += $"; removed {Display.Text(stale.Explanation)}";
         ctx.Info(line);
     }
 

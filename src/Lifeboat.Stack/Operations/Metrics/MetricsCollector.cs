@@ -29,7 +29,7 @@ public sealed class MetricsCollector(StackConfig config, StateDatabase database)
         {
             var snapshots = await repository.ListSnapshotsAsync(cancellationToken).ConfigureAwait(false);
             var (packs, bytes) = repository.Index.PackTotals();
-            var runs = new BackupRunLog(repository.Config.Id, database);
+            var runs = new BackupRunLog(repository.Config.Id, database) { ConfigFile = config.File };
             var tests = new RestoreTestLog(repository.Config.Id, database);
             metrics = new RepositoryMetrics
             {
