@@ -30,6 +30,8 @@ public sealed class StackRebuildCommand : ICommandFactory
             var restore = new StackRestore(repo, config, StackServices.ContainerControlFactory, new StackRestoreCommand.RestoreObserver(ctx));
             int failed = 0;
             var containers = new List<string>();
+            // the stack's restore hooks run around a rebuild to the original paths, not around a rehearsal
+            if (root is null) await restore.Hooks.BeforeAllAsync(config.Apps, ct);
             foreach (var app in config.Apps)
             {
                 try
@@ -46,6 +48,7 @@ public sealed class StackRebuildCommand : ICommandFactory
                     ctx.Error.WriteLine($"{app.Name}: FAILED: {e.Message}");
                 }
             }
+            if (root is null && failed == 0) await restore.Hooks.AfterAllAsync(config.Apps, ct);
             if (containers.Count > 0 && !ctx.Json)
                 ctx.Info($"to start: {string.Join(", ", containers.Distinct())} (e.g. docker compose up -d)");
             return failed > 0 ? ExitCodes.Fatal : ExitCodes.Ok;
