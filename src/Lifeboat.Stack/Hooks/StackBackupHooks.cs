@@ -52,8 +52,9 @@ public sealed class StackBackupHooks
                 hookFailure = afterFailure;
                 scope = scope with { Outcome = HookScope.Failure, Error = afterFailure };
             }
-            if (scope.Error is not null)
-                hookFailure ??= await _hooks.RunAsync("backup.on-failure", _stack.OnFailure, scope, _stackReport, cancellationToken, runAll: true).ConfigureAwait(false);
+            if (scope.Error is not null
+                && await _hooks.RunAsync("backup.on-failure", _stack.OnFailure, scope, _stackReport, cancellationToken, runAll: true).ConfigureAwait(false) is { } onFailureFailure)
+                hookFailure ??= onFailureFailure;
         }
         var finallyFailure = await _hooks.RunAsync("backup.finally", _stack.Finally, scope, _stackReport, cancellationToken, runAll: true, interrupted: interrupted).ConfigureAwait(false);
         return hookFailure ?? finallyFailure;
