@@ -11,8 +11,11 @@ namespace Lifeboat.Stack.Hooks;
 /// </summary>
 public static class HookRunner
 {
-    /// <summary>How long the output of a killed hook is still read: a grandchild that escaped may hold the pipes open.</summary>
-    private static readonly TimeSpan DrainAfterKill = TimeSpan.FromSeconds(2);
+    /// <summary>
+    /// How long the output of a hook that ended is still read: a child it left running in the background (or that
+    /// escaped the kill) may hold the pipes open, and must not hold up the job.
+    /// </summary>
+    private static readonly TimeSpan Drain = TimeSpan.FromSeconds(2);
 
     /// <summary>
     /// Runs the hook and returns how it ended; <paramref name="output"/> gets each line (never two at once). A
@@ -62,12 +65,14 @@ public static class HookRunner
 
         var gate = new Lock();
         string? lastErrorLine = null;
+        bool ended = false; // lines a background child writes after the hook ended are not the hook's
         var pumps = Task.WhenAll(
-            PumpAsync(process.StandardOutput, line => { lock (gate) output(line); }),
+            PumpAsync(process.StandardOutput, line => { lock (gate) if (!ended) output(line); }),
             PumpAsync(process.StandardError, line =>
             {
                 lock (gate)
                 {
+                    if (ended) return;
                     if (line.Trim().Length > 0) lastErrorLine = line.Trim();
                     output(line);
                 }
@@ -79,17 +84,17 @@ public static class HookRunner
         try
         {
             await process.WaitForExitAsync(deadline.Token).ConfigureAwait(false);
-            await pumps.ConfigureAwait(false);
         }
         catch (OperationCanceledException)
         {
             Kill(process);
             killed = true;
-            await Task.WhenAny(pumps, Task.Delay(DrainAfterKill, CancellationToken.None)).ConfigureAwait(false);
         }
+        await Task.WhenAny(pumps, Task.Delay(Drain, CancellationToken.None)).ConfigureAwait(false);
         cancellationToken.ThrowIfCancellationRequested();
         lock (gate)
         {
+            ended = true;
             return killed
                 ? new HookResult { Name = name, Hook = hook, TimedOut = true, LastErrorLine = lastErrorLine }
                 : new HookResult { Name = name, Hook = hook, ExitCode = process.ExitCode, LastErrorLine = lastErrorLine };
@@ -110,7 +115,14 @@ public static class HookRunner
 
     private static async Task PumpAsync(StreamReader reader, Action<string> line)
     {
-        while (await reader.ReadLineAsync().ConfigureAwait(false) is { } text) line(text);
+        try
+        {
+            while (await reader.ReadLineAsync().ConfigureAwait(false) is { } text) line(text);
+        }
+        catch (Exception e) when (e is IOException or ObjectDisposedException)
+        {
+            // the hook ended and its process was disposed while a background child still held the pipe
+        }
     }
 
     /// <summary>

@@ -82,6 +82,24 @@ public sealed class HookRunnerTests : IDisposable
     }
 
     [Fact]
+    public async Task AChildLeftRunningInTheBackgroundDoesNotHoldTheHookUp()
+    {
+        var pidFile = _temp.Combine("daemon.pid");
+        var clock = Stopwatch.StartNew();
+        var result = await RunAsync(new HookConfig { Shell = $"sleep 30 & echo $! > {pidFile}; echo started", Timeout = TimeSpan.FromSeconds(20) });
+        try
+        {
+            Assert.True(result.Succeeded, result.Describe());
+            Assert.True(clock.Elapsed < TimeSpan.FromSeconds(10), $"took {clock.Elapsed}");
+            Assert.Equal(["started"], _lines);
+        }
+        finally
+        {
+            Process.GetProcessById(int.Parse(File.ReadAllText(pidFile).Trim(), System.Globalization.CultureInfo.InvariantCulture)).Kill();
+        }
+    }
+
+    [Fact]
     public async Task CancellingKillsTheHookAndIsThrown()
     {
         using var cancel = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
