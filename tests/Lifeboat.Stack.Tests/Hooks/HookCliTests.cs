@@ -270,6 +270,41 @@ public sealed class HookCliTests : IDisposable
     }
 
     [Fact]
+    public void RebuildRunsTheRestoreHooksOfEachAppAndOfTheStackOnce()
+    {
+        Configure("""
+            hooks:
+              restore:
+                before: ./hooks/log.sh
+                after: ./hooks/log.sh
+            """, """
+                hooks:
+                  restore: {before: ./hooks/log.sh, after: ./hooks/log.sh}
+            """, """
+                hooks:
+                  restore: {before: ./hooks/log.sh, after: ./hooks/log.sh}
+            """);
+        Cli.RunChecked("backup");
+        Directory.Delete(_temp.Combine("mnt"), recursive: true);
+
+        Cli.RunChecked("rebuild");
+        Assert.Equal("<b/>", File.ReadAllText(_temp.Combine("mnt/b/settings.xml")));
+        Assert.Equal([
+            "restore.before [a,b] -",
+            "restore.before a -", "restore.after a success",
+            "restore.before b -", "restore.after b success",
+            "restore.after [a,b] success",
+        ], Ran);
+        Assert.Equal(Assert.Single(SnapshotIds("b")), EnvironmentOf("restore.after", "b")["LIFEBOAT_SNAPSHOT_ID"]);
+
+        // a rehearsal under --target-root does not touch the apps: no hooks
+        File.Delete(LogPath);
+        Cli.RunChecked("rebuild", "--target-root", _temp.Combine("rehearsal"));
+        Assert.True(File.Exists(_temp.Combine("rehearsal") + _temp.Combine("mnt/a/settings.xml")));
+        Assert.Empty(Ran);
+    }
+
+    [Fact]
     public void AFailingRestoreBeforeWritesNothing()
     {
         var settings = _temp.Combine("mnt/a/settings.xml");
