@@ -46,8 +46,8 @@ public static class HookRunner
         else
         {
             var program = FindProgram(hook.Command![0], workingDirectory, start.Environment.TryGetValue("PATH", out var path) ? path : null);
-            if (program is null)
-                return new HookResult { Name = name, Hook = hook, StartError = $"{hook.Command[0]} was not found{(hook.Command[0].Contains('/') ? "" : " in PATH")}" };
+            if (program is null || !File.Exists(program))
+                return new HookResult { Name = name, Hook = hook, StartError = $"{hook.Command[0]} was not found{(program is null ? " in PATH" : program == hook.Command[0] ? "" : $" (looked for {program})")}" };
             start.FileName = program;
             foreach (var argument in hook.Command.Skip(1)) start.ArgumentList.Add(argument);
         }
@@ -59,7 +59,14 @@ public static class HookRunner
         }
         catch (Win32Exception e)
         {
-            return new HookResult { Name = name, Hook = hook, StartError = e.Message };
+            var program = hook.Shell is null ? hook.Command![0] : "/bin/sh";
+            var reason = e.NativeErrorCode switch
+            {
+                13 => $"{program} is not executable; chmod +x it", // EACCES
+                8 => $"{program} is not a program; a script needs a #! line, e.g. #!/bin/sh", // ENOEXEC
+                _ => e.Message,
+            };
+            return new HookResult { Name = name, Hook = hook, StartError = reason };
         }
         process.StandardInput.Close();
 

@@ -60,7 +60,10 @@ public sealed class HookRunnerTests : IDisposable
         Assert.False(result.Succeeded);
         Assert.Equal("hook backup.before (lifeboat-no-such-program x) could not start: lifeboat-no-such-program was not found in PATH", result.Describe());
         var relative = await RunAsync(new HookConfig { Command = ["./missing.sh"] });
-        Assert.StartsWith("hook backup.before (./missing.sh) could not start: ", relative.Describe());
+        Assert.Equal($"hook backup.before (./missing.sh) could not start: ./missing.sh was not found (looked for {_temp.Combine("missing.sh")})", relative.Describe());
+        File.WriteAllText(_temp.Combine("plain.sh"), "#!/bin/sh\necho hi\n");
+        var notExecutable = await RunAsync(new HookConfig { Command = ["./plain.sh"] });
+        Assert.Equal("hook backup.before (./plain.sh) could not start: ./plain.sh is not executable; chmod +x it", notExecutable.Describe());
     }
 
     [Fact]
