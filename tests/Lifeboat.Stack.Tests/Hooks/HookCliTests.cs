@@ -212,6 +212,45 @@ public sealed class HookCliTests : IDisposable
     }
 
     [Fact]
+    public async Task SigtermKillsTheRunningHookAndStillRunsTheFinallyHooks()
+    {
+        Configure("""
+            hooks:
+              backup:
+                finally: ./hooks/log.sh
+            """, """
+                hooks:
+                  backup:
+                    before: {shell: "sleep 60 & echo $! > child.pid; wait"}
+                    finally: ./hooks/log.sh
+            """);
+        var start = new System.Diagnostics.ProcessStartInfo(LifeboatCli.Binary, ["backup"])
+        {
+            RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false,
+        };
+        start.Environment["LIFEBOAT_CONFIG"] = ConfigPath;
+        start.Environment["LIFEBOAT_STATE_DIR"] = _temp.Combine("state");
+        using var lifeboat = System.Diagnostics.Process.Start(start)!;
+        var stdout = lifeboat.StandardOutput.ReadToEndAsync(TestContext.Current.CancellationToken);
+        var stderr = lifeboat.StandardError.ReadToEndAsync(TestContext.Current.CancellationToken);
+        var childPid = Path.Combine(ConfigDirectory, "child.pid");
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        while (!(File.Exists(childPid) && File.ReadAllText(childPid).EndsWith('\n')) && clock.Elapsed < TimeSpan.FromSeconds(30))
+            await Task.Delay(50, TestContext.Current.CancellationToken);
+        var child = File.ReadAllText(childPid).Trim();
+        Assert.True(ProcessRunner.Run("kill", ["-TERM", lifeboat.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]).Succeeded);
+        await lifeboat.WaitForExitAsync(TestContext.Current.CancellationToken);
+
+        Assert.Equal(130, lifeboat.ExitCode);
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(40), $"took {clock.Elapsed}");
+        Assert.Equal(["backup.finally a failure", "backup.finally [a,b] failure"], Ran);
+        Assert.Equal("interrupted", EnvironmentOf("backup.finally", "a")["LIFEBOAT_ERROR"]);
+        Assert.False(File.Exists($"/proc/{child}/cmdline") && File.ReadAllText($"/proc/{child}/cmdline").Length > 0, $"the hook's child {child} still runs");
+        Assert.Empty(SnapshotIds("a"));
+        _ = await stdout + await stderr;
+    }
+
+    [Fact]
     public void AShellPipelineRunsAndItsOutputIsLogged()
     {
         Configure("", """
