@@ -81,6 +81,15 @@ public class HookConfigTests
     }
 
     [Fact]
+    public void ShellFalseIsACommandAndItsShellSyntaxIsRefused()
+    {
+        var hook = Assert.Single(Parse(WithHooks("  backup: {before: {command: \"a 'b c'\", shell: false}}")).Hooks.Backup.Before);
+        Assert.Equal(["a", "b c"], hook.Command);
+        Assert.Null(hook.Shell);
+        Assert.Contains("uses shell syntax (|)", Refused(WithHooks("  backup: {before: {command: \"a | b\", shell: false}}")));
+    }
+
+    [Fact]
     public void AppsWithoutHooksHaveNone()
     {
         var config = Parse("repository: /srv/repo\napps:\n  a:\n    paths: [/srv/a]\n");
