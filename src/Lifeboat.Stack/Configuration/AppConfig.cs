@@ -14,6 +14,8 @@ public sealed record AppConfig
     public ConsistencyMode Consistency { get; init; } = ConsistencyMode.None;
     /// <summary>This app's forget policy; it replaces the stack's whole retention section, not key by key.</summary>
     public ForgetPolicy? Retention { get; init; }
+    /// <summary>The commands run around this app's backup and restore (hooks:).</summary>
+    public HookSet Hooks { get; init; } = HookSet.None;
     /// <summary>The line of the app's name in the file, and of each path (same order as Paths), for later errors.</summary>
     public int Line { get; init; }
     public IReadOnlyList<int> PathLines { get; init; } = [];

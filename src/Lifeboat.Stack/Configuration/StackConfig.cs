@@ -32,6 +32,8 @@ public sealed record StackConfig
     public ScheduleConfig? Schedule { get; init; }
     /// <summary>Where job starts and ends are reported (notify:), in the order of the file.</summary>
     public IReadOnlyList<NotifyTarget> Notify { get; init; } = [];
+    /// <summary>The commands run once around every backup and restore (hooks:).</summary>
+    public HookSet Hooks { get; init; } = HookSet.None;
 
     /// <summary>The app's own policy, else the stack's, else null (forget has nothing to apply).</summary>
     public ForgetPolicy? RetentionFor(AppConfig app) => app.Retention ?? Retention;

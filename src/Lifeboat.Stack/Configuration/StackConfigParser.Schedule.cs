@@ -111,18 +111,22 @@ public sealed partial class StackConfigParser
     private TimeSpan WaitDuration(YamlNode node, string key)
     {
         var text = NonEmptyText(node, key);
-        var match = WaitPattern().Match(text);
-        if (match.Success)
-        {
-            var wait = TimeSpan.Zero;
-            foreach (Capture part in match.Groups["part"].Captures)
-            {
-                long n = long.Parse(part.Value[..^1], CultureInfo.InvariantCulture);
-                wait += part.Value[^1] switch { 'h' => TimeSpan.FromHours(n), 'm' => TimeSpan.FromMinutes(n), _ => TimeSpan.FromSeconds(n) };
-            }
-            return wait;
-        }
+        if (HoursMinutesSeconds(text) is { } wait) return wait;
         throw Error(LineOf(node.Start), key, $"\"{text}\" is not valid; use a number with a unit h, m or s, e.g. 30m, 90s or 1h30m (0s: do not wait)");
+    }
+
+    /// <summary>30m, 90s, 1h30m, ... as a time span; null when the text is not that.</summary>
+    private static TimeSpan? HoursMinutesSeconds(string text)
+    {
+        var match = WaitPattern().Match(text);
+        if (!match.Success) return null;
+        var span = TimeSpan.Zero;
+        foreach (Capture part in match.Groups["part"].Captures)
+        {
+            long n = long.Parse(part.Value[..^1], CultureInfo.InvariantCulture);
+            span += part.Value[^1] switch { 'h' => TimeSpan.FromHours(n), 'm' => TimeSpan.FromMinutes(n), _ => TimeSpan.FromSeconds(n) };
+        }
+        return span;
     }
 
     [GeneratedRegex(@"^(?<part>\d{1,6}[hms])+$")]

@@ -15,9 +15,9 @@ namespace Lifeboat.Stack.Configuration;
 /// </summary>
 public sealed partial class StackConfigParser
 {
-    private static readonly string[] TopLevelKeys = ["repository", "password-file", "password-command", "credentials-file", "offsite", "host", "apps", "never", "compression", "pack-size", "retention", "doctor", "schedule", "notify"];
+    private static readonly string[] TopLevelKeys = ["repository", "password-file", "password-command", "credentials-file", "offsite", "host", "apps", "never", "compression", "pack-size", "retention", "doctor", "schedule", "notify", "hooks"];
     private static readonly string[] OffsiteKeys = ["repository", "password-file", "password-command", "credentials-file"];
-    private static readonly string[] AppKeys = ["paths", "exclude", "containers", "consistency", "retention"];
+    private static readonly string[] AppKeys = ["paths", "exclude", "containers", "consistency", "retention", "hooks"];
 
     private readonly string _file;
     private readonly string _directory;
@@ -101,6 +101,7 @@ public sealed partial class StackConfigParser
         var doctor = new DoctorSettings();
         ScheduleConfig? schedule = null;
         var notify = new List<NotifyTarget>();
+        var hooks = HookSet.None;
         var apps = new List<AppConfig>();
         var never = new List<(string Path, int Line)>();
         int appsLine = 0;
@@ -141,6 +142,9 @@ public sealed partial class StackConfigParser
                     break;
                 case "notify":
                     notify = ParseNotify(value);
+                    break;
+                case "hooks":
+                    hooks = ParseHooks(value, key);
                     break;
                 case "apps":
                     appsLine = line;
@@ -189,6 +193,7 @@ public sealed partial class StackConfigParser
             Doctor = doctor,
             Schedule = schedule,
             Notify = notify,
+            Hooks = hooks,
         }, underNever);
     }
 
@@ -209,6 +214,7 @@ public sealed partial class StackConfigParser
             var containers = new List<string>();
             var consistency = ConsistencyMode.None;
             ForgetPolicy? retention = null;
+            var hooks = HookSet.None;
             bool hasPaths = false;
             foreach (var (keyNode, value) in Mapping(body, prefix).Children)
             {
@@ -252,6 +258,9 @@ public sealed partial class StackConfigParser
                     case "retention":
                         retention = ParseRetention(value, full);
                         break;
+                    case "hooks":
+                        hooks = ParseHooks(value, full);
+                        break;
                     default:
                         throw Error(LineOf(keyNode.Start), full, $"is not a known key; valid keys for an app are {string.Join(", ", AppKeys)}");
                 }
@@ -263,7 +272,7 @@ public sealed partial class StackConfigParser
             apps.Add(new AppConfig
             {
                 Name = name, Paths = paths, PathLines = pathLines, Exclude = exclude, Containers = containers,
-                Consistency = consistency, Line = line, Retention = retention,
+                Consistency = consistency, Line = line, Retention = retention, Hooks = hooks,
             });
         }
         return apps;

@@ -13,4 +13,6 @@ public interface IStackBackupObserver
     /// <summary>An item could not be read; the app's snapshot goes on without it.</summary>
     void ItemError(AppConfig app, string path, string during, Exception error);
     void AppFinished(AppBackupResult result);
+    /// <summary>A step of the stack as a whole: the output and failures of the stack's own hooks.</summary>
+    void StackEvent(string message) { }
 }

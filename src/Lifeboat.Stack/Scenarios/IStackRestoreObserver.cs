@@ -9,4 +9,6 @@ public interface IStackRestoreObserver
     void AppEvent(AppConfig app, string message);
     /// <summary>An item could not be restored; an in-place restore then changes nothing.</summary>
     void ItemError(AppConfig app, string path, Exception error);
+    /// <summary>A step of the stack as a whole: the output and failures of the stack's own hooks.</summary>
+    void StackEvent(string message) { }
 }

@@ -6,6 +6,7 @@ using Lifeboat.Engine.Model;
 using Lifeboat.Stack.Configuration;
 using Lifeboat.Stack.Consistency;
 using Lifeboat.Stack.Containers;
+using Lifeboat.Stack.Hooks;
 using Repo = Lifeboat.Engine.Repository.Repository;
 
 namespace Lifeboat.Stack.Scenarios;
@@ -14,7 +15,8 @@ namespace Lifeboat.Stack.Scenarios;
 /// Backs up a stack: one snapshot per app, tagged app:NAME (plus the user's tags), with the config's host, the app's
 /// paths, and the app's excludes plus the never paths. An app that fails is reported and the others still run;
 /// only cancellation stops the whole run (after the app's containers are running again). A snapshot some of whose
-/// items could not be read is tagged <see cref="PartialTag"/>; each app's outcome goes to <see cref="RunLog"/>.
+/// items could not be read is tagged <see cref="PartialTag"/>; each app's outcome goes to <see cref="RunLog"/>. The
+/// config's backup hooks run around the whole run and around each app (<see cref="StackBackupHooks"/>).
 /// </summary>
 public sealed class StackBackup
 {
@@ -53,6 +55,13 @@ public sealed class StackBackup
     public async Task<IReadOnlyList<AppBackupResult>> RunAsync(IReadOnlyList<AppConfig> apps, IReadOnlyList<string> tags, CancellationToken cancellationToken)
     {
         var history = await _repository.ListSnapshotsAsync(cancellationToken).ConfigureAwait(false);
+        var hooks = new StackBackupHooks(_config, apps, (app, message) => _observer?.AppEvent(app, message), message => _observer?.StackEvent(message));
+        if (await hooks.BeforeAllAsync(cancellationToken).ConfigureAwait(false) is { } beforeFailure)
+        {
+            foreach (var app in apps) Record(app, new AppBackupResult { App = app.Name, Error = $"not backed up: {beforeFailure}" });
+            await hooks.AfterAllAsync([], beforeFailure, cancellationToken).ConfigureAwait(false);
+            throw new StackException($"{beforeFailure}; no app was backed up");
+        }
         var results = new List<AppBackupResult>();
         foreach (var app in apps)
         {
@@ -62,26 +71,30 @@ public sealed class StackBackup
             AppBackupResult result;
             try
             {
-                var backup = await BackupAppAsync(app, tags, FindParent(history, app), containers, cancellationToken).ConfigureAwait(false);
-                result = new AppBackupResult { App = app.Name, SnapshotId = backup.SnapshotId, Backup = backup, Duration = clock.Elapsed };
+                result = await hooks.AroundAppAsync(app, async ct =>
+                {
+                    var backup = await BackupAppAsync(app, tags, FindParent(history, app), containers, ct).ConfigureAwait(false);
+                    return new AppBackupResult { App = app.Name, SnapshotId = backup.SnapshotId, Backup = backup };
+                }, cancellationToken).ConfigureAwait(false) with { Duration = clock.Elapsed };
             }
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
             {
                 // recorded as failed, so that the doctor names the interrupted run rather than an older success
                 Record(app, new AppBackupResult { App = app.Name, Error = "interrupted before its snapshot was saved", Duration = clock.Elapsed });
+                await hooks.AfterAllAsync(results, "interrupted", cancellationToken, interrupted: true).ConfigureAwait(false);
                 throw;
-            }
-            catch (Exception e)
-            {
-                result = new AppBackupResult { App = app.Name, Error = OneLine(e), Duration = clock.Elapsed };
             }
             result = result with { Warnings = containers.Warnings, ContainersLeftStopped = containers.LeftStopped };
             results.Add(result);
             Record(app, result);
             _observer?.AppFinished(result);
         }
+        HookFailure = await hooks.AfterAllAsync(results, null, cancellationToken).ConfigureAwait(false);
         return results;
     }
+
+    /// <summary>After <see cref="RunAsync"/>: the first failure of the stack's own after, on-failure or finally hooks (the run failed); null when none.</summary>
+    public string? HookFailure { get; private set; }
 
     /// <summary>Appends the app's outcome at once, so a later crash keeps it; a state directory that cannot be written does not fail the backup.</summary>
     private void Record(AppConfig app, AppBackupResult result)
@@ -214,7 +227,7 @@ public sealed class StackBackup
             .LastOrDefault();
     }
 
-    private static string OneLine(Exception e) =>
+    internal static string OneLine(Exception e) =>
         string.Join(' ', e.Message.Split(['\r', '\n'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
 
     private sealed class ItemErrors(AppConfig app, IStackBackupObserver? observer) : IBackupObserver

@@ -6,6 +6,7 @@ using Lifeboat.Engine.Repository;
 using Lifeboat.Engine.Restore;
 using Lifeboat.Stack.Configuration;
 using Lifeboat.Stack.Containers;
+using Lifeboat.Stack.Hooks;
 using Repo = Lifeboat.Engine.Repository.Repository;
 
 namespace Lifeboat.Stack.Scenarios;
@@ -32,7 +33,11 @@ public sealed class StackRestore
         _config = config;
         _containers = new Lazy<IContainerControl>(containerControl, LazyThreadSafetyMode.ExecutionAndPublication);
         _observer = observer;
+        Hooks = new StackRestoreHooks(config, (app, message) => observer?.AppEvent(app, message), message => observer?.StackEvent(message));
     }
+
+    /// <summary>The config's restore hooks: each app's run inside the in-place restore and the rebuild; the stack's are the caller's to run, once.</summary>
+    public StackRestoreHooks Hooks { get; }
 
     /// <summary>Tests only: called before each rename into place.</summary>
     internal Action<string>? BeforeRenameIntoPlace { get; init; }
@@ -123,18 +128,24 @@ public sealed class StackRestore
         bool delete, CancellationToken cancellationToken)
     {
         await RequireInSnapshotAsync(snapshot, selection, cancellationToken).ConfigureAwait(false);
-        if (app.Containers.Count == 0)
-            return await PlaceAsync(app, snapshot, selection, delete, null, cancellationToken).ConfigureAwait(false);
-        return await StoppedContainers.RunAsync(_containers.Value, app.Containers,
-            ct => PlaceAsync(app, snapshot, selection, delete, null, ct), message => _observer?.AppEvent(app, message), cancellationToken).ConfigureAwait(false);
+        return await Hooks.AroundAppAsync(app, snapshot, async hooked =>
+        {
+            if (app.Containers.Count == 0)
+                return await PlaceAsync(app, snapshot, selection, delete, null, hooked).ConfigureAwait(false);
+            return await StoppedContainers.RunAsync(_containers.Value, app.Containers,
+                ct => PlaceAsync(app, snapshot, selection, delete, null, ct), message => _observer?.AppEvent(app, message), hooked).ConfigureAwait(false);
+        }, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>
     /// Restores an app's whole snapshot to its original paths, or each original path P to targetRoot/P; containers are
-    /// not touched (a rebuilt machine's stack is started by its owner). The caller checks the destinations first.
+    /// not touched (a rebuilt machine's stack is started by its owner). The caller checks the destinations first. The
+    /// app's restore hooks run around a rebuild to the original paths, not around a rehearsal under targetRoot.
     /// </summary>
     public Task<AppRestoreResult> RebuildAppAsync(AppConfig app, Snapshot snapshot, string? targetRoot, CancellationToken cancellationToken) =>
-        PlaceAsync(app, snapshot, [], delete: false, targetRoot, cancellationToken);
+        targetRoot is null
+            ? Hooks.AroundAppAsync(app, snapshot, ct => PlaceAsync(app, snapshot, [], delete: false, null, ct), cancellationToken)
+            : PlaceAsync(app, snapshot, [], delete: false, targetRoot, cancellationToken);
 
     /// <summary>The destinations of the apps' paths that already hold something (a file, or a directory that is not empty).</summary>
     public static List<string> DestinationsWithContent(IEnumerable<AppConfig> apps, string? targetRoot)

@@ -36,7 +36,9 @@ public static class StackBackupCommand
         if (metrics is not null) await metrics.AddRepositoryAsync("primary", repo, cancellationToken);
         bool offsiteFailed = config.Offsite is { } offsite && results.Any(r => r.SnapshotId is not null)
                              && !await CopyOffsiteAsync(ctx, config, offsite, repo, config.Apps, metrics, cancellationToken);
-        if (results.Any(r => r.Failed) || offsiteFailed) return ExitCodes.Fatal;
+        // a failing hook of the stack's own is shown even with --quiet, as a failing app is
+        if (backup.HookFailure is { } hookFailure) ctx.Error.WriteLine($"FAILED: {hookFailure}");
+        if (results.Any(r => r.Failed) || offsiteFailed || backup.HookFailure is not null) return ExitCodes.Fatal;
         return results.Any(r => r.IsPartial) ? ExitCodes.PartialBackup : ExitCodes.Ok;
     }
 
@@ -113,6 +115,12 @@ public static class StackBackupCommand
             Progress?.Clear();
             // stderr also with --json and --quiet: the app's summary carries it in "warnings" too
             ctx.Error.WriteLine($"{app.Name}: warning: {Display.Text(message)}");
+        }
+
+        public void StackEvent(string message)
+        {
+            Progress?.Clear();
+            ctx.Info(message);
         }
 
         public void ItemError(AppConfig app, string path, string during, Exception error)

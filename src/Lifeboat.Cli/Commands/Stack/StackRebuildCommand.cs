@@ -31,6 +31,8 @@ public sealed class StackRebuildCommand : ICommandFactory
             var restore = new StackRestore(repo, config, StackServices.ContainerControlFactory, new StackRestoreCommand.RestoreObserver(ctx));
             int failed = 0;
             var containers = new List<string>();
+            // the stack's restore hooks run around a rebuild to the original paths, not around a rehearsal
+            if (root is null) await restore.Hooks.BeforeAllAsync(config.Apps, ct);
             foreach (var app in config.Apps)
             {
                 try
@@ -47,6 +49,7 @@ public sealed class StackRebuildCommand : ICommandFactory
                     ctx.Error.WriteLine($"{app.Name}: FAILED: {e.Message}");
                 }
             }
+            if (root is null && failed == 0) await restore.Hooks.AfterAllAsync(config.Apps, ct);
             if (containers.Count > 0 && !ctx.Json)
             {
                 var survey = await ContainerSurvey.TakeAsync(StackServices.ContainerControlFactory, containers, ct);

@@ -66,8 +66,10 @@ public static class StackRestoreCommand
         IReadOnlyList<string> selection, bool delete, CancellationToken cancellationToken)
     {
         ctx.Info($"{app.Name}: restoring snapshot {Describe(snapshot)} in place{(selection.Count > 0 ? ": " + string.Join(", ", selection.Select(p => Display.Text(p))) : "")}");
+        await restore.Hooks.BeforeAllAsync([app], cancellationToken);
         var result = await restore.RestoreInPlaceAsync(app, snapshot, selection, delete, cancellationToken);
         Report(ctx, result, inPlace: true);
+        await restore.Hooks.AfterAllAsync([app], cancellationToken);
         return ExitCodes.Ok;
     }
 
@@ -111,6 +113,8 @@ public static class StackRestoreCommand
     public sealed class RestoreObserver(CommandContext ctx) : IStackRestoreObserver
     {
         public void AppEvent(AppConfig app, string message) => ctx.Info($"{app.Name}: {message}");
+
+        public void StackEvent(string message) => ctx.Info(message);
 
         public void ItemError(AppConfig app, string path, Exception error) =>
             ctx.Error.WriteLine($"{app.Name}: error: {Display.Text(path)}: {Display.Text(error.Message)}");
