@@ -37,6 +37,30 @@ public class DoctorTests : IDisposable
         WriteConfig();
     }
 
+    [Fact]
+    public void Hooks_item_names_each_hook_that_cannot_start_and_passes_when_all_can()
+    {
+        HealthyStack();
+        // a script beside lifeboat.yaml without chmod +x, and a program that is nowhere
+        Write("etc/scripts/wait-idle.sh", "#!/bin/sh\nexit 0\n");
+        WriteConfig(extra: "hooks:\n  backup:\n    after: {shell: \"true\"}", sonarrExtra: "    hooks:\n      backup:\n        before: ./scripts/wait-idle.sh sonarr\n      restore:\n        after: sonarr-reload --now");
+        var (exit, items, _) = Doctor();
+        Assert.Equal(1, exit);
+        Assert.Equal("fail", StatusOf(items, "hooks"));
+        var reason = ReasonOf(items, "hooks");
+        Assert.Contains("apps.sonarr.hooks.backup.before (line ", reason);
+        Assert.Contains("./scripts/wait-idle.sh is not executable; chmod +x it", reason);
+        Assert.Contains("apps.sonarr.hooks.restore.after (line ", reason);
+        Assert.Contains("sonarr-reload was not found in PATH", reason);
+        Assert.DoesNotContain("hooks.backup.after", reason); // /bin/sh is there
+
+        File.SetUnixFileMode(_temp.Combine("etc/scripts/wait-idle.sh"), UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        WriteConfig(extra: "hooks:\n  backup:\n    after: {shell: \"true\"}", sonarrExtra: "    hooks:\n      backup:\n        before: ./scripts/wait-idle.sh sonarr\n      restore:\n        after: true");
+        (exit, items, _) = Doctor();
+        Assert.Equal("pass", StatusOf(items, "hooks"));
+        Assert.Equal("3 hooks: every program is there and executable", ReasonOf(items, "hooks"));
+    }
+
     public void Dispose()
     {
         foreach (var mount in _mounts) ProcessRunner.Run("umount", [mount]);

@@ -133,6 +133,21 @@ public static class HookRunner
     }
 
     /// <summary>
+    /// Why <paramref name="hook"/> could not start from <paramref name="workingDirectory"/> (the config's) with this
+    /// PATH, or null when its program is there and executable; doctor's check, before a night's run finds out.
+    /// </summary>
+    public static string? StartProblem(HookConfig hook, string workingDirectory, string? path)
+    {
+        var word = hook.Shell is null ? hook.Command![0] : "/bin/sh";
+        var program = hook.Shell is null ? FindProgram(word, workingDirectory, path) : word;
+        if (program is null) return $"{word} was not found in PATH";
+        if (!File.Exists(program)) return $"{word} was not found{(program == word ? "" : $" (looked for {program})")}";
+        if ((File.GetUnixFileMode(program) & (UnixFileMode.UserExecute | UnixFileMode.GroupExecute | UnixFileMode.OtherExecute)) == 0)
+            return $"{word} is not executable; chmod +x it";
+        return null;
+    }
+
+    /// <summary>
     /// The program as a shell finds it: a name with a slash relative to the working directory (the config's), any
     /// other name in PATH only (.NET would also look beside lifeboat and in its current directory).
     /// </summary>

@@ -92,6 +92,7 @@ public sealed class Doctor(DoctorOptions options)
         }
         items.Add(PasswordFileCheck.Run(config, workTree));
         items.Add(GitCheck.Run(directory, workTree, gitProblem, password, passwordProblem, cancellationToken));
+        if (HooksCheck.Run(config) is { } hooksItem) items.Add(hooksItem);
 
         var snapshots = repo is null ? null : await repo.ListSnapshotsAsync(cancellationToken).ConfigureAwait(false);
         var appChecks = repo is null ? null : new AppChecks(config, repo.Config.Id, snapshots!, options.StateDirectory, options.Now);

@@ -2,7 +2,7 @@ namespace Lifeboat.Stack.Verification;
 
 /// <summary>
 /// One item of the doctor's checklist. <see cref="Check"/> names the kind of item (config, secrets, never, repository,
-/// password-file, git, backup, restore-test); <see cref="Subject"/> what it was checked on (a file, the repository
+/// password-file, git, hooks, backup, restore-test); <see cref="Subject"/> what it was checked on (a file, the repository
 /// location, an app). The reason says what was found; the fix what to do, when there is something to do.
 /// Neither ever holds the repository password.
 /// </summary>
@@ -20,6 +20,7 @@ public sealed record DoctorCheck(string Check, string Subject, DoctorStatus Stat
     public const string RestoreTest = "restore-test";
     public const string OffsiteRestoreTest = "offsite-restore-test";
     public const string Containers = "containers";
+    public const string Hooks = "hooks";
 
     /// <summary>Per-app items (backup, restore-test, containers) have the app as their subject.</summary>
     public bool IsPerApp => Check is Backup or RestoreTest or Containers;
