@@ -18,57 +18,48 @@ public sealed partial class StackConfigParser
     /// <summary>What a shell would read as syntax outside quotes: a plain hook string holding one needs shell:.</summary>
     private const string ShellSyntax = "|&;<>()$`";
 
-    private HookSet ParseHooks(YamlNode node, string prefix)
-    {
-        var hooks = HookSet.None;
-        foreach (var (keyNode, value) in Mapping(node, prefix).Children)
+    private HookSet ParseHooks(YamlNode node, string prefix) =>
+        FoldKeys(node, prefix, HookSet.None, HookSetKeys, null, (hooks, key, value, full) => key switch
         {
-            var key = KeyName(keyNode, prefix);
-            var full = $"{prefix}.{key}";
-            hooks = key switch
-            {
-                "backup" => hooks with { Backup = ParseBackupHooks(value, full) },
-                "restore" => hooks with { Restore = ParseRestoreHooks(value, full) },
-                _ => throw Error(LineOf(keyNode.Start), full, $"is not a known key; valid keys are {string.Join(", ", HookSetKeys)}"),
-            };
-        }
-        return hooks;
-    }
+            "backup" => hooks with { Backup = ParseBackupHooks(value, full) },
+            "restore" => hooks with { Restore = ParseRestoreHooks(value, full) },
+            _ => null,
+        });
 
-    private BackupHooks ParseBackupHooks(YamlNode node, string prefix)
-    {
-        var hooks = new BackupHooks();
-        foreach (var (keyNode, value) in Mapping(node, prefix).Children)
+    private BackupHooks ParseBackupHooks(YamlNode node, string prefix) =>
+        FoldKeys(node, prefix, new BackupHooks(), BackupHookKeys, null, (hooks, key, value, full) => key switch
         {
-            var key = KeyName(keyNode, prefix);
-            var full = $"{prefix}.{key}";
-            hooks = key switch
-            {
-                "before" => hooks with { Before = HookList(value, full) },
-                "after" => hooks with { After = HookList(value, full) },
-                "on-failure" => hooks with { OnFailure = HookList(value, full) },
-                "finally" => hooks with { Finally = HookList(value, full) },
-                _ => throw Error(LineOf(keyNode.Start), full, $"is not a known key; valid keys are {string.Join(", ", BackupHookKeys)}"),
-            };
-        }
-        return hooks;
-    }
+            "before" => hooks with { Before = HookList(value, full) },
+            "after" => hooks with { After = HookList(value, full) },
+            "on-failure" => hooks with { OnFailure = HookList(value, full) },
+            "finally" => hooks with { Finally = HookList(value, full) },
+            _ => null,
+        });
 
-    private RestoreHooks ParseRestoreHooks(YamlNode node, string prefix)
+    private RestoreHooks ParseRestoreHooks(YamlNode node, string prefix) =>
+        FoldKeys(node, prefix, new RestoreHooks(), RestoreHookKeys, "a restore has no on-failure or finally hooks", (hooks, key, value, full) => key switch
+        {
+            "before" => hooks with { Before = HookList(value, full) },
+            "after" => hooks with { After = HookList(value, full) },
+            _ => null,
+        });
+
+    /// <summary>
+    /// A mapping read key by key into a record: <paramref name="apply"/> returns the record with the key's value, or
+    /// null for a key it does not know, which is an error naming the valid keys (and <paramref name="hint"/>).
+    /// </summary>
+    private T FoldKeys<T>(YamlNode node, string prefix, T seed, string[] validKeys, string? hint, Func<T, string, YamlNode, string, T?> apply)
+        where T : class
     {
-        var hooks = new RestoreHooks();
+        var result = seed;
         foreach (var (keyNode, value) in Mapping(node, prefix).Children)
         {
             var key = KeyName(keyNode, prefix);
             var full = $"{prefix}.{key}";
-            hooks = key switch
-            {
-                "before" => hooks with { Before = HookList(value, full) },
-                "after" => hooks with { After = HookList(value, full) },
-                _ => throw Error(LineOf(keyNode.Start), full, $"is not a known key; valid keys are {string.Join(", ", RestoreHookKeys)}; a restore has no on-failure or finally hooks"),
-            };
+            result = apply(result, key, value, full)
+                ?? throw Error(LineOf(keyNode.Start), full, $"is not a known key; valid keys are {string.Join(", ", validKeys)}{(hint is null ? "" : "; " + hint)}");
         }
-        return hooks;
+        return result;
     }
 
     /// <summary>One hook (a string or a mapping), or a list of hooks; an argv list is a hook only as an item of that list.</summary>
