@@ -16,6 +16,8 @@ public sealed record AppConfig
     public ForgetPolicy? Retention { get; init; }
     /// <summary>The commands run around this app's backup and restore (hooks:).</summary>
     public HookSet Hooks { get; init; } = HookSet.None;
+    /// <summary>The databases (or programs' output) streamed into each of this app's snapshots (dumps:), in the order of the file.</summary>
+    public IReadOnlyList<DumpConfig> Dumps { get; init; } = [];
     /// <summary>The line of the app's name in the file, and of each path (same order as Paths), for later errors.</summary>
     public int Line { get; init; }
     public IReadOnlyList<int> PathLines { get; init; } = [];
