@@ -1,5 +1,6 @@
 using Lifeboat.Engine.Model;
 using Lifeboat.Stack.Consistency;
+using Lifeboat.Stack.Dumps;
 
 namespace Lifeboat.Stack.Scenarios;
 
@@ -17,4 +18,8 @@ public sealed record AppRestoreResult
     public int Removed { get; init; }
     /// <summary>The live -wal/-shm/-journal files of the SQLite databases the restore replaced: removed, with or without --delete.</summary>
     public IReadOnlyList<StaleSqliteFile> StaleSqliteFiles { get; init; } = [];
+    /// <summary>False for --dumps-only: the files were left alone.</summary>
+    public bool FilesRestored { get; init; } = true;
+    /// <summary>The snapshot's dumps loaded (or not) after the files.</summary>
+    public IReadOnlyList<DumpLoadResult> Dumps { get; init; } = [];
 }

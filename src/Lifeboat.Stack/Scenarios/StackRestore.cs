@@ -6,6 +6,7 @@ using Lifeboat.Engine.Repository;
 using Lifeboat.Engine.Restore;
 using Lifeboat.Stack.Configuration;
 using Lifeboat.Stack.Containers;
+using Lifeboat.Stack.Dumps;
 using Lifeboat.Stack.Hooks;
 using Repo = Lifeboat.Engine.Repository.Repository;
 
@@ -38,6 +39,17 @@ public sealed class StackRestore
 
     /// <summary>The config's restore hooks: each app's run inside the in-place restore and the rebuild; the stack's are the caller's to run, once.</summary>
     public StackRestoreHooks Hooks { get; }
+
+    /// <summary>Runs the dump tools when dumps are loaded (host processes and docker exec); made once, when first needed.</summary>
+    public Func<IDumpProcesses> DumpProcesses { get; init; } = DumpToolCommands.DefaultProcesses;
+
+    /// <summary>The dump tools' command lines with each entry's credentials.</summary>
+    public IDumpCommands DumpCommands { get; init; } = new DumpToolCommands();
+
+    private DumpRestore DumpLoader(AppConfig app) =>
+        new(_repository, _dumpProcesses ??= DumpProcesses(), DumpCommands, message => _observer?.AppEvent(app, message));
+
+    private IDumpProcesses? _dumpProcesses;
 
     /// <summary>Tests only: called before each rename into place.</summary>
     internal Action<string>? BeforeRenameIntoPlace { get; init; }
@@ -124,17 +136,44 @@ public sealed class StackRestore
     /// Restores in place: the app's running containers are stopped, the selection is restored beside its destination
     /// and renamed into place, and the containers are started again (always, also on failure or cancellation).
     /// </summary>
+    public Task<AppRestoreResult> RestoreInPlaceAsync(AppConfig app, Snapshot snapshot, IReadOnlyList<string> selection,
+        bool delete, CancellationToken cancellationToken) =>
+        RestoreInPlaceAsync(app, snapshot, selection, delete, null, cancellationToken);
+
+    /// <inheritdoc cref="RestoreInPlaceAsync(AppConfig, Snapshot, IReadOnlyList{string}, bool, CancellationToken)"/>
+    /// <param name="dumps">
+    /// The snapshot's dumps to load once the files are in place and the containers run again (inside the app's restore
+    /// hooks), or without the files (<see cref="DumpPlan.RestoresFiles"/> false); null restores the files only. A
+    /// failing load is in the result's <see cref="AppRestoreResult.Dumps"/>; the files stay restored.
+    /// </param>
     public async Task<AppRestoreResult> RestoreInPlaceAsync(AppConfig app, Snapshot snapshot, IReadOnlyList<string> selection,
-        bool delete, CancellationToken cancellationToken)
+        bool delete, DumpPlan? dumps, CancellationToken cancellationToken)
     {
         await RequireInSnapshotAsync(snapshot, selection, cancellationToken).ConfigureAwait(false);
         return await Hooks.AroundAppAsync(app, snapshot, async hooked =>
         {
-            if (app.Containers.Count == 0)
-                return await PlaceAsync(app, snapshot, selection, delete, null, hooked).ConfigureAwait(false);
-            return await StoppedContainers.RunAsync(_containers.Value, app.Containers,
-                ct => PlaceAsync(app, snapshot, selection, delete, null, ct), message => _observer?.AppEvent(app, message), hooked).ConfigureAwait(false);
+            var result = dumps is { RestoresFiles: false }
+                ? new AppRestoreResult { App = app.Name, Snapshot = snapshot, Destinations = [], FilesRestored = false }
+                : app.Containers.Count == 0
+                    ? await PlaceAsync(app, snapshot, selection, delete, null, hooked).ConfigureAwait(false)
+                    : await StoppedContainers.RunAsync(_containers.Value, app.Containers,
+                        ct => PlaceAsync(app, snapshot, selection, delete, null, ct), message => _observer?.AppEvent(app, message), hooked).ConfigureAwait(false);
+            return await LoadDumpsAsync(app, result, dumps, hooked).ConfigureAwait(false);
         }, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// The dumps of the plan loaded into their databases, after the files; the containers the restore just started
+    /// again get time to accept connections.
+    /// </summary>
+    private async Task<AppRestoreResult> LoadDumpsAsync(AppConfig app, AppRestoreResult result, DumpPlan? dumps, CancellationToken cancellationToken)
+    {
+        if (dumps is null) return result;
+        foreach (var skipped in dumps.Skipped) _observer?.AppEvent(app, skipped);
+        if (dumps.Loads.Count == 0) return result;
+        var restarted = result.FilesRestored ? app.Containers : [];
+        var loaded = await DumpLoader(app).LoadAsync(app, dumps.Loads, restarted, cancellationToken).ConfigureAwait(false);
+        return result with { Dumps = loaded };
     }
 
     /// <summary>
@@ -142,10 +181,51 @@ public sealed class StackRestore
     /// not touched (a rebuilt machine's stack is started by its owner). The caller checks the destinations first. The
     /// app's restore hooks run around a rebuild to the original paths, not around a rehearsal under targetRoot.
     /// </summary>
-    public Task<AppRestoreResult> RebuildAppAsync(AppConfig app, Snapshot snapshot, string? targetRoot, CancellationToken cancellationToken) =>
-        targetRoot is null
-            ? Hooks.AroundAppAsync(app, snapshot, ct => PlaceAsync(app, snapshot, [], delete: false, null, ct), cancellationToken)
-            : PlaceAsync(app, snapshot, [], delete: false, targetRoot, cancellationToken);
+    /// <param name="replaceDatabases">
+    /// Load the snapshot's dumps after the files (rebuild's --replace-databases), each whose container runs (or on the
+    /// host); the others are <see cref="DumpLoadOutcome.Deferred"/> with the command to run once the containers are up.
+    /// A rehearsal under <paramref name="targetRoot"/> loads none.
+    /// </param>
+    public async Task<AppRestoreResult> RebuildAppAsync(AppConfig app, Snapshot snapshot, string? targetRoot, bool replaceDatabases,
+        CancellationToken cancellationToken)
+    {
+        if (targetRoot is not null) return await PlaceAsync(app, snapshot, [], delete: false, targetRoot, cancellationToken).ConfigureAwait(false);
+        var dumps = await SnapshotDumps.FindAsync(_repository, app, snapshot, cancellationToken).ConfigureAwait(false);
+        return await Hooks.AroundAppAsync(app, snapshot, async ct =>
+        {
+            var result = await PlaceAsync(app, snapshot, [], delete: false, null, ct).ConfigureAwait(false);
+            if (!dumps.Any) return result;
+            foreach (var skipped in dumps.Skipped) _observer?.AppEvent(app, skipped);
+            var later = $"lifeboat restore {app.Name} --snapshot {snapshot.Id.ToShortString()} --dumps-only --replace-databases";
+            var ready = new List<DumpLoad>();
+            var deferred = new List<DumpLoadResult>();
+            foreach (var file in dumps.Files)
+            {
+                var load = new DumpLoad(file, null);
+                var waiting = !replaceDatabases ? "(rebuild loads dumps with --replace-databases); to load it"
+                    : file.Entry.Container is { } container ? await NotRunningAsync(container, ct).ConfigureAwait(false) : null;
+                if (waiting is null) ready.Add(load);
+                else deferred.Add(new DumpLoadResult { Load = load, Outcome = DumpLoadOutcome.Deferred, Bytes = (long)file.Node.Size, Message = $"dump {file.Display} not loaded {waiting}: {later}" });
+            }
+            var loaded = ready.Count == 0 ? []
+                : await DumpLoader(app).LoadAsync(app, ready, [], ct).ConfigureAwait(false);
+            return result with { Dumps = [.. loaded, .. deferred] };
+        }, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Why a dump cannot be loaded into <paramref name="container"/> now; null when it runs.</summary>
+    private async Task<string?> NotRunningAsync(string container, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var state = await _containers.Value.InspectAsync(container, cancellationToken).ConfigureAwait(false);
+            return state.Running ? null : state.Exists ? $"(container {container} is not running); once it runs" : $"(there is no container {container} yet); once it runs";
+        }
+        catch (ContainerControlException e)
+        {
+            return $"(container {container} could not be looked at: {e.Message}); once it runs";
+        }
+    }
 
     /// <summary>The destinations of the apps' paths that already hold something (a file, or a directory that is not empty).</summary>
     public static List<string> DestinationsWithContent(IEnumerable<AppConfig> apps, string? targetRoot)

@@ -10,6 +10,7 @@ using Lifeboat.Engine.Restore;
 using Lifeboat.Engine.Trees;
 using Lifeboat.Stack.Configuration;
 using Lifeboat.Stack.Consistency;
+using Lifeboat.Stack.Dumps;
 using Microsoft.Win32.SafeHandles;
 using Repo = Lifeboat.Engine.Repository.Repository;
 
@@ -44,6 +45,12 @@ public sealed class RestoreTest
 
     /// <summary>Where each app's record is appended as soon as its test is over; null to keep none.</summary>
     public RestoreTestLog? Log { get; init; }
+
+    /// <summary>Runs the dump tools for the dump checks (host processes and docker exec); made once, when first needed.</summary>
+    public Func<IDumpProcesses> DumpProcesses { get; init; } = DumpToolCommands.DefaultProcesses;
+
+    /// <summary>The dump tools' command lines with each entry's credentials.</summary>
+    public IDumpCommands DumpCommands { get; init; } = new DumpToolCommands();
 
     /// <summary>Where the running test is, for a live status line.</summary>
     public RestoreTestProgress Progress { get; } = new();
@@ -173,6 +180,22 @@ public sealed class RestoreTest
             else databases++;
         }
 
+        // the dumps are read again from the repository, whole, whatever the sample: their files were checked above as
+        // files; this checks that they are dumps a database can be loaded from
+        var dumpChecks = new List<DumpCheckRecord>();
+        var dumps = await SnapshotDumps.FindAsync(_repository, app, snapshot, cancellationToken).ConfigureAwait(false);
+        if (dumps.Files.Count > 0)
+        {
+            Progress.Enter(RestoreTestPhase.CheckingDumps);
+            _dumpCheck ??= new DumpCheck(_repository, DumpProcesses, DumpCommands);
+            foreach (var file in dumps.Files)
+            {
+                var checkRecord = await _dumpCheck.CheckAsync(file, cancellationToken).ConfigureAwait(false);
+                if (checkRecord.Problem is { } problem) problems.Add(file.SnapshotPath, $"dump check: {problem}");
+                dumpChecks.Add(checkRecord);
+            }
+        }
+
         var lines = problems.Lines();
         return new RestoreTestRecord
         {
@@ -181,6 +204,7 @@ public sealed class RestoreTest
             SamplePercent = SamplePercent, Files = fileCount, Bytes = bytes,
             FilesComparedLive = checker.ComparedLive, Databases = databases,
             Passed = lines.Count == 0, ProblemCount = lines.Count, Problems = lines.Take(RestoreTestRecord.MaxProblems).ToList(),
+            Dumps = dumpChecks.Count > 0 ? dumpChecks : null,
         };
     }
 
@@ -259,6 +283,8 @@ public sealed class RestoreTest
         >= 1L << 10 => string.Create(CultureInfo.InvariantCulture, $"{bytes / (double)(1L << 10):0.000} KiB"),
         _ => $"{bytes} B",
     };
+
+    private DumpCheck? _dumpCheck;
 
     private readonly record struct Item(string Location, Node Node);
 

@@ -7,5 +7,6 @@ public enum RestoreTestPhase
     Restoring,
     Verifying,
     CheckingDatabases,
+    CheckingDumps,
     RemovingScratch,
 }

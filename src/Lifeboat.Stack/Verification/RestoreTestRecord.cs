@@ -27,6 +27,11 @@ public sealed record RestoreTestRecord
     /// <summary>How many problems were found (more than Problems holds when a damaged pack touched many files).</summary>
     [JsonPropertyName("problem_count")] public long ProblemCount { get; init; }
 
+    /// <summary>The checks of the snapshot's database dumps (a failed one is also among <see cref="Problems"/>); absent when it has none.</summary>
+    [JsonPropertyName("dumps")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public IReadOnlyList<Dumps.DumpCheckRecord>? Dumps { get; init; }
+
     /// <summary>
     /// In verify's --json output of a stack with an offsite repository: "primary" or "offsite". Not kept in the history,
     /// which is one per repository.

@@ -8,6 +8,8 @@ namespace Lifeboat.Cli.Commands.Stack;
 /// <summary>
 /// `lifeboat rebuild [--target-root DIR] [--force]`: scenario 2, a lost machine. Every app's latest snapshot goes to its
 /// original paths (or P to DIR/P for a rehearsal); the containers are named as Docker sees them (to start, running, missing), not started.
+/// With --replace-databases each app's dumps are loaded where their container runs (or on the host); the others are
+/// printed as the restore command to run once the containers are up.
 /// </summary>
 public sealed class StackRebuildCommand : ICommandFactory
 {
@@ -15,13 +17,16 @@ public sealed class StackRebuildCommand : ICommandFactory
     {
         var targetRoot = new Option<string?>("--target-root") { Description = "restore each app path P to DIR/P instead of P (a rehearsal)" };
         var force = new Option<bool>("--force") { Description = "restore also into destinations that already have content (files there are replaced, none removed)" };
-        var command = new Command("rebuild", "With a lifeboat.yaml: restore every app's latest snapshot to its original paths (a rebuilt machine)") { targetRoot, force };
+        var replaceDatabases = new Option<bool>("--replace-databases") { Description = "after each app's files, load its snapshot's database dumps (into the containers that run, or on the host), replacing what the databases hold; the others are printed as commands to run once their containers are up" };
+        var command = new Command("rebuild", "With a lifeboat.yaml: restore every app's latest snapshot to its original paths (a rebuilt machine)") { targetRoot, force, replaceDatabases };
         command.SetAction((parse, ct) => Program.Run(async () =>
         {
             var ctx = new CommandContext(global, parse);
             var config = ctx.StackConfig ?? throw new CliException("rebuild needs a lifeboat.yaml: give --config FILE, set LIFEBOAT_CONFIG, or run it where lifeboat.yaml is");
             var root = parse.GetValue(targetRoot) is { } r ? Engine.Backup.Archiver.AbsolutePath(r).TrimEnd('/') : null;
             if (root is "") throw new CliException("--target-root / is the original paths: leave --target-root out");
+            bool replace = parse.GetValue(replaceDatabases);
+            if (replace && root is not null) throw new CliException("--replace-databases loads the dumps into the live databases, which a rehearsal under --target-root leaves alone: leave out one of them");
             var occupied = StackRestore.DestinationsWithContent(config.Apps, root);
             if (occupied.Count > 0 && !parse.GetValue(force))
                 throw new CliException($"{occupied[0]}{(occupied.Count > 1 ? $" (and {occupied.Count - 1} more)" : "")} already has content; rebuild restores into empty destinations: use --force to restore over it");
@@ -38,8 +43,9 @@ public sealed class StackRebuildCommand : ICommandFactory
                 try
                 {
                     var snapshot = await StackRestore.ChooseSnapshotAsync(repo, app, null, null, null, ct);
-                    var result = await restore.RebuildAppAsync(app, snapshot, root, ct);
+                    var result = await restore.RebuildAppAsync(app, snapshot, root, replace, ct);
                     StackRestoreCommand.Report(ctx, result, inPlace: root is null);
+                    if (result.Dumps.Any(d => d.Failed)) failed++;
                     containers.AddRange(app.Containers);
                 }
                 catch (StackException e)

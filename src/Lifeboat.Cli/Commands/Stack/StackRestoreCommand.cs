@@ -3,6 +3,7 @@ using Lifeboat.Cli.Rendering;
 using Lifeboat.Engine.Model;
 using Lifeboat.Stack;
 using Lifeboat.Stack.Configuration;
+using Lifeboat.Stack.Dumps;
 using Lifeboat.Stack.Scenarios;
 
 namespace Lifeboat.Cli.Commands.Stack;
@@ -13,26 +14,40 @@ public sealed class StackRestoreOptions
     public readonly Option<string?> Snapshot = new("--snapshot") { Description = "with a lifeboat.yaml: the app's snapshot to restore, an ID or \"latest\" (default: the newest, or the newest at or before --at)" };
     public readonly Option<string?> At = new("--at") { Description = "with a lifeboat.yaml: restore the newest snapshot at or before this time: " + StackReadOptions.AtForms };
     public readonly Option<bool> Delete = new("--delete") { Description = "with a lifeboat.yaml, in place: also remove files the snapshot does not have (moved aside until the restore has succeeded)" };
+    public readonly Option<bool> ReplaceDatabases = new("--replace-databases") { Description = "with a lifeboat.yaml, in place: after the files, load the snapshot's database dumps, replacing what the databases hold" };
+    public readonly Option<bool> DumpsOnly = new("--dumps-only") { Description = "with --replace-databases: load the snapshot's dumps only, leave the files alone" };
+    public readonly Option<bool> NoDumps = new("--no-dumps") { Description = "with a lifeboat.yaml, in place: restore the files only, even when the snapshot holds database dumps" };
+    public readonly Option<string[]> TargetDatabase = new("--target-database") { Description = "with --replace-databases: load the dump of database OLD into NEW (created when missing), as OLD=NEW, or NEW alone when the app has one database dump (can be specified multiple times)" };
 
     public void AddTo(Command command)
     {
         command.Options.Add(Snapshot);
         command.Options.Add(At);
         command.Options.Add(Delete);
+        command.Options.Add(ReplaceDatabases);
+        command.Options.Add(DumpsOnly);
+        command.Options.Add(NoDumps);
+        command.Options.Add(TargetDatabase);
     }
 
     /// <summary>Outside stack mode these options mean nothing: say so instead of ignoring them.</summary>
     public void RejectOutsideStackMode(ParseResult parse)
     {
-        foreach (var option in new Option[] { Snapshot, At, Delete })
+        foreach (var option in new Option[] { Snapshot, At, Delete, ReplaceDatabases, DumpsOnly, NoDumps, TargetDatabase })
             if (parse.GetResult(option) is { Implicit: false })
                 throw new CliException($"{option.Name} needs a lifeboat.yaml (stack mode): `lifeboat restore APP {option.Name} ...` without -r");
     }
+
+    /// <summary>The dump flags, checked on their own (<see cref="DumpRestoreChoice.From"/>).</summary>
+    public DumpRestoreChoice DumpChoice(ParseResult parse) => DumpRestoreChoice.From(parse.GetValue(ReplaceDatabases), parse.GetValue(DumpsOnly),
+        parse.GetValue(NoDumps), parse.GetValue(TargetDatabase) ?? []);
 }
 
 /// <summary>
 /// `lifeboat restore APP [--snapshot ID|latest] [--at TIME] [--path P]... [--target DIR] [--delete]` in stack mode:
-/// to DIR as restic lays it out, or (without --target) in place with the app's containers stopped.
+/// to DIR as restic lays it out, or (without --target) in place with the app's containers stopped. In place, a
+/// snapshot with database dumps needs a choice: --replace-databases (the files, then the dumps loaded),
+/// --dumps-only --replace-databases, or --no-dumps.
 /// </summary>
 public static class StackRestoreCommand
 {
@@ -47,6 +62,13 @@ public static class StackRestoreCommand
         var snapshotSpec = parse.GetValue(options.Snapshot);
         DateTimeOffset? at = parse.GetValue(options.At) is { } text ? StackRestore.ParseTime(text) : null;
         if (snapshotSpec is not null && at is not null) throw new CliException("--snapshot and --at both choose the snapshot: give one of them");
+        var choice = options.DumpChoice(parse);
+        if (target is not null && (choice.Mode != DumpRestoreMode.Unchosen))
+            throw new CliException($"--target restores the files elsewhere, the dump files with them (under {target.TrimEnd('/')}{DumpLayout.Root}), and loads no database: leave out the dump options, or restore in place");
+        if (choice.Mode == DumpRestoreMode.DumpsOnly && (selection.Count > 0 || delete))
+            throw new CliException($"--dumps-only leaves the files alone: leave out {(delete ? "--delete" : "--path")}");
+        // a selection of files asks for those files: the dumps only when asked for
+        if (selection.Count > 0 && choice.Mode == DumpRestoreMode.Unchosen) choice = choice with { Mode = DumpRestoreMode.FilesOnly };
 
         await using var repo = await ctx.OpenRepositoryAsync(cancellationToken);
         await using var repoLock = await ctx.LockAsync(repo, exclusive: false, cancellationToken, loadIndex: true);
@@ -58,19 +80,22 @@ public static class StackRestoreCommand
             Report(ctx, result, inPlace: false);
             return ExitCodes.Ok;
         }
-        return await RestoreInPlaceAsync(ctx, restore, app, snapshot, selection, delete, cancellationToken);
+        var dumps = await SnapshotDumps.FindAsync(repo, app, snapshot, cancellationToken);
+        var plan = DumpPlan.Make(app, snapshot, dumps, choice);
+        return await RestoreInPlaceAsync(ctx, restore, app, snapshot, selection, delete, cancellationToken, plan);
     }
 
     /// <summary>The in-place restore shared by `restore` and `rollback`.</summary>
     public static async Task<int> RestoreInPlaceAsync(CommandContext ctx, StackRestore restore, AppConfig app, Snapshot snapshot,
-        IReadOnlyList<string> selection, bool delete, CancellationToken cancellationToken)
+        IReadOnlyList<string> selection, bool delete, CancellationToken cancellationToken, DumpPlan? dumps = null)
     {
-        ctx.Info($"{app.Name}: restoring snapshot {Describe(snapshot)} in place{(selection.Count > 0 ? ": " + string.Join(", ", selection.Select(p => Display.Text(p))) : "")}");
+        var what = dumps is { RestoresFiles: false } ? "loading the dumps of snapshot" : "restoring snapshot";
+        ctx.Info($"{app.Name}: {what} {Describe(snapshot)} in place{(selection.Count > 0 ? ": " + string.Join(", ", selection.Select(p => Display.Text(p))) : "")}");
         await restore.Hooks.BeforeAllAsync([app], cancellationToken);
-        var result = await restore.RestoreInPlaceAsync(app, snapshot, selection, delete, cancellationToken);
+        var result = await restore.RestoreInPlaceAsync(app, snapshot, selection, delete, dumps, cancellationToken);
         Report(ctx, result, inPlace: true);
         await restore.Hooks.AfterAllAsync([app], cancellationToken);
-        return ExitCodes.Ok;
+        return result.Dumps.Any(d => d.Failed) ? ExitCodes.Fatal : ExitCodes.Ok;
     }
 
     public static string Describe(Snapshot s) => $"{s.Id.ToShortString()} of {s.Time.ToDateTimeOffset().ToLocalTime():yyyy-MM-dd HH:mm:ss}";
@@ -100,10 +125,44 @@ public static class StackRestoreCommand
                 w.WriteStartArray("destinations");
                 foreach (var d in result.Destinations) w.WriteStringValue(d);
                 w.WriteEndArray();
+                if (!result.FilesRestored) w.WriteBoolean("files_restored", false);
+                if (result.Dumps.Count > 0)
+                {
+                    w.WriteStartArray("dumps");
+                    foreach (var dump in result.Dumps)
+                    {
+                        w.WriteStartObject();
+                        w.WriteString("path", dump.Load.File.SnapshotPath);
+                        if (dump.Load.Database is { } database) w.WriteString("database", database);
+                        w.WriteString("outcome", dump.Outcome switch
+                        {
+                            DumpLoadOutcome.Loaded => "loaded", DumpLoadOutcome.Failed => "failed",
+                            DumpLoadOutcome.NotLoadable => "not_loadable", _ => "deferred",
+                        });
+                        w.WriteNumber("bytes", dump.Bytes);
+                        if (dump.Message is { } message) w.WriteString("message", message);
+                        w.WriteEndObject();
+                    }
+                    w.WriteEndArray();
+                }
                 w.WriteEndObject();
             });
             return;
         }
+        if (result.FilesRestored) ReportFiles(ctx, result);
+        foreach (var dump in result.Dumps)
+        {
+            if (dump.Outcome == DumpLoadOutcome.Loaded)
+                ctx.Info($"{result.App}: loaded dump {Display.Text(dump.Load.Display)}, {Format.Bytes(dump.Bytes)}, from snapshot {Describe(result.Snapshot)}");
+            else if (dump.Failed)
+                ctx.Error.WriteLine($"{result.App}: FAILED: {Display.Text(dump.Message ?? dump.Load.Display)}{(result.FilesRestored ? "; the restored files stay in place" : "")}");
+            else
+                ctx.Info($"{result.App}: {Display.Text(dump.Message ?? dump.Load.Display)}");
+        }
+    }
+
+    private static void ReportFiles(CommandContext ctx, AppRestoreResult result)
+    {
         var line = $"{result.App}: restored {result.Items} file{(result.Items == 1 ? "" : "s")} ({Format.Bytes(result.Bytes)}) from snapshot {Describe(result.Snapshot)} to {string.Join(", ", result.Destinations.Select(d => Display.Text(d)))}";
         if (result.Removed > 0) line += $"; removed {result.Removed} item{(result.Removed == 1 ? "" : "s")} the snapshot does not have";
         foreach (var stale in result.StaleSqliteFiles) line += $"; removed {Display.Text(stale.Explanation)}";

@@ -126,6 +126,12 @@ public sealed class StackVerifyCommand : ICommandFactory
         var line = $"{r.App}: passed, snapshot {Describe(r)}, {files} ({Format.Bytes(r.Bytes)}) restored and verified";
         if (r.FilesComparedLive > 0) line += $", {r.FilesComparedLive} also matched the live files";
         if (r.Databases > 0) line += $", {r.Databases} database{(r.Databases == 1 ? "" : "s")} intact";
+        if (r.Dumps is { Count: > 0 } dumps)
+        {
+            line += $", {dumps.Count} dump{(dumps.Count == 1 ? "" : "s")} read back whole";
+            var loaded = dumps.Where(d => d.ScratchTables is not null).ToList();
+            if (loaded.Count > 0) line += $" ({string.Join(", ", loaded.Select(d => $"{d.Database}: {d.ScratchTables} table{(d.ScratchTables == 1 ? "" : "s")} loaded into {d.ScratchDatabase}"))})";
+        }
         yield return line + $", {r.DurationSeconds.ToString("0.0", CultureInfo.InvariantCulture)} s";
     }
 
@@ -135,6 +141,7 @@ public sealed class StackVerifyCommand : ICommandFactory
         RestoreTestPhase.Restoring => $"{p.App}: restoring {p.FilesRestored}/{p.Files} files, {Format.Bytes(p.BytesRestored)}/{Format.Bytes(p.Bytes)}",
         RestoreTestPhase.Verifying => $"{p.App}: verifying {p.ItemsChecked}/{p.Items} items",
         RestoreTestPhase.CheckingDatabases => $"{p.App}: PRAGMA integrity_check on the restored databases",
+        RestoreTestPhase.CheckingDumps => $"{p.App}: reading the database dumps back",
         RestoreTestPhase.RemovingScratch => $"{p.App}: removing the scratch copy",
         _ => $"{p.App}: reading the snapshot",
     };
