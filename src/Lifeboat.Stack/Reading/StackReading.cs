@@ -91,6 +91,8 @@ public sealed partial class StackReading(StackConfig config, string command)
     {
         var absolute = Absolute(path);
         if (app.Paths.Any(p => StackRestore.IsInside(absolute, p) || StackRestore.IsInside(p, absolute))) return;
+        // the app's dumps lie beside its paths in its snapshots (restore names them so, to get one by hand)
+        if (StackRestore.IsInside(absolute, DumpLayout.Root)) return;
         var owner = OwnerOf([absolute], out _, out _);
         throw new StackException(owner is not null
             ? $"{absolute} is not inside the paths of app {app.Name} ({string.Join(", ", app.Paths)}); it is app {owner.Name}'s: `lifeboat {command} {owner.Name} {absolute}`"
