@@ -86,18 +86,19 @@ public sealed class DumpCheck
 
     private async Task<(long Tables, string? Problem)> LoadIntoScratchAsync(SnapshotDumpFile file, string scratch, CancellationToken cancellationToken)
     {
-        foreach (var step in await _commands.RecreateAsync(file.Entry, scratch, cancellationToken).ConfigureAwait(false))
-            if (DumpRestore.Failure(step, await Processes.RunWithInputAsync(step, Stream.Null, null, cancellationToken).ConfigureAwait(false)) is { } failure)
-                return (0, $"it cannot be dropped and created: {failure}");
+        var recreate = await _commands.RecreateAsync(file.Entry, scratch, cancellationToken).ConfigureAwait(false);
+        if (await DumpRestore.RunAsync(Processes, recreate, cancellationToken).ConfigureAwait(false) is { } failure)
+            return (0, $"it cannot be dropped and created: {failure}");
         if (await DumpRestore.RunStepsAsync(_repository, Processes, _commands, new DumpLoad(file, scratch), cancellationToken).ConfigureAwait(false) is { } loadFailure)
             return (0, loadFailure);
         var count = await _commands.CountTablesAsync(file.Entry, scratch, cancellationToken).ConfigureAwait(false);
-        await using var output = await Processes.OpenOutputAsync(count, null, cancellationToken).ConfigureAwait(false);
-        using var reader = new StreamReader(output);
-        var text = (await reader.ReadToEndAsync(cancellationToken).ConfigureAwait(false)).Trim();
-        var last = text.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).LastOrDefault() ?? "";
+        var lines = new List<string>();
+        await using var script = new MemoryStream(System.Text.Encoding.UTF8.GetBytes(count.Script));
+        var result = await Processes.RunWithInputAsync(count.Invocation, script, lines.Add, cancellationToken).ConfigureAwait(false);
+        if (DumpRestore.Failure(count.Invocation, result) is { } countFailure) return (0, $"its tables could not be counted: {countFailure}");
+        var last = lines.Select(l => l.Trim()).LastOrDefault(l => l.Length > 0) ?? "";
         return long.TryParse(last, NumberStyles.None, CultureInfo.InvariantCulture, out var tables)
             ? (tables, null)
-            : (0, $"its tables could not be counted ({count.Argv[0]} printed \"{last}\")");
+            : (0, $"its tables could not be counted ({count.Invocation.Argv[0]} printed \"{last}\")");
     }
 }

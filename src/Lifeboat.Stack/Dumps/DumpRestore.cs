@@ -88,17 +88,41 @@ public sealed class DumpRestore
     private Task<string?> RunStepsAsync(DumpLoad load, CancellationToken cancellationToken) =>
         RunStepsAsync(_repository, _processes, _commands, load, cancellationToken);
 
-    /// <summary>Runs the load's programs in turn, the dump (read from the snapshot) fed to the last; the first failure's description, or null.</summary>
+    /// <summary>Runs the load's programs in turn, the dump (read from the snapshot) fed to its load program; the first failure's description, or null.</summary>
     internal static async Task<string?> RunStepsAsync(Repo repository, IDumpProcesses processes, IDumpCommands commands, DumpLoad load,
         CancellationToken cancellationToken)
     {
         var steps = await commands.LoadAsync(load, cancellationToken).ConfigureAwait(false);
-        for (int i = 0; i < steps.Count; i++)
+        var failure = await RunAsync(processes, steps.Before, cancellationToken).ConfigureAwait(false);
+        if (failure is null)
         {
-            var step = steps[i];
             // a fresh stream per attempt: the content is read from the repository again rather than kept
-            await using var input = i == steps.Count - 1 ? new FileContentStream(repository, load.File.Node, load.File.SnapshotPath) : Stream.Null;
-            if (Failure(step, await processes.RunWithInputAsync(step, input, null, cancellationToken).ConfigureAwait(false)) is { } failure) return failure;
+            await using var input = new FileContentStream(repository, load.File.Node, load.File.SnapshotPath);
+            failure = Failure(steps.Load, await processes.RunWithInputAsync(steps.Load, input, null, cancellationToken).ConfigureAwait(false));
+        }
+        failure ??= await RunAsync(processes, steps.After, cancellationToken).ConfigureAwait(false);
+        if (failure is not null && steps.Cleanup.Count > 0)
+        {
+            try
+            {
+                await RunAsync(processes, steps.Cleanup, CancellationToken.None).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is StackException or IOException or InvalidOperationException)
+            {
+                // the load's own failure is the news
+            }
+        }
+        return failure;
+    }
+
+    /// <summary>Runs each step with its script on standard input; the first failure's description, or null.</summary>
+    internal static async Task<string?> RunAsync(IDumpProcesses processes, IReadOnlyList<DumpStep> steps, CancellationToken cancellationToken)
+    {
+        foreach (var step in steps)
+        {
+            await using var script = new MemoryStream(System.Text.Encoding.UTF8.GetBytes(step.Script));
+            if (Failure(step.Invocation, await processes.RunWithInputAsync(step.Invocation, script, null, cancellationToken).ConfigureAwait(false)) is { } failure)
+                return failure;
         }
         return null;
     }

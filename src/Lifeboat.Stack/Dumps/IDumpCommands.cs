@@ -8,14 +8,14 @@ namespace Lifeboat.Stack.Dumps;
 /// </summary>
 public interface IDumpCommands
 {
-    /// <summary>The programs that load the dump into <see cref="DumpLoad.Database"/> (creating it when missing), in order; the last reads the dump.</summary>
-    Task<IReadOnlyList<DumpInvocation>> LoadAsync(DumpLoad load, CancellationToken cancellationToken);
+    /// <summary>The programs that load the dump into <see cref="DumpLoad.Database"/> (creating it when missing).</summary>
+    Task<DumpLoadSteps> LoadAsync(DumpLoad load, CancellationToken cancellationToken);
 
     /// <summary>The programs that drop <paramref name="database"/> (when there) and create it empty: verify's scratch database.</summary>
-    Task<IReadOnlyList<DumpInvocation>> RecreateAsync(DumpConfig entry, string database, CancellationToken cancellationToken);
+    Task<IReadOnlyList<DumpStep>> RecreateAsync(DumpConfig entry, string database, CancellationToken cancellationToken);
 
-    /// <summary>A program whose standard output is the number of tables in <paramref name="database"/>.</summary>
-    Task<DumpInvocation> CountTablesAsync(DumpConfig entry, string database, CancellationToken cancellationToken);
+    /// <summary>A program whose standard output ends with the number of tables in <paramref name="database"/>.</summary>
+    Task<DumpStep> CountTablesAsync(DumpConfig entry, string database, CancellationToken cancellationToken);
 
     /// <summary>The program that reads a .pgdump whole from its standard input and fails when it is damaged or cut short.</summary>
     Task<DumpInvocation> ArchiveCheckAsync(DumpConfig entry, CancellationToken cancellationToken);

@@ -143,7 +143,7 @@ public sealed class PostgresDumpRestoreTests : IDisposable
         Assert.True(result.FilesRestored);
         var load = Assert.Single(result.Dumps);
         Assert.Equal(DumpLoadOutcome.Failed, load.Outcome);
-        Assert.DoesNotContain('\n', load.Message);
+        Assert.DoesNotContain('\n', load.Message!);
         Assert.StartsWith("dump postgres/photos.pgdump could not be loaded into database photos: ", load.Message);
         Assert.Matches("connect|connection|socket", load.Message);
     }
