@@ -89,7 +89,7 @@ public class ConfigParserTests
         var top = Refused(IssueExample + "\nschedules: daily\n");
         Assert.StartsWith("lifeboat.yaml:18: key \"schedules\": is not a known key; valid keys are repository,", top.Message);
         var app = Refused(IssueExample.Replace("    containers: [jellyfin]", "    container: [jellyfin]"));
-        Assert.Equal("lifeboat.yaml:12: key \"apps.jellyfin.container\": is not a known key; valid keys for an app are paths, exclude, containers, consistency, retention, hooks", app.Message);
+        Assert.Equal("lifeboat.yaml:12: key \"apps.jellyfin.container\": is not a known key; valid keys for an app are paths, exclude, containers, consistency, retention, hooks, dumps", app.Message);
     }
 
     [Fact]

@@ -17,7 +17,7 @@ public sealed partial class StackConfigParser
 {
     private static readonly string[] TopLevelKeys = ["repository", "password-file", "password-command", "credentials-file", "offsite", "host", "apps", "never", "compression", "pack-size", "retention", "doctor", "schedule", "notify", "hooks"];
     private static readonly string[] OffsiteKeys = ["repository", "password-file", "password-command", "credentials-file"];
-    private static readonly string[] AppKeys = ["paths", "exclude", "containers", "consistency", "retention", "hooks"];
+    private static readonly string[] AppKeys = ["paths", "exclude", "containers", "consistency", "retention", "hooks", "dumps"];
 
     private readonly string _file;
     private readonly string _directory;
@@ -215,6 +215,7 @@ public sealed partial class StackConfigParser
             var consistency = ConsistencyMode.None;
             ForgetPolicy? retention = null;
             var hooks = HookSet.None;
+            List<DumpConfig> dumps = [];
             bool hasPaths = false;
             foreach (var (keyNode, value) in Mapping(body, prefix).Children)
             {
@@ -261,6 +262,9 @@ public sealed partial class StackConfigParser
                     case "hooks":
                         hooks = ParseHooks(value, full);
                         break;
+                    case "dumps":
+                        dumps = ParseDumps(value, full, name);
+                        break;
                     default:
                         throw Error(LineOf(keyNode.Start), full, $"is not a known key; valid keys for an app are {string.Join(", ", AppKeys)}");
                 }
@@ -269,10 +273,11 @@ public sealed partial class StackConfigParser
                 throw Error(line, $"{prefix}.paths", "is missing or empty; list the absolute paths that hold the app's state, e.g. paths: [/mnt/plexdata]");
             if (consistency == ConsistencyMode.Stop && containers.Count == 0)
                 throw Error(line, $"{prefix}.containers", "consistency: stop needs the containers to stop; list them, e.g. containers: [plex]");
+            CheckDumpsOfApp(prefix, paths, pathLines, dumps, consistency, containers);
             apps.Add(new AppConfig
             {
                 Name = name, Paths = paths, PathLines = pathLines, Exclude = exclude, Containers = containers,
-                Consistency = consistency, Line = line, Retention = retention, Hooks = hooks,
+                Consistency = consistency, Line = line, Retention = retention, Hooks = hooks, Dumps = dumps,
             });
         }
         return apps;

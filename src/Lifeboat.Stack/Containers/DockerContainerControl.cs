@@ -155,7 +155,8 @@ public sealed class DockerContainerControl : IContainerControl, IDisposable
         _negotiation.Dispose();
     }
 
-    private async Task<T> RunAsync<T>(TimeSpan limit, CancellationToken cancellationToken,
+    /// <summary>One call to the daemon, on the negotiated client, within <paramref name="limit"/> (the dumps' exec uses it too).</summary>
+    internal async Task<T> RunAsync<T>(TimeSpan limit, CancellationToken cancellationToken,
         Func<DockerClient, CancellationToken, Task<T>> call)
     {
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
@@ -235,7 +236,7 @@ public sealed class DockerContainerControl : IContainerControl, IDisposable
         return new ContainerControlException($"docker: cannot {verb} container {name}: {reason}", e);
     }
 
-    private ContainerControlException Unreachable(Exception e)
+    internal ContainerControlException Unreachable(Exception e)
     {
         string socket = _endpoint.LocalPath;
         string reason = Path.Exists(socket)
@@ -245,7 +246,7 @@ public sealed class DockerContainerControl : IContainerControl, IDisposable
             $"docker is not reachable at {_endpoint}: {reason}; is the Docker daemon running? {EndpointHint}", e);
     }
 
-    private static bool IsConnectionFailure(Exception e)
+    internal static bool IsConnectionFailure(Exception e)
     {
         for (var x = e; x is not null; x = x.InnerException)
         {
@@ -255,7 +256,7 @@ public sealed class DockerContainerControl : IContainerControl, IDisposable
     }
 
     /// <summary>One line: Docker's own "message" for an API error, else the innermost exception's message.</summary>
-    private static string Reason(Exception e)
+    internal static string Reason(Exception e)
     {
         if (e is DockerApiException api)
         {

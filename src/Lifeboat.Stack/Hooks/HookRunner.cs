@@ -151,7 +151,7 @@ public static class HookRunner
     /// The program as a shell finds it: a name with a slash relative to the working directory (the config's), any
     /// other name in PATH only (.NET would also look beside lifeboat and in its current directory).
     /// </summary>
-    private static string? FindProgram(string program, string workingDirectory, string? path)
+    internal static string? FindProgram(string program, string workingDirectory, string? path)
     {
         if (program.Contains('/')) return Path.GetFullPath(program, workingDirectory);
         foreach (var directory in (path ?? "/usr/local/bin:/usr/bin:/bin").Split(':', StringSplitOptions.RemoveEmptyEntries))
