@@ -93,12 +93,11 @@ public sealed class DumpCheck
             return (0, loadFailure);
         var count = await _commands.CountTablesAsync(file.Entry, scratch, cancellationToken).ConfigureAwait(false);
         var lines = new List<string>();
-        await using var script = new MemoryStream(System.Text.Encoding.UTF8.GetBytes(count.Script));
-        var result = await Processes.RunWithInputAsync(count.Invocation, script, lines.Add, cancellationToken).ConfigureAwait(false);
-        if (DumpRestore.Failure(count.Invocation, result) is { } countFailure) return (0, $"its tables could not be counted: {countFailure}");
+        var result = await Processes.RunWithInputAsync(count, null, lines.Add, cancellationToken).ConfigureAwait(false);
+        if (DumpRestore.Failure(count, result) is { } countFailure) return (0, $"its tables could not be counted: {countFailure}");
         var last = lines.Select(l => l.Trim()).LastOrDefault(l => l.Length > 0) ?? "";
         return long.TryParse(last, NumberStyles.None, CultureInfo.InvariantCulture, out var tables)
             ? (tables, null)
-            : (0, $"its tables could not be counted ({count.Invocation.Argv[0]} printed \"{last}\")");
+            : (0, $"its tables could not be counted ({count.Program} printed \"{last}\")");
     }
 }

@@ -7,10 +7,8 @@ public sealed record DumpCredentials
 {
     public string? Password { get; init; }
 
-    /// <summary>The container's environment (docker inspect's Config.Env); empty on the host.</summary>
-    public IReadOnlyDictionary<string, string> ContainerEnvironment { get; init; } = new Dictionary<string, string>();
-
-    public string? ContainerValue(string name) => ContainerEnvironment.TryGetValue(name, out var value) && value.Length > 0 ? value : null;
+    /// <summary>The container's environment (docker inspect's Config.Env); null on the host.</summary>
+    public IReadOnlyDictionary<string, string>? ContainerEnvironment { get; init; }
 
     /// <summary>The entry's password file, read; no container environment.</summary>
     public static async Task<DumpCredentials> FromPasswordFileAsync(DumpConfig entry, CancellationToken cancellationToken)

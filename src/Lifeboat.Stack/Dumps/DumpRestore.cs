@@ -115,24 +115,21 @@ public sealed class DumpRestore
         return failure;
     }
 
-    /// <summary>Runs each step with its script on standard input; the first failure's description, or null.</summary>
-    internal static async Task<string?> RunAsync(IDumpProcesses processes, IReadOnlyList<DumpStep> steps, CancellationToken cancellationToken)
+    /// <summary>Runs each program with its own input; the first failure's description, or null.</summary>
+    internal static async Task<string?> RunAsync(IDumpProcesses processes, IReadOnlyList<DumpInvocation> steps, CancellationToken cancellationToken)
     {
         foreach (var step in steps)
-        {
-            await using var script = new MemoryStream(System.Text.Encoding.UTF8.GetBytes(step.Script));
-            if (Failure(step.Invocation, await processes.RunWithInputAsync(step.Invocation, script, null, cancellationToken).ConfigureAwait(false)) is { } failure)
+            if (Failure(step, await processes.RunWithInputAsync(step, null, null, cancellationToken).ConfigureAwait(false)) is { } failure)
                 return failure;
-        }
         return null;
     }
 
-    /// <summary>"pg_restore exited with code 1: its last lines"; null when it succeeded.</summary>
+    /// <summary>"pg_restore exited with code 1: its last lines" (on one line); null when it succeeded.</summary>
     internal static string? Failure(DumpInvocation step, DumpProcessResult result)
     {
-        if (result.ExitCode == 0) return null;
-        var tail = result.Tail.Count == 0 ? "" : ": " + string.Join(" | ", result.Tail.TakeLast(5).Select(l => l.Trim()).Where(l => l.Length > 0));
-        return $"{step.Argv[0]} exited with code {result.ExitCode}{tail}";
+        if (result.Succeeded) return null;
+        var lines = result.OutputTail.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).TakeLast(5).ToList();
+        return $"{step.Program} exited with code {result.ExitCode}{(lines.Count == 0 ? "" : ": " + string.Join(" | ", lines))}";
     }
 
     private static string Where(DumpConfig entry) => entry.Container is { } container ? $" in container {container}" : "";

@@ -12,10 +12,10 @@ public interface IDumpCommands
     Task<DumpLoadSteps> LoadAsync(DumpLoad load, CancellationToken cancellationToken);
 
     /// <summary>The programs that drop <paramref name="database"/> (when there) and create it empty: verify's scratch database.</summary>
-    Task<IReadOnlyList<DumpStep>> RecreateAsync(DumpConfig entry, string database, CancellationToken cancellationToken);
+    Task<IReadOnlyList<DumpInvocation>> RecreateAsync(DumpConfig entry, string database, CancellationToken cancellationToken);
 
     /// <summary>A program whose standard output ends with the number of tables in <paramref name="database"/>.</summary>
-    Task<DumpStep> CountTablesAsync(DumpConfig entry, string database, CancellationToken cancellationToken);
+    Task<DumpInvocation> CountTablesAsync(DumpConfig entry, string database, CancellationToken cancellationToken);
 
     /// <summary>The program that reads a .pgdump whole from its standard input and fails when it is damaged or cut short.</summary>
     Task<DumpInvocation> ArchiveCheckAsync(DumpConfig entry, CancellationToken cancellationToken);

@@ -43,13 +43,16 @@ public sealed class StackRestore
     /// <summary>Runs the dump tools when dumps are loaded (host processes and docker exec); made once, when first needed.</summary>
     public Func<IDumpProcesses> DumpProcesses { get; init; } = DumpToolCommands.DefaultProcesses;
 
-    /// <summary>The dump tools' command lines with each entry's credentials.</summary>
-    public IDumpCommands DumpCommands { get; init; } = new DumpToolCommands();
-
-    private DumpRestore DumpLoader(AppConfig app) =>
-        new(_repository, _dumpProcesses ??= DumpProcesses(), DumpCommands, message => _observer?.AppEvent(app, message));
+    /// <summary>The dump tools' command lines with each entry's credentials; null: DumpTools' (<see cref="DumpToolCommands"/>).</summary>
+    public IDumpCommands? DumpCommands { get; init; }
 
     private IDumpProcesses? _dumpProcesses;
+    private IDumpCommands? _dumpCommands;
+    private IDumpProcesses DumpProcessesOnce => _dumpProcesses ??= DumpProcesses();
+    private IDumpCommands DumpCommandsOnce => _dumpCommands ??= DumpCommands ?? new DumpToolCommands(() => DumpProcessesOnce);
+
+    private DumpRestore DumpLoader(AppConfig app) =>
+        new(_repository, DumpProcessesOnce, DumpCommandsOnce, message => _observer?.AppEvent(app, message));
 
     /// <summary>Tests only: called before each rename into place.</summary>
     internal Action<string>? BeforeRenameIntoPlace { get; init; }

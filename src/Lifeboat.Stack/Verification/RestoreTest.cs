@@ -49,8 +49,13 @@ public sealed class RestoreTest
     /// <summary>Runs the dump tools for the dump checks (host processes and docker exec); made once, when first needed.</summary>
     public Func<IDumpProcesses> DumpProcesses { get; init; } = DumpToolCommands.DefaultProcesses;
 
-    /// <summary>The dump tools' command lines with each entry's credentials.</summary>
-    public IDumpCommands DumpCommands { get; init; } = new DumpToolCommands();
+    /// <summary>The dump tools' command lines with each entry's credentials; null: DumpTools' (<see cref="DumpToolCommands"/>).</summary>
+    public IDumpCommands? DumpCommands { get; init; }
+
+    private IDumpProcesses? _dumpProcesses;
+    private IDumpCommands? _dumpCommands;
+    private IDumpProcesses DumpProcessesOnce => _dumpProcesses ??= DumpProcesses();
+    private IDumpCommands DumpCommandsOnce => _dumpCommands ??= DumpCommands ?? new DumpToolCommands(() => DumpProcessesOnce);
 
     /// <summary>Where the running test is, for a live status line.</summary>
     public RestoreTestProgress Progress { get; } = new();
@@ -187,7 +192,7 @@ public sealed class RestoreTest
         if (dumps.Files.Count > 0)
         {
             Progress.Enter(RestoreTestPhase.CheckingDumps);
-            _dumpCheck ??= new DumpCheck(_repository, DumpProcesses, DumpCommands);
+            _dumpCheck ??= new DumpCheck(_repository, () => DumpProcessesOnce, DumpCommandsOnce);
             foreach (var file in dumps.Files)
             {
                 var checkRecord = await _dumpCheck.CheckAsync(file, cancellationToken).ConfigureAwait(false);
