@@ -6,6 +6,7 @@ using Lifeboat.Engine.Model;
 using Lifeboat.Stack.Configuration;
 using Lifeboat.Stack.Consistency;
 using Lifeboat.Stack.Containers;
+using Lifeboat.Stack.Dumps;
 using Lifeboat.Stack.Hooks;
 using Repo = Lifeboat.Engine.Repository.Repository;
 
@@ -32,7 +33,14 @@ public sealed class StackBackup
         _config = config;
         _containers = new Lazy<IContainerControl>(containerControl, LazyThreadSafetyMode.ExecutionAndPublication);
         _observer = observer;
+        _dumpProcesses = new Lazy<IDumpProcesses>(() => DumpProcesses?.Invoke()
+            ?? new Dumps.DumpProcesses(() => _containers.Value as DockerContainerControl ?? DockerContainerControl.FromEnvironment(), ownsDocker: false));
     }
+
+    private readonly Lazy<IDumpProcesses> _dumpProcesses;
+
+    /// <summary>Runs the dump tools of apps with dumps: (called once, when the first one is backed up); null: host processes and the Docker daemon of the container control.</summary>
+    public Func<IDumpProcesses>? DumpProcesses { get; init; }
 
     /// <summary>The tag of a snapshot that lacks items which could not be read (the run's exit code 3).</summary>
     public const string PartialTag = "partial";
@@ -164,9 +172,13 @@ public sealed class StackBackup
     private async Task<BackupResult> ArchiveAsync(AppConfig app, IReadOnlyList<string> tags, Id? parent, DatabaseCopies? copies, CancellationToken cancellationToken)
     {
         var (rules, patterns) = ExcludesFor(app, copies);
+        // the dumps run now, with the app's containers as its consistency mode wants them
+        var dumps = app.Dumps.Count == 0 ? []
+            : await AppDumps.PrepareAsync(app, _dumpProcesses.Value, message => _observer?.AppEvent(app, message), cancellationToken).ConfigureAwait(false);
         var options = new BackupOptions
         {
             Paths = app.Paths,
+            Streams = dumps,
             Excludes = rules,
             ExcludePatterns = patterns,
             Tags = [app.Tag, .. tags.Where(t => t != app.Tag).Distinct()],
@@ -217,10 +229,10 @@ public sealed class StackBackup
         return sb.ToString();
     }
 
-    /// <summary>The app's newest snapshot of this host with the same paths: its unchanged files are not read again.</summary>
+    /// <summary>The app's newest snapshot of this host with the same paths (its dumps' files among them): its unchanged files are not read again.</summary>
     private Id? FindParent(List<Snapshot> history, AppConfig app)
     {
-        var wanted = app.Paths.Order(StringComparer.Ordinal).ToList();
+        var wanted = app.Paths.Concat(AppDumps.SnapshotPaths(app)).Order(StringComparer.Ordinal).ToList();
         return history
             .Where(s => s.HasTag(app.Tag) && s.Hostname == _config.Host && (s.Paths ?? []).Order(StringComparer.Ordinal).SequenceEqual(wanted))
             .Select(s => (Id?)s.Id)
