@@ -118,7 +118,7 @@ public sealed class DumpToolCommands : IDumpCommands
     {
         if (_credentials.TryGetValue(entry, out var known)) return known;
         var credentials = await DumpCredentials.FromPasswordFileAsync(entry, cancellationToken).ConfigureAwait(false);
-        if (entry.Container is { } container)
+        if (entry.Container is { } container && entry.Kind != DumpKind.Command)
             credentials = credentials with { ContainerEnvironment = await _processes().ContainerEnvironmentAsync(container, cancellationToken).ConfigureAwait(false) };
         return _credentials[entry] = credentials;
     }
