@@ -32,7 +32,7 @@ public sealed class StackDumpRestoreCliTests : IDisposable
         File.WriteAllText(Config, "{\"v\": 2}");
     }
 
-    private void WriteConfig(string restoreCommand) => File.WriteAllText(ConfigPath, $"""
+    private void WriteConfig(string restoreCommand, string hooks = "") => File.WriteAllText(ConfigPath, $"""
         repository: {_temp.Combine("backup/repo")}
         password-file: {_temp.Combine("etc/password")}
         host: dump-host
@@ -44,6 +44,7 @@ public sealed class StackDumpRestoreCliTests : IDisposable
                 name: state
                 command: [cat, {State}]
                 restore-command: {restoreCommand}
+        {hooks}
         """);
 
     /// <summary>Runs a command that must fail with exit code 1, and returns its stderr.</summary>
@@ -81,6 +82,22 @@ public sealed class StackDumpRestoreCliTests : IDisposable
         Assert.Equal("{\"v\": 1}", File.ReadAllText(Config));
         Assert.Equal(_state, File.ReadAllBytes(Loaded));
         Assert.Contains("app: loaded dump state/state.dump (its restore-command), 3.000 MiB", r.Stdout);
+    }
+
+    [Fact]
+    public void TheAppsRestoreHooksRunAroundTheFilesAndTheLoad()
+    {
+        var log = _temp.Combine("var/order.log");
+        WriteConfig($"[sh, -c, \"cat > {Loaded}; echo load >> {log}\"]", $"""
+                hooks:
+                  restore:
+                    before: [[sh, -c, "cat {Config} >> {log}; echo before >> {log}"]]
+                    after: [[sh, -c, "cat {Config} >> {log}; echo after >> {log}"]]
+            """);
+        Cli.RunChecked("restore", "app", "--replace-databases");
+        // before: the files not yet restored (v 2); after: restored (v 1), and the dump loaded in between
+        Assert.Equal("{\"v\": 2}before\nload\n{\"v\": 1}after\n", File.ReadAllText(log));
+        Assert.Equal(_state, File.ReadAllBytes(Loaded));
     }
 
     [Fact]

@@ -41,14 +41,16 @@ public sealed class StackRestore
     public StackRestoreHooks Hooks { get; }
 
     /// <summary>Runs the dump tools when dumps are loaded (host processes and docker exec); made once, when first needed.</summary>
-    public Func<IDumpProcesses> DumpProcesses { get; init; } = DumpToolCommands.DefaultProcesses;
+    /// <remarks>By default host processes and Docker exec over the client the restore's container control uses.</remarks>
+    public Func<IDumpProcesses>? DumpProcesses { get; init; }
 
     /// <summary>The dump tools' command lines with each entry's credentials; null: DumpTools' (<see cref="DumpToolCommands"/>).</summary>
     public IDumpCommands? DumpCommands { get; init; }
 
     private IDumpProcesses? _dumpProcesses;
     private IDumpCommands? _dumpCommands;
-    private IDumpProcesses DumpProcessesOnce => _dumpProcesses ??= DumpProcesses();
+    private IDumpProcesses DumpProcessesOnce => _dumpProcesses ??= DumpProcesses?.Invoke()
+        ?? new Dumps.DumpProcesses(() => _containers.Value as DockerContainerControl ?? DockerContainerControl.FromEnvironment(), ownsDocker: false);
     private IDumpCommands DumpCommandsOnce => _dumpCommands ??= DumpCommands ?? new DumpToolCommands(() => DumpProcessesOnce);
 
     private DumpRestore DumpLoader(AppConfig app) =>

@@ -31,6 +31,18 @@ public sealed class DumpSnapshot : IAsyncDisposable
         return new DumpSnapshot { Repository = repo, Config = config, App = app, Snapshot = snapshot };
     }
 
+    /// <summary>The app backed up by the stack backup (its dumps run by their tools) into a new repository under <paramref name="temp"/>.</summary>
+    public static async Task<DumpSnapshot> BackedUpAsync(TempDirectory temp, AppConfig app, CancellationToken cancellationToken)
+    {
+        var config = new StackConfig { File = temp.Combine("lifeboat.yaml"), Repository = temp.Combine("repo"), Host = "test-host", Apps = [app] };
+        var repo = await Repository.InitAsync(new LocalBackend(temp.Combine("repo")), Password, 2, new RepositoryOptions(), (1024, 8, 1), cancellationToken: cancellationToken);
+        await repo.LoadIndexAsync(cancellationToken);
+        var result = Assert.Single(await new Scenarios.StackBackup(repo, config, () => new FakeContainerControl()).RunAsync([app], [], cancellationToken));
+        Assert.False(result.Failed, result.Error);
+        var snapshot = await repo.LoadSnapshotAsync(result.SnapshotId!.Value, cancellationToken);
+        return new DumpSnapshot { Repository = repo, Config = config, App = app, Snapshot = snapshot };
+    }
+
     /// <summary>One more snapshot of the app, as the stack backup tags it.</summary>
     public static async Task<Snapshot> BackUpAsync(Repository repo, StackConfig config, AppConfig app,
         IReadOnlyList<(string Path, Func<CancellationToken, Task<Stream>> Open)> streams, CancellationToken cancellationToken)
@@ -48,10 +60,6 @@ public sealed class DumpSnapshot : IAsyncDisposable
 
     public static (string, Func<CancellationToken, Task<Stream>>) Bytes(string path, byte[] content) =>
         (path, _ => Task.FromResult<Stream>(new MemoryStream(content)));
-
-    /// <summary>A program's standard output (pg_dump, say), as the backup streams it.</summary>
-    public static (string, Func<CancellationToken, Task<Stream>>) Output(string path, params string[] argv) =>
-        (path, StreamSource.CommandOutput(path, argv).Open);
 
     public ValueTask DisposeAsync() => Repository.DisposeAsync();
 }

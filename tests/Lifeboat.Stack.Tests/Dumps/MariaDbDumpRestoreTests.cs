@@ -8,7 +8,7 @@ namespace Lifeboat.Stack.Tests.Dumps;
 
 /// <summary>
 /// Restore and verify of MariaDB dumps against a real server: a database with tables, a foreign key, an index, a view,
-/// an AUTO_INCREMENT, non-ASCII text and a BLOB, dumped into a snapshot as the backup streams mariadb-dump, then dropped
+/// an AUTO_INCREMENT, non-ASCII text and a BLOB, dumped into a snapshot by the stack backup, then dropped
 /// or changed and loaded back: compared by SHOW CREATE TABLE / VIEW and ordered SELECTs.
 /// </summary>
 public sealed class MariaDbDumpRestoreTests : IDisposable
@@ -46,10 +46,7 @@ public sealed class MariaDbDumpRestoreTests : IDisposable
 
     private AppConfig App(DumpConfig entry) => new() { Name = "nextcloud", Paths = [_temp.Combine("srv/nextcloud")], Consistency = ConsistencyMode.None, Dumps = [entry] };
 
-    private (string, Func<CancellationToken, Task<Stream>>) MariaDbDump(string database) => DumpSnapshot.Output($"/lifeboat-dumps/mariadb/{database}.sql",
-        "mariadb-dump", "--no-defaults", $"--socket={_db.SocketPath}", "-u", "root", "--single-transaction", "--routines", "--events", "--triggers", database);
-
-    private Task<DumpSnapshot> BackUpAsync(AppConfig app) => DumpSnapshot.CreateAsync(_temp, app, [MariaDbDump("nextcloud")], Ct);
+    private Task<DumpSnapshot> BackUpAsync(AppConfig app) => DumpSnapshot.BackedUpAsync(_temp, app, Ct);
 
     private string Schema(string database) => string.Join("\n--\n",
         Sql("SHOW CREATE TABLE users", database), Sql("SHOW CREATE TABLE files", database),

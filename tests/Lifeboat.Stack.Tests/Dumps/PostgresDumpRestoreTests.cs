@@ -9,8 +9,8 @@ namespace Lifeboat.Stack.Tests.Dumps;
 
 /// <summary>
 /// Restore and verify of PostgreSQL dumps against a real server: a database with tables, a foreign key, an index, a
-/// view, a sequence, non-ASCII text and a large object, dumped into a snapshot (pg_dump --format=custom streamed as the
-/// backup streams it), then dropped or changed, and loaded back by the in-place restore: compared schema by schema
+/// view, a sequence, non-ASCII text and a large object, dumped into a snapshot by the stack backup, then dropped or
+/// changed, and loaded back by the in-place restore: compared schema by schema
 /// (pg_dump --schema-only) and row by row with the original.
 /// </summary>
 public sealed class PostgresDumpRestoreTests : IDisposable
@@ -48,11 +48,7 @@ public sealed class PostgresDumpRestoreTests : IDisposable
 
     private AppConfig App(DumpConfig entry) => new() { Name = "photos", Paths = [_temp.Combine("srv/photos")], Consistency = ConsistencyMode.None, Dumps = [entry] };
 
-    /// <summary>pg_dump's output, as the backup streams it into the snapshot.</summary>
-    private (string, Func<CancellationToken, Task<Stream>>) PgDump(string database) => DumpSnapshot.Output($"/lifeboat-dumps/postgres/{database}.pgdump",
-        PostgresServer.Binary("pg_dump"), "--format=custom", "-h", _pg.SocketDirectory, "-p", _pg.Port.ToString(CultureInfo.InvariantCulture), "-U", PostgresServer.SuperUser, database);
-
-    private Task<DumpSnapshot> BackUpAsync(AppConfig app) => DumpSnapshot.CreateAsync(_temp, app, [PgDump("photos")], Ct);
+    private Task<DumpSnapshot> BackUpAsync(AppConfig app) => DumpSnapshot.BackedUpAsync(_temp, app, Ct);
 
     /// <summary>The database's schema as pg_dump writes it (without the random \restrict key of each run).</summary>
     private string Schema(string database)
