@@ -164,11 +164,17 @@ public sealed class PostgresDumpRestoreTests : IDisposable
         var whole = ProcessRunner.Run(PostgresServer.Binary("pg_dump"), ["--format=custom", "-h", _pg.SocketDirectory, "-p", _pg.Port.ToString(CultureInfo.InvariantCulture), "-U", PostgresServer.SuperUser, "photos"]).StdoutBytes;
         Assert.True(whole.Length > 100_000);
         await using var s = await DumpSnapshot.CreateAsync(_temp, App(Entry()), [DumpSnapshot.Bytes("/lifeboat-dumps/postgres/photos.pgdump", whole[..(whole.Length * 2 / 3)])], Ct);
-        var record = Assert.Single(await new RestoreTest(s.Repository, s.Config) { StagingParent = _temp.Path }.RunAsync([s.App], Ct));
+        var log = new RestoreTestLog(s.Repository.Config.Id, _temp.Combine("state"));
+        var record = Assert.Single(await new RestoreTest(s.Repository, s.Config) { StagingParent = _temp.Path, Log = log }.RunAsync([s.App], Ct));
         Assert.False(record.Passed);
         var problem = Assert.Single(record.Problems);
         Assert.StartsWith("/lifeboat-dumps/postgres/photos.pgdump: dump check: pg_restore cannot read it whole: ", problem);
         Assert.False(Assert.Single(record.Dumps!).Passed);
+
+        // the doctor's restore-test item reads the history: it fails, naming the dump
+        var item = new AppChecks(s.Config, s.Repository.Config.Id, [s.Snapshot], _temp.Combine("state"), DateTimeOffset.Now).RestoreTest(s.App);
+        Assert.Equal(DoctorStatus.Fail, item.Status);
+        Assert.Contains("failed: /lifeboat-dumps/postgres/photos.pgdump: dump check: pg_restore cannot read it whole", item.Reason);
     }
 
     public void Dispose()
