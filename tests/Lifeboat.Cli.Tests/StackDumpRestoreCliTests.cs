@@ -152,6 +152,19 @@ public sealed class StackDumpRestoreCliTests : IDisposable
     }
 
     [Fact]
+    public void VerifyReadsTheDumpBackAndListsItInItsJson()
+    {
+        var r = Cli.RunChecked("verify", "--json");
+        using var json = JsonDocument.Parse(r.Stdout.Split('\n').Single(l => l.StartsWith('[')));
+        var record = json.RootElement.EnumerateArray().Single();
+        Assert.True(record.GetProperty("passed").GetBoolean());
+        var dump = Assert.Single(record.GetProperty("dumps").EnumerateArray().ToList());
+        Assert.Equal(("/lifeboat-dumps/state/state.dump", "read", true, _state.Length),
+            (dump.GetProperty("path").GetString(), dump.GetProperty("check").GetString(), dump.GetProperty("passed").GetBoolean(), dump.GetProperty("bytes").GetInt32()));
+        Assert.Contains("1 dump read back whole", Cli.RunChecked("verify").Stdout);
+    }
+
+    [Fact]
     public void TheDumpFlagsNeedAStack()
     {
         var cli = new LifeboatCli(_temp.Combine("backup/repo"), "stack password");

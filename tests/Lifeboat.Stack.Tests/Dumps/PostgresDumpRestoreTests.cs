@@ -145,6 +145,24 @@ public sealed class PostgresDumpRestoreTests : IDisposable
     }
 
     [Fact]
+    public async Task AnAllDatabasesDumpBringsBackADroppedDatabaseAndVerifyChecksItsEnd()
+    {
+        var schema = Schema("photos");
+        var rows = Rows("photos");
+        var all = new DumpConfig { Kind = DumpKind.Postgres, Name = "cluster", Host = _pg.SocketDirectory, Port = _pg.Port, User = PostgresServer.SuperUser };
+        await using var s = await BackUpAsync(App(all));
+        var record = Assert.Single(await new RestoreTest(s.Repository, s.Config) { StagingParent = _temp.Path }.RunAsync([s.App], Ct));
+        Assert.True(record.Passed, string.Join("\n", record.Problems));
+        Assert.Equal(("/lifeboat-dumps/cluster/all.sql", "text", true), (Assert.Single(record.Dumps!).Path, record.Dumps![0].Check, record.Dumps[0].Passed));
+
+        _pg.Sql("DROP DATABASE photos");
+        var result = await RestoreAsync(Restore(s), s, DumpRestoreChoice.From(true, true, false, []));
+        Assert.True(Assert.Single(result.Dumps).Outcome == DumpLoadOutcome.Loaded, result.Dumps[0].Message);
+        Assert.Equal(schema, Schema("photos"));
+        Assert.Equal(rows, Rows("photos"));
+    }
+
+    [Fact]
     public async Task VerifyReadsTheDumpWholeAndLoadsItIntoTheScratchDatabase()
     {
         await using var s = await BackUpAsync(App(Entry(scratch: "lifeboat_verify")));
