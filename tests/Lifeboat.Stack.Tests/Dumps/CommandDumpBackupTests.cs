@@ -1,0 +1,110 @@
+using System.Text;
+using Lifeboat.Stack.Configuration;
+using Lifeboat.Stack.Containers;
+using Lifeboat.Stack.Dumps;
+using Lifeboat.TestSupport;
+
+namespace Lifeboat.Stack.Tests.Dumps;
+
+/// <summary>
+/// dumps: of kind command, on the host and inside a busybox container through docker exec: the file in the snapshot
+/// is the program's output byte for byte, a failing program fails its app with its standard error, and a second
+/// backup reuses the parent snapshot for the app's files.
+/// </summary>
+[Collection(DockerCollection.Name)]
+public sealed class CommandDumpBackupTests(DockerDaemonFixture fixture) : IDisposable
+{
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+    private readonly TempDirectory _temp = new();
+    private readonly List<string> _containers = [];
+    private DumpTestStack Stack => new(_temp);
+
+    private static (byte[] Expected, string Script) KnownStream(int bytes)
+    {
+        var line = Encoding.ASCII.GetBytes("redis rdb payload 0123456789\n");
+        var expected = new byte[bytes];
+        for (int i = 0; i < bytes; i++) expected[i] = line[i % line.Length];
+        return (expected, $"yes 'redis rdb payload 0123456789' | head -c {bytes}");
+    }
+
+    private static DumpConfig Command(string name, string script, string? container = null) => new()
+    {
+        Kind = DumpKind.Command, Name = name, Command = ["sh", "-c", script], Container = container, FileName = name + ".rdb",
+    };
+
+    [Fact]
+    public async Task ACommandsOutputIsStoredByteForByteAndASecondBackupReusesTheParentForTheFiles()
+    {
+        var (expected, script) = KnownStream(5_000_000);
+        var stack = Stack;
+        await using var repo = await stack.InitRepositoryAsync();
+        var app = stack.App("redis", Command("redis", script));
+
+        var first = Assert.Single(await stack.BackupAsync(repo, null, app));
+        Assert.False(first.Failed, first.Error);
+        Assert.Equal(expected, stack.ResticDump(first.SnapshotId!.Value, "/lifeboat-dumps/redis/redis.rdb"));
+
+        var second = Assert.Single(await stack.BackupAsync(repo, null, app));
+        Assert.False(second.Failed, second.Error);
+        Assert.Equal(first.SnapshotId, second.Backup!.Parent?.Id);
+        Assert.Equal(2, second.Backup.Statistics.FilesUnmodified); // the app's two files, not read again
+        Assert.Equal(1, second.Backup.Statistics.FilesChanged); // the dump, always stored anew (and deduplicated)
+        Assert.Equal(expected, stack.ResticDump(second.SnapshotId!.Value, "/lifeboat-dumps/redis/redis.rdb"));
+    }
+
+    [Fact]
+    public async Task AFailingCommandFailsItsAppWithItsStandardErrorAndTheOtherAppsStillRun()
+    {
+        var stack = Stack;
+        await using var repo = await stack.InitRepositoryAsync();
+        var broken = stack.App("redis", Command("redis", "head -c 100000 /dev/zero; echo 'Could not connect to Redis at 127.0.0.1:6379: Connection refused' >&2; exit 1"));
+        var results = await stack.BackupAsync(repo, null, broken, stack.App("sonarr"));
+
+        Assert.Equal("command dump \"redis\" failed: Could not connect to Redis at 127.0.0.1:6379: Connection refused", results[0].Error);
+        Assert.Empty(await stack.SnapshotsOfAsync(repo, "redis"));
+        Assert.False(results[1].Failed, results[1].Error);
+        Assert.Single(await stack.SnapshotsOfAsync(repo, "sonarr"));
+    }
+
+    [Fact]
+    public async Task AMissingPasswordFileFailsTheAppBeforeAnythingRuns()
+    {
+        var stack = Stack;
+        await using var repo = await stack.InitRepositoryAsync();
+        var app = stack.App("immich", new DumpConfig { Kind = DumpKind.Postgres, Name = "postgres", Databases = ["immich"], PasswordFile = _temp.Combine("no-such.password") });
+        var result = Assert.Single(await stack.BackupAsync(repo, null, app));
+        Assert.StartsWith($"postgres dump \"postgres\" failed: cannot read its password-file {_temp.Combine("no-such.password")}:", result.Error);
+        Assert.Empty(await stack.SnapshotsOfAsync(repo, "immich"));
+    }
+
+    [Fact]
+    public async Task InAContainerTheExecsOutputIsStoredAndItsFailureFailsTheApp()
+    {
+        var daemon = fixture.Daemon;
+        daemon.EnsureBusyboxImage();
+        var container = DockerDaemonFixture.UniqueName("redis");
+        daemon.RunContainer(container, null, "while true; do sleep 1; done");
+        _containers.Add(container);
+        using var docker = new DockerContainerControl(daemon.SocketUri);
+        var (expected, script) = KnownStream(3_000_000);
+        var stack = Stack;
+        await using var repo = await stack.InitRepositoryAsync();
+        var good = stack.App("redis", Command("redis", script, container));
+        var bad = stack.App("cache", Command("cache", "echo 'redis-cli: NOAUTH Authentication required.' >&2; exit 2", container));
+        var gone = stack.App("queue", Command("queue", "true", "lb-no-such-container"));
+
+        var results = await stack.BackupAsync(repo, () => new DumpProcesses(() => docker, ownsDocker: false), good, bad, gone);
+        Assert.False(results[0].Failed, results[0].Error);
+        Assert.Equal(expected, stack.ResticDump(results[0].SnapshotId!.Value, "/lifeboat-dumps/redis/redis.rdb"));
+        Assert.Equal($"command dump \"cache\" (container {container}) failed: redis-cli: NOAUTH Authentication required.", results[1].Error);
+        Assert.Equal("command dump \"queue\" (container lb-no-such-container) failed: container lb-no-such-container does not exist (docker ps -a lists the containers there are)", results[2].Error);
+        Assert.Empty(await stack.SnapshotsOfAsync(repo, "cache"));
+        Assert.Empty(await stack.SnapshotsOfAsync(repo, "queue"));
+    }
+
+    public void Dispose()
+    {
+        if (_containers.Count > 0) fixture.Daemon.TryRunDocker(["rm", "-f", .. _containers]);
+        _temp.Dispose();
+    }
+}
