@@ -103,6 +103,9 @@ public sealed class Doctor(DoctorOptions options)
             items.Add(appChecks?.RestoreTest(app) ?? DoctorCheck.Skip(DoctorCheck.RestoreTest, app.Name, "restore test not checked: the repository could not be opened"));
             if (app.Containers.Count > 0)
                 items.Add(ContainersCheck.Run(app, await docker.SurveyAsync(app.Containers, cancellationToken).ConfigureAwait(false), configPath));
+            var dumpContainers = app.Dumps.Select(d => d.Container).OfType<string>().ToList();
+            if (DumpsCheck.Run(app, dumpContainers.Count == 0 ? null : await docker.SurveyAsync(dumpContainers, cancellationToken).ConfigureAwait(false), configPath) is { } dumpsItem)
+                items.Add(dumpsItem);
         }
         if (offsiteTests is not null) items.AddRange(offsiteTests);
         return new DoctorReport(items);
