@@ -67,6 +67,21 @@ public sealed class CommandDumpBackupTests(DockerDaemonFixture fixture) : IDispo
     }
 
     [Fact]
+    public async Task WithConsistencyStopTheDumpRunsOnceTheAppsContainersAreStopped()
+    {
+        var stack = Stack;
+        await using var repo = await stack.InitRepositoryAsync();
+        var marker = _temp.Combine("stopped-marker");
+        var docker = new FakeContainerControl(("plex", true)) { OnStopped = name => File.WriteAllText(marker, $"{name} was stopped") };
+        var app = stack.App("plex", Command("state", $"cat {marker}")) with { Containers = ["plex"], Consistency = ConsistencyMode.Stop };
+
+        var result = Assert.Single(await stack.BackupAsync(repo, null, docker, app));
+        Assert.False(result.Failed, result.Error);
+        Assert.Equal("plex was stopped", Encoding.UTF8.GetString(stack.ResticDump(result.SnapshotId!.Value, "/lifeboat-dumps/state/state.rdb")));
+        Assert.Equal(["inspect plex", "stop plex", "start plex"], docker.Calls);
+    }
+
+    [Fact]
     public async Task AMissingPasswordFileFailsTheAppBeforeAnythingRuns()
     {
         var stack = Stack;
