@@ -117,6 +117,35 @@ public sealed class CommandDumpBackupTests(DockerDaemonFixture fixture) : IDispo
         Assert.Empty(await stack.SnapshotsOfAsync(repo, "queue"));
     }
 
+    [Fact]
+    public async Task InAContainerTheDatabaseToolsRunWithTheContainersCredentialsAndMysqldumpServesWhenMariaDbDumpIsMissing()
+    {
+        var daemon = fixture.Daemon;
+        daemon.EnsureBusyboxImage();
+        var container = DockerDaemonFixture.UniqueName("db");
+        // stand-ins for the tools: each prints its name, its arguments and the password it was given
+        const string Tool = "printf '#!/bin/sh\\necho \"$0 $*\"\\necho \"PGPASSWORD=$PGPASSWORD MYSQL_PWD=$MYSQL_PWD\"\\n'";
+        daemon.RunDocker("run", "-d", "--network", "none", "--name", container,
+            "-e", "POSTGRES_USER=immich", "-e", "POSTGRES_PASSWORD=pg-from-env", "-e", "MARIADB_ROOT_PASSWORD=root-from-env",
+            DockerDaemon.DefaultImage, "sh", "-c",
+            $"{Tool} > /bin/pg_dump && {Tool} > /bin/mysqldump && chmod +x /bin/pg_dump /bin/mysqldump && touch /tmp/ready && while true; do sleep 1; done");
+        _containers.Add(container);
+        while (!daemon.TryRunDocker("exec", container, "test", "-f", "/tmp/ready").Succeeded) await Task.Delay(50, Ct);
+        using var docker = new DockerContainerControl(daemon.SocketUri);
+        var stack = Stack;
+        await using var repo = await stack.InitRepositoryAsync();
+        var app = stack.App("immich",
+            new DumpConfig { Kind = DumpKind.Postgres, Name = "postgres", Container = container, Databases = ["immich"] },
+            new DumpConfig { Kind = DumpKind.MariaDb, Name = "mariadb", Container = container, Databases = ["nextcloud"] });
+
+        var result = Assert.Single(await stack.BackupAsync(repo, () => new DumpProcesses(() => docker, ownsDocker: false), app));
+        Assert.False(result.Failed, result.Error);
+        Assert.Equal("/bin/pg_dump --format=custom --no-password --username=immich immich\nPGPASSWORD=pg-from-env MYSQL_PWD=\n",
+            Encoding.UTF8.GetString(stack.ResticDump(result.SnapshotId!.Value, "/lifeboat-dumps/postgres/immich.pgdump")));
+        Assert.Equal("/bin/mysqldump --single-transaction --routines --events --triggers --hex-blob --user=root nextcloud\nPGPASSWORD= MYSQL_PWD=root-from-env\n",
+            Encoding.UTF8.GetString(stack.ResticDump(result.SnapshotId!.Value, "/lifeboat-dumps/mariadb/nextcloud.sql")));
+    }
+
     public void Dispose()
     {
         if (_containers.Count > 0) fixture.Daemon.TryRunDocker(["rm", "-f", .. _containers]);
