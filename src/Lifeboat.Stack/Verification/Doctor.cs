@@ -31,6 +31,12 @@ public sealed class Doctor(DoctorOptions options)
             SkipAllAfterConfig(items, configPath, "lifeboat.yaml could not be read");
             return new DoctorReport(items);
         }
+        if (StackConfigLoader.WritableByOthers(configPath) is { } writable)
+        {
+            items.Add(DoctorCheck.Fail(DoctorCheck.Config, configPath, writable, $"run chmod go-w {configPath}"));
+            SkipAllAfterConfig(items, configPath, "lifeboat.yaml can be changed by others");
+            return new DoctorReport(items);
+        }
         var directory = Path.GetDirectoryName(Path.GetFullPath(configPath)) ?? "/";
         var analysis = StackConfigParser.Analyze(text, configPath, directory, options.DefaultHost);
         var config = analysis.Config;
