@@ -193,6 +193,28 @@ public class DoctorTests : IDisposable
     }
 
     [Fact]
+    public void A_config_others_can_change_is_refused_by_every_command_and_failed_by_the_doctor()
+    {
+        HealthyStack();
+        // its hooks run as whoever runs lifeboat (root): a group- or world-writable file is someone else's commands
+        foreach (var mode in new[] { "0664", "0666" })
+        {
+            Assert.True(ProcessRunner.Run("chmod", [mode, ConfigPath]).Succeeded);
+            var backup = Cli.Run("backup");
+            Assert.Equal(1, backup.ExitCode);
+            Assert.Contains($"config file {ConfigPath} can be changed by {(mode == "0666" ? "anyone" : "its group")} (mode {mode}), and its hooks and dumps run commands as this user: run chmod go-w {ConfigPath}", backup.Stderr);
+            Assert.DoesNotContain("   at ", backup.Stderr);
+            var (exit, items, _) = Doctor();
+            Assert.Equal(1, exit);
+            Assert.Equal("fail", StatusOf(items, "config"));
+            Assert.Equal($"run chmod go-w {ConfigPath}", FixOf(items, "config"));
+            Assert.Equal("skip", StatusOf(items, "repository"));
+        }
+        Assert.True(ProcessRunner.Run("chmod", ["0644", ConfigPath]).Succeeded);
+        Assert.Equal(0, Cli.Run("backup").ExitCode);
+    }
+
+    [Fact]
     public void UninitializedRepositoryFailsUntilInit()
     {
         var (exit, items, _) = Doctor();

@@ -120,6 +120,41 @@ public class StackCliTests : IDisposable
     }
 
     [Fact]
+    public void PasswordVariablesExportedForRestic_DoNotOverrideTheConfigsPasswordFile()
+    {
+        // a restic user's shell: RESTIC_PASSWORD_FILE names a file that is not there, RESTIC_PASSWORD another password
+        var cli = Cli.With("RESTIC_PASSWORD_FILE", _temp.Combine("restic/elsewhere")).With("RESTIC_PASSWORD", "a-restic-password");
+        var init = cli.RunChecked("init");
+        Assert.Contains(PasswordFile, init.Stdout); // the config's file was written, not the variable's looked for
+        Assert.Equal(3, cli.RunChecked("backup").Stdout.Split('\n').Count(l => l.Contains(": snapshot ")));
+        // and the stack opens with the config's password, whatever the variables say
+        Assert.Contains("plex", cli.RunChecked("snapshots").Stdout);
+        // an option naming another password is refused, naming both
+        File.WriteAllText(_temp.Combine("other-password"), "other\n");
+        var refused = Cli.Run("snapshots", "--password-file", _temp.Combine("other-password"));
+        Assert.Equal(1, refused.ExitCode);
+        Assert.Contains($"--password-file {_temp.Combine("other-password")} is not the stack's password: {ConfigPath} names it with password-file {PasswordFile}", refused.Stderr);
+        AssertOneLineError(refused);
+    }
+
+    [Theory]
+    [InlineData("--exclude", "*.xml", "exclude: list")]
+    [InlineData("--files-from", "list.txt", "paths: lists")]
+    [InlineData("--dry-run", null, "not supported for a stack backup")]
+    [InlineData("--host", "other", "host: in")]
+    public void PathBackupFlags_AreRefusedInStackMode_NotIgnored(string flag, string? value, string advice)
+    {
+        Cli.RunChecked("init");
+        string[] args = value is null ? ["backup", flag] : ["backup", flag, value];
+        var r = Cli.Run(args);
+        Assert.Equal(1, r.ExitCode);
+        Assert.Contains($"{flag} does not apply to a stack backup (lifeboat.yaml, no -r): ", r.Stderr);
+        Assert.Contains(advice, r.Stderr);
+        AssertOneLineError(r);
+        Assert.DoesNotContain("app:", Cli.RunChecked("snapshots", "--json").Stdout); // nothing was backed up
+    }
+
+    [Fact]
     public void ABadConfigIsRefusedNamingTheLine()
     {
         File.WriteAllText(ConfigPath, File.ReadAllText(ConfigPath).Replace("consistency: sqlite", "consistency: sqlit"));

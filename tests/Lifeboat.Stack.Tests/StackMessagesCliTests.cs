@@ -81,7 +81,7 @@ public sealed class StackMessagesCliTests : IDisposable
         var r = Cli.Run("snapshots");
         Assert.Equal(1, r.ExitCode);
         Assert.Equal($"Fatal: cannot read password file {missing}: there is no such file; on a rebuilt machine, put the repository password there " +
-            $"from the copy you keep off this machine (mode 0600); to use another file, give --password-file, set RESTIC_PASSWORD_FILE or change password-file in {ConfigPath}\n",
+            $"from the copy you keep off this machine (mode 0600); to use another file, change password-file in {ConfigPath}\n",
             r.Stderr);
 
         // the doctor says it once per item, each with its own fix

@@ -51,8 +51,28 @@ public sealed class BackupCommand : ICommandFactory
             // a stream is always a backup of its own, into the repository given (or the stack's), never the stack's apps
             bool fromStream = parse.GetValue(stdin) || parse.GetValue(stdinFromCommand);
             if (ctx.StackConfig is { } stack && !fromStream)
+            {
+                // a flag that shapes a path backup would be ignored by the apps' backups: say so rather than back up
+                // something else than the user asked for (a --dry-run that writes, an --exclude that excludes nothing)
+                var inConfig = $"each app's excludes are its exclude: list in {stack.File} (never: for every app)";
+                foreach (var (option, advice) in new (Option, string)[]
+                {
+                    (exclude, inConfig), (iexclude, inConfig), (excludeFile, inConfig), (iexcludeFile, inConfig),
+                    (excludeCaches, inConfig), (excludeIfPresent, inConfig),
+                    (filesFrom, $"the apps' paths are their paths: lists in {stack.File}"),
+                    (host, $"the snapshots' host is host: in {stack.File}"),
+                    (time, "a stack backup is stamped with the time it runs"),
+                    (parent, "each app's parent is its own newest snapshot"),
+                    (force, "it is not supported for a stack backup"),
+                    (dryRun, "it is not supported for a stack backup"),
+                    (oneFileSystem, "it is not supported for a stack backup"),
+                    (stdinFilename, "it goes with --stdin or --stdin-from-command"),
+                })
+                    if (parse.GetResult(option) is { Implicit: false })
+                        throw new CliException($"{option.Name} does not apply to a stack backup (lifeboat.yaml, no -r): {advice}; to back up paths of your own with it, name a repository with -r");
                 return await Stack.StackBackupCommand.RunAsync(ctx, stack, parse.GetValue(paths) ?? [],
                     (parse.GetValue(tag) ?? []).SelectMany(t => t.Split(',', StringSplitOptions.RemoveEmptyEntries)).ToList(), ct, parse.GetValue(metricsFile), job);
+            }
             if (parse.GetValue(metricsFile) is not null)
                 throw new CliException("--metrics-file works with a lifeboat.yaml (stack mode): give --config FILE, set LIFEBOAT_CONFIG, or run it where lifeboat.yaml is");
             var observer = new Observer(ctx);

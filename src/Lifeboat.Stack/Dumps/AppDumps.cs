@@ -45,7 +45,7 @@ public static class AppDumps
             foreach (var (path, database) in DumpLayout.Files(dump))
             {
                 var invocation = DumpTools.Dump(dump, database, environment, password);
-                var what = dump.Kind == DumpKind.Command ? invocation.Program : database is null ? "all databases" : $"database {database}";
+                var what = dump.Kind == DumpKind.Command ? $"the output of {invocation.Program}" : database is null ? "all databases" : $"database {database}";
                 sources.Add(new StreamSource
                 {
                     Path = path,

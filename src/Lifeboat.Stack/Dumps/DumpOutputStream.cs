@@ -8,21 +8,10 @@ namespace Lifeboat.Stack.Dumps;
 /// connection) becomes the dump's <see cref="DumpFailure"/>, never an unreadable item that would leave a snapshot
 /// without its dump; the end is reported with the size.
 /// </summary>
-internal sealed class DumpOutputStream(Stream output, DumpConfig dump, Action<long> ended) : Stream
+internal sealed class DumpOutputStream(Stream output, DumpConfig dump, Action<long> ended) : ReadOnlyStream
 {
     private long _bytes;
     private bool _ended;
-
-    public override bool CanRead => true;
-    public override bool CanSeek => false;
-    public override bool CanWrite => false;
-    public override long Length => throw new NotSupportedException();
-    public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-
-    public override int Read(byte[] buffer, int offset, int count) => ReadAsync(buffer.AsMemory(offset, count)).AsTask().GetAwaiter().GetResult();
-
-    public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
-        ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
 
     public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
     {
@@ -55,9 +44,4 @@ internal sealed class DumpOutputStream(Stream output, DumpConfig dump, Action<lo
         await output.DisposeAsync().ConfigureAwait(false);
         await base.DisposeAsync().ConfigureAwait(false);
     }
-
-    public override void Flush() { }
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-    public override void SetLength(long value) => throw new NotSupportedException();
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 }

@@ -9,20 +9,9 @@ namespace Lifeboat.Stack.Dumps;
 /// frames go to <see cref="OutputLines"/>). At the end the exec's exit code is asked for: a non-zero one throws a
 /// <see cref="SourceFailedException"/> from that last read, as <see cref="CommandOutputStream"/> does on the host.
 /// </summary>
-internal sealed class ExecOutputStream(MultiplexedStream exec, string program, OutputLines errors, Func<CancellationToken, Task<long>> exitCode) : Stream
+internal sealed class ExecOutputStream(MultiplexedStream exec, string program, OutputLines errors, Func<CancellationToken, Task<long>> exitCode) : ReadOnlyStream
 {
     private bool _ended;
-
-    public override bool CanRead => true;
-    public override bool CanSeek => false;
-    public override bool CanWrite => false;
-    public override long Length => throw new NotSupportedException();
-    public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-
-    public override int Read(byte[] buffer, int offset, int count) => ReadAsync(buffer.AsMemory(offset, count)).AsTask().GetAwaiter().GetResult();
-
-    public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
-        ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
 
     public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
     {
@@ -66,9 +55,4 @@ internal sealed class ExecOutputStream(MultiplexedStream exec, string program, O
         if (disposing) exec.Dispose();
         base.Dispose(disposing);
     }
-
-    public override void Flush() { }
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-    public override void SetLength(long value) => throw new NotSupportedException();
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 }

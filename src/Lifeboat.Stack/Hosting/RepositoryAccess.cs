@@ -78,34 +78,56 @@ public sealed class RepositoryAccess(RepositoryRequest request, ResticEnvironmen
 
     // ---- the password ----
 
-    /// <summary>A password given by option or environment, which wins over the config's password-file or password-command.</summary>
-    public bool PasswordGiven =>
-        (Request.PasswordFile ?? Environment.Get("RESTIC_PASSWORD_FILE") ?? Request.PasswordCommand ?? Environment.Get("RESTIC_PASSWORD_COMMAND") ?? Environment.Get("RESTIC_PASSWORD")) is not null;
+    /// <summary>
+    /// A password given by option or environment that is used instead of the stack config's: in stack mode only an
+    /// option naming the config's own file or command (the config wins over the variables), otherwise any of them.
+    /// </summary>
+    public bool PasswordGiven
+    {
+        get
+        {
+            bool optionGiven = (Request.PasswordFile ?? Request.PasswordCommand) is not null;
+            if (StackConfig is { } stack && HasPasswordSource(stack)) return optionGiven;
+            return optionGiven || (Environment.Get("RESTIC_PASSWORD_FILE") ?? Environment.Get("RESTIC_PASSWORD_COMMAND") ?? Environment.Get("RESTIC_PASSWORD")) is not null;
+        }
+    }
+
+    private static bool HasPasswordSource(StackConfig stack) => (stack.PasswordFile ?? stack.PasswordCommand) is not null;
 
     /// <summary>
-    /// restic's order: --password-file, --password-command, $RESTIC_PASSWORD (their variables in place of the options);
-    /// when none of them is given, the stack config's password-file or password-command.
+    /// restic's order: --password-file, --password-command, $RESTIC_PASSWORD (their variables in place of the options).
+    /// In stack mode the config's password-file or password-command comes first: a RESTIC_PASSWORD_FILE, _COMMAND or
+    /// RESTIC_PASSWORD exported for restic must not open the stack with another key (or make init look for a file that
+    /// does not exist yet), and an option that names another password than the config's is refused, naming both.
     /// </summary>
     public PasswordSource PasswordSourceFor(StackConfig? stackConfig)
     {
+        if (Request.PasswordFile is not null && Request.PasswordCommand is not null)
+            throw new RepositoryAccessException("Password file and command are mutually exclusive options");
+        if (stackConfig is { } stack && HasPasswordSource(stack))
+            return StackPasswordSource(stack);
         var file = Request.PasswordFile ?? Environment.Get("RESTIC_PASSWORD_FILE");
         var command = Request.PasswordCommand ?? Environment.Get("RESTIC_PASSWORD_COMMAND");
         // the config's key is named in the error's advice anyway; an option or a variable is easily forgotten
-        string? namedBy = Request.PasswordFile is not null ? "--password-file" : "RESTIC_PASSWORD_FILE";
-        if (!PasswordGiven && stackConfig is { } stack)
-        {
-            file = stack.PasswordFile;
-            command = stack.PasswordCommand;
-            namedBy = null;
-        }
-        if (Request.PasswordFile is not null && Request.PasswordCommand is not null)
-            throw new RepositoryAccessException("Password file and command are mutually exclusive options");
-        if (file is not null)
-            return PasswordSource.FromFile(file, namedBy: namedBy, elsewhere: namedBy is null
-                ? $"give --password-file, set RESTIC_PASSWORD_FILE or change password-file in {stackConfig!.File}"
-                : "give --password-file or set RESTIC_PASSWORD_FILE");
+        string namedBy = Request.PasswordFile is not null ? "--password-file" : "RESTIC_PASSWORD_FILE";
+        if (file is not null) return PasswordSource.FromFile(file, namedBy: namedBy, elsewhere: "give --password-file or set RESTIC_PASSWORD_FILE");
         if (command is not null) return PasswordSource.FromCommand(command);
         return Environment.Get("RESTIC_PASSWORD") is { } password ? PasswordSource.FromEnvironment(password) : PasswordSource.None;
+    }
+
+    private PasswordSource StackPasswordSource(StackConfig stack)
+    {
+        string configKey = stack.PasswordFile is not null ? "password-file" : "password-command";
+        string configValue = stack.PasswordFile ?? stack.PasswordCommand!;
+        if (Request.PasswordFile is { } optionFile && (stack.PasswordFile is null || Path.GetFullPath(optionFile) != stack.PasswordFile))
+            throw new RepositoryAccessException($"--password-file {optionFile} is not the stack's password: {stack.File} names it with {configKey} {(stack.PasswordFile is null ? "" : configValue)}".TrimEnd() +
+                $"; leave out --password-file, or change {configKey} in {stack.File}");
+        if (Request.PasswordCommand is { } optionCommand && optionCommand != stack.PasswordCommand)
+            throw new RepositoryAccessException($"--password-command is not the stack's password: {stack.File} names it with {configKey}{(stack.PasswordFile is null ? "" : " " + configValue)}" +
+                $"; leave out --password-command, or change {configKey} in {stack.File}");
+        return stack.PasswordFile is { } file
+            ? PasswordSource.FromFile(file, elsewhere: $"change password-file in {stack.File}")
+            : PasswordSource.FromCommand(stack.PasswordCommand!);
     }
 
     /// <summary>The password by <see cref="PasswordSourceFor"/> for the stack config in use, else asked for.</summary>

@@ -284,9 +284,10 @@ public sealed class StackRestore
             }
             if (errors.Count > 0)
                 throw new StackException($"{app.Name}: {errors.Count} item{(errors.Count == 1 ? "" : "s")} could not be restored (first: {errors.First}); nothing in place was changed");
+            var keep = KeptByDeletion(app, targetRoot);
+            RefuseNestedMounts(app, stages, delete, keep);
             cancellationToken.ThrowIfCancellationRequested(); // the last point where a cancellation changes nothing
 
-            var keep = KeptByDeletion(app, targetRoot);
             try
             {
                 foreach (var stage in stages)
@@ -367,6 +368,33 @@ public sealed class StackRestore
             && Posix.TryLStat(parent, out var parentStatus, out _) && parentStatus.Device != status.Device)
             return destination;
         return parent;
+    }
+
+    /// <summary>
+    /// Restored files reach their place by renames from a staging directory on the destination's file system, which
+    /// cannot cross into another file system mounted below it: when the snapshot has content there (the mount was not
+    /// mounted, or was crossed, at backup time), the restore is refused before anything in place is changed, naming the
+    /// mount. A mount the snapshot leaves empty (an excluded tmpfs) is no obstacle: nothing is placed into it, and with
+    /// --delete nothing is moved out of it as long as the app's excludes keep it.
+    /// </summary>
+    private static void RefuseNestedMounts(AppConfig app, List<Stage> stages, bool delete, Func<string, FileStatus, bool> keep)
+    {
+        IReadOnlyList<string>? points = null;
+        foreach (var stage in stages)
+        {
+            points ??= MountPoints.List();
+            foreach (var mount in MountPoints.Below(stage.Destination, points))
+            {
+                var staged = stage.Staged + mount[stage.Destination.Length..];
+                if (delete && Posix.TryLStat(mount, out var live, out _) && !keep(mount, live))
+                    throw new StackException($"{app.Name}: {mount} is a mount point (another file system) inside {stage.Destination}, and --delete would move " +
+                        $"what the snapshot lacks there across it; nothing was changed. Exclude it in the app's exclude: list, restore without --delete, or unmount it first");
+                if (!Posix.TryLStat(staged, out var status, out _)) continue;
+                if (status.IsDirectory && Posix.ListDirectory(staged).Count == 0) continue;
+                throw new StackException($"{app.Name}: {mount} is a mount point (another file system) inside {stage.Destination}, and the snapshot has files " +
+                    $"there that an in-place restore cannot move across it; nothing was changed. Restore to a directory (--target DIR) and copy them over, or unmount it first");
+            }
+        }
     }
 
     /// <summary>The app's excludes and the never paths: what the snapshot cannot have, so deletion leaves it alone.</summary>

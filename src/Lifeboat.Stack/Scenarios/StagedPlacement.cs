@@ -9,7 +9,7 @@ namespace Lifeboat.Stack.Scenarios;
 /// Moves restored items from a staging directory into place by renames on the same file system, and remembers every
 /// step so that a failure part way puts everything back as it was. A file replaces a file atomically (the old one is
 /// kept as a hard link in a trash directory until the end); directories are merged; a merged directory gets the
-/// staged copy's mode, owner and times after its children were renamed into it. With deletion on, items in place that
+/// staged copy's mode, owner, extended attributes and times after its children were renamed into it. With deletion on, items in place that
 /// the staging copy does not have (within the selection) are moved into the trash directory first; the trash is
 /// emptied only after everything is in place.
 /// </summary>
@@ -123,7 +123,7 @@ internal sealed class StagedPlacement
 
     private void MergeDirectory(string staged, string destination, FileStatus current, FileStatus stagedStatus, bool selected, Context context)
     {
-        _journal.Add(new Step.DirectoryMetadata(destination, current));
+        _journal.Add(new Step.DirectoryMetadata(destination, current, selected ? Xattrs(destination) : null));
         var stagedNames = Posix.ListDirectory(staged);
         var stagedSet = new HashSet<string>(stagedNames, StringComparer.Ordinal);
         if (selected && context.Delete)
@@ -147,15 +147,44 @@ internal sealed class StagedPlacement
             PlaceItem(FsNames.Join(staged, name), child, selected || context.IsSelected(child), context);
         }
         // after the renames, which touched this directory's times
-        if (selected) ApplyMetadata(destination, stagedStatus);
+        if (selected) ApplyMetadata(destination, stagedStatus, Xattrs(staged));
         else Posix.SetTimes(destination, current.AccessTime, current.ModTime);
     }
 
-    private void ApplyMetadata(string path, in FileStatus status)
+    /// <summary>
+    /// A merged directory gets the staged copy's metadata, as a renamed item brings its own: owner, mode, extended
+    /// attributes (the snapshot's set; user.* attributes it does not have are removed, the other namespaces belong to
+    /// the system and are only ever set), then times, which the others would move.
+    /// </summary>
+    private void ApplyMetadata(string path, in FileStatus status, Dictionary<string, byte[]> xattrs)
     {
         if (_restoreOwnership) Posix.LChown(path, status.Uid, status.Gid);
         Posix.Chmod(path, status.Permissions);
+        SetXattrs(path, xattrs, removeUnlisted: name => name.StartsWith("user.", StringComparison.Ordinal));
         Posix.SetTimes(path, status.AccessTime, status.ModTime);
+    }
+
+    /// <summary>The entry's extended attributes; empty where the file system has none or they cannot be read.</summary>
+    private static Dictionary<string, byte[]> Xattrs(string path)
+    {
+        var xattrs = new Dictionary<string, byte[]>(StringComparer.Ordinal);
+        try
+        {
+            foreach (var name in Posix.ListXattrs(path))
+                if (Posix.GetXattr(path, name) is { } value) xattrs[name] = value;
+        }
+        catch (PosixException) { } // like a restore's: attributes that cannot be read or written are not the app's state
+        return xattrs;
+    }
+
+    /// <summary>Makes the entry's attributes <paramref name="wanted"/>'s: each set, and those <paramref name="removeUnlisted"/> allows removed when not wanted.</summary>
+    private static void SetXattrs(string path, Dictionary<string, byte[]> wanted, Func<string, bool> removeUnlisted)
+    {
+        foreach (var (name, _) in Xattrs(path))
+            if (!wanted.ContainsKey(name) && removeUnlisted(name))
+                try { Posix.RemoveXattr(path, name); } catch (PosixException) { }
+        foreach (var (name, value) in wanted)
+            try { Posix.SetXattr(path, name, value); } catch (PosixException) { }
     }
 
     /// <summary>Only what differs: a directory the merge never reached may refuse changes (immutable, read-only mount).</summary>
@@ -167,6 +196,9 @@ internal sealed class StagedPlacement
         // reading a directory may move its access time; only a changed modification time means it was changed
         if (now.ModTime != before.ModTime) Posix.SetTimes(path, before.AccessTime, before.ModTime);
     }
+
+    /// <summary>Puts back a merged directory's attributes as they were (all of those the merge set or removed).</summary>
+    private static void RestoreXattrs(string path, Dictionary<string, byte[]> before) => SetXattrs(path, before, removeUnlisted: _ => true);
 
     private void RenameIntoPlace(string staged, string destination)
     {
@@ -220,6 +252,7 @@ internal sealed class StagedPlacement
         {
             try
             {
+                if (step.XattrsBefore is { } xattrs) RestoreXattrs(step.Destination, xattrs);
                 RestoreMetadata(step.Destination, step.Before);
             }
             catch (PosixException e)
@@ -240,6 +273,6 @@ internal sealed class StagedPlacement
         /// <summary>An item renamed away from its place into the trash.</summary>
         public sealed record MovedAside(string Destination, string Saved) : Step;
         /// <summary>A merged directory's metadata before the merge.</summary>
-        public sealed record DirectoryMetadata(string Destination, FileStatus Before) : Step;
+        public sealed record DirectoryMetadata(string Destination, FileStatus Before, Dictionary<string, byte[]>? XattrsBefore) : Step;
     }
 }

@@ -31,6 +31,12 @@ public sealed class Doctor(DoctorOptions options)
             SkipAllAfterConfig(items, configPath, "lifeboat.yaml could not be read");
             return new DoctorReport(items);
         }
+        if (StackConfigLoader.WritableByOthers(configPath) is { } writable)
+        {
+            items.Add(DoctorCheck.Fail(DoctorCheck.Config, configPath, writable, $"run chmod go-w {configPath}"));
+            SkipAllAfterConfig(items, configPath, "lifeboat.yaml can be changed by others");
+            return new DoctorReport(items);
+        }
         var directory = Path.GetDirectoryName(Path.GetFullPath(configPath)) ?? "/";
         var analysis = StackConfigParser.Analyze(text, configPath, directory, options.DefaultHost);
         var config = analysis.Config;
@@ -103,6 +109,9 @@ public sealed class Doctor(DoctorOptions options)
             items.Add(appChecks?.RestoreTest(app) ?? DoctorCheck.Skip(DoctorCheck.RestoreTest, app.Name, "restore test not checked: the repository could not be opened"));
             if (app.Containers.Count > 0)
                 items.Add(ContainersCheck.Run(app, await docker.SurveyAsync(app.Containers, cancellationToken).ConfigureAwait(false), configPath));
+            var dumpContainers = app.Dumps.Select(d => d.Container).OfType<string>().ToList();
+            if (DumpsCheck.Run(app, dumpContainers.Count == 0 ? null : await docker.SurveyAsync(dumpContainers, cancellationToken).ConfigureAwait(false), configPath) is { } dumpsItem)
+                items.Add(dumpsItem);
         }
         if (offsiteTests is not null) items.AddRange(offsiteTests);
         return new DoctorReport(items);

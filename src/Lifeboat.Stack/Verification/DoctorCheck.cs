@@ -2,7 +2,7 @@ namespace Lifeboat.Stack.Verification;
 
 /// <summary>
 /// One item of the doctor's checklist. <see cref="Check"/> names the kind of item (config, secrets, never, repository,
-/// password-file, git, hooks, backup, restore-test); <see cref="Subject"/> what it was checked on (a file, the repository
+/// password-file, git, hooks, backup, restore-test, containers, dumps); <see cref="Subject"/> what it was checked on (a file, the repository
 /// location, an app). The reason says what was found; the fix what to do, when there is something to do.
 /// Neither ever holds the repository password.
 /// </summary>
@@ -21,9 +21,10 @@ public sealed record DoctorCheck(string Check, string Subject, DoctorStatus Stat
     public const string OffsiteRestoreTest = "offsite-restore-test";
     public const string Containers = "containers";
     public const string Hooks = "hooks";
+    public const string Dumps = "dumps";
 
-    /// <summary>Per-app items (backup, restore-test, containers) have the app as their subject.</summary>
-    public bool IsPerApp => Check is Backup or RestoreTest or Containers;
+    /// <summary>Per-app items (backup, restore-test, containers, dumps) have the app as their subject.</summary>
+    public bool IsPerApp => Check is Backup or RestoreTest or Containers or Dumps;
 
     public static DoctorCheck Pass(string check, string subject, string reason) => new(check, subject, DoctorStatus.Pass, reason);
     public static DoctorCheck Warn(string check, string subject, string reason, string fix) => new(check, subject, DoctorStatus.Warn, reason, fix);

@@ -34,10 +34,14 @@ internal sealed class DumpTestStack(TempDirectory temp)
         return new AppConfig { Name = name, Paths = [path], Dumps = dumps };
     }
 
-    public async Task<IReadOnlyList<AppBackupResult>> BackupAsync(Repository repo, Func<Lifeboat.Stack.Dumps.IDumpProcesses>? processes, params AppConfig[] apps)
+    public Task<IReadOnlyList<AppBackupResult>> BackupAsync(Repository repo, Func<Lifeboat.Stack.Dumps.IDumpProcesses>? processes, params AppConfig[] apps) =>
+        BackupAsync(repo, processes, new FakeContainerControl(), apps);
+
+    public async Task<IReadOnlyList<AppBackupResult>> BackupAsync(Repository repo, Func<Lifeboat.Stack.Dumps.IDumpProcesses>? processes, FakeContainerControl docker,
+        params AppConfig[] apps)
     {
         var config = new StackConfig { File = "lifeboat.yaml", Repository = RepoPath, Host = "test-host", Apps = apps };
-        return await new StackBackup(repo, config, () => new FakeContainerControl()) { DumpProcesses = processes }.RunAsync(apps, [], Ct);
+        return await new StackBackup(repo, config, () => docker) { DumpProcesses = processes }.RunAsync(apps, [], Ct);
     }
 
     public async Task<List<Snapshot>> SnapshotsOfAsync(Repository repo, string app) =>

@@ -140,13 +140,42 @@ public sealed class RepositoryAccessTests : IDisposable
     }
 
     [Fact]
-    public void TheStackConfigsPasswordFile_OnlyWhenNoneIsGiven()
+    public void InStackMode_TheConfigsPasswordFile_WinsOverTheVariablesExportedForRestic()
     {
         StackConfigInEnvironment();
         WriteFile("stack-password", "from-stack\n");
         Assert.Equal("from-stack", Access().Password());
         _env["LIFEBOAT_PASSWORD"] = "from-env";
+        _env["RESTIC_PASSWORD"] = "from-env";
+        _env["RESTIC_PASSWORD_FILE"] = WriteFile("restic-password", "from-file-variable");
+        _env["RESTIC_PASSWORD_COMMAND"] = "echo from-command";
+        Assert.Equal("from-stack", Access().Password());
+        Assert.False(Access().PasswordGiven); // so init writes the config's file rather than reading the variable's
+    }
+
+    [Fact]
+    public void InStackMode_AnOptionNamingAnotherPassword_IsRefused_NamingBoth()
+    {
+        var config = StackConfigInEnvironment();
+        var stackFile = WriteFile("stack-password", "from-stack\n");
+        var other = WriteFile("other-password", "other\n");
+        var e = Assert.ThrowsAny<Exception>(() => Access(new RepositoryRequest { PasswordFile = other }).Password());
+        Assert.Equal($"--password-file {other} is not the stack's password: {config} names it with password-file {stackFile}; leave out --password-file, or change password-file in {config}", e.Message);
+        AssertOneLine(e);
+        var command = Assert.ThrowsAny<Exception>(() => Access(new RepositoryRequest { PasswordCommand = "echo x" }).Password());
+        Assert.Equal($"--password-command is not the stack's password: {config} names it with password-file {stackFile}; leave out --password-command, or change password-file in {config}", command.Message);
+        // the config's own file named again is no conflict
+        Assert.Equal("from-stack", Access(new RepositoryRequest { PasswordFile = stackFile }).Password());
+    }
+
+    [Fact]
+    public void InStackMode_WithoutAPasswordInTheConfig_TheVariablesStillServe()
+    {
+        var path = WriteFile("lifeboat.yaml", "repository: /srv/stack-repo\nhost: h\napps:\n  a:\n    paths: [/srv/a]\n");
+        _env["LIFEBOAT_CONFIG"] = path;
+        _env["RESTIC_PASSWORD"] = "from-env";
         Assert.Equal("from-env", Access().Password());
+        Assert.True(Access().PasswordGiven);
     }
 
     [Fact]
@@ -192,10 +221,12 @@ public sealed class RepositoryAccessTests : IDisposable
         const string advice = "there is no such file; on a rebuilt machine, put the repository password there from the copy you keep off this machine (mode 0600); to use another file, ";
         var config = StackConfigInEnvironment("password-file: /etc/lifeboat/missing-password");
         var fromConfig = Assert.ThrowsAny<Exception>(() => Access().Password());
-        Assert.Equal($"cannot read password file /etc/lifeboat/missing-password: {advice}give --password-file, set RESTIC_PASSWORD_FILE or change password-file in {config}", fromConfig.Message);
+        Assert.Equal($"cannot read password file /etc/lifeboat/missing-password: {advice}change password-file in {config}", fromConfig.Message);
         AssertOneLine(fromConfig);
 
         var missing = _temp.Combine("gone/password");
+        _env.Remove("LIFEBOAT_CONFIG"); // no stack: the variable is what names the file
+        _env["RESTIC_REPOSITORY"] = "/srv/repo";
         _env["RESTIC_PASSWORD_FILE"] = missing;
         var fromVariable = Assert.ThrowsAny<Exception>(() => Access().Password());
         Assert.Equal($"cannot read password file {missing}: {advice}give --password-file or set RESTIC_PASSWORD_FILE ({missing} is named by RESTIC_PASSWORD_FILE)", fromVariable.Message);
