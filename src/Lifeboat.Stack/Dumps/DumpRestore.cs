@@ -93,26 +93,39 @@ public sealed class DumpRestore
         CancellationToken cancellationToken)
     {
         var steps = await commands.LoadAsync(load, cancellationToken).ConfigureAwait(false);
-        var failure = await RunAsync(processes, steps.Before, cancellationToken).ConfigureAwait(false);
-        if (failure is null)
+        string? failure;
+        try
         {
-            // a fresh stream per attempt: the content is read from the repository again rather than kept
-            await using var input = new FileContentStream(repository, load.File.Node, load.File.SnapshotPath);
-            failure = Failure(steps.Load, await processes.RunWithInputAsync(steps.Load, input, null, cancellationToken).ConfigureAwait(false));
-        }
-        failure ??= await RunAsync(processes, steps.After, cancellationToken).ConfigureAwait(false);
-        if (failure is not null && steps.Cleanup.Count > 0)
-        {
-            try
+            failure = await RunAsync(processes, steps.Before, cancellationToken).ConfigureAwait(false);
+            if (failure is null)
             {
-                await RunAsync(processes, steps.Cleanup, CancellationToken.None).ConfigureAwait(false);
-            }
-            catch (Exception e) when (e is StackException or IOException or InvalidOperationException)
-            {
-                // the load's own failure is the news
+                // a fresh stream per attempt: the content is read from the repository again rather than kept
+                await using var input = new FileContentStream(repository, load.File.Node, load.File.SnapshotPath);
+                failure = Failure(steps.Load, await processes.RunWithInputAsync(steps.Load, input, null, cancellationToken).ConfigureAwait(false));
             }
         }
+        catch (Exception)
+        {
+            await CleanUpAsync(processes, steps).ConfigureAwait(false); // interrupted, or the snapshot unreadable
+            throw;
+        }
+        // once the load is in, what follows may already have replaced the target: nothing is cleaned up after it
+        if (failure is null) return await RunAsync(processes, steps.After, cancellationToken).ConfigureAwait(false);
+        await CleanUpAsync(processes, steps).ConfigureAwait(false);
         return failure;
+    }
+
+    private static async Task CleanUpAsync(IDumpProcesses processes, DumpLoadSteps steps)
+    {
+        if (steps.Cleanup.Count == 0) return;
+        try
+        {
+            await RunAsync(processes, steps.Cleanup, CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is StackException or IOException or InvalidOperationException or SourceFailedException)
+        {
+            // the load's own failure is the news
+        }
     }
 
     /// <summary>Runs each program with its own input; the first failure's description, or null.</summary>

@@ -88,6 +88,11 @@ public sealed class DumpRestoreTests : IDisposable
         Assert.Equal(DumpLoadOutcome.Failed, result.Outcome);
         Assert.Equal("dump postgres/photos.pgdump could not be loaded into database photos in container db: load exited with code 1: pg_restore: error: could not execute query | ERROR:  permission denied for schema public", result.Message);
         Assert.Equal(["create", "load", "cleanup"], failing.Runs.Select(r => r.Program));
+
+        // once loaded, a failure of what follows (the rename over the target) leaves what it made: it may be all there is
+        var renameFails = new Processes { Fail = (program, _) => program == "rename" ? (1, "ERROR:  database \"photos\" is being accessed by other users") : (0, "") };
+        Assert.Equal(DumpLoadOutcome.Failed, Assert.Single(await new DumpRestore(snapshot.Repository, renameFails, new Commands(), null).LoadAsync(snapshot.App, [load], [], Ct)).Outcome);
+        Assert.Equal(["create", "load", "rename"], renameFails.Runs.Select(r => r.Program));
     }
 
     public void Dispose() => _temp.Dispose();
