@@ -1,6 +1,7 @@
 using System.Runtime.InteropServices;
 using Docker.DotNet;
 using Lifeboat.Engine.Backup;
+using Lifeboat.Engine.Storage;
 
 namespace Lifeboat.Stack.Dumps;
 
@@ -9,7 +10,7 @@ namespace Lifeboat.Stack.Dumps;
 /// frames go to <see cref="OutputLines"/>). At the end the exec's exit code is asked for: a non-zero one throws a
 /// <see cref="SourceFailedException"/> from that last read, as <see cref="CommandOutputStream"/> does on the host.
 /// </summary>
-internal sealed class ExecOutputStream(MultiplexedStream exec, string program, OutputLines errors, Func<CancellationToken, Task<long>> exitCode) : ReadOnlyStream
+internal sealed class ExecOutputStream(MultiplexedStream exec, string program, OutputLines errors, Func<CancellationToken, Task<long>> exitCode) : ReadOnlyWrappingStream(null)
 {
     private bool _ended;
 
