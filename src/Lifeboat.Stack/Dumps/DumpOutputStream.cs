@@ -1,4 +1,5 @@
 using Lifeboat.Engine.Backup;
+using Lifeboat.Engine.Storage;
 using Lifeboat.Stack.Configuration;
 
 namespace Lifeboat.Stack.Dumps;
@@ -8,7 +9,7 @@ namespace Lifeboat.Stack.Dumps;
 /// connection) becomes the dump's <see cref="DumpFailure"/>, never an unreadable item that would leave a snapshot
 /// without its dump; the end is reported with the size.
 /// </summary>
-internal sealed class DumpOutputStream(Stream output, DumpConfig dump, Action<long> ended) : ReadOnlyStream
+internal sealed class DumpOutputStream(Stream output, DumpConfig dump, Action<long> ended) : ReadOnlyWrappingStream(output)
 {
     private long _bytes;
     private bool _ended;
@@ -18,7 +19,7 @@ internal sealed class DumpOutputStream(Stream output, DumpConfig dump, Action<lo
         int n;
         try
         {
-            n = await output.ReadAsync(buffer, cancellationToken).ConfigureAwait(false);
+            n = await Inner.ReadAsync(buffer, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception e) when (e is SourceFailedException or IOException)
         {
@@ -31,17 +32,5 @@ internal sealed class DumpOutputStream(Stream output, DumpConfig dump, Action<lo
         }
         _bytes += n;
         return n;
-    }
-
-    protected override void Dispose(bool disposing)
-    {
-        if (disposing) output.Dispose();
-        base.Dispose(disposing);
-    }
-
-    public override async ValueTask DisposeAsync()
-    {
-        await output.DisposeAsync().ConfigureAwait(false);
-        await base.DisposeAsync().ConfigureAwait(false);
     }
 }

@@ -130,6 +130,9 @@ public sealed class DumpProcessesTests(DockerDaemonFixture fixture) : IDisposabl
         var missing = await Docker().OpenOutputAsync(new DumpInvocation { Argv = ["pg_dump", "x"], Container = container }, null, Ct);
         var notFound = await Assert.ThrowsAsync<SourceFailedException>(() => ReadAllAsync(missing));
         Assert.Contains("exit status 12", notFound.Message); // 126 or 127
+        // Docker's reason, which it writes to the output, is what the user reads
+        Assert.Contains("pg_dump", notFound.ErrorOutput);
+        Assert.Contains("not found", notFound.ErrorOutput);
     }
 
     [Fact]

@@ -9,29 +9,8 @@ namespace Lifeboat.Stack.Tests.Dumps;
 /// dumps: of kind mariadb against a real MariaDB server: mariadb-dump's file in the snapshot, whole and consistent
 /// while rows are written (--single-transaction), BLOBs intact; a failing dump fails its app only.
 /// </summary>
-public sealed class MariaDbDumpBackupTests : IDisposable
+public sealed class MariaDbDumpBackupTests() : DatabaseDumpTests<MariaDbServer>(MariaDbServer.UnavailableReason(), () => new MariaDbServer())
 {
-    private static CancellationToken Ct => TestContext.Current.CancellationToken;
-    private readonly TempDirectory _temp = new();
-    private readonly DumpTestStack _stack;
-    private readonly MariaDbServer? _server;
-
-    public MariaDbDumpBackupTests()
-    {
-        _stack = new DumpTestStack(_temp);
-        if (MariaDbServer.UnavailableReason() is null) _server = new MariaDbServer();
-    }
-
-    private MariaDbServer Server
-    {
-        get
-        {
-            if (_server is null) Assert.Skip(MariaDbServer.UnavailableReason() ?? "no server");
-            return _server!;
-        }
-    }
-
-    /// <summary>root over the socket (unix_socket authentication: the tests run as root), no password.</summary>
     private DumpConfig OverSocket(params string[] databases) => new()
     {
         Kind = DumpKind.MariaDb, Name = "mariadb", Databases = databases, Host = Server.SocketPath,
@@ -61,8 +40,8 @@ public sealed class MariaDbDumpBackupTests : IDisposable
     public async Task TheMariaDbDumpInTheSnapshotIsWholeAndAConsistentPrefixOfTheRowsWrittenMeanwhile()
     {
         CreateAppDatabase("nextcloud");
-        await using var repo = await _stack.InitRepositoryAsync();
-        var app = _stack.App("nextcloud", OverSocket("nextcloud"));
+        await using var repo = await Stack.InitRepositoryAsync();
+        var app = Stack.App("nextcloud", OverSocket("nextcloud"));
 
         int before, after;
         IReadOnlyList<Scenarios.AppBackupResult> results;
@@ -70,14 +49,14 @@ public sealed class MariaDbDumpBackupTests : IDisposable
         {
             while (Count("nextcloud") < 200) await Task.Delay(20, Ct);
             before = Count("nextcloud");
-            results = await _stack.BackupAsync(repo, null, app);
+            results = await Stack.BackupAsync(repo, null, app);
             after = Count("nextcloud");
             await writer.StopAsync();
         }
         var result = Assert.Single(results);
         Assert.False(result.Failed, result.Error);
 
-        var dump = _stack.ResticDump(result.SnapshotId!.Value, "/lifeboat-dumps/mariadb/nextcloud.sql");
+        var dump = Stack.ResticDump(result.SnapshotId!.Value, "/lifeboat-dumps/mariadb/nextcloud.sql");
         var text = Encoding.UTF8.GetString(dump);
         // (MariaDB 10.11.8 and later put a sandbox-mode line first)
         Assert.Matches(@"^(/\*M!999999\\- enable the sandbox mode \*/ \n)?-- (MariaDB|MySQL) dump", text);
@@ -106,11 +85,11 @@ public sealed class MariaDbDumpBackupTests : IDisposable
     public async Task AllDatabasesIsOneFileOfEveryDatabase()
     {
         CreateAppDatabase("photoprism");
-        await using var repo = await _stack.InitRepositoryAsync();
-        var result = Assert.Single(await _stack.BackupAsync(repo, null, _stack.App("photos", OverSocket())));
+        await using var repo = await Stack.InitRepositoryAsync();
+        var result = Assert.Single(await Stack.BackupAsync(repo, null, Stack.App("photos", OverSocket())));
         Assert.False(result.Failed, result.Error);
 
-        var text = Encoding.UTF8.GetString(_stack.ResticDump(result.SnapshotId!.Value, "/lifeboat-dumps/mariadb/all.sql"));
+        var text = Encoding.UTF8.GetString(Stack.ResticDump(result.SnapshotId!.Value, "/lifeboat-dumps/mariadb/all.sql"));
         Assert.Contains("CREATE DATABASE /*!32312 IF NOT EXISTS*/ `photoprism`", text);
         Assert.Contains("-- Dump completed on", text);
     }
@@ -119,28 +98,22 @@ public sealed class MariaDbDumpBackupTests : IDisposable
     public async Task AWrongPasswordFailsThatAppOnlyWithTheToolsError()
     {
         CreateAppDatabase("nextcloud");
-        await using var repo = await _stack.InitRepositoryAsync();
+        await using var repo = await Stack.InitRepositoryAsync();
         var wrong = "wrong-" + Guid.NewGuid().ToString("N")[..8];
-        var nextcloud = _stack.App("nextcloud", OverSocket("nextcloud") with
+        var nextcloud = Stack.App("nextcloud", OverSocket("nextcloud") with
         {
-            Host = "127.0.0.1", Port = Server.Port, User = MariaDbServer.User, PasswordFile = _stack.PasswordFile(wrong),
+            Host = "127.0.0.1", Port = Server.Port, User = MariaDbServer.User, PasswordFile = Stack.PasswordFile(wrong),
         });
-        var results = await _stack.BackupAsync(repo, null, nextcloud, _stack.App("sonarr"));
+        var results = await Stack.BackupAsync(repo, null, nextcloud, Stack.App("sonarr"));
 
         Assert.True(results[0].Failed);
         Assert.True(results[0].Error!.StartsWith("mariadb dump \"mariadb\" failed: mariadb-dump: Got error: 1045: \"Access denied for user 'lifeboat'@'127.0.0.1'", StringComparison.Ordinal), results[0].Error);
         Assert.DoesNotContain(wrong, results[0].Error);
-        Assert.Empty(await _stack.SnapshotsOfAsync(repo, "nextcloud"));
-        Assert.Single(await _stack.SnapshotsOfAsync(repo, "sonarr"));
+        Assert.Empty(await Stack.SnapshotsOfAsync(repo, "nextcloud"));
+        Assert.Single(await Stack.SnapshotsOfAsync(repo, "sonarr"));
 
-        var right = nextcloud with { Dumps = [nextcloud.Dumps[0] with { PasswordFile = _stack.PasswordFile(Server.Password) }] };
-        var retry = Assert.Single(await _stack.BackupAsync(repo, null, right));
+        var right = nextcloud with { Dumps = [nextcloud.Dumps[0] with { PasswordFile = Stack.PasswordFile(Server.Password) }] };
+        var retry = Assert.Single(await Stack.BackupAsync(repo, null, right));
         Assert.False(retry.Failed, retry.Error);
-    }
-
-    public void Dispose()
-    {
-        _server?.Dispose();
-        _temp.Dispose();
     }
 }

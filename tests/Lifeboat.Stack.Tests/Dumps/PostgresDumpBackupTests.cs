@@ -9,27 +9,8 @@ namespace Lifeboat.Stack.Tests.Dumps;
 /// dumps: of kind postgres against a real PostgreSQL server: the dump in the snapshot is pg_dump's custom format, holds
 /// every kind of object, is consistent while rows are written, and a failing dump fails its app only.
 /// </summary>
-public sealed class PostgresDumpBackupTests : IDisposable
+public sealed class PostgresDumpBackupTests() : DatabaseDumpTests<PostgresServer>(PostgresServer.UnavailableReason(), () => new PostgresServer())
 {
-    private static CancellationToken Ct => TestContext.Current.CancellationToken;
-    private readonly TempDirectory _temp = new();
-    private readonly DumpTestStack _stack;
-    private readonly PostgresServer? _server;
-
-    public PostgresDumpBackupTests()
-    {
-        _stack = new DumpTestStack(_temp);
-        if (PostgresServer.UnavailableReason() is null) _server = new PostgresServer();
-    }
-
-    private PostgresServer Server => _server ?? throw Skip();
-
-    private static Exception Skip()
-    {
-        Assert.Skip(PostgresServer.UnavailableReason() ?? "no server");
-        return new InvalidOperationException();
-    }
-
     private DumpConfig OverSocket(params string[] databases) => new()
     {
         Kind = DumpKind.Postgres, Name = "postgres", Databases = databases,
@@ -69,8 +50,8 @@ public sealed class PostgresDumpBackupTests : IDisposable
     public async Task ThePgDumpInTheSnapshotHoldsEveryObjectAndAConsistentPrefixOfTheRowsWrittenMeanwhile()
     {
         CreateAppDatabase("immich");
-        await using var repo = await _stack.InitRepositoryAsync();
-        var app = _stack.App("immich", OverSocket("immich"));
+        await using var repo = await Stack.InitRepositoryAsync();
+        var app = Stack.App("immich", OverSocket("immich"));
 
         int before, after;
         IReadOnlyList<Scenarios.AppBackupResult> results;
@@ -79,7 +60,7 @@ public sealed class PostgresDumpBackupTests : IDisposable
             int Count() => int.Parse(Server.Sql("SELECT count(*) FROM events", "immich").Trim(), CultureInfo.InvariantCulture);
             await WaitForRowsAsync(Count, 200);
             before = Count();
-            results = await _stack.BackupAsync(repo, null, app);
+            results = await Stack.BackupAsync(repo, null, app);
             after = Count();
             await writer.StopAsync();
         }
@@ -89,9 +70,9 @@ public sealed class PostgresDumpBackupTests : IDisposable
         Assert.Equal([app.Paths[0], "/lifeboat-dumps/postgres/immich.pgdump"], snapshot.Paths);
 
         // what restic itself reads back is pg_dump's custom format, complete: pg_restore lists every object
-        var dump = _stack.ResticDump(result.SnapshotId.Value, "/lifeboat-dumps/postgres/immich.pgdump");
+        var dump = Stack.ResticDump(result.SnapshotId.Value, "/lifeboat-dumps/postgres/immich.pgdump");
         Assert.Equal("PGDMP", Encoding.ASCII.GetString(dump, 0, 5));
-        var file = _temp.Combine("immich.pgdump");
+        var file = Temp.Combine("immich.pgdump");
         await File.WriteAllBytesAsync(file, dump, Ct);
         var list = ProcessRunner.Run(PostgresServer.Binary("pg_restore"), ["--list", file]);
         Assert.True(list.Succeeded, list.Stderr);
@@ -117,11 +98,11 @@ public sealed class PostgresDumpBackupTests : IDisposable
     public async Task AllDatabasesIsOnePgDumpallFile()
     {
         CreateAppDatabase("nextcloud");
-        await using var repo = await _stack.InitRepositoryAsync();
-        var result = Assert.Single(await _stack.BackupAsync(repo, null, _stack.App("cloud", OverSocket() with { Name = "cluster" })));
+        await using var repo = await Stack.InitRepositoryAsync();
+        var result = Assert.Single(await Stack.BackupAsync(repo, null, Stack.App("cloud", OverSocket() with { Name = "cluster" })));
         Assert.False(result.Failed, result.Error);
 
-        var dump = Encoding.UTF8.GetString(_stack.ResticDump(result.SnapshotId!.Value, "/lifeboat-dumps/cluster/all.sql"));
+        var dump = Encoding.UTF8.GetString(Stack.ResticDump(result.SnapshotId!.Value, "/lifeboat-dumps/cluster/all.sql"));
         Assert.Contains("PostgreSQL database cluster dump", dump);
         Assert.Contains("CREATE DATABASE nextcloud", dump);
         Assert.Contains("Zoë Ærøskøbing — 東京 🚀", dump);
@@ -132,27 +113,27 @@ public sealed class PostgresDumpBackupTests : IDisposable
     public async Task AWrongPasswordFailsThatAppOnlyWithPgDumpsErrorAndWritesNoSnapshotOfIt()
     {
         CreateAppDatabase("immich");
-        await using var repo = await _stack.InitRepositoryAsync();
+        await using var repo = await Stack.InitRepositoryAsync();
         var wrong = "not-the-password-" + Guid.NewGuid().ToString("N")[..6];
-        var immich = _stack.App("immich", new DumpConfig
+        var immich = Stack.App("immich", new DumpConfig
         {
             Kind = DumpKind.Postgres, Name = "postgres", Databases = ["immich"], Host = "127.0.0.1", Port = Server.Port,
-            User = PostgresServer.SuperUser, PasswordFile = _stack.PasswordFile(wrong),
+            User = PostgresServer.SuperUser, PasswordFile = Stack.PasswordFile(wrong),
         });
-        var sonarr = _stack.App("sonarr");
-        var results = await _stack.BackupAsync(repo, null, immich, sonarr);
+        var sonarr = Stack.App("sonarr");
+        var results = await Stack.BackupAsync(repo, null, immich, sonarr);
 
         Assert.True(results[0].Failed);
         Assert.StartsWith("postgres dump \"postgres\" failed: pg_dump: error: connection to server at \"127.0.0.1\"", results[0].Error);
         Assert.Contains("password authentication failed for user \"postgres\"", results[0].Error);
         Assert.DoesNotContain(wrong, results[0].Error);
-        Assert.Empty(await _stack.SnapshotsOfAsync(repo, "immich"));
+        Assert.Empty(await Stack.SnapshotsOfAsync(repo, "immich"));
         Assert.False(results[1].Failed, results[1].Error);
-        Assert.Single(await _stack.SnapshotsOfAsync(repo, "sonarr"));
+        Assert.Single(await Stack.SnapshotsOfAsync(repo, "sonarr"));
 
         // the right password, from the file: the dump runs over TCP
-        var right = immich with { Dumps = [immich.Dumps[0] with { PasswordFile = _stack.PasswordFile(Server.Password) }] };
-        var retry = Assert.Single(await _stack.BackupAsync(repo, null, right));
+        var right = immich with { Dumps = [immich.Dumps[0] with { PasswordFile = Stack.PasswordFile(Server.Password) }] };
+        var retry = Assert.Single(await Stack.BackupAsync(repo, null, right));
         Assert.False(retry.Failed, retry.Error);
     }
 
@@ -160,19 +141,13 @@ public sealed class PostgresDumpBackupTests : IDisposable
     public async Task AStoppedServerFailsThatAppOnly()
     {
         CreateAppDatabase("immich");
-        await using var repo = await _stack.InitRepositoryAsync();
+        await using var repo = await Stack.InitRepositoryAsync();
         Server.Stop();
-        var results = await _stack.BackupAsync(repo, null, _stack.App("immich", OverSocket("immich")), _stack.App("sonarr"));
+        var results = await Stack.BackupAsync(repo, null, Stack.App("immich", OverSocket("immich")), Stack.App("sonarr"));
 
         Assert.True(results[0].Failed);
         Assert.StartsWith("postgres dump \"postgres\" failed: pg_dump: error: connection to server on socket", results[0].Error);
-        Assert.Empty(await _stack.SnapshotsOfAsync(repo, "immich"));
-        Assert.Single(await _stack.SnapshotsOfAsync(repo, "sonarr"));
-    }
-
-    public void Dispose()
-    {
-        _server?.Dispose();
-        _temp.Dispose();
+        Assert.Empty(await Stack.SnapshotsOfAsync(repo, "immich"));
+        Assert.Single(await Stack.SnapshotsOfAsync(repo, "sonarr"));
     }
 }
