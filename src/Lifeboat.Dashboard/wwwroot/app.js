@@ -1,0 +1,206 @@
+"use strict";
+// Lifeboat's dashboard: plain DOM, no framework. Every text from the server goes in through textContent, never as HTML.
+(() => {
+  const view = document.getElementById("view");
+  const statusLine = document.getElementById("status");
+  let session = null;
+
+  function el(tag, attrs, ...children) {
+    const e = document.createElement(tag);
+    for (const [k, v] of Object.entries(attrs || {})) {
+      if (v === null || v === undefined || v === false) continue;
+      if (k.startsWith("on")) e.addEventListener(k.slice(2), v);
+      else if (k === "dataset") Object.assign(e.dataset, v);
+      else e.setAttribute(k, v === true ? "" : v);
+    }
+    for (const c of children.flat()) if (c !== null && c !== undefined && c !== false) e.append(c instanceof Node ? c : String(c));
+    return e;
+  }
+
+  function say(text, isError) {
+    statusLine.textContent = text || "";
+    statusLine.className = isError ? "error" : "";
+  }
+
+  async function api(path, options) {
+    const response = await fetch(path, Object.assign({ credentials: "same-origin", headers: {} }, options));
+    const body = await response.json().catch(() => ({}));
+    if (response.status === 401 && path !== "/api/login") { session = null; await start(); throw new Error("log in first"); }
+    if (!response.ok) throw new Error(body.error || response.statusText);
+    return body;
+  }
+
+  async function post(path, data) {
+    return api(path, { method: "POST", headers: { "Content-Type": "application/json", "X-Lifeboat-CSRF": session.csrf }, body: JSON.stringify(data || {}) });
+  }
+
+  const statusWords = { pass: "OK", warn: "Attention", fail: "Failing", skip: "Not checked" };
+  function badge(status) { return el("span", { class: "badge", dataset: { status } }, statusWords[status] || status); }
+
+  function size(bytes) {
+    if (bytes === undefined || bytes === null) return "";
+    const units = ["B", "KiB", "MiB", "GiB", "TiB"];
+    let n = bytes, i = 0;
+    while (n >= 1024 && i < units.length - 1) { n /= 1024; i++; }
+    return (i === 0 ? n : n.toFixed(n < 10 ? 2 : 1)) + " " + units[i];
+  }
+  function when(iso) { return iso ? new Date(iso).toLocaleString() : ""; }
+
+  // ---- login ----
+  function showLogin(message) {
+    document.getElementById("nav").hidden = true;
+    const input = el("input", { type: "password", id: "password", name: "password", autocomplete: "current-password", required: true });
+    const form = el("form", { class: "login", "aria-labelledby": "login-title" },
+      el("h2", { id: "login-title" }, "Log in"),
+      el("label", { for: "password" }, "Dashboard password"), input,
+      el("button", { type: "submit" }, "Log in"));
+    form.addEventListener("submit", async ev => {
+      ev.preventDefault();
+      try {
+        session = await post("/api/login", { password: input.value });
+        route();
+      } catch (e) { say(e.message, true); input.select(); }
+    });
+    view.replaceChildren(form);
+    say(message || "");
+    input.focus();
+  }
+
+  // ---- overview ----
+  async function showOverview() {
+    say("Checking the stack…");
+    const data = await api("/api/overview");
+    const cards = el("div", { class: "cards" }, data.apps.map(appCard));
+    const checklist = el("ul", { class: "checklist", id: "checklist" }, data.doctor.items.map(item =>
+      el("li", { dataset: { check: item.check, status: item.status } }, badge(item.status),
+        el("div", null, el("strong", null, item.label + ": "), item.reason, item.fix ? el("span", { class: "fix" }, "Fix: " + item.fix) : null))));
+    view.replaceChildren(
+      el("h2", null, "Apps"),
+      data.configError ? el("p", { class: "error" }, data.configError) : null,
+      cards,
+      el("h2", null, "Checklist ", badge(data.doctor.status)),
+      el("p", { class: "detail" }, "The same items as lifeboat doctor, for " + data.config),
+      checklist);
+    say("");
+  }
+
+  function row(name, check, part, ...lines) {
+    return [el("dt", null, name), el("dd", { dataset: { check, status: part && part.status || "" } },
+      part && part.status ? badge(part.status) : null, " ", ...lines,
+      part && part.reason ? el("span", { class: "detail" }, part.reason) : null,
+      part && part.fix && part.status !== "pass" ? el("span", { class: "fix" }, "Fix: " + part.fix) : null)];
+  }
+
+  function appCard(app) {
+    const b = app.backup, t = app.restoreTest, n = app.nextBackup, c = app.containers;
+    const backupText = b.time
+      ? [(b.outcome || "snapshot") + ", " + b.age + " ago", el("span", { class: "detail" },
+          [b.files !== undefined ? b.files + " files" : null, b.bytesAdded !== undefined ? size(b.bytesAdded) + " added" : null, b.snapshot ? "snapshot " + b.snapshot : null].filter(Boolean).join(", "))]
+      : ["never"];
+    const testText = t.time ? [(t.passed ? "passed" : "failed") + ", " + t.age + " ago"] : ["never tested"];
+    const nextText = n.time ? [when(n.time) + " (in " + n.in + ")", el("span", { class: "detail" }, n.job)] : [n.none];
+    const containerText = c.items.length
+      ? c.items.map(i => el("span", { class: "container", dataset: { state: i.state } }, i.name + " (" + i.state + ") "))
+      : [c.unreachable ? "Docker: " + c.unreachable : (c.status ? "" : "none named")];
+    return el("article", { class: "card", dataset: { app: app.name, status: app.status }, "aria-labelledby": "app-" + app.name },
+      el("h3", { id: "app-" + app.name }, app.name, badge(app.status)),
+      el("dl", null,
+        row("Last backup", "backup", b, ...backupText),
+        row("Next backup", "next", null, ...nextText),
+        row("Restore test", "restore-test", t, ...testText),
+        row("Containers", "containers", c.status ? c : null, ...containerText)),
+      el("p", null, el("a", { href: "#/browse?app=" + encodeURIComponent(app.name) }, "Browse " + app.snapshots + " snapshot" + (app.snapshots === 1 ? "" : "s"))));
+  }
+
+  // ---- browse ----
+  async function showBrowse(params) {
+    const overview = showBrowse.apps || (showBrowse.apps = (await api("/api/overview")).apps.map(a => a.name));
+    const app = params.get("app") || overview[0];
+    const appSelect = el("select", { id: "app" }, overview.map(a => el("option", { value: a, selected: a === app }, a)));
+    appSelect.addEventListener("change", () => go({ app: appSelect.value }));
+    const controls = el("div", { class: "controls" }, el("label", { for: "app" }, "App", appSelect));
+    view.replaceChildren(el("h2", null, "Browse"), controls);
+    if (!app) { say("No apps."); return; }
+    say("Loading snapshots…");
+    const snapshots = (await api("/api/apps/" + encodeURIComponent(app) + "/snapshots")).snapshots;
+    if (snapshots.length === 0) { say("App " + app + " has no snapshots yet."); return; }
+    const snapshot = params.get("snapshot") || snapshots[0].shortId;
+    const snapSelect = el("select", { id: "snapshot" }, snapshots.map(s => el("option", { value: s.shortId, selected: s.shortId === snapshot },
+      when(s.time) + " — " + s.shortId + (s.tags.filter(t => !t.startsWith("app:")).length ? " [" + s.tags.filter(t => !t.startsWith("app:")).join(", ") + "]" : ""))));
+    snapSelect.addEventListener("change", () => go({ app, snapshot: snapSelect.value }));
+    controls.append(el("label", { for: "snapshot" }, "Snapshot", snapSelect));
+    const path = params.get("path") || "/";
+    const base = "/api/apps/" + encodeURIComponent(app) + "/snapshots/" + encodeURIComponent(snapshot);
+    say("Loading " + path + "…");
+    const listing = await api(base + "/tree?path=" + encodeURIComponent(path));
+    const parts = path.split("/").filter(Boolean);
+    const crumbs = el("nav", { class: "crumbs", "aria-label": "Folder" }, el("ol", null,
+      el("li", null, el("a", { href: link({ app, snapshot, path: "/" }) }, "snapshot " + listing.snapshot)),
+      parts.map((p, i) => el("li", null, i === parts.length - 1 ? el("span", { "aria-current": "location" }, p)
+        : el("a", { href: link({ app, snapshot, path: "/" + parts.slice(0, i + 1).join("/") }) }, p)))));
+    const details = el("div", { class: "details", id: "details", hidden: true, "aria-live": "polite" });
+    const child = name => (path === "/" ? "" : path) + "/" + name;
+    const rows = listing.entries.map(e => el("tr", { dataset: { name: e.name, type: e.type } },
+      el("td", null, e.type === "dir" ? el("a", { href: link({ app, snapshot, path: child(e.name) }) }, e.name + "/")
+        : el("button", { type: "button", class: "link", onclick: () => showDetails(details, base, child(e.name), e) }, e.name)),
+      el("td", { class: "num" }, e.type === "file" ? size(e.size) : ""),
+      el("td", null, when(e.mtime)),
+      el("td", { class: "mode" }, e.mode),
+      el("td", null, e.type === "file" ? el("a", { href: base + "/file?path=" + encodeURIComponent(child(e.name)), download: e.name, "aria-label": "Download " + e.name }, "Download")
+        : e.type === "dir" ? el("a", { href: base + "/tar?path=" + encodeURIComponent(child(e.name)), download: e.name + ".tar", "aria-label": "Download " + e.name + " as .tar" }, ".tar") : "")));
+    view.append(crumbs,
+      el("p", null, el("a", { href: base + "/tar?path=" + encodeURIComponent(path), download: "", id: "download-dir" }, "Download this folder as .tar")),
+      el("table", { id: "listing" }, el("caption", { class: "skip" }, "Contents of " + path),
+        el("thead", null, el("tr", null, el("th", { scope: "col" }, "Name"), el("th", { scope: "col", class: "num" }, "Size"), el("th", { scope: "col" }, "Modified"), el("th", { scope: "col" }, "Mode"), el("th", { scope: "col" }, el("span", { class: "skip" }, "Download")))),
+        el("tbody", null, rows)),
+      details);
+    say(listing.entries.length === 0 ? "This folder is empty." : "");
+  }
+
+  function showDetails(box, base, path, e) {
+    box.hidden = false;
+    box.replaceChildren(el("h3", null, e.name), el("dl", null,
+      el("dt", null, "Path"), el("dd", null, path),
+      el("dt", null, "Type"), el("dd", null, e.type + (e.target ? " → " + e.target : "")),
+      el("dt", null, "Size"), el("dd", null, e.type === "file" ? size(e.size) + " (" + e.size + " bytes)" : ""),
+      el("dt", null, "Modified"), el("dd", null, when(e.mtime)),
+      el("dt", null, "Mode"), el("dd", null, e.mode),
+      el("dt", null, "Owner"), el("dd", null, e.owner)),
+      e.type === "file" ? el("a", { href: base + "/file?path=" + encodeURIComponent(path), download: e.name }, "Download " + e.name) : null);
+    box.focus();
+  }
+
+  function link(params) { return "#/browse?" + new URLSearchParams(params).toString(); }
+  function go(params) { location.hash = link(params); }
+
+  // ---- routing ----
+  async function route() {
+    if (!session || !session.authenticated) { showLogin(); return; }
+    document.getElementById("nav").hidden = false;
+    document.getElementById("logout").hidden = !session.passwordRequired;
+    const hash = location.hash || "#/";
+    const [page, query] = hash.slice(1).split("?");
+    const browse = page.startsWith("/browse");
+    document.getElementById("nav-overview").toggleAttribute("aria-current", !browse);
+    if (!browse) document.getElementById("nav-overview").setAttribute("aria-current", "page");
+    document.getElementById("nav-browse").toggleAttribute("aria-current", browse);
+    if (browse) document.getElementById("nav-browse").setAttribute("aria-current", "page");
+    try {
+      if (browse) await showBrowse(new URLSearchParams(query || ""));
+      else await showOverview();
+      document.body.dataset.ready = page;
+    } catch (e) { say(e.message, true); }
+  }
+
+  async function start() {
+    session = await api("/api/session");
+    await route();
+  }
+
+  document.getElementById("logout").addEventListener("click", async () => {
+    session = await post("/api/logout");
+    route();
+  });
+  window.addEventListener("hashchange", () => { delete document.body.dataset.ready; route(); });
+  start().catch(e => say(e.message, true));
+})();
