@@ -7,7 +7,8 @@ namespace Lifeboat.Dashboard;
 
 /// <summary>
 /// Every request to the dashboard passes here before its route: security headers; without a password, only loopback
-/// host names (a DNS-rebinding page cannot read it); a session cookie (HttpOnly, SameSite=Strict, Secure over HTTPS);
+/// host names (a DNS-rebinding page cannot read it); a session cookie (HttpOnly, SameSite=Lax, Secure over HTTPS:
+/// Lax, not Strict, so that a link from elsewhere to the page keeps the session instead of replacing it);
 /// every POST from this page's own origin and with the session's CSRF token; and with a password, every API call but
 /// the session and the login from a logged-in session. Authorization is here, on the server, for every route.
 /// </summary>
@@ -47,7 +48,15 @@ public sealed class DashboardSecurity(DashboardSettings settings, SessionStore s
             return;
         }
 
+        bool reading = HttpMethods.IsGet(context.Request.Method) || HttpMethods.IsHead(context.Request.Method);
         var session = sessions.Find(context.Request.Cookies[CookieName]);
+        if (session is null && !reading)
+        {
+            // a POST without the session's cookie is another site's (SameSite): refused without a new cookie, which
+            // would replace the user's own and log them out
+            await Refuse(context, StatusCodes.Status403Forbidden, CrossSiteReason(context, null) ?? "no session: reload the page").ConfigureAwait(false);
+            return;
+        }
         if (session is null)
         {
             session = sessions.Create(authenticated: !PasswordRequired);
@@ -55,13 +64,10 @@ public sealed class DashboardSecurity(DashboardSettings settings, SessionStore s
         }
         context.Items[SessionItem] = session;
 
-        if (!HttpMethods.IsGet(context.Request.Method) && !HttpMethods.IsHead(context.Request.Method))
+        if (!reading && CrossSiteReason(context, session) is { } why)
         {
-            if (CrossSiteReason(context, session) is { } why)
-            {
-                await Refuse(context, StatusCodes.Status403Forbidden, why).ConfigureAwait(false);
-                return;
-            }
+            await Refuse(context, StatusCodes.Status403Forbidden, why).ConfigureAwait(false);
+            return;
         }
         var path = context.Request.Path;
         bool open = path == "/" || path.StartsWithSegments("/assets") || path == "/api/session" || path == "/api/login";
@@ -110,9 +116,9 @@ public sealed class DashboardSecurity(DashboardSettings settings, SessionStore s
 
     /// <summary>
     /// Why a POST is not this page's own: another site's Sec-Fetch-Site, an Origin other than this server's, neither
-    /// header (every browser sends Origin with a POST from script), or a missing or wrong CSRF token.
+    /// header (every browser sends Origin with a POST from script), or a missing or wrong CSRF token (of a session).
     /// </summary>
-    private static string? CrossSiteReason(HttpContext context, DashboardSession session)
+    private static string? CrossSiteReason(HttpContext context, DashboardSession? session)
     {
         var request = context.Request;
         var fetchSite = request.Headers["Sec-Fetch-Site"].ToString();
@@ -123,6 +129,7 @@ public sealed class DashboardSecurity(DashboardSettings settings, SessionStore s
             return $"a request from another origin ({origin}) is refused";
         if (origin.Length == 0 && fetchSite.Length == 0)
             return "a request without Origin is refused";
+        if (session is null) return null;
         var token = request.Headers[CsrfHeader].ToString();
         if (token.Length == 0 || !CryptographicOperations.FixedTimeEquals(Encoding.ASCII.GetBytes(token), Encoding.ASCII.GetBytes(session.CsrfToken)))
             return "the request's CSRF token is missing or wrong (reload the page)";
@@ -140,7 +147,7 @@ public sealed class DashboardSecurity(DashboardSettings settings, SessionStore s
     private void SetCookie(HttpContext context, DashboardSession session) =>
         context.Response.Cookies.Append(CookieName, session.Id, new CookieOptions
         {
-            HttpOnly = true, SameSite = SameSiteMode.Strict, Secure = settings.Https, Path = "/", IsEssential = true,
+            HttpOnly = true, SameSite = SameSiteMode.Lax, Secure = settings.Https, Path = "/", IsEssential = true,
         });
 
     private static Task Refuse(HttpContext context, int status, string message) => JsonResponse.ErrorAsync(context, status, message);

@@ -9,7 +9,7 @@ namespace Lifeboat.Dashboard;
 
 /// <summary>
 /// The dashboard's routes, mounted on the daemon's listener or on `lifeboat dashboard`'s own: the page and its assets
-/// (from the binary), the session and login, the overview and the snapshot browser. Routes are plain
+/// (from the binary), the session and login, the overview, and the snapshot history and browser. Routes are plain
 /// <see cref="RequestDelegate"/>s (nothing for Native AOT to generate); every one runs behind <see cref="DashboardSecurity"/>.
 /// </summary>
 public sealed class DashboardServer
@@ -39,6 +39,7 @@ public sealed class DashboardServer
             return SessionAsync(context);
         }));
         Get(app, "/api/overview", context => JsonAsync(context, w => _overview.WriteAsync(w, context.RequestAborted)));
+        Get(app, "/api/apps", _browser.AppsAsync);
         Get(app, "/api/apps/{app}/snapshots", _browser.SnapshotsAsync);
         Get(app, "/api/apps/{app}/snapshots/{id}/tree", _browser.TreeAsync);
         Get(app, "/api/apps/{app}/snapshots/{id}/file", _browser.FileAsync);
@@ -88,13 +89,15 @@ public sealed class DashboardServer
     private async Task LoginAsync(HttpContext context)
     {
         string? password = null;
+        // a password, not a document: a large body is refused before it is read
+        if (context.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit) limit.MaxRequestBodySize = 4096;
         try
         {
             using var body = await JsonDocument.ParseAsync(context.Request.Body, cancellationToken: context.RequestAborted).ConfigureAwait(false);
             if (body.RootElement.ValueKind == JsonValueKind.Object && body.RootElement.TryGetProperty("password", out var value) && value.ValueKind == JsonValueKind.String)
                 password = value.GetString();
         }
-        catch (JsonException)
+        catch (Exception e) when (e is JsonException or BadHttpRequestException)
         {
         }
         if (password is null)

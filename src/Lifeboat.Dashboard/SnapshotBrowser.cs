@@ -18,6 +18,18 @@ namespace Lifeboat.Dashboard;
 /// </summary>
 public sealed class SnapshotBrowser(DashboardSettings settings)
 {
+    /// <summary>GET /api/apps: the apps of lifeboat.yaml, in its order (what the pickers offer; no repository read).</summary>
+    public Task AppsAsync(HttpContext context)
+    {
+        var config = settings.Access.StackConfig ?? throw new BrowseException(StatusCodes.Status500InternalServerError, "no lifeboat.yaml");
+        return JsonResponse.WriteAsync(context, StatusCodes.Status200OK, w =>
+        {
+            w.WriteStartObject();
+            WriteStrings(w, "apps", config.Apps.Select(a => a.Name));
+            w.WriteEndObject();
+        });
+    }
+
     /// <summary>GET /api/apps/{app}/snapshots: newest first, with the run recorded for each (files, data added).</summary>
     public async Task SnapshotsAsync(HttpContext context)
     {
@@ -42,7 +54,8 @@ public sealed class SnapshotBrowser(DashboardSettings settings)
                 w.WriteString("host", snapshot.Hostname ?? "");
                 WriteStrings(w, "tags", snapshot.Tags ?? []);
                 WriteStrings(w, "paths", snapshot.Paths ?? []);
-                if (runs.TryGetValue(snapshot.Id.ToString(), out var run))
+                // a snapshot whose tags were changed is a new one that names the run's as its original
+                if (runs.TryGetValue(snapshot.Id.ToString(), out var run) || (snapshot.Original is { } original && runs.TryGetValue(original.ToString(), out run)))
                 {
                     if (run.Files is { } files) w.WriteNumber("files", files);
                     if (run.BytesAdded is { } added) w.WriteNumber("bytesAdded", added);

@@ -6,7 +6,7 @@ namespace Lifeboat.Dashboard.Tests;
 
 /// <summary>
 /// One stack made once for all the dashboard's tests, through the real binary as a user would: three apps in one
-/// repository, backed up on a schedule: plex healthy (backed up and restore-tested), sonarr failing (its before hook
+/// repository, backed up on a schedule: plex healthy (backed up twice, the first snapshot tagged pre-upgrade, and restore-tested), sonarr failing (its before hook
 /// fails, so the run is recorded failed and no snapshot is made) and jellyfin backed up but never tested. Also the
 /// browser: Debian's chromium driven by Playwright, headless.
 /// </summary>
@@ -69,6 +69,10 @@ public sealed class DashboardStack : IAsyncLifetime
         Cli.RunChecked("init");
         var backup = Cli.Run("backup");
         Assert.True(backup.ExitCode != 0 && backup.Stderr.Contains("sonarr"), $"sonarr's backup should fail: {backup.Stdout}\n{backup.Stderr}");
+        // plex's history: the first snapshot marked as taken before an upgrade, then a second one with a change
+        Cli.RunChecked("tag", "--add", "pre-upgrade", PlexSnapshot());
+        Write("mnt/plexdata/Preferences.xml", "<Preferences FriendlyName=\"media-vm\" Upgraded=\"1\"/>");
+        Cli.RunChecked("backup", "plex");
         Cli.RunChecked("verify", "plex");
 
         Playwright = await Microsoft.Playwright.Playwright.CreateAsync();
@@ -82,11 +86,15 @@ public sealed class DashboardStack : IAsyncLifetime
             Locale = "en-GB", TimezoneId = "UTC", ViewportSize = new ViewportSize { Width = 1280, Height = 900 }, AcceptDownloads = true,
         });
 
-    /// <summary>plex's snapshot, by `lifeboat snapshots plex --json`.</summary>
-    public string PlexSnapshot()
+    /// <summary>plex's newest snapshot, by `lifeboat snapshots plex --json`.</summary>
+    public string PlexSnapshot() => PlexSnapshots()[^1];
+
+    /// <summary>plex's snapshots, oldest first (short IDs).</summary>
+    public List<string> PlexSnapshots()
     {
         using var doc = JsonDocument.Parse(Cli.RunChecked("snapshots", "plex", "--json").Stdout);
-        return doc.RootElement[0].GetProperty("snapshots")[0].GetProperty("short_id").GetString()!;
+        return doc.RootElement[0].GetProperty("snapshots").EnumerateArray().OrderBy(s => s.GetProperty("time").GetDateTimeOffset())
+            .Select(s => s.GetProperty("short_id").GetString()!).ToList();
     }
 
     private void Write(string relative, string content)

@@ -113,6 +113,29 @@ public sealed class OverviewAndBrowseTests(DashboardStack stack) : IDisposable
     }
 
     [Fact]
+    public async Task History_lists_an_apps_snapshots_newest_first_with_the_data_added_and_the_pre_upgrade_tag_marked()
+    {
+        await using var context = await stack.NewContextAsync();
+        var page = await context.NewPageAsync();
+        await page.GotoAsync(_server.Address + "/#/history?app=plex");
+        await page.WaitForSelectorAsync("body[data-ready='/history']");
+        var rows = page.Locator("#history tbody tr");
+        var snapshots = stack.PlexSnapshots();
+        Assert.Equal(snapshots.AsEnumerable().Reverse().ToArray(), await rows.EvaluateAllAsync<string[]>("rows => rows.map(r => r.dataset.snapshot)"));
+        var oldest = rows.Nth(1);
+        Assert.Equal("pre-upgrade", await oldest.GetAttributeAsync("data-tags"));
+        Assert.Contains("pre-upgrade (taken before an upgrade)", await oldest.InnerTextAsync());
+        Assert.Equal("", await rows.Nth(0).GetAttributeAsync("data-tags"));
+        // the newest run added only the changed file: less than the first, which added the 3 MB database
+        Assert.Contains("KiB", await rows.Nth(0).Locator("td.added").InnerTextAsync());
+        Assert.Contains("MiB", await oldest.Locator("td.added").InnerTextAsync());
+        Assert.Equal("4", await rows.Nth(0).Locator("td.num").InnerTextAsync());
+
+        Directory.CreateDirectory(DashboardStack.ScreenshotDirectory);
+        await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(DashboardStack.ScreenshotDirectory, "history.png"), FullPage = true });
+    }
+
+    [Fact]
     public async Task Another_apps_snapshot_and_a_path_outside_the_snapshot_are_not_served()
     {
         using var http = new HttpClient();

@@ -109,12 +109,57 @@
         row("Next backup", "next", null, ...nextText),
         row("Restore test", "restore-test", t, ...testText),
         row("Containers", "containers", c.status ? c : null, ...containerText)),
-      el("p", null, el("a", { href: "#/browse?app=" + encodeURIComponent(app.name) }, "Browse " + app.snapshots + " snapshot" + (app.snapshots === 1 ? "" : "s"))));
+      el("p", null, el("a", { href: "#/history?app=" + encodeURIComponent(app.name) }, "History (" + app.snapshots + " snapshot" + (app.snapshots === 1 ? "" : "s") + ")"),
+        " · ", el("a", { href: "#/browse?app=" + encodeURIComponent(app.name) }, "Browse")));
+  }
+
+  // ---- history ----
+  const markedTags = { "pre-upgrade": "taken before an upgrade", "partial": "some files could not be read" };
+
+  async function appNames() {
+    return appNames.cached || (appNames.cached = (await api("/api/apps")).apps);
+  }
+
+  function appPicker(apps, app, page) {
+    const select = el("select", { id: "app" }, apps.map(a => el("option", { value: a, selected: a === app }, a)));
+    select.addEventListener("change", () => { location.hash = "#/" + page + "?" + new URLSearchParams({ app: select.value }); });
+    return el("label", { for: "app" }, "App", select);
+  }
+
+  async function showHistory(params) {
+    const apps = await appNames();
+    const app = params.get("app") || apps[0];
+    view.replaceChildren(el("h2", null, "History"), el("div", { class: "controls" }, appPicker(apps, app, "history")));
+    if (!app) { say("No apps."); return; }
+    say("Loading snapshots…");
+    const snapshots = (await api("/api/apps/" + encodeURIComponent(app) + "/snapshots")).snapshots;
+    if (snapshots.length === 0) { say("App " + app + " has no snapshots yet."); return; }
+    const most = Math.max(1, ...snapshots.map(s => s.bytesAdded || 0));
+    const rows = snapshots.map(s => {
+      const tags = s.tags.filter(t => !t.startsWith("app:"));
+      return el("tr", { dataset: { snapshot: s.shortId, tags: tags.join(" ") } },
+        el("td", null, when(s.time)),
+        el("td", null, el("a", { href: link({ app, snapshot: s.shortId }) }, s.shortId)),
+        el("td", { class: "num" }, s.files !== undefined ? String(s.files) : "–"),
+        el("td", { class: "added" }, s.bytesAdded !== undefined
+          ? [el("span", { class: "bar", "aria-hidden": "true", dataset: { share: String(s.bytesAdded / most) } }), " ", size(s.bytesAdded)]
+          : "not recorded here"),
+        el("td", null, tags.map(t => el("span", { class: "tag" + (markedTags[t] ? " warn" : ""), title: markedTags[t] || null }, t + (markedTags[t] ? " (" + markedTags[t] + ")" : "")))));
+    });
+    view.append(
+      el("table", { id: "history" }, el("caption", { class: "skip" }, "Snapshots of " + app + ", newest first"),
+        el("thead", null, el("tr", null, el("th", { scope: "col" }, "Time"), el("th", { scope: "col" }, "Snapshot"), el("th", { scope: "col", class: "num" }, "Files"),
+          el("th", { scope: "col" }, "Data added"), el("th", { scope: "col" }, "Tags"))),
+        el("tbody", null, rows)),
+      el("p", { class: "detail" }, "Files and data added are those this machine recorded when it made the snapshot."));
+    // the bars' widths set from script: the page's CSP allows no inline style attributes
+    for (const bar of view.querySelectorAll(".bar")) bar.style.width = Math.max(2, Math.round(160 * Number(bar.dataset.share))) + "px";
+    say("");
   }
 
   // ---- browse ----
   async function showBrowse(params) {
-    const overview = showBrowse.apps || (showBrowse.apps = (await api("/api/overview")).apps.map(a => a.name));
+    const overview = await appNames();
     const app = params.get("app") || overview[0];
     const appSelect = el("select", { id: "app" }, overview.map(a => el("option", { value: a, selected: a === app }, a)));
     appSelect.addEventListener("change", () => go({ app: appSelect.value }));
@@ -180,13 +225,15 @@
     document.getElementById("logout").hidden = !session.passwordRequired;
     const hash = location.hash || "#/";
     const [page, query] = hash.slice(1).split("?");
-    const browse = page.startsWith("/browse");
-    document.getElementById("nav-overview").toggleAttribute("aria-current", !browse);
-    if (!browse) document.getElementById("nav-overview").setAttribute("aria-current", "page");
-    document.getElementById("nav-browse").toggleAttribute("aria-current", browse);
-    if (browse) document.getElementById("nav-browse").setAttribute("aria-current", "page");
+    const current = page.startsWith("/browse") ? "browse" : page.startsWith("/history") ? "history" : "overview";
+    for (const name of ["overview", "history", "browse"]) {
+      const a = document.getElementById("nav-" + name);
+      if (name === current) a.setAttribute("aria-current", "page"); else a.removeAttribute("aria-current");
+    }
     try {
-      if (browse) await showBrowse(new URLSearchParams(query || ""));
+      const params = new URLSearchParams(query || "");
+      if (current === "browse") await showBrowse(params);
+      else if (current === "history") await showHistory(params);
       else await showOverview();
       document.body.dataset.ready = page;
     } catch (e) { say(e.message, true); }
