@@ -17,9 +17,11 @@ public sealed class DashboardServer
     private readonly DashboardSecurity _security;
     private readonly Overview _overview;
     private readonly SnapshotBrowser _browser;
+    private readonly DashboardSettings _settings;
 
     public DashboardServer(DashboardSettings settings, TimeProvider? time = null)
     {
+        _settings = settings;
         var clock = time ?? TimeProvider.System;
         _security = new DashboardSecurity(settings, new SessionStore(clock));
         _overview = new Overview(settings, clock);
@@ -44,6 +46,8 @@ public sealed class DashboardServer
         Get(app, "/api/apps/{app}/snapshots/{id}/tree", _browser.TreeAsync);
         Get(app, "/api/apps/{app}/snapshots/{id}/file", _browser.FileAsync);
         Get(app, "/api/apps/{app}/snapshots/{id}/tar", _browser.TarAsync);
+        app.MapPost("/api/apps/{app}/backup", Guarded(BackUpAsync));
+        Get(app, "/api/events", context => (_settings.Jobs ?? throw new BrowseException(StatusCodes.Status404NotFound, "no job events here")).StreamAsync(context));
         // an unknown API path is a JSON 404, not the page
         app.Map("/api/{**rest}", (RequestDelegate)(context => JsonResponse.ErrorAsync(context, StatusCodes.Status404NotFound, "no such API")));
     }
@@ -80,10 +84,30 @@ public sealed class DashboardServer
             w.WriteStartObject();
             w.WriteBoolean("authenticated", session.Authenticated);
             w.WriteBoolean("passwordRequired", _security.PasswordRequired);
+            w.WriteBoolean("actions", _settings.Jobs is not null);
             // the page's own token for its POSTs; same-origin reads only (SameSite cookie, no CORS)
             w.WriteString("csrf", session.CsrfToken);
             w.WriteEndObject();
         });
+    }
+
+    /// <summary>POST /api/apps/{app}/backup: queued with the daemon's jobs (202), or 409 when that backup is already waiting.</summary>
+    private async Task BackUpAsync(HttpContext context)
+    {
+        var jobs = _settings.Jobs ?? throw new BrowseException(StatusCodes.Status404NotFound, "jobs cannot be started here");
+        var name = (string)context.Request.RouteValues["app"]!;
+        var app = _settings.Access.StackConfig?.FindApp(name) ?? throw new BrowseException(StatusCodes.Status404NotFound, $"there is no app {name}");
+        if (!jobs.BackUp(app.Name))
+        {
+            await JsonResponse.ErrorAsync(context, StatusCodes.Status409Conflict, $"a backup of {app.Name} is already waiting to run").ConfigureAwait(false);
+            return;
+        }
+        await JsonResponse.WriteAsync(context, StatusCodes.Status202Accepted, w =>
+        {
+            w.WriteStartObject();
+            w.WriteBoolean("queued", true);
+            w.WriteEndObject();
+        }).ConfigureAwait(false);
     }
 
     private async Task LoginAsync(HttpContext context)

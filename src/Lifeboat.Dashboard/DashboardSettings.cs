@@ -15,4 +15,6 @@ public sealed record DashboardSettings
     public PasswordHash? Password { get; init; }
     /// <summary>Served over HTTPS: the session cookie is then Secure.</summary>
     public bool Https { get; init; }
+    /// <summary>Where "back up now" queues its job and job events come from; null: the page offers no actions.</summary>
+    public DashboardJobs? Jobs { get; init; }
 }

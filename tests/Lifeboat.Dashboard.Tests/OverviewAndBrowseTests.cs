@@ -27,7 +27,7 @@ public sealed class OverviewAndBrowseTests(DashboardStack stack) : IDisposable
         var plex = page.Locator("article.card[data-app='plex']");
         Assert.Equal("pass", await plex.GetAttributeAsync("data-status"));
         Assert.Equal("pass", await plex.Locator("dd[data-check='backup']").GetAttributeAsync("data-status"));
-        Assert.Contains("ok, 0 minutes ago", await plex.Locator("dd[data-check='backup']").InnerTextAsync());
+        Assert.Contains("complete, 0 minutes ago", await plex.Locator("dd[data-check='backup']").InnerTextAsync());
         Assert.Contains("4 files", await plex.Locator("dd[data-check='backup']").InnerTextAsync());
         Assert.Contains("added", await plex.Locator("dd[data-check='backup']").InnerTextAsync());
         Assert.Equal("pass", await plex.Locator("dd[data-check='restore-test']").GetAttributeAsync("data-status"));
@@ -133,6 +133,34 @@ public sealed class OverviewAndBrowseTests(DashboardStack stack) : IDisposable
 
         Directory.CreateDirectory(DashboardStack.ScreenshotDirectory);
         await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(DashboardStack.ScreenshotDirectory, "history.png"), FullPage = true });
+    }
+
+    [Fact]
+    public async Task Back_up_now_queues_the_job_and_the_page_follows_it_to_done()
+    {
+        var before = SnapshotCount("jellyfin");
+        await using var context = await stack.NewContextAsync();
+        var page = await context.NewPageAsync();
+        await page.GotoAsync(_server.Address + "/");
+        await page.WaitForSelectorAsync("body[data-ready='/']");
+        var card = page.Locator("article.card[data-app='jellyfin']");
+        await card.GetByRole(AriaRole.Button, new() { Name = "Back up now" }).ClickAsync();
+        var done = await page.WaitForSelectorAsync("#job-jellyfin[data-state='done']", new() { Timeout = 90_000 });
+        Assert.Equal("success", await done!.GetAttributeAsync("data-outcome"));
+        // every state reached the page, in order, by server-sent events
+        Assert.Equal("queued running done", await done.GetAttributeAsync("data-seen"));
+        Assert.StartsWith("Backup done: success", await done.InnerTextAsync());
+        Assert.Equal(before + 1, SnapshotCount("jellyfin"));
+        // run as the daemon runs jobs, and recorded: the card, read again, shows this run
+        await page.WaitForSelectorAsync("article.card[data-app='jellyfin'] button[data-action='backup']:not([disabled])");
+        Assert.Contains("History (" + (before + 1) + " snapshots)", await page.Locator("article.card[data-app='jellyfin']").InnerTextAsync());
+        Assert.Contains("start backup jellyfin (dashboard)", _server.Output);
+    }
+
+    private int SnapshotCount(string app)
+    {
+        using var doc = JsonDocument.Parse(stack.Cli.RunChecked("snapshots", app, "--json").Stdout);
+        return doc.RootElement[0].GetProperty("snapshots").GetArrayLength();
     }
 
     [Fact]

@@ -59,9 +59,11 @@ public sealed class DaemonCommand : ICommandFactory
         var executor = new ChildProcessJobExecutor(Environment.ProcessPath ?? throw new CliException("cannot tell where the lifeboat binary is"), configPath, log, grace);
         JobDaemon? daemon = null;
         var metrics = new DaemonMetrics(configPath, database, () => daemon?.Status().Queued.Count ?? 0, () => executor.LockWaits, log.Warn);
-        // every job's start and end, in this order: the log line, the run history, notifications, metrics
-        IJobEventSink[] sinks = [log, history, notifications, metrics];
+        // every job's start and end, in this order: the log line, the run history, notifications, metrics, the dashboard's pages
+        var dashboardJobs = new Lifeboat.Dashboard.DashboardJobs();
+        IJobEventSink[] sinks = [log, history, notifications, metrics, dashboardJobs];
         daemon = new JobDaemon(schedule, executor, sinks, history, log);
+        dashboardJobs.Enqueue = daemon.Enqueue;
 
         using var stop = new CancellationTokenSource();
         void Stop(PosixSignalContext signal)
@@ -98,7 +100,7 @@ public sealed class DaemonCommand : ICommandFactory
             System.Security.Cryptography.X509Certificates.X509Certificate2? certificate = null;
             try
             {
-                (dashboard, certificate) = DashboardCommand.Prepare(StackConfigLoader.Load(configPath), listen, access);
+                (dashboard, certificate) = DashboardCommand.Prepare(StackConfigLoader.Load(configPath), listen, access, dashboardJobs);
             }
             catch (CliException e)
             {

@@ -10,12 +10,15 @@ namespace Lifeboat.Cli.Commands;
 
 /// <summary>
 /// `lifeboat dashboard [--listen ADDR:PORT] [--tls-cert FILE --tls-key FILE]`: the dashboard alone, for users without
-/// the daemon (which serves the same page beside /metrics), until SIGTERM or Ctrl-C (exit 0). Refused before
+/// the daemon (which serves the same page beside /metrics), until SIGTERM or Ctrl-C (exit 0); jobs started from the
+/// page run as the daemon runs its jobs, one at a time. Refused before
 /// listening beyond loopback without dashboard.password-file. `lifeboat dashboard hash-password` makes that file's line.
 /// </summary>
 public sealed class DashboardCommand : ICommandFactory
 {
     public const string Name = "dashboard";
+    /// <summary>A job started from the page gets this long to stop cleanly on SIGTERM: within the command line's 30 s of clean-up.</summary>
+    private static readonly TimeSpan JobGrace = TimeSpan.FromSeconds(20);
 
     public Command Create(GlobalOptions global)
     {
@@ -39,16 +42,19 @@ public sealed class DashboardCommand : ICommandFactory
             var endpoint = DaemonCommand.ParseListen(parse.GetValue(listen)!)
                 ?? throw new CliException("--listen off: the dashboard needs an address, e.g. 127.0.0.1:8420");
             var config = StackConfigLoader.Load(configPath);
-            var (mount, certificate) = Prepare(config, endpoint, ctx.Access, parse.GetValue(tlsCert), parse.GetValue(tlsKey));
+            // the page's actions run as the daemon runs jobs (a child process each, one at a time, in the run history),
+            // by a daemon of its own that has no schedule
+            var jobs = new DashboardJobs();
+            var log = new DaemonLogLines(Console.Out, json: false);
+            var history = new JobRunLog(new Lifeboat.Stack.State.StateDatabase(), configPath, log.Warn);
+            var executor = new ChildProcessJobExecutor(Environment.ProcessPath ?? throw new CliException("cannot tell where the lifeboat binary is"), configPath, log, JobGrace);
+            var daemon = new JobDaemon(new ScheduleConfig { TimeZone = TimeZoneInfo.Local, CatchUp = false, Jobs = [] }, executor, [log, history, jobs], history, log);
+            jobs.Enqueue = daemon.Enqueue;
+            var (mount, certificate) = Prepare(config, endpoint, ctx.Access, jobs, parse.GetValue(tlsCert), parse.GetValue(tlsKey));
             await using var server = await DaemonHttpServer.StartAsync(endpoint, [], CancellationToken.None, mount, certificate);
             Console.Out.WriteLine($"dashboard: serving {server.Address} for {configPath}");
-            try
-            {
-                await Task.Delay(Timeout.Infinite, ct);
-            }
-            catch (OperationCanceledException)
-            {
-            }
+            // SIGTERM or Ctrl-C: a running job stops cleanly (its own SIGTERM), then the server
+            await daemon.RunAsync(ct);
             Console.Out.WriteLine("dashboard: stopped");
             return ExitCodes.Ok;
         }, ct));
@@ -61,14 +67,14 @@ public sealed class DashboardCommand : ICommandFactory
     /// refuses (beyond loopback without a password, a password file or certificate that cannot be used).
     /// </summary>
     public static (Action<Microsoft.AspNetCore.Builder.WebApplication> Mount, System.Security.Cryptography.X509Certificates.X509Certificate2? Certificate) Prepare(
-        StackConfig config, IPEndPoint listen, RepositoryAccess access, string? tlsCert = null, string? tlsKey = null)
+        StackConfig config, IPEndPoint listen, RepositoryAccess access, DashboardJobs jobs, string? tlsCert = null, string? tlsKey = null)
     {
         try
         {
             var (password, certificate) = DashboardStartup.Prepare(config, listen, tlsCert, tlsKey);
             var server = new DashboardServer(new DashboardSettings
             {
-                ConfigPath = Path.GetFullPath(config.File), Access = access, DefaultHost = Posix.HostName, Password = password, Https = certificate is not null,
+                ConfigPath = Path.GetFullPath(config.File), Access = access, DefaultHost = Posix.HostName, Password = password, Https = certificate is not null, Jobs = jobs,
             });
             return (server.Mount, certificate);
         }

@@ -74,13 +74,13 @@
     const checklist = el("ul", { class: "checklist", id: "checklist" }, data.doctor.items.map(item =>
       el("li", { dataset: { check: item.check, status: item.status } }, badge(item.status),
         el("div", null, el("strong", null, item.label + ": "), item.reason, item.fix ? el("span", { class: "fix" }, "Fix: " + item.fix) : null))));
-    view.replaceChildren(
+    view.replaceChildren(...[
       el("h2", null, "Apps"),
       data.configError ? el("p", { class: "error" }, data.configError) : null,
       cards,
       el("h2", null, "Checklist ", badge(data.doctor.status)),
       el("p", { class: "detail" }, "The same items as lifeboat doctor, for " + data.config),
-      checklist);
+      checklist].filter(Boolean));
     say("");
   }
 
@@ -91,10 +91,12 @@
       part && part.fix && part.status !== "pass" ? el("span", { class: "fix" }, "Fix: " + part.fix) : null)];
   }
 
+  const outcomeWords = { ok: "complete", partial: "partial", failed: "failed" };
+
   function appCard(app) {
     const b = app.backup, t = app.restoreTest, n = app.nextBackup, c = app.containers;
     const backupText = b.time
-      ? [(b.outcome || "snapshot") + ", " + b.age + " ago", el("span", { class: "detail" },
+      ? [(outcomeWords[b.outcome] || "snapshot") + ", " + b.age + " ago", el("span", { class: "detail" },
           [b.files !== undefined ? b.files + " files" : null, b.bytesAdded !== undefined ? size(b.bytesAdded) + " added" : null, b.snapshot ? "snapshot " + b.snapshot : null].filter(Boolean).join(", "))]
       : ["never"];
     const testText = t.time ? [(t.passed ? "passed" : "failed") + ", " + t.age + " ago"] : ["never tested"];
@@ -110,7 +112,56 @@
         row("Restore test", "restore-test", t, ...testText),
         row("Containers", "containers", c.status ? c : null, ...containerText)),
       el("p", null, el("a", { href: "#/history?app=" + encodeURIComponent(app.name) }, "History (" + app.snapshots + " snapshot" + (app.snapshots === 1 ? "" : "s") + ")"),
-        " · ", el("a", { href: "#/browse?app=" + encodeURIComponent(app.name) }, "Browse")));
+        " · ", el("a", { href: "#/browse?app=" + encodeURIComponent(app.name) }, "Browse")),
+      session.actions ? el("div", { class: "actions" },
+        el("button", { type: "button", "data-action": "backup", "aria-describedby": "job-" + app.name, onclick: ev => backUp(app.name, ev.target) }, "Back up now"),
+        jobLine(app.name)) : null);
+  }
+
+  // ---- actions and their progress (server-sent events) ----
+  const jobs = {};   // app -> { state, outcome, summary, seen }
+  let events = null;
+
+  function jobLine(app) {
+    const job = jobs[app];
+    const p = el("p", { class: "job", id: "job-" + app, role: "status", "aria-live": "polite" });
+    if (!job) return p;
+    p.dataset.state = job.state;
+    p.dataset.seen = job.seen.join(" ");
+    if (job.outcome) p.dataset.outcome = job.outcome;
+    p.textContent = job.state === "queued" ? "Backup queued…" : job.state === "running" ? "Backing up…"
+      : "Backup done: " + job.outcome + (job.summary ? " — " + job.summary : "");
+    return p;
+  }
+
+  function track(app, change) {
+    const job = jobs[app] && jobs[app].state !== "done" ? jobs[app] : (jobs[app] = { seen: [] });
+    Object.assign(job, change);
+    job.seen.push(change.state);
+    const old = document.getElementById("job-" + app);
+    if (old) old.replaceWith(jobLine(app));
+    const button = document.querySelector("article.card[data-app='" + CSS.escape(app) + "'] button[data-action='backup']");
+    if (button) button.disabled = change.state !== "done";
+  }
+
+  async function backUp(app, button) {
+    button.disabled = true;
+    try {
+      await post("/api/apps/" + encodeURIComponent(app) + "/backup");
+    } catch (e) { say(e.message, true); button.disabled = false; }
+  }
+
+  function listen() {
+    if (events || !session.actions) return;
+    events = new EventSource("/api/events");
+    events.onmessage = message => {
+      const e = JSON.parse(message.data);
+      if (e.job !== "backup") return;
+      const apps = e.apps.length ? e.apps : Array.from(document.querySelectorAll("article.card")).map(c => c.dataset.app);
+      for (const app of apps) track(app, { state: e.state, outcome: e.outcome, summary: e.summary });
+      // a finished backup changes the cards: read them again
+      if (e.state === "done" && document.body.dataset.ready === "/") showOverview().catch(err => say(err.message, true));
+    };
   }
 
   // ---- history ----
@@ -220,7 +271,12 @@
 
   // ---- routing ----
   async function route() {
-    if (!session || !session.authenticated) { showLogin(); return; }
+    if (!session || !session.authenticated) {
+      if (events) { events.close(); events = null; }
+      showLogin();
+      return;
+    }
+    listen();
     document.getElementById("nav").hidden = false;
     document.getElementById("logout").hidden = !session.passwordRequired;
     const hash = location.hash || "#/";
