@@ -17,7 +17,8 @@ public sealed class CommandContext
 {
     private readonly GlobalOptions _options;
 
-    public CommandContext(GlobalOptions options, ParseResult parse)
+    /// <param name="job">A recorded job's completion: the lifeboat.yaml its recording already read is used, not read again.</param>
+    public CommandContext(GlobalOptions options, ParseResult parse, JobCompletion? job = null)
     {
         _options = options;
         Parse = parse;
@@ -50,6 +51,7 @@ public sealed class CommandContext
                 if (!json && !quiet) output.WriteLine(message);
             },
         };
+        if (job?.StackConfig is (var config, true)) Access.UseStackConfig(config);
     }
 
     public ParseResult Parse { get; }

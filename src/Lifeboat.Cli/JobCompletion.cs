@@ -8,6 +8,12 @@ public sealed class JobCompletion
 {
     private readonly List<Action> _afterRecorded = [];
 
+    /// <summary>
+    /// The lifeboat.yaml the recording read (null: restic mode), so the command's body does not read and parse it again;
+    /// unset when it was not read (or could not be: the body then reports why).
+    /// </summary>
+    public (Stack.Configuration.StackConfig? Config, bool Known) StackConfig { get; internal set; }
+
     /// <summary>Runs <paramref name="action"/> after the run has ended and been recorded, whatever its exit code.</summary>
     public void AfterRecorded(Action action) => _afterRecorded.Add(action);
 

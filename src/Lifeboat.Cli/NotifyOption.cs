@@ -33,7 +33,7 @@ public static class NotifyOption
         var completion = new JobCompletion();
         try
         {
-            return await RecordAsync(global, parse, notify, kind, apps, () => run(completion)).ConfigureAwait(false);
+            return await RecordAsync(global, parse, notify, kind, apps, completion, () => run(completion)).ConfigureAwait(false);
         }
         finally
         {
@@ -42,13 +42,14 @@ public static class NotifyOption
     }
 
     private static async Task<int> RecordAsync(GlobalOptions global, ParseResult parse, Option<bool> notify, JobKind kind,
-        IReadOnlyList<string> apps, Func<Task<int>> run)
+        IReadOnlyList<string> apps, JobCompletion completion, Func<Task<int>> run)
     {
         var wantsNotify = parse.GetValue(notify);
         Stack.Configuration.StackConfig? config;
         try
         {
             config = new CommandContext(global, parse).StackConfig;
+            completion.StackConfig = (config, true);
         }
         catch (Exception e) when (e is StackException or CliException)
         {

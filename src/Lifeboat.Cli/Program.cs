@@ -33,7 +33,7 @@ public static class Program
                      new Commands.Stack.StackRebuildCommand(), new Commands.Stack.StackUpgradeCommand(), new Commands.Stack.StackRollbackCommand(),
                      new Commands.Stack.StackVerifyCommand(),
                      new Commands.Stack.StackDoctorCommand(),
-                     new DaemonCommand(), new ScheduleCommand(),
+                     new DaemonCommand(), new ScheduleCommand(), new DashboardCommand(),
                  })
             root.Subcommands.Add(command.Create(global));
 

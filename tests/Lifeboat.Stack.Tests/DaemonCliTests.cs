@@ -380,6 +380,10 @@ public sealed class DaemonCliTests : IDisposable
         var missing = Cli.Run("schedule", "show", "--binary", _temp.Combine("nothing/lifeboat"));
         Assert.Equal(1, missing.ExitCode);
         Assert.Contains($"--binary {_temp.Combine("nothing/lifeboat")}: no such file", missing.Stderr);
+        // uninstall finds the units by their names: a --binary there would mean nothing, so it is not accepted
+        var uninstall = Cli.Run("schedule", "uninstall", "--dir", units, "--binary", installed);
+        Assert.NotEqual(0, uninstall.ExitCode);
+        Assert.Contains("--binary", uninstall.Stderr);
     }
 
     /// <summary>The binary the units name: the real file behind ./lifeboat's symlinked build directory.</summary>

@@ -195,4 +195,23 @@ public sealed class JobDaemonTests
         Assert.Equal(0, json.GetProperty("queue_length").GetInt32());
         Assert.Equal("backup", json.GetProperty("next_runs")[0].GetProperty("job").GetString());
     }
+
+    [Fact]
+    public async Task A_job_asked_for_now_is_queued_once_and_runs_with_its_trigger_behind_the_schedule()
+    {
+        // the dashboard's "back up now": no schedule of its own, queued like a scheduled job, never twice while waiting
+        var executor = new SlowExecutor(TimeSpan.FromMilliseconds(300));
+        var sink = new RecordingSink();
+        var daemon = new JobDaemon(new ScheduleConfig { TimeZone = TimeZoneInfo.Utc, CatchUp = false, Jobs = [] }, executor, [sink], null, sink);
+        Assert.True(daemon.Enqueue(JobKind.Backup, ["plex"], "dashboard"));
+        Assert.False(daemon.Enqueue(JobKind.Backup, ["plex"], "dashboard"));
+        Assert.Equal(["backup plex"], daemon.Status().Queued);
+        await RunFor(daemon, TimeSpan.FromSeconds(1.5));
+
+        Assert.Equal(["backup plex"], executor.Started);
+        var run = Assert.Single(sink.Starts);
+        Assert.Equal(("dashboard", JobKind.Backup), (run.Trigger, run.Kind));
+        Assert.Equal(["plex"], run.Apps);
+        Assert.Equal(JobOutcome.Success, Assert.Single(sink.Ends).Outcome);
+    }
 }

@@ -137,6 +137,18 @@ public class StackCliTests : IDisposable
         AssertOneLineError(refused);
     }
 
+    [Fact]
+    public void A_recorded_stack_job_reads_lifeboat_yaml_once()
+    {
+        // the job's recording (history, --notify) and the command's body share one parse of the file
+        Cli.RunChecked("init");
+        var trace = _temp.Combine("openat.trace");
+        var r = ProcessRunner.Run("strace", ["-f", "-e", "trace=openat", "-o", trace, LifeboatCli.Binary, "--config", ConfigPath, "backup", "plex"],
+            new Dictionary<string, string?> { ["LIFEBOAT_STATE_DIR"] = _temp.Combine("state") });
+        Assert.True(r.Succeeded, r.Stderr);
+        Assert.Single(File.ReadLines(trace), l => l.Contains(ConfigPath, StringComparison.Ordinal) && !l.Contains("ENOENT", StringComparison.Ordinal));
+    }
+
     [Theory]
     [InlineData("--exclude", "*.xml", "exclude: list")]
     [InlineData("--files-from", "list.txt", "paths: lists")]

@@ -48,8 +48,14 @@ public sealed class LifeboatCli
 
     public ProcessResult Run(params string[] args) => Run(args, stdin: null);
 
-    public ProcessResult Run(IEnumerable<string> args, string? stdin = null, string? workingDirectory = null) =>
-        ProcessRunner.Run(Binary, args, _env, stdin, TimeSpan.FromMinutes(5), workingDirectory);
+    /// <summary>Runs lifeboat; an output that holds a secret the test gave it fails the test (<see cref="SecretScan"/>).</summary>
+    public ProcessResult Run(IEnumerable<string> args, string? stdin = null, string? workingDirectory = null)
+    {
+        var argList = args.ToList();
+        var result = ProcessRunner.Run(Binary, argList, _env, stdin, TimeSpan.FromMinutes(5), workingDirectory);
+        SecretScan.Check(_env, argList, workingDirectory, result);
+        return result;
+    }
 
     /// <summary>Runs and fails the test with lifeboat's own output unless it exits 0.</summary>
     public ProcessResult RunChecked(params string[] args)

@@ -19,6 +19,7 @@ public sealed class MariaDbServer : DatabaseServerProcess
     public MariaDbServer() : base("lifeboat-mariadb")
     {
         Password = "my-" + Guid.NewGuid().ToString("N")[..12];
+        SecretScan.Register(Password); // no output of lifeboat may show it
         _data = OwnedDirectory("data");
         SocketPath = Home.Combine("mariadb.sock");
         RunAsServerUser("mariadb-install-db", ["--no-defaults", $"--datadir={_data}", "--auth-root-authentication-method=socket",

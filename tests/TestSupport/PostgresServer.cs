@@ -17,6 +17,7 @@ public sealed class PostgresServer : DatabaseServerProcess
     public PostgresServer() : base("lifeboat-pg")
     {
         Password = "pg-" + Guid.NewGuid().ToString("N")[..12];
+        SecretScan.Register(Password); // no output of lifeboat may show it
         SocketDirectory = OwnedDirectory("socket");
         _data = Home.Combine("data");
         var passwordFile = WriteOwnedFile("superuser-password", Password + "\n");

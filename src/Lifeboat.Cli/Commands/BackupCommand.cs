@@ -47,7 +47,7 @@ public sealed class BackupCommand : ICommandFactory
         command.Options.Add(notify);
         command.SetAction((parse, ct) => RecordedUnlessStreamAsync(global, parse, notify, parse.GetValue(stdin) || parse.GetValue(stdinFromCommand), parse.GetValue(paths) ?? [], job => Program.Run(async () =>
         {
-            var ctx = new CommandContext(global, parse);
+            var ctx = new CommandContext(global, parse, job);
             // a stream is always a backup of its own, into the repository given (or the stack's), never the stack's apps
             bool fromStream = parse.GetValue(stdin) || parse.GetValue(stdinFromCommand);
             if (ctx.StackConfig is { } stack && !fromStream)

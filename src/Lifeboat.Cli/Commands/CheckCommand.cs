@@ -15,9 +15,9 @@ public sealed class CheckCommand : ICommandFactory
         var command = new Command("check", "Check the repository for errors") { readData, readDataSubset, checkUnused, withCache };
         var notify = NotifyOption.Create();
         command.Options.Add(notify);
-        command.SetAction((parse, ct) => NotifyOption.RunAsync(global, parse, notify, Lifeboat.Stack.Operations.JobKind.Check, [], _ => Program.Run(async () =>
+        command.SetAction((parse, ct) => NotifyOption.RunAsync(global, parse, notify, Lifeboat.Stack.Operations.JobKind.Check, [], job => Program.Run(async () =>
         {
-            var ctx = new CommandContext(global, parse);
+            var ctx = new CommandContext(global, parse, job);
             CheckSubset? subset = null;
             if (parse.GetValue(readData) && parse.GetValue(readDataSubset) is not null)
                 throw new CliException("check flags --read-data and --read-data-subset cannot be used together");

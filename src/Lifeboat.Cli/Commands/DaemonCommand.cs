@@ -12,7 +12,7 @@ namespace Lifeboat.Cli.Commands;
 
 /// <summary>
 /// `lifeboat daemon`: runs lifeboat.yaml's schedule: until SIGTERM or SIGINT (exit 0 once the running job has stopped
-/// cleanly); SIGHUP re-reads the file. Serves GET /healthz and GET /metrics on --listen. The scheduling is <see cref="JobDaemon"/>'s;
+/// cleanly); SIGHUP re-reads the file. Serves GET /healthz, GET /metrics and the dashboard on --listen. The scheduling is <see cref="JobDaemon"/>'s;
 /// this parses options, wires the sinks and signals, and renders the log.
 /// </summary>
 public sealed class DaemonCommand : ICommandFactory
@@ -36,7 +36,7 @@ public sealed class DaemonCommand : ICommandFactory
             var schedule = LoadSchedule(configPath);
             var endpoint = ParseListen(parse.GetValue(listen)!);
             var graceTime = ParseGrace(parse.GetValue(grace)!);
-            return await RunAsync(configPath, schedule, endpoint, graceTime, ctx.Json);
+            return await RunAsync(configPath, schedule, endpoint, graceTime, ctx.Json, ctx.Access);
         }, ct));
         return command;
     }
@@ -50,7 +50,7 @@ public sealed class DaemonCommand : ICommandFactory
         return schedule;
     }
 
-    private static async Task<int> RunAsync(string configPath, ScheduleConfig schedule, IPEndPoint? listen, TimeSpan grace, bool json)
+    private static async Task<int> RunAsync(string configPath, ScheduleConfig schedule, IPEndPoint? listen, TimeSpan grace, bool json, Lifeboat.Stack.Hosting.RepositoryAccess access)
     {
         var log = new DaemonLogLines(Console.Out, json);
         var database = new StateDatabase();
@@ -59,9 +59,11 @@ public sealed class DaemonCommand : ICommandFactory
         var executor = new ChildProcessJobExecutor(Environment.ProcessPath ?? throw new CliException("cannot tell where the lifeboat binary is"), configPath, log, grace);
         JobDaemon? daemon = null;
         var metrics = new DaemonMetrics(configPath, database, () => daemon?.Status().Queued.Count ?? 0, () => executor.LockWaits, log.Warn);
-        // every job's start and end, in this order: the log line, the run history, notifications, metrics
-        IJobEventSink[] sinks = [log, history, notifications, metrics];
+        // every job's start and end, in this order: the log line, the run history, notifications, metrics, the dashboard's pages
+        var dashboardJobs = new Lifeboat.Dashboard.DashboardJobs();
+        IJobEventSink[] sinks = [log, history, notifications, metrics, dashboardJobs];
         daemon = new JobDaemon(schedule, executor, sinks, history, log);
+        dashboardJobs.Enqueue = daemon.Enqueue;
 
         using var stop = new CancellationTokenSource();
         void Stop(PosixSignalContext signal)
@@ -93,11 +95,22 @@ public sealed class DaemonCommand : ICommandFactory
         DaemonHttpServer? server = null;
         if (listen is not null)
         {
+            // the dashboard beside the endpoints where its rules allow; where not, the endpoints alone, as before it existed
+            Action<Microsoft.AspNetCore.Builder.WebApplication>? dashboard = null;
+            System.Security.Cryptography.X509Certificates.X509Certificate2? certificate = null;
+            try
+            {
+                (dashboard, certificate) = DashboardCommand.Prepare(StackConfigLoader.Load(configPath), listen, access, dashboardJobs);
+            }
+            catch (CliException e)
+            {
+                log.Warn($"the dashboard is not served ({e.Message}); /healthz and /metrics are");
+            }
             server = await DaemonHttpServer.StartAsync(listen,
             [
                 new DaemonEndpoint("/healthz", "application/json", _ => Task.FromResult(daemon.Status().ToJson())),
                 new DaemonEndpoint("/metrics", MetricsWriter.ContentType, _ => Task.FromResult(metrics.Render())),
-            ], CancellationToken.None);
+            ], CancellationToken.None, dashboard, certificate);
             log.Info($"listening on {server.Address}");
         }
         try

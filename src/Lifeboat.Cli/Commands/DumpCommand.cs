@@ -1,9 +1,7 @@
 using System.CommandLine;
-using System.Formats.Tar;
 using Lifeboat.Engine;
 using Lifeboat.Engine.Model;
 using Lifeboat.Engine.Repository;
-using Lifeboat.Engine.Trees;
 using Lifeboat.Stack.Reading;
 
 namespace Lifeboat.Cli.Commands;
@@ -54,7 +52,7 @@ public sealed class DumpCommand : ICommandFactory
             if (path.Length == 0)
             {
                 Announce();
-                await WriteTarAsync(repo, sn.Tree, "", stdout, ct);
+                await SnapshotTar.WriteAsync(repo, sn.Tree, "", stdout, ct);
                 return ExitCodes.Ok;
             }
             var node = await repo.FindNodeAsync(sn.Tree, path, ct);
@@ -65,7 +63,7 @@ public sealed class DumpCommand : ICommandFactory
             }
             Announce();
             if (node.Type == NodeType.Dir && node.Subtree is { } sub)
-                await WriteTarAsync(repo, sub, FsNames.ToBytes(node.Name).Length > 0 ? node.Name : "", stdout, ct);
+                await SnapshotTar.WriteAsync(repo, sub, FsNames.ToBytes(node.Name).Length > 0 ? node.Name : "", stdout, ct);
             else if (node.Type == NodeType.File)
                 await WriteContentAsync(repo, node, stdout, ct);
             else throw new CliException($"cannot dump \"/{path}\": it is a {node.Type}, not a file or directory");
@@ -78,50 +76,5 @@ public sealed class DumpCommand : ICommandFactory
     {
         foreach (var blob in node.Content ?? [])
             await output.WriteAsync(await repo.LoadBlobAsync(BlobType.Data, blob, ct), ct);
-    }
-
-    private static async Task WriteTarAsync(Repository repo, Id tree, string prefix, Stream output, CancellationToken ct)
-    {
-        await using var tar = new TarWriter(output, TarEntryFormat.Pax, leaveOpen: true);
-        await new TreeWalker(repo).WalkAsync(tree, prefix.Length == 0 ? "" : "/" + prefix, new TarVisitor(repo, tar), ct);
-    }
-
-    /// <summary>Each node as a tar entry named by its path without the leading slash.</summary>
-    private sealed class TarVisitor(Repository repo, TarWriter tar) : ITreeVisitor
-    {
-        public bool ShouldEnter(in TreeWalkEntry directory) => true;
-
-        public async ValueTask<TreeWalkAction> VisitAsync(TreeWalkEntry item, CancellationToken ct)
-        {
-            var node = item.Node;
-            var path = item.Path;
-            var display = Rendering.Display.Text(path[1..]);
-            PaxTarEntry entry;
-            switch (node.Type)
-            {
-                case NodeType.Dir:
-                    entry = new PaxTarEntry(TarEntryType.Directory, display + "/");
-                    break;
-                case NodeType.Symlink:
-                    entry = new PaxTarEntry(TarEntryType.SymbolicLink, display) { LinkName = Rendering.Display.Text(node.LinkTarget ?? "") };
-                    break;
-                case NodeType.File:
-                    entry = new PaxTarEntry(TarEntryType.RegularFile, display);
-                    // streamed blob by blob: a database of gigabytes must not be held in memory
-                    entry.DataStream = new FileContentStream(repo, node, path);
-                    break;
-                default:
-                    return TreeWalkAction.Continue;
-            }
-            entry.Mode = (UnixFileMode)(GoFileMode.ToPosixPermissions(node.Mode) & 0xFFF);
-            entry.ModificationTime = node.ModTime.ToDateTimeOffset();
-            entry.Uid = (int)node.Uid;
-            entry.Gid = (int)node.Gid;
-            entry.UserName = node.User ?? "";
-            entry.GroupName = node.Group ?? "";
-            await tar.WriteEntryAsync(entry, ct);
-            item.ThrowIfUnreadable();
-            return TreeWalkAction.Continue;
-        }
     }
 }

@@ -38,9 +38,9 @@ public sealed class ForgetCommand : ICommandFactory
         pruneOptions.AddTo(command);
         var notify = NotifyOption.Create();
         command.Options.Add(notify);
-        command.SetAction((parse, ct) => NotifyOption.RunAsync(global, parse, notify, Lifeboat.Stack.Operations.JobKind.Forget, [], _ => Program.Run(async () =>
+        command.SetAction((parse, ct) => NotifyOption.RunAsync(global, parse, notify, Lifeboat.Stack.Operations.JobKind.Forget, [], job => Program.Run(async () =>
         {
-            var ctx = new CommandContext(global, parse);
+            var ctx = new CommandContext(global, parse, job);
             bool isDryRun = parse.GetValue(dryRun);
             var prunePlanOptions = pruneOptions.Get(parse, isDryRun);
             var policy = policyOptions.Get(parse);

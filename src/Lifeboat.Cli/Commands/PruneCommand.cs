@@ -52,9 +52,9 @@ public sealed class PruneCommand : ICommandFactory
         options.AddTo(command);
         var notify = NotifyOption.Create();
         command.Options.Add(notify);
-        command.SetAction((parse, ct) => NotifyOption.RunAsync(global, parse, notify, Lifeboat.Stack.Operations.JobKind.Prune, [], _ => Program.Run(async () =>
+        command.SetAction((parse, ct) => NotifyOption.RunAsync(global, parse, notify, Lifeboat.Stack.Operations.JobKind.Prune, [], job => Program.Run(async () =>
         {
-            var ctx = new CommandContext(global, parse);
+            var ctx = new CommandContext(global, parse, job);
             var pruneOptions = options.Get(parse, parse.GetValue(dryRun));
             await using var repo = await ctx.OpenRepositoryAsync(ct);
             await using var repoLock = await ctx.LockAsync(repo, exclusive: true, ct, loadIndex: true);

@@ -16,13 +16,14 @@ public sealed class ScheduleCommand : ICommandFactory
         var command = new Command("schedule", "With a lifeboat.yaml: systemd timers for its schedule: instead of the daemon");
         command.Subcommands.Add(Sub(global, "show", "print the units that install would write", Show));
         command.Subcommands.Add(Sub(global, "install", $"write the units (default into {DefaultDirectory}); then: systemctl daemon-reload && systemctl enable --now the timers", Install));
-        command.Subcommands.Add(Sub(global, "uninstall", "remove the units install wrote for this lifeboat.yaml", Uninstall));
+        command.Subcommands.Add(Sub(global, "uninstall", "remove the units install wrote for this lifeboat.yaml", Uninstall, takesBinary: false));
         return command;
     }
 
     private delegate int Body(CommandContext ctx, string configPath, string directory, string binary);
 
-    private static Command Sub(GlobalOptions global, string name, string description, Body body)
+    /// <param name="takesBinary">Whether the units' binary matters (show, install); uninstall finds the units by their names.</param>
+    private static Command Sub(GlobalOptions global, string name, string description, Body body, bool takesBinary = true)
     {
         var dir = new Option<string>("--dir") { Description = $"the directory of the unit files (default {DefaultDirectory})", DefaultValueFactory = _ => DefaultDirectory };
         var binary = new Option<string?>("--binary")
@@ -30,7 +31,8 @@ public sealed class ScheduleCommand : ICommandFactory
             Description = "the lifeboat binary the units run (default: this one; e.g. /usr/local/bin/lifeboat after installing it there)",
             HelpName = "PATH",
         };
-        var command = new Command(name, description) { dir, binary };
+        var command = new Command(name, description) { dir };
+        if (takesBinary) command.Options.Add(binary);
         command.SetAction((parse, ct) => Program.Run(() =>
         {
             var ctx = new CommandContext(global, parse);
@@ -38,7 +40,7 @@ public sealed class ScheduleCommand : ICommandFactory
                 throw new CliException("schedule works with a lifeboat.yaml and takes its repository from it: leave out -r/--repository-file and unset RESTIC_REPOSITORY(_FILE)");
             var located = ctx.LocateStackConfig()
                 ?? throw new CliException("schedule needs a lifeboat.yaml with a schedule: section: give --config FILE, set LIFEBOAT_CONFIG, or run it where lifeboat.yaml is");
-            var program = parse.GetValue(binary) is { } given ? Path.GetFullPath(given) : StableBinaryPath(
+            var program = takesBinary && parse.GetValue(binary) is { } given ? Path.GetFullPath(given) : StableBinaryPath(
                 Environment.ProcessPath ?? throw new CliException("cannot tell where the lifeboat binary is: give --binary PATH"));
             if (!File.Exists(program)) throw new CliException($"--binary {program}: no such file");
             return Task.FromResult(body(ctx, Path.GetFullPath(located), Path.GetFullPath(parse.GetValue(dir)!), program));

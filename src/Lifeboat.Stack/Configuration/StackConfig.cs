@@ -34,6 +34,8 @@ public sealed record StackConfig
     public IReadOnlyList<NotifyTarget> Notify { get; init; } = [];
     /// <summary>The commands run once around every backup and restore (hooks:).</summary>
     public HookSet Hooks { get; init; } = HookSet.None;
+    /// <summary>The dashboard's password and certificate (dashboard:).</summary>
+    public DashboardConfig Dashboard { get; init; } = new();
 
     /// <summary>The app's own policy, else the stack's, else null (forget has nothing to apply).</summary>
     public ForgetPolicy? RetentionFor(AppConfig app) => app.Retention ?? Retention;

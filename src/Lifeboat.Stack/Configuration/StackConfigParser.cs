@@ -15,7 +15,7 @@ namespace Lifeboat.Stack.Configuration;
 /// </summary>
 public sealed partial class StackConfigParser
 {
-    private static readonly string[] TopLevelKeys = ["repository", "password-file", "password-command", "credentials-file", "offsite", "host", "apps", "never", "compression", "pack-size", "retention", "doctor", "schedule", "notify", "hooks"];
+    private static readonly string[] TopLevelKeys = ["repository", "password-file", "password-command", "credentials-file", "offsite", "host", "apps", "never", "compression", "pack-size", "retention", "doctor", "schedule", "notify", "hooks", "dashboard"];
     private static readonly string[] OffsiteKeys = ["repository", "password-file", "password-command", "credentials-file"];
     private static readonly string[] AppKeys = ["paths", "exclude", "containers", "consistency", "retention", "hooks", "dumps"];
 
@@ -102,6 +102,7 @@ public sealed partial class StackConfigParser
         ScheduleConfig? schedule = null;
         var notify = new List<NotifyTarget>();
         var hooks = HookSet.None;
+        var dashboard = new DashboardConfig();
         var apps = new List<AppConfig>();
         var never = new List<(string Path, int Line)>();
         int appsLine = 0;
@@ -145,6 +146,9 @@ public sealed partial class StackConfigParser
                     break;
                 case "hooks":
                     hooks = ParseHooks(value, key);
+                    break;
+                case "dashboard":
+                    dashboard = ParseDashboard(value, line);
                     break;
                 case "apps":
                     appsLine = line;
@@ -194,6 +198,7 @@ public sealed partial class StackConfigParser
             Schedule = schedule,
             Notify = notify,
             Hooks = hooks,
+            Dashboard = dashboard,
         }, underNever);
     }
 

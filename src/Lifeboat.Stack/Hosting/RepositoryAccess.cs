@@ -54,6 +54,13 @@ public sealed class RepositoryAccess(RepositoryRequest request, ResticEnvironmen
         }
     }
 
+    /// <summary>Takes the stack config (or none) a caller already read for this same request, instead of reading it again.</summary>
+    public void UseStackConfig(StackConfig? config)
+    {
+        _stackConfig = config;
+        _stackConfigLooked = true;
+    }
+
     /// <summary>The lifeboat.yaml named by --config or $LIFEBOAT_CONFIG, else ./lifeboat.yaml when it exists, else null; not read.</summary>
     public string? LocateStackConfig() =>
         StackConfigLoader.Locate(Request.StackConfigPath, Environment.GetExact(StackConfigLoader.EnvironmentVariable), Request.WorkingDirectory);

@@ -1,9 +1,11 @@
 using System.Net;
+using System.Security.Cryptography.X509Certificates;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
@@ -11,7 +13,8 @@ namespace Lifeboat.Stack.Operations;
 
 /// <summary>
 /// The daemon's HTTP listener (Kestrel, through the slim builder that Native AOT supports): each
-/// <see cref="DaemonEndpoint"/> is one GET route; anything else is 404. It logs nothing of its own.
+/// <see cref="DaemonEndpoint"/> is one GET route; a front end may mount more (the dashboard); anything else is 404.
+/// With a certificate it speaks HTTPS only. It logs nothing of its own.
 /// </summary>
 public sealed class DaemonHttpServer : IAsyncDisposable
 {
@@ -26,12 +29,19 @@ public sealed class DaemonHttpServer : IAsyncDisposable
     /// <summary>Where it listens, e.g. http://127.0.0.1:8420 (the real port when 0 was asked for).</summary>
     public string Address { get; }
 
-    public static async Task<DaemonHttpServer> StartAsync(IPEndPoint listen, IReadOnlyList<DaemonEndpoint> endpoints, CancellationToken cancellationToken)
+    /// <param name="mount">Adds a front end's middleware and routes (the dashboard); null: the endpoints alone.</param>
+    /// <param name="certificate">Serves HTTPS with it; null: plain HTTP.</param>
+    public static async Task<DaemonHttpServer> StartAsync(IPEndPoint listen, IReadOnlyList<DaemonEndpoint> endpoints, CancellationToken cancellationToken,
+        Action<WebApplication>? mount = null, X509Certificate2? certificate = null)
     {
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [] });
         builder.Logging.ClearProviders();
-        builder.WebHost.UseKestrel(kestrel => kestrel.Listen(listen));
+        builder.WebHost.UseKestrel(kestrel => kestrel.Listen(listen, options =>
+        {
+            if (certificate is not null) options.UseHttps(certificate);
+        }));
         var app = builder.Build();
+        mount?.Invoke(app);
         foreach (var endpoint in endpoints)
         {
             app.MapGet(endpoint.Path, (RequestDelegate)(async context =>

@@ -34,6 +34,18 @@ public sealed class JobDaemon(ScheduleConfig schedule, IJobExecutor executor, IR
         }
     }
 
+    /// <summary>
+    /// Queues a job asked for now (the dashboard's "back up now") behind the running job and those waiting, as a
+    /// scheduled one would be; false when the same job is already waiting.
+    /// </summary>
+    /// <param name="trigger">Why it runs, as the run history records it ("dashboard").</param>
+    public bool Enqueue(JobKind kind, IReadOnlyList<string> apps, string trigger) =>
+        _queue.TryEnqueue(new QueuedJob(new ScheduledJob(kind, OnDemand, NeverDue, apps, Line: 0), trigger, _time.GetUtcNow()));
+
+    private const string OnDemand = "on demand";
+    // a job asked for now has no schedule: its expression is never consulted (only schedule.Jobs are timed)
+    private static readonly Cronos.CronExpression NeverDue = Cronos.CronExpression.Parse("0 0 1 1 *");
+
     /// <summary>Takes a new schedule from now on; jobs already queued still run.</summary>
     public void Reload(ScheduleConfig schedule)
     {

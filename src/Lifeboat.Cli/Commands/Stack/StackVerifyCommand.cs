@@ -30,7 +30,7 @@ public sealed class StackVerifyCommand : ICommandFactory
         command.Options.Add(notify);
         command.SetAction((parse, ct) => NotifyOption.RunAsync(global, parse, notify, Lifeboat.Stack.Operations.JobKind.Verify, parse.GetValue(apps) ?? [], job => Program.Run(async () =>
         {
-            var ctx = new CommandContext(global, parse);
+            var ctx = new CommandContext(global, parse, job);
             var config = ctx.StackConfig ?? throw new CliException(ctx.RepositoryGiven
                 ? "verify works with a lifeboat.yaml (stack mode) and takes its repository from it: leave out -r/--repository-file (and RESTIC_REPOSITORY); for a repository alone, use check --read-data"
                 : "verify needs a lifeboat.yaml: give --config FILE, set LIFEBOAT_CONFIG, or run it where lifeboat.yaml is");
