@@ -4,20 +4,31 @@ not available): bench/run --latency MS puts it between both tools and the server
 costs MS. Bytes keep their order; at most WINDOW bytes per direction are in flight, as a TCP window would allow.
 
 Usage: delay-proxy.py LISTEN_PORT TARGET_HOST TARGET_PORT RTT_MS   (prints "ready" once it listens)
+With DELAY_PROXY_TRACE=FILE, each chunk read is logged as "TIME CONNECTION up|down BYTES" (TIME in seconds since the
+epoch; up = client to server): a per-request timeline (request sent, first and last byte of the answer) to read with
+bench/lib/trace-summary.py.
 """
 import asyncio
+import itertools
+import os
 import sys
+import time
+
+TRACE = open(os.environ["DELAY_PROXY_TRACE"], "a", buffering=1) if os.environ.get("DELAY_PROXY_TRACE") else None
+CONNECTIONS = itertools.count(1)
 
 CHUNK = 64 * 1024
 WINDOW_CHUNKS = 64  # 4 MiB in flight per direction
 
 
-async def pump(reader, writer, delay, loop):
+async def pump(reader, writer, delay, loop, connection, direction):
     queue = asyncio.Queue(WINDOW_CHUNKS)
 
     async def receive():
         while True:
             data = await reader.read(CHUNK)
+            if TRACE:
+                TRACE.write(f"{time.time():.4f} {connection} {direction} {len(data)}\n")
             await queue.put((loop.time() + delay, data))
             if not data:
                 return
@@ -48,9 +59,10 @@ async def serve(client_reader, client_writer, host, port, delay):
     except OSError:
         client_writer.close()
         return
+    connection = next(CONNECTIONS)
     try:
-        await asyncio.gather(pump(client_reader, server_writer, delay, loop),
-                             pump(server_reader, client_writer, delay, loop))
+        await asyncio.gather(pump(client_reader, server_writer, delay, loop, connection, "up"),
+                             pump(server_reader, client_writer, delay, loop, connection, "down"))
     finally:
         for w in (client_writer, server_writer):
             try:

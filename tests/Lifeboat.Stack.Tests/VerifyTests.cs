@@ -234,7 +234,7 @@ public sealed class VerifyTests : IDisposable
         Assert.Contains("there is no app \"plexx\"", unknown.Stderr);
         AssertOneLineError(unknown);
 
-        File.WriteAllText(_temp.Combine("etc/password"), "wrong password");
+        File.WriteAllText(_temp.Combine("etc/password"), "not the repository password"); // (not "wrong password": restic's message says that)
         var wrong = Cli.Run("verify", "configs");
         Assert.Equal(12, wrong.ExitCode);
         AssertOneLineError(wrong);

@@ -8,7 +8,7 @@ namespace Lifeboat.TestSupport;
 /// AWS_SECRET_ACCESS_KEY, RESTIC_REST_PASSWORD, ...), the content of the password files those variables or the
 /// lifeboat.yaml in use name, and any the test registers (<see cref="Register"/>). A hit fails that test at once, naming
 /// the command and which secret (never its value). The totals of the whole run (outputs, bytes, secrets, hits) are
-/// appended to $LIFEBOAT_SECRET_SCAN_LOG when it is set, for ./run-tests to report.
+/// appended to $TESTS_SECRET_SCAN_LOG when it is set, for ./run-tests to report.
 /// </summary>
 public static partial class SecretScan
 {
@@ -53,7 +53,7 @@ public static partial class SecretScan
             _bytes += result.Stdout.Length + result.Stderr.Length;
             foreach (var (_, value) in secrets) SecretsSeen.Add(value);
             if (hit is not null) _hits++;
-            if (!_exitHooked && Environment.GetEnvironmentVariable("LIFEBOAT_SECRET_SCAN_LOG") is { Length: > 0 } log)
+            if (!_exitHooked && Environment.GetEnvironmentVariable("TESTS_SECRET_SCAN_LOG") is { Length: > 0 } log)
             {
                 _exitHooked = true;
                 AppDomain.CurrentDomain.ProcessExit += (_, _) => WriteTotals(log);
