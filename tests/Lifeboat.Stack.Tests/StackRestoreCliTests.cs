@@ -186,8 +186,17 @@ public sealed class StackRestoreCliTests : IDisposable
         Assert.Contains("already has content", again.Stderr);
         Assert.Contains("--force", again.Stderr);
         File.WriteAllText(root + Projects + "/sonarr/config.xml", "damaged");
+        File.WriteAllText(root + Projects + "/sonarr/left-behind.xml", "not in the snapshot");
         Cli.RunChecked("rebuild", "--target-root", root, "--force");
         Assert.Equal("<sonarr v1/>", File.ReadAllText(root + Projects + "/sonarr/config.xml"));
+        Assert.True(File.Exists(root + Projects + "/sonarr/left-behind.xml")); // --force replaces, removes nothing
+
+        // --delete: the rebuilt paths hold exactly the snapshots (what the apps exclude stays)
+        var rebuilt = Cli.RunChecked("rebuild", "--target-root", root, "--force", "--delete");
+        Assert.False(File.Exists(root + Projects + "/sonarr/left-behind.xml"));
+        Assert.Contains("removed 1 item", rebuilt.Stdout);
+        TreeComparer.AssertSame(Projects, root + Projects, new TreeCompareOptions { CompareRootMetadata = true });
+        AssertNoLeftovers(root + _temp.Combine("mnt"));
     }
 
     [Fact]

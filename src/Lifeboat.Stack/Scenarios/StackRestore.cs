@@ -192,13 +192,13 @@ public sealed class StackRestore
     /// A rehearsal under <paramref name="targetRoot"/> loads none.
     /// </param>
     public async Task<AppRestoreResult> RebuildAppAsync(AppConfig app, Snapshot snapshot, string? targetRoot, bool replaceDatabases,
-        CancellationToken cancellationToken)
+        CancellationToken cancellationToken, bool delete = false)
     {
-        if (targetRoot is not null) return await PlaceAsync(app, snapshot, [], delete: false, targetRoot, cancellationToken).ConfigureAwait(false);
+        if (targetRoot is not null) return await PlaceAsync(app, snapshot, [], delete, targetRoot, cancellationToken).ConfigureAwait(false);
         var dumps = await SnapshotDumps.FindAsync(_repository, app, snapshot, cancellationToken).ConfigureAwait(false);
         return await Hooks.AroundAppAsync(app, snapshot, async ct =>
         {
-            var result = await PlaceAsync(app, snapshot, [], delete: false, null, ct).ConfigureAwait(false);
+            var result = await PlaceAsync(app, snapshot, [], delete, null, ct).ConfigureAwait(false);
             if (!dumps.Any) return result;
             foreach (var skipped in dumps.Skipped) _observer?.AppEvent(app, skipped);
             var later = $"lifeboat restore {app.Name} --snapshot {snapshot.Id.ToShortString()} --dumps-only --replace-databases";

@@ -6,7 +6,7 @@ using Lifeboat.Stack.Scenarios;
 namespace Lifeboat.Cli.Commands.Stack;
 
 /// <summary>
-/// `lifeboat rebuild [--target-root DIR] [--force]`: scenario 2, a lost machine. Every app's latest snapshot goes to its
+/// `lifeboat rebuild [--target-root DIR] [--force [--delete]]`: scenario 2, a lost machine. Every app's latest snapshot goes to its
 /// original paths (or P to DIR/P for a rehearsal); the containers are named as Docker sees them (to start, running, missing), not started.
 /// With --replace-databases each app's dumps are loaded where their container runs (or on the host); the others are
 /// printed as the restore command to run once the containers are up.
@@ -18,7 +18,8 @@ public sealed class StackRebuildCommand : ICommandFactory
         var targetRoot = new Option<string?>("--target-root") { Description = "restore each app path P to DIR/P instead of P (a rehearsal)" };
         var force = new Option<bool>("--force") { Description = "restore also into destinations that already have content (files there are replaced, none removed)" };
         var replaceDatabases = new Option<bool>("--replace-databases") { Description = "after each app's files, load its snapshot's database dumps (into the containers that run, or on the host), replacing what the databases hold; the others are printed as commands to run once their containers are up" };
-        var command = new Command("rebuild", "With a lifeboat.yaml: restore every app's latest snapshot to its original paths (a rebuilt machine)") { targetRoot, force, replaceDatabases };
+        var delete = new Option<bool>("--delete") { Description = "with --force: also remove from the apps' paths what the snapshots do not have (moved aside until that app's rebuild has succeeded; what the apps' excludes leave out is kept)" };
+        var command = new Command("rebuild", "With a lifeboat.yaml: restore every app's latest snapshot to its original paths (a rebuilt machine)") { targetRoot, force, delete, replaceDatabases };
         command.SetAction((parse, ct) => Program.Run(async () =>
         {
             var ctx = new CommandContext(global, parse);
@@ -43,7 +44,7 @@ public sealed class StackRebuildCommand : ICommandFactory
                 try
                 {
                     var snapshot = await StackRestore.ChooseSnapshotAsync(repo, app, null, null, null, ct);
-                    var result = await restore.RebuildAppAsync(app, snapshot, root, replace, ct);
+                    var result = await restore.RebuildAppAsync(app, snapshot, root, replace, ct, delete: parse.GetValue(delete));
                     StackRestoreCommand.Report(ctx, result, inPlace: root is null);
                     if (result.Dumps.Any(d => d.Failed)) failed++;
                     containers.AddRange(app.Containers);
