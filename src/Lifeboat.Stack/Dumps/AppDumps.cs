@@ -29,7 +29,7 @@ public static class AppDumps
         var sources = new List<StreamSource>();
         foreach (var dump in app.Dumps)
         {
-            var password = dump.PasswordFile is { } file ? ReadPassword(dump, file) : null;
+            var password = dump.PasswordFile is { } file ? DumpCredentials.ReadPasswordFile(dump, file) : null;
             IReadOnlyDictionary<string, string>? environment = null;
             if (dump.Container is { } container && dump.Kind != DumpKind.Command)
             {
@@ -68,23 +68,6 @@ public static class AppDumps
             }
         }
         return sources;
-    }
-
-    /// <summary>The password file's content without its final line break (as echo or an editor leaves it).</summary>
-    private static string ReadPassword(DumpConfig dump, string file)
-    {
-        string text;
-        try
-        {
-            text = File.ReadAllText(file);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            throw DumpFailure.Of(dump, $"cannot read its password-file {file}: {e.Message}");
-        }
-        text = text.TrimEnd('\n', '\r');
-        if (text.Length == 0) throw DumpFailure.Of(dump, $"its password-file {file} is empty");
-        return text;
     }
 
     private static string Size(long bytes) => bytes < 1 << 20
