@@ -16,6 +16,8 @@ public sealed record BackendSettings
     public long? DownloadLimit { get; init; }
     public RetryPolicy Retry { get; init; } = RetryPolicy.Default;
     public Action<RetryNotice>? OnRetry { get; init; }
+    /// <summary>Faults to inject below the retries (testing Lifeboat itself); null in normal use.</summary>
+    public FaultPlan? Faults { get; init; }
 
     /// <summary>An extended option's value, or null.</summary>
     public string? Option(string key) => Options.TryGetValue(key, out var value) ? value : null;
