@@ -199,6 +199,7 @@ public sealed class RepositoryAccess(RepositoryRequest request, ResticEnvironmen
             DownloadLimit = Limit(Request.DownloadLimitKiB, "--limit-download"),
             OnRetry = BackendRetry,
             Faults = FaultPlan.Parse(environment.Get(FaultPlan.EnvironmentVariable)),
+            StuckRequestTimeout = Request.StuckRequestTimeout,
         };
     }
 
