@@ -16,7 +16,7 @@ namespace Lifeboat.Dashboard;
 /// holds), a file's bytes and a directory as .tar, both streamed from the repository as they are read. Only the apps
 /// of lifeboat.yaml and only their own snapshots can be reached: another app's snapshot ID is not found.
 /// </summary>
-public sealed class SnapshotBrowser(DashboardSettings settings)
+public sealed class SnapshotBrowser(DashboardSettings settings, SharedRepository shared)
 {
     /// <summary>GET /api/apps: the apps of lifeboat.yaml, in its order (what the pickers offer; no repository read).</summary>
     public Task AppsAsync(HttpContext context)
@@ -30,20 +30,37 @@ public sealed class SnapshotBrowser(DashboardSettings settings)
         });
     }
 
-    /// <summary>GET /api/apps/{app}/snapshots: newest first, with the run recorded for each (files, data added).</summary>
+    /// <summary>
+    /// GET /api/apps/{app}/snapshots: newest first, with the run recorded for each (files, data added) and, when the
+    /// app has a retention policy, what `lifeboat forget` would do with each (keep with restic's reasons, or remove):
+    /// the same plan, computed and shown, nothing changed.
+    /// </summary>
     public async Task SnapshotsAsync(HttpContext context)
     {
         var ct = context.RequestAborted;
         var app = App(context);
-        await using var repository = await settings.Access.OpenRepositoryAsync(ct).ConfigureAwait(false);
-        var snapshots = (await StackSnapshots.ListAsync(repository, [app], ct).ConfigureAwait(false))[0].Snapshots
-            .OrderByDescending(s => s.Time.ToDateTimeOffset()).ToList();
+        var config = settings.Access.StackConfig!;
+        await using var lease = await shared.AcquireAsync(ct).ConfigureAwait(false);
+        var repository = lease.Repository;
+        var policy = config.RetentionFor(app);
+        List<Snapshot> snapshots;
+        Dictionary<Id, IReadOnlyList<string>>? kept = null;
+        if (policy is not null)
+        {
+            var plan = (await StackForget.PlanAsync(repository, config, [app], null, StackForget.DefaultGrouping, new SnapshotFilter(), ct).ConfigureAwait(false))[0];
+            snapshots = plan.Groups.SelectMany(g => g.Decision.Keep.Concat(g.Decision.Remove)).ToList();
+            kept = plan.Groups.SelectMany(g => g.Decision.Keep).ToDictionary(s => s.Id, s => (IReadOnlyList<string>)[]);
+            foreach (var reason in plan.Groups.SelectMany(g => g.Decision.Reasons)) kept[reason.Snapshot.Id] = reason.Matches;
+        }
+        else snapshots = (await StackSnapshots.ListAsync(repository, [app], ct).ConfigureAwait(false))[0].Snapshots.ToList();
+        snapshots = snapshots.OrderByDescending(s => s.Time.ToDateTimeOffset()).ToList();
         var runs = new BackupRunLog(repository.Config.Id).ReadAll()
             .Where(r => r.App == app.Name && r.SnapshotId is not null).GroupBy(r => r.SnapshotId!).ToDictionary(g => g.Key, g => g.Last());
         await JsonResponse.WriteAsync(context, StatusCodes.Status200OK, w =>
         {
             w.WriteStartObject();
             w.WriteString("app", app.Name);
+            if (policy is not null) w.WriteString("retention", policy.ToString());
             w.WriteStartArray("snapshots");
             foreach (var snapshot in snapshots)
             {
@@ -60,6 +77,11 @@ public sealed class SnapshotBrowser(DashboardSettings settings)
                     if (run.Files is { } files) w.WriteNumber("files", files);
                     if (run.BytesAdded is { } added) w.WriteNumber("bytesAdded", added);
                 }
+                if (kept is not null)
+                {
+                    w.WriteBoolean("keep", kept.ContainsKey(snapshot.Id));
+                    if (kept.TryGetValue(snapshot.Id, out var reasons)) WriteStrings(w, "reasons", reasons);
+                }
                 w.WriteEndObject();
             }
             w.WriteEndArray();
@@ -73,9 +95,10 @@ public sealed class SnapshotBrowser(DashboardSettings settings)
         var ct = context.RequestAborted;
         var app = App(context);
         var path = RequestedPath(context);
-        await using var repository = await settings.Access.OpenRepositoryAsync(ct).ConfigureAwait(false);
-        // reading only, as the doctor does: no lock written per click (a prune running meanwhile makes this one request fail)
-        await settings.Access.LockAsync(repository, new LockRequest(Exclusive: false) { LoadIndex = true, Skip = true }, ct).ConfigureAwait(false);
+        // reading only, as the doctor does: no lock written per click (a prune running meanwhile makes this one request
+        // fail); the repository and its index shared with the other requests
+        await using var lease = await shared.AcquireAsync(ct).ConfigureAwait(false);
+        var repository = lease.Repository;
         var snapshot = await SnapshotAsync(repository, app, context, ct).ConfigureAwait(false);
         Id tree;
         if (path == "/") tree = snapshot.Tree;
@@ -171,7 +194,7 @@ public sealed class SnapshotBrowser(DashboardSettings settings)
         }
     }
 
-    private AppConfig App(HttpContext context)
+    internal AppConfig App(HttpContext context)
     {
         var name = (string)context.Request.RouteValues["app"]!;
         var config = settings.Access.StackConfig ?? throw new BrowseException(StatusCodes.Status500InternalServerError, "no lifeboat.yaml");
@@ -179,7 +202,7 @@ public sealed class SnapshotBrowser(DashboardSettings settings)
     }
 
     /// <summary>The app's snapshot by its ID (or a prefix): another app's snapshot is not found.</summary>
-    private static async Task<Snapshot> SnapshotAsync(Repository repository, AppConfig app, HttpContext context, CancellationToken ct)
+    internal static async Task<Snapshot> SnapshotAsync(Repository repository, AppConfig app, HttpContext context, CancellationToken ct)
     {
         var id = (string)context.Request.RouteValues["id"]!;
         if (!StackReading.IsSnapshotReference(id)) throw new BrowseException(StatusCodes.Status400BadRequest, $"\"{id}\" is not a snapshot ID");
@@ -194,9 +217,11 @@ public sealed class SnapshotBrowser(DashboardSettings settings)
     }
 
     /// <summary>?path=: absolute, "/" for the snapshot's root; no empty, "." or ".." segment.</summary>
-    private static string RequestedPath(HttpContext context)
+    private static string RequestedPath(HttpContext context) => CheckedPath(context.Request.Query["path"].ToString());
+
+    /// <summary>A path in a snapshot as given: absolute, "/" for the root; no empty, "." or ".." segment.</summary>
+    internal static string CheckedPath(string path)
     {
-        var path = context.Request.Query["path"].ToString();
         if (path.Length == 0 || path == "/") return "/";
         var parts = path.Split('/');
         if (parts[0].Length != 0 || parts.Skip(1).Any(p => p is "" or "." or ".."))
@@ -204,7 +229,7 @@ public sealed class SnapshotBrowser(DashboardSettings settings)
         return path;
     }
 
-    private static BrowseException NotFound(string path, Snapshot snapshot) =>
+    internal static BrowseException NotFound(string path, Snapshot snapshot) =>
         new(StatusCodes.Status404NotFound, $"{path} is not in snapshot {StackReading.Describe(snapshot)}");
 
     /// <summary>attachment; filename="ascii"; filename*=UTF-8''percent-encoded (RFC 6266).</summary>
