@@ -51,6 +51,8 @@ public sealed class DashboardServer
         Get(app, "/api/apps/{app}/snapshots/{id}/tree", _browser.TreeAsync);
         Get(app, "/api/apps/{app}/snapshots/{id}/file", _browser.FileAsync);
         Get(app, "/api/apps/{app}/snapshots/{id}/tar", _browser.TarAsync);
+        Get(app, "/api/apps/{app}/snapshots/{id}/zip", _browser.ZipAsync);
+        Get(app, "/api/apps/{app}/diff", _browser.DiffAsync);
         app.MapPost("/api/apps/{app}/backup", Guarded(_actions.BackUpAsync));
         app.MapPost("/api/apps/{app}/verify", Guarded(_actions.VerifyAsync));
         app.MapPost("/api/backup", Guarded(_actions.BackUpAllAsync));

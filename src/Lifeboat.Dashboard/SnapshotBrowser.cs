@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Lifeboat.Engine;
 using Lifeboat.Engine.Model;
+using Lifeboat.Engine.Maintenance;
 using Lifeboat.Engine.Repository;
 using Lifeboat.Stack;
 using Lifeboat.Stack.Configuration;
@@ -151,7 +152,12 @@ public sealed class SnapshotBrowser(DashboardSettings settings, SharedRepository
     }
 
     /// <summary>GET .../tar?path=: the directory as a pax tar archive, streamed (what `lifeboat dump` writes for it).</summary>
-    public async Task TarAsync(HttpContext context)
+    public Task TarAsync(HttpContext context) => ArchiveAsync(context, ".tar", "application/x-tar", SnapshotTar.WriteAsync);
+
+    /// <summary>GET .../zip?path=: the directory as a .zip, streamed (<see cref="SnapshotZip"/>).</summary>
+    public Task ZipAsync(HttpContext context) => ArchiveAsync(context, ".zip", "application/zip", SnapshotZip.WriteAsync);
+
+    private async Task ArchiveAsync(HttpContext context, string extension, string contentType, Func<Repository, Id, string, Stream, CancellationToken, Task> write)
     {
         var ct = context.RequestAborted;
         var app = App(context);
@@ -173,10 +179,67 @@ public sealed class SnapshotBrowser(DashboardSettings settings, SharedRepository
             tree = subtree;
             name = node.Name;
         }
-        context.Response.ContentType = "application/x-tar";
-        context.Response.Headers.ContentDisposition = Attachment($"{(name.Length == 0 ? $"{app.Name}-{snapshot.Id.ToShortString()}" : name)}.tar");
-        await StreamAsync(context, output => SnapshotTar.WriteAsync(repository, tree, name, output, ct)).ConfigureAwait(false);
+        context.Response.ContentType = contentType;
+        context.Response.Headers.ContentDisposition = Attachment($"{(name.Length == 0 ? $"{app.Name}-{snapshot.Id.ToShortString()}" : name)}{extension}");
+        await StreamAsync(context, output => write(repository, tree, name, output, ct)).ConfigureAwait(false);
     }
+
+    /// <summary>
+    /// GET /api/apps/{app}/diff?from=ID&amp;to=ID: what changed between two of the app's snapshots, as `lifeboat diff`
+    /// computes it (added "+", removed "-", content "M", type "T"), the first <see cref="DiffLimit"/> paths and the totals.
+    /// </summary>
+    public async Task DiffAsync(HttpContext context)
+    {
+        var ct = context.RequestAborted;
+        var app = App(context);
+        await using var lease = await shared.AcquireAsync(ct).ConfigureAwait(false);
+        var repository = lease.Repository;
+        var from = await SnapshotAsync(repository, app, Query(context, "from"), ct).ConfigureAwait(false);
+        var to = await SnapshotAsync(repository, app, Query(context, "to"), ct).ConfigureAwait(false);
+        var changes = new List<DiffChange>();
+        int total = 0;
+        var diff = new DiffCalculator(repository, showMetadata: false, change =>
+        {
+            if (total++ < DiffLimit) changes.Add(change);
+        });
+        await diff.RunAsync(from, to, ct).ConfigureAwait(false);
+        await JsonResponse.WriteAsync(context, StatusCodes.Status200OK, w =>
+        {
+            w.WriteStartObject();
+            w.WriteString("from", from.Id.ToShortString());
+            w.WriteString("to", to.Id.ToShortString());
+            w.WriteNumber("total", total);
+            w.WriteNumber("changedFiles", diff.ChangedFiles);
+            WriteStat(w, "added", diff.Added);
+            WriteStat(w, "removed", diff.Removed);
+            w.WriteStartArray("changes");
+            foreach (var change in changes)
+            {
+                w.WriteStartObject();
+                w.WriteString("path", JsonResponse.Text(change.Path));
+                w.WriteString("modifier", change.Modifier);
+                w.WriteEndObject();
+            }
+            w.WriteEndArray();
+            w.WriteEndObject();
+        }).ConfigureAwait(false);
+    }
+
+    /// <summary>How many changed paths a diff lists (the totals count them all).</summary>
+    public const int DiffLimit = 5000;
+
+    private static void WriteStat(Utf8JsonWriter w, string name, DiffStat stat)
+    {
+        w.WriteStartObject(name);
+        w.WriteNumber("files", stat.Files);
+        w.WriteNumber("dirs", stat.Dirs);
+        w.WriteNumber("others", stat.Others);
+        w.WriteNumber("bytes", stat.Bytes);
+        w.WriteEndObject();
+    }
+
+    private static string Query(HttpContext context, string name) =>
+        context.Request.Query[name].ToString() is { Length: > 0 } value ? value : throw new BrowseException(StatusCodes.Status400BadRequest, $"give ?{name}=SNAPSHOT");
 
     /// <summary>
     /// Sends a body whose status is already 200: an error part-way cannot become an error page any more, so the
@@ -202,9 +265,11 @@ public sealed class SnapshotBrowser(DashboardSettings settings, SharedRepository
     }
 
     /// <summary>The app's snapshot by its ID (or a prefix): another app's snapshot is not found.</summary>
-    internal static async Task<Snapshot> SnapshotAsync(Repository repository, AppConfig app, HttpContext context, CancellationToken ct)
+    internal static Task<Snapshot> SnapshotAsync(Repository repository, AppConfig app, HttpContext context, CancellationToken ct) =>
+        SnapshotAsync(repository, app, (string)context.Request.RouteValues["id"]!, ct);
+
+    private static async Task<Snapshot> SnapshotAsync(Repository repository, AppConfig app, string id, CancellationToken ct)
     {
-        var id = (string)context.Request.RouteValues["id"]!;
         if (!StackReading.IsSnapshotReference(id)) throw new BrowseException(StatusCodes.Status400BadRequest, $"\"{id}\" is not a snapshot ID");
         try
         {

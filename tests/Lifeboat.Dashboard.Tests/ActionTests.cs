@@ -112,7 +112,7 @@ public sealed class ActionTests(DashboardStack stack) : IDisposable
         await page.WaitForSelectorAsync("body[data-ready='/']");
         var target = _restores.Combine("forged");
         var path = $"{_server.Address}/api/apps/plex/snapshots/{stack.PlexSnapshot()}/restore";
-        var csrf = (await (await page.APIRequest.GetAsync(_server.Address + "/api/session")).JsonAsync())!.Value.GetProperty("csrf").GetString()!;
+        var csrf = await CsrfAsync(page);
         var forged = await page.APIRequest.PostAsync(path, new APIRequestContextOptions
         {
             Headers = new Dictionary<string, string> { ["Origin"] = "http://attacker.example", ["X-Lifeboat-CSRF"] = csrf },
@@ -218,14 +218,16 @@ public sealed class ActionTests(DashboardStack stack) : IDisposable
     /// <summary>A POST as the page makes it: its own origin and its session's token.</summary>
     private async Task<IAPIResponse> PostAsync(IPage page, string path, object body)
     {
-        var session = await page.APIRequest.GetAsync(_server.Address + "/api/session");
-        var csrf = (await session.JsonAsync())!.Value.GetProperty("csrf").GetString()!;
         return await page.APIRequest.PostAsync(_server.Address + path, new APIRequestContextOptions
         {
-            Headers = new Dictionary<string, string> { ["Origin"] = _server.Address, ["X-Lifeboat-CSRF"] = csrf },
+            Headers = new Dictionary<string, string> { ["Origin"] = _server.Address, ["X-Lifeboat-CSRF"] = await CsrfAsync(page) },
             DataObject = body,
         });
     }
+
+    /// <summary>The page's session's CSRF token (the session cookie is the browser context's).</summary>
+    private async Task<string> CsrfAsync(IPage page) =>
+        (await (await page.APIRequest.GetAsync(_server.Address + "/api/session")).JsonAsync())!.Value.GetProperty("csrf").GetString()!;
 
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 

@@ -266,6 +266,7 @@
           el("th", { scope: "col" }, "Data added"), el("th", { scope: "col" }, "Tags"), data.retention ? el("th", { scope: "col" }, "Retention") : null, session.actions ? el("th", { scope: "col" }, el("span", { class: "skip" }, "Restore")) : null)),
         el("tbody", null, rows)),
       confirmBox,
+      snapshots.length > 1 ? compareForm(app, snapshots) : null,
       el("p", { class: "detail" }, "Files and data added are those this machine recorded when it made the snapshot."));
     // the bars' widths set from script: the page's CSP allows no inline style attributes
     for (const bar of view.querySelectorAll(".bar")) bar.style.width = Math.max(2, Math.round(160 * Number(bar.dataset.share))) + "px";
@@ -313,6 +314,34 @@
       svg("title", { id: "chart-title" }, "Data added per snapshot of " + app),
       svg("desc", { id: "chart-desc" }, description), ...axis, ...bars);
     return el("figure", { class: "chart" }, figure, el("figcaption", { class: "detail" }, description));
+  }
+
+  // Two snapshots compared, as lifeboat diff computes it.
+  function compareForm(app, snapshots) {
+    const option = (s, selected) => el("option", { value: s.shortId, selected }, when(s.time) + " — " + s.shortId);
+    const from = el("select", { id: "diff-from" }, snapshots.map((s, i) => option(s, i === 1)));
+    const to = el("select", { id: "diff-to" }, snapshots.map((s, i) => option(s, i === 0)));
+    const out = el("div", { id: "diff", "aria-live": "polite" });
+    const modifierWords = { "+": "added", "-": "removed", "M": "content changed", "T": "type changed", "TM": "type and content changed", "U": "metadata changed" };
+    const form = el("form", { class: "controls", id: "diff-form" },
+      el("label", { for: "diff-from" }, "From", from), el("label", { for: "diff-to" }, "To", to), el("button", { type: "submit" }, "Show changes"));
+    form.addEventListener("submit", async ev => {
+      ev.preventDefault();
+      out.replaceChildren(el("p", null, "Comparing…"));
+      try {
+        const d = await api("/api/apps/" + encodeURIComponent(app) + "/diff?" + new URLSearchParams({ from: from.value, to: to.value }));
+        out.replaceChildren(
+          el("p", { id: "diff-summary" }, d.total + " change" + (d.total === 1 ? "" : "s") + " from " + d.from + " to " + d.to + ": "
+            + d.added.files + " files added (" + size(d.added.bytes) + "), " + d.removed.files + " removed (" + size(d.removed.bytes) + "), " + d.changedFiles + " changed"
+            + (d.changes.length < d.total ? "; the first " + d.changes.length + " are listed" : "")),
+          d.changes.length ? el("table", { id: "diff-changes" }, el("caption", { class: "skip" }, "Changed paths"),
+            el("thead", null, el("tr", null, el("th", { scope: "col" }, "Change"), el("th", { scope: "col" }, "Path"))),
+            el("tbody", null, d.changes.map(c => el("tr", { dataset: { modifier: c.modifier, path: c.path } },
+              el("td", null, el("span", { class: "modifier", title: modifierWords[c.modifier] || c.modifier, "aria-label": modifierWords[c.modifier] || c.modifier }, c.modifier)), el("td", null, c.path))))) : null);
+        out.dataset.ready = "yes";
+      } catch (e) { out.replaceChildren(el("p", { class: "error" }, e.message)); }
+    });
+    return el("section", { "aria-labelledby": "diff-title" }, el("h3", { id: "diff-title" }, "Compare two snapshots"), form, out);
   }
 
   // Restore an app in place: what it replaces named first, and the app's name typed to confirm.
@@ -422,11 +451,13 @@
       el("td", null, when(e.mtime)),
       el("td", { class: "mode" }, e.mode),
       el("td", null, e.type === "file" ? el("a", { href: base + "/file?path=" + encodeURIComponent(child(e.name)), download: e.name, "aria-label": "Download " + e.name }, "Download")
-        : e.type === "dir" ? el("a", { href: base + "/tar?path=" + encodeURIComponent(child(e.name)), download: e.name + ".tar", "aria-label": "Download " + e.name + " as .tar" }, ".tar") : ""),
+        : e.type === "dir" ? [el("a", { href: base + "/tar?path=" + encodeURIComponent(child(e.name)), download: e.name + ".tar", "aria-label": "Download " + e.name + " as .tar" }, ".tar"), " ",
+            el("a", { href: base + "/zip?path=" + encodeURIComponent(child(e.name)), download: e.name + ".zip", "aria-label": "Download " + e.name + " as .zip" }, ".zip")] : ""),
       el("td", null, session.actions ? el("button", { type: "button", class: "link", "aria-label": "Restore " + e.name + "…", onclick: () => restoreForm(restore, base, app, child(e.name)) }, "Restore…") : null)));
     const restore = el("section", { class: "details", id: "restore", hidden: true, "aria-labelledby": "restore-title" });
     view.append(crumbs,
-      el("p", null, el("a", { href: base + "/tar?path=" + encodeURIComponent(path), download: "", id: "download-dir" }, "Download this folder as .tar"),
+      el("p", null, el("a", { href: base + "/tar?path=" + encodeURIComponent(path), download: "", id: "download-dir" }, "Download this folder as .tar"), " · ",
+        el("a", { href: base + "/zip?path=" + encodeURIComponent(path), download: "", id: "download-zip" }, ".zip"),
         session.actions ? [" · ", el("button", { type: "button", class: "link", id: "restore-dir", onclick: () => restoreForm(restore, base, app, path) }, "Restore this folder…")] : null),
       restore,
       el("table", { id: "listing" }, el("caption", { class: "skip" }, "Contents of " + path),
