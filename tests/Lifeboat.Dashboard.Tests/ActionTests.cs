@@ -74,7 +74,7 @@ public sealed class ActionTests(DashboardStack stack) : IDisposable
         var page = await context.NewPageAsync();
         var response = await PostAsync(page, $"/api/apps/plex/snapshots/{stack.PlexSnapshot()}/restore", new { path = stack.Plex, target });
         Assert.Equal(400, response.Status);
-        Assert.Contains(reason, await response.TextAsync());
+        Assert.Contains(reason, await ErrorAsync(response));
     }
 
     [Fact]
@@ -93,14 +93,14 @@ public sealed class ActionTests(DashboardStack stack) : IDisposable
         var snapshot = stack.PlexSnapshot();
         var inside = await PostAsync(page, $"/api/apps/plex/snapshots/{snapshot}/restore", new { path = stack.Plex, target = link + "/restored" });
         Assert.Equal(400, inside.Status);
-        Assert.Contains($"(that is {stack.Plex}/restored) is inside {stack.Plex}, a live path of app plex", await inside.TextAsync());
+        Assert.Contains($"(that is {stack.Plex}/restored) is inside {stack.Plex}, a live path of app plex", await ErrorAsync(inside));
         var state = await PostAsync(page, $"/api/apps/plex/snapshots/{snapshot}/restore", new { path = stack.Plex, target = stack.StateDirectory + "/x" });
-        Assert.Contains("Lifeboat's state directory", await state.TextAsync());
+        Assert.Contains("Lifeboat's state directory", await ErrorAsync(state));
         var repo = await PostAsync(page, $"/api/apps/plex/snapshots/{snapshot}/restore", new { path = stack.Plex, target = repository + "/repo/data/x" });
-        Assert.Contains("the repository", await repo.TextAsync());
+        Assert.Contains("the repository", await ErrorAsync(repo));
         var notEmpty = await PostAsync(page, $"/api/apps/plex/snapshots/{snapshot}/restore", new { path = stack.Plex, target = full });
         Assert.Equal(400, notEmpty.Status);
-        Assert.Contains("is not empty", await notEmpty.TextAsync());
+        Assert.Contains("is not empty", await ErrorAsync(notEmpty));
     }
 
     [Fact]
@@ -125,7 +125,7 @@ public sealed class ActionTests(DashboardStack stack) : IDisposable
             DataObject = new { path = stack.Plex, target },
         });
         Assert.Equal(403, tokenless.Status);
-        Assert.Contains("CSRF", await tokenless.TextAsync());
+        Assert.Contains("CSRF", await ErrorAsync(tokenless));
         var inPlace = await page.APIRequest.PostAsync($"{_server.Address}/api/apps/jellyfin/snapshots/latest/restore-in-place", new APIRequestContextOptions
         {
             Headers = new Dictionary<string, string> { ["Origin"] = _server.Address },
@@ -177,7 +177,7 @@ public sealed class ActionTests(DashboardStack stack) : IDisposable
         var page = await context.NewPageAsync();
         var response = await PostAsync(page, "/api/apps/jellyfin/snapshots/latest/restore-in-place", new { confirm = "plex" });
         Assert.Equal(400, response.Status);
-        Assert.Contains("type the app's name, jellyfin", await response.TextAsync());
+        Assert.Contains("type the app's name, jellyfin", await ErrorAsync(response));
     }
 
     [Fact]
@@ -229,10 +229,15 @@ public sealed class ActionTests(DashboardStack stack) : IDisposable
     private async Task<string> CsrfAsync(IPage page) =>
         (await (await page.APIRequest.GetAsync(_server.Address + "/api/session")).JsonAsync())!.Value.GetProperty("csrf").GetString()!;
 
+    /// <summary>The message of a JSON error response (as the page shows it).</summary>
+    private static async Task<string> ErrorAsync(IAPIResponse response) =>
+        (await response.JsonAsync())!.Value.GetProperty("error").GetString()!;
+
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
     public void Dispose()
     {
+        _ = _server.Address; // listening, its signal handlers in place
         Assert.Equal(0, _server.Stop());
         _server.Dispose();
         _restores.Dispose();
