@@ -9,8 +9,9 @@ namespace Lifeboat.Dashboard;
 
 /// <summary>
 /// A snapshot's directory as a .zip, written to a stream that cannot seek (the response) as it is read: each file's
-/// blobs go through the entry's deflate stream one at a time, sizes follow in data descriptors, so nothing is whole in
-/// memory. Members are named as the .tar's are (the path below the directory, a lone surrogate made U+FFFD); a node
+/// blobs go through the entry's deflate stream a piece at a time, sizes follow in data descriptors, so nothing is whole
+/// in memory. ZipArchive writes synchronously, which the server refuses: it writes into a small buffer that is sent on
+/// asynchronously after every piece (<see cref="DrainedBuffer"/>). Members are named as the .tar's are (the path below the directory, a lone surrogate made U+FFFD); a node
 /// whose name could climb out of the archive's folder ("", ".", "..", a "/" or NUL in it) is left out with all below it.
 /// Unix modes and symlinks are kept in the entries' external attributes (Info-ZIP's convention).
 /// </summary>
@@ -18,11 +19,45 @@ public static class SnapshotZip
 {
     public static async Task WriteAsync(Repository repository, Id tree, string prefix, Stream output, CancellationToken cancellationToken)
     {
-        var zip = await ZipArchive.CreateAsync(output, ZipArchiveMode.Create, leaveOpen: true, entryNameEncoding: Encoding.UTF8, cancellationToken).ConfigureAwait(false);
-        await using (zip.ConfigureAwait(false))
+        var buffer = new DrainedBuffer(output);
+        using (var zip = new ZipArchive(buffer, ZipArchiveMode.Create, leaveOpen: true, entryNameEncoding: Encoding.UTF8))
         {
-            await new TreeWalker(repository).WalkAsync(tree, prefix.Length == 0 ? "" : "/" + prefix, new ZipVisitor(repository, zip), cancellationToken).ConfigureAwait(false);
+            await new TreeWalker(repository).WalkAsync(tree, prefix.Length == 0 ? "" : "/" + prefix, new ZipVisitor(repository, zip, buffer), cancellationToken).ConfigureAwait(false);
         }
+        // the central directory, written as the archive closed
+        await buffer.DrainAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>A write-only stream that holds what is written until <see cref="DrainAsync"/> sends it on.</summary>
+    private sealed class DrainedBuffer(Stream output) : Stream
+    {
+        private readonly MemoryStream _pending = new();
+        private long _position;
+
+        public async Task DrainAsync(CancellationToken cancellationToken)
+        {
+            if (_pending.Length == 0) return;
+            await output.WriteAsync(_pending.GetBuffer().AsMemory(0, (int)_pending.Length), cancellationToken).ConfigureAwait(false);
+            _pending.SetLength(0);
+        }
+
+        public override void Write(byte[] buffer, int offset, int count) => Write(buffer.AsSpan(offset, count));
+
+        public override void Write(ReadOnlySpan<byte> buffer)
+        {
+            _pending.Write(buffer);
+            _position += buffer.Length;
+        }
+
+        public override bool CanRead => false;
+        public override bool CanSeek => false;
+        public override bool CanWrite => true;
+        public override long Length => throw new NotSupportedException();
+        public override long Position { get => _position; set => throw new NotSupportedException(); }
+        public override void Flush() { }
+        public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+        public override void SetLength(long value) => throw new NotSupportedException();
     }
 
     /// <summary>A name that stays one member name when joined with '/'.</summary>
@@ -36,7 +71,7 @@ public static class SnapshotZip
 
     private const int UnixRegular = 0x8000, UnixDirectory = 0x4000, UnixSymlink = 0xA000;
 
-    private sealed class ZipVisitor(Repository repository, ZipArchive zip) : ITreeVisitor
+    private sealed class ZipVisitor(Repository repository, ZipArchive zip, DrainedBuffer buffer) : ITreeVisitor
     {
         public bool ShouldEnter(in TreeWalkEntry directory) => IsSafeName(directory.Node.Name);
 
@@ -58,19 +93,26 @@ public static class SnapshotZip
             var time = node.ModTime.ToDateTimeOffset();
             entry.LastWriteTime = time < Earliest ? Earliest : time > Latest ? Latest : time;
             entry.ExternalAttributes = (int)((uint)(type | (int)(GoFileMode.ToPosixPermissions(node.Mode) & 0xFFF)) << 16);
-            var content = await entry.OpenAsync(cancellationToken).ConfigureAwait(false);
-            await using (content.ConfigureAwait(false))
+            using (var content = entry.Open())
             {
                 if (node.Type == NodeType.File)
                 {
                     await using var source = new FileContentStream(repository, node, item.Path);
-                    await source.CopyToAsync(content, cancellationToken).ConfigureAwait(false);
+                    var piece = new byte[81920];
+                    int read;
+                    while ((read = await source.ReadAsync(piece, cancellationToken).ConfigureAwait(false)) > 0)
+                    {
+                        content.Write(piece, 0, read);
+                        await buffer.DrainAsync(cancellationToken).ConfigureAwait(false);
+                    }
                 }
                 else if (node.Type == NodeType.Symlink)
                 {
-                    await content.WriteAsync(Encoding.UTF8.GetBytes(EntryName(node.LinkTarget ?? "")), cancellationToken).ConfigureAwait(false);
+                    content.Write(Encoding.UTF8.GetBytes(EntryName(node.LinkTarget ?? "")));
                 }
             }
+            // the entry's end (the rest of its deflate stream, its data descriptor)
+            await buffer.DrainAsync(cancellationToken).ConfigureAwait(false);
             item.ThrowIfUnreadable();
             return TreeWalkAction.Continue;
         }
