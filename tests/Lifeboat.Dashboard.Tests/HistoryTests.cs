@@ -66,5 +66,45 @@ public sealed class HistoryTests(DashboardStack stack)
         Assert.Equal(0, server.Stop());
     }
 
+    [Fact]
+    public async Task Back_up_all_queues_one_backup_of_every_app_and_the_page_follows_it_to_done()
+    {
+        var config = stack.Root + "/etc/lifeboat-all.yaml";
+        Directory.CreateDirectory(stack.Root + "/mnt/lidarr");
+        Directory.CreateDirectory(stack.Root + "/mnt/bazarr");
+        File.WriteAllText(stack.Root + "/mnt/lidarr/config.xml", "<lidarr/>");
+        File.WriteAllText(stack.Root + "/mnt/bazarr/config.ini", "[bazarr]");
+        File.WriteAllText(config, $"""
+            repository: {stack.Root}/backup/repo-all
+            password-file: password
+            host: media-vm
+            apps:
+              lidarr:
+                paths: [{stack.Root}/mnt/lidarr]
+              bazarr:
+                paths: [{stack.Root}/mnt/bazarr]
+            """ + "\n");
+        var cli = new LifeboatCli().With("LIFEBOAT_CONFIG", config).With("LIFEBOAT_STATE_DIR", stack.StateDirectory);
+        cli.RunChecked("init");
+
+        using var server = new DashboardProcess(config, stack.StateDirectory, "dashboard", "--listen", "127.0.0.1:0");
+        await using var context = await stack.NewContextAsync();
+        var page = await context.NewPageAsync();
+        await page.GotoAsync(server.Address + "/");
+        await page.WaitForSelectorAsync("body[data-ready='/']");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Back up all apps" }).ClickAsync();
+        foreach (var app in new[] { "lidarr", "bazarr" })
+        {
+            var done = await page.WaitForSelectorAsync($"#job-{app}[data-state='done']", new() { Timeout = 90_000 });
+            Assert.Equal("success", await done!.GetAttributeAsync("data-outcome"));
+            Assert.Equal("queued running done", await done.GetAttributeAsync("data-seen"));
+        }
+        // one job for the stack, as `lifeboat backup`: a snapshot of each app
+        Assert.Contains("start backup (dashboard)", server.Output);
+        using var snapshots = System.Text.Json.JsonDocument.Parse(cli.RunChecked("snapshots", "--json").Stdout);
+        Assert.Equal(2, snapshots.RootElement.EnumerateArray().Count(a => a.GetProperty("snapshots").GetArrayLength() == 1));
+        Assert.Equal(0, server.Stop());
+    }
+
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 }
