@@ -16,19 +16,12 @@ public sealed class HistoryTests(DashboardStack stack)
     {
         var data = stack.Root + "/mnt/radarr";
         Directory.CreateDirectory(data);
-        var config = stack.Root + "/etc/lifeboat-retention.yaml";
-        File.WriteAllText(config, $"""
-            repository: {stack.Root}/backup/repo-retention
-            password-file: password
-            host: media-vm
-            apps:
+        var (config, cli) = OwnStack("retention", $"""
               radarr:
                 paths: [{data}]
                 retention:
                   keep-last: 2
-            """ + "\n");
-        var cli = new LifeboatCli().With("LIFEBOAT_CONFIG", config).With("LIFEBOAT_STATE_DIR", stack.StateDirectory);
-        cli.RunChecked("init");
+            """);
         for (int i = 1; i <= 4; i++)
         {
             // each backup adds more than the one before: the chart's bars grow
@@ -69,23 +62,16 @@ public sealed class HistoryTests(DashboardStack stack)
     [Fact]
     public async Task Back_up_all_queues_one_backup_of_every_app_and_the_page_follows_it_to_done()
     {
-        var config = stack.Root + "/etc/lifeboat-all.yaml";
         Directory.CreateDirectory(stack.Root + "/mnt/lidarr");
         Directory.CreateDirectory(stack.Root + "/mnt/bazarr");
         File.WriteAllText(stack.Root + "/mnt/lidarr/config.xml", "<lidarr/>");
         File.WriteAllText(stack.Root + "/mnt/bazarr/config.ini", "[bazarr]");
-        File.WriteAllText(config, $"""
-            repository: {stack.Root}/backup/repo-all
-            password-file: password
-            host: media-vm
-            apps:
+        var (config, cli) = OwnStack("all", $"""
               lidarr:
                 paths: [{stack.Root}/mnt/lidarr]
               bazarr:
                 paths: [{stack.Root}/mnt/bazarr]
-            """ + "\n");
-        var cli = new LifeboatCli().With("LIFEBOAT_CONFIG", config).With("LIFEBOAT_STATE_DIR", stack.StateDirectory);
-        cli.RunChecked("init");
+            """);
 
         using var server = new DashboardProcess(config, stack.StateDirectory, "dashboard", "--listen", "127.0.0.1:0");
         await using var context = await stack.NewContextAsync();
@@ -104,6 +90,19 @@ public sealed class HistoryTests(DashboardStack stack)
         using var snapshots = System.Text.Json.JsonDocument.Parse(cli.RunChecked("snapshots", "--json").Stdout);
         Assert.Equal(2, snapshots.RootElement.EnumerateArray().Count(a => a.GetProperty("snapshots").GetArrayLength() == 1));
         Assert.Equal(0, server.Stop());
+    }
+
+    /// <summary>
+    /// A lifeboat.yaml beside the fixture's with these apps (YAML indented under apps:) and a repository of its own,
+    /// initialized: its snapshots and runs stay out of the other tests' way. The config's path, and the CLI on it.
+    /// </summary>
+    private (string Config, LifeboatCli Cli) OwnStack(string name, string apps)
+    {
+        var config = stack.Root + $"/etc/lifeboat-{name}.yaml";
+        File.WriteAllText(config, $"repository: {stack.Root}/backup/repo-{name}\npassword-file: password\nhost: media-vm\napps:\n{apps}\n");
+        var cli = new LifeboatCli().With("LIFEBOAT_CONFIG", config).With("LIFEBOAT_STATE_DIR", stack.StateDirectory);
+        cli.RunChecked("init");
+        return (config, cli);
     }
 
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
