@@ -37,6 +37,8 @@ public sealed class ActionTests(DashboardStack stack) : IDisposable
         // its log: the lines as they came while it ran, then the stored log of the finished job
         Assert.True(int.Parse(await done.GetAttributeAsync("data-live-lines") ?? "0") > 0);
         Assert.Contains("plex: restored", await page.Locator("#restore-job pre.log").InnerTextAsync());
+        Directory.CreateDirectory(DashboardStack.ScreenshotDirectory);
+        await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(DashboardStack.ScreenshotDirectory, "restore-path.png"), FullPage = true });
 
         // a single file, into an empty directory that exists
         var fileTarget = _restores.Combine("file");
@@ -58,8 +60,6 @@ public sealed class ActionTests(DashboardStack stack) : IDisposable
         await page.WaitForSelectorAsync("#restore-result.error");
         Assert.Contains($"is inside {stack.Plex}, a live path of app plex", await page.Locator("#restore-result").InnerTextAsync());
         Assert.False(Directory.Exists(stack.Plex + "/Library/restored"));
-        Directory.CreateDirectory(DashboardStack.ScreenshotDirectory);
-        await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(DashboardStack.ScreenshotDirectory, "restore-path.png"), FullPage = true });
     }
 
     [Theory]
