@@ -77,6 +77,13 @@ public sealed class StateDatabase
         """
         ALTER TABLE backup_runs ADD COLUMN config TEXT;
         """,
+        // 4: the last lines of each finished job run's output, by the run's id (the dashboard shows a finished job's log)
+        """
+        CREATE TABLE IF NOT EXISTS job_run_logs (
+            id TEXT PRIMARY KEY,
+            log TEXT NOT NULL
+        );
+        """,
     ];
 
     private readonly string _connectionString;
