@@ -11,15 +11,15 @@ public sealed class ConfigParserTests(ITestOutputHelper output)
 
     [Fact]
     public void RandomBytes_AreRefusedClearly() =>
-        _property.Holds("random bytes", HostileBytes.Random(), 20_000, Parse, e => e is RepositoryException);
+        _property.Holds("random bytes", HostileBytes.Random(), 5_000, Parse, e => e is RepositoryException);
 
     [Fact]
     public void RandomJsonText_IsDecodedOrRefusedClearly() =>
-        _property.Holds("random JSON-like text", HostileBytes.RandomText(HostileBytes.JsonAlphabet), 20_000, Parse, e => e is RepositoryException);
+        _property.Holds("random JSON-like text", HostileBytes.RandomText(HostileBytes.JsonAlphabet), 5_000, Parse, e => e is RepositoryException);
 
     [Fact]
     public void MutatedConfigs_AreDecodedOrRefusedClearly() =>
-        _property.Holds("mutated valid configs", HostileBytes.MutatedText(Seeds.Configs), 20_000, Parse, e => e is RepositoryException);
+        _property.Holds("mutated valid configs", HostileBytes.MutatedText(Seeds.Configs), 5_000, Parse, e => e is RepositoryException);
 
     [Fact]
     public void ValidConfigs_RoundTrip() =>

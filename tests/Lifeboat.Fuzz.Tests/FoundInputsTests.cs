@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using Lifeboat.Engine;
+using Lifeboat.Engine.Compression;
 using Lifeboat.Engine.Crypto;
 using Lifeboat.Engine.Repository;
 
@@ -50,6 +51,20 @@ public sealed class FoundInputsTests
         BinaryPrimitives.WriteUInt32LittleEndian(tail.AsSpan(sealedHeader.Length), (uint)sealedHeader.Length);
         long packSize = 0xFFFFFFF0L + 0x100 + tail.Length;
         Damaged(() => PackReader.DecodeHeader(key, Id.Hash("p"u8), tail, packSize), "more than a pack can hold");
+    }
+
+    /// <summary>A mutated zstd frame of 165 bytes whose header claims over a gigabyte: it was allocated before decompressing.</summary>
+    [Fact]
+    public void AZstdFrameClaimingAGigabyte_IsRefusedWithoutAllocatingIt()
+    {
+        var frame = Convert.FromHexString(
+            "28B52FFDC2980C87CE20C3BD0400F249201F70B5D50184AE4A96AA2E601F41B40D8C4F00FCDA9A903429428FE5ABFE0F2105891F8450B23BA67950E0E7BD88" +
+            "1060F939BC63BB63A081C70DEC70891DF0736DCC8B975D2AC4534B2D959C42329F92B89B5BE3B75A2BAD5CA2EDD672573EDE7429499B487A4DFC79214178A9" +
+            "B49A03A46C93A912521A99C62AD2B33F05134F1007002EE42002045033CD65F03D4C9BAE55E901");
+        Assert.True(Zstd.FrameContentSize(frame) > 1_000_000_000);
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        Assert.Throws<InvalidDataException>(() => Zstd.Decompress(frame, 1L << 30));
+        Assert.True(GC.GetAllocatedBytesForCurrentThread() - before < 1 << 20, $"{GC.GetAllocatedBytesForCurrentThread() - before} bytes allocated");
     }
 
     [Fact]

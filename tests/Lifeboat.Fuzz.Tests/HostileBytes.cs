@@ -48,7 +48,7 @@ public static partial class HostileBytes
         });
 
     /// <summary>No generated input is longer: the largest mutations (long strings, repeated elements) stay below it.</summary>
-    public const int MaxInputLength = 256 * 1024;
+    public const int MaxInputLength = 64 * 1024;
 
     private static readonly byte[] Interesting = [0, 1, 0x7F, 0x80, 0xFF, (byte)'"', (byte)'\\', (byte)'{', (byte)'[', (byte)'\n'];
     private static readonly uint[] InterestingInts = [0, 1, 0x7FFFFFFF, 0x80000000, 0xFFFFFFFF, 0xFFFFFFFE, 1 << 24, 16 * 1024 * 1024 + 5];
@@ -115,7 +115,7 @@ public static partial class HostileBytes
                 int times = Math.Min(random.Next(2, 2000), MaxInputLength / 2 / (one.Length + 1));
                 return "[" + string.Join(",", Enumerable.Repeat(one, Math.Max(times, 1))) + "]";
             }),
-            _ => Replace(JsonString(), () => "\"" + new string('a', random.Next(0, 70000)) + "\""),
+            _ => Replace(JsonString(), () => "\"" + new string('a', random.Next(0, 40000)) + "\""),
         };
         return Encoding.UTF8.GetBytes(text);
     }

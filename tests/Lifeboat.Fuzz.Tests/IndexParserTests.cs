@@ -11,15 +11,15 @@ public sealed class IndexParserTests(ITestOutputHelper output)
 
     [Fact]
     public void RandomBytes_AreRefusedClearly() =>
-        _property.Holds("random bytes", HostileBytes.Random(), 20_000, Parse, e => e is RepositoryException);
+        _property.Holds("random bytes", HostileBytes.Random(), 5_000, Parse, e => e is RepositoryException);
 
     [Fact]
     public void RandomJsonText_IsDecodedOrRefusedClearly() =>
-        _property.Holds("random JSON-like text", HostileBytes.RandomText(HostileBytes.JsonAlphabet), 20_000, Parse, e => e is RepositoryException);
+        _property.Holds("random JSON-like text", HostileBytes.RandomText(HostileBytes.JsonAlphabet), 5_000, Parse, e => e is RepositoryException);
 
     [Fact]
     public void MutatedIndexes_AreDecodedOrRefusedClearly() =>
-        _property.Holds("mutated valid indexes", HostileBytes.MutatedText(Seeds.Indexes), 20_000, Parse, e => e is RepositoryException);
+        _property.Holds("mutated valid indexes", HostileBytes.MutatedText(Seeds.Indexes), 5_000, Parse, e => e is RepositoryException);
 
     [Fact]
     public void ValidIndexes_RoundTrip() =>

@@ -17,22 +17,22 @@ public sealed class KeyFileParserTests(ITestOutputHelper output)
     [Fact]
     public void RandomBytes_AreRefusedClearly()
     {
-        _keyFile.Holds("random bytes", HostileBytes.Random(), 20_000, Parse, e => e is RepositoryException);
-        _masterKey.Holds("random bytes", HostileBytes.Random(), 20_000, ParseMasterKey, e => e is RepositoryException);
+        _keyFile.Holds("random bytes", HostileBytes.Random(), 5_000, Parse, e => e is RepositoryException);
+        _masterKey.Holds("random bytes", HostileBytes.Random(), 5_000, ParseMasterKey, e => e is RepositoryException);
     }
 
     [Fact]
     public void RandomJsonText_IsDecodedOrRefusedClearly()
     {
-        _keyFile.Holds("random JSON-like text", HostileBytes.RandomText(HostileBytes.JsonAlphabet), 20_000, Parse, e => e is RepositoryException);
-        _masterKey.Holds("random JSON-like text", HostileBytes.RandomText(HostileBytes.JsonAlphabet), 20_000, ParseMasterKey, e => e is RepositoryException);
+        _keyFile.Holds("random JSON-like text", HostileBytes.RandomText(HostileBytes.JsonAlphabet), 5_000, Parse, e => e is RepositoryException);
+        _masterKey.Holds("random JSON-like text", HostileBytes.RandomText(HostileBytes.JsonAlphabet), 5_000, ParseMasterKey, e => e is RepositoryException);
     }
 
     [Fact]
     public void MutatedKeyFiles_AreDecodedOrRefusedClearly()
     {
-        _keyFile.Holds("mutated valid key files", HostileBytes.MutatedText(Seeds.KeyFiles), 20_000, Parse, e => e is RepositoryException);
-        _masterKey.Holds("mutated valid master keys", HostileBytes.MutatedText(Seeds.MasterKeys), 20_000, ParseMasterKey, e => e is RepositoryException);
+        _keyFile.Holds("mutated valid key files", HostileBytes.MutatedText(Seeds.KeyFiles), 5_000, Parse, e => e is RepositoryException);
+        _masterKey.Holds("mutated valid master keys", HostileBytes.MutatedText(Seeds.MasterKeys), 5_000, ParseMasterKey, e => e is RepositoryException);
     }
 
     [Fact]

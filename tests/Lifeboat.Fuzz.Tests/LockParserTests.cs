@@ -11,15 +11,15 @@ public sealed class LockParserTests(ITestOutputHelper output)
 
     [Fact]
     public void RandomBytes_AreRefusedClearly() =>
-        _property.Holds("random bytes", HostileBytes.Random(), 20_000, Parse, e => e is RepositoryException);
+        _property.Holds("random bytes", HostileBytes.Random(), 5_000, Parse, e => e is RepositoryException);
 
     [Fact]
     public void RandomJsonText_IsDecodedOrRefusedClearly() =>
-        _property.Holds("random JSON-like text", HostileBytes.RandomText(HostileBytes.JsonAlphabet), 20_000, Parse, e => e is RepositoryException);
+        _property.Holds("random JSON-like text", HostileBytes.RandomText(HostileBytes.JsonAlphabet), 5_000, Parse, e => e is RepositoryException);
 
     [Fact]
     public void MutatedLocks_AreDecodedOrRefusedClearly() =>
-        _property.Holds("mutated valid locks", HostileBytes.MutatedText(Seeds.Locks), 20_000, Parse, e => e is RepositoryException);
+        _property.Holds("mutated valid locks", HostileBytes.MutatedText(Seeds.Locks), 5_000, Parse, e => e is RepositoryException);
 
     [Fact]
     public void ValidLocks_RoundTrip() =>

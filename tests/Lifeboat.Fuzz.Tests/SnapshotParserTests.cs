@@ -14,15 +14,15 @@ public sealed class SnapshotParserTests(ITestOutputHelper output)
 
     [Fact]
     public void RandomBytes_AreRefusedClearly() =>
-        _property.Holds("random bytes", HostileBytes.Random(), 20_000, Parse, e => e is RepositoryException);
+        _property.Holds("random bytes", HostileBytes.Random(), 5_000, Parse, e => e is RepositoryException);
 
     [Fact]
     public void RandomJsonText_IsDecodedOrRefusedClearly() =>
-        _property.Holds("random JSON-like text", HostileBytes.RandomText(HostileBytes.JsonAlphabet), 20_000, Parse, e => e is RepositoryException);
+        _property.Holds("random JSON-like text", HostileBytes.RandomText(HostileBytes.JsonAlphabet), 5_000, Parse, e => e is RepositoryException);
 
     [Fact]
     public void MutatedSnapshots_AreDecodedOrRefusedClearly() =>
-        _property.Holds("mutated valid snapshots", HostileBytes.MutatedText(Seeds.Snapshots), 20_000, Parse, e => e is RepositoryException);
+        _property.Holds("mutated valid snapshots", HostileBytes.MutatedText(Seeds.Snapshots), 5_000, Parse, e => e is RepositoryException);
 
     [Fact]
     public void ValidSnapshots_RoundTrip() =>

@@ -16,15 +16,15 @@ public sealed class TreeParserTests(ITestOutputHelper output)
 
     [Fact]
     public void RandomBytes_AreRefusedClearly() =>
-        _property.Holds("random bytes", HostileBytes.Random(), 20_000, Parse, e => e is RepositoryException);
+        _property.Holds("random bytes", HostileBytes.Random(), 5_000, Parse, e => e is RepositoryException);
 
     [Fact]
     public void RandomJsonText_IsDecodedOrRefusedClearly() =>
-        _property.Holds("random JSON-like text", HostileBytes.RandomText(HostileBytes.JsonAlphabet), 20_000, Parse, e => e is RepositoryException);
+        _property.Holds("random JSON-like text", HostileBytes.RandomText(HostileBytes.JsonAlphabet), 5_000, Parse, e => e is RepositoryException);
 
     [Fact]
     public void MutatedTrees_AreDecodedOrRefusedClearly() =>
-        _property.Holds("mutated valid trees", HostileBytes.MutatedText(Seeds.Trees), 20_000, Parse, e => e is RepositoryException);
+        _property.Holds("mutated valid trees", HostileBytes.MutatedText(Seeds.Trees), 5_000, Parse, e => e is RepositoryException);
 
     [Fact]
     public void ValidTrees_RoundTrip() =>

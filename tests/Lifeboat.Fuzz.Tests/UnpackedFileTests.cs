@@ -65,7 +65,7 @@ public sealed class UnpackedFileTests(ITestOutputHelper output) : IAsyncLifetime
 
     [Fact]
     public void RandomStoredBytes_AreNamedAsNotDecrypting() =>
-        _stored.Holds("random bytes", Gen.Select(HostileBytes.Random(), Gen.Int[0, 2]), 10_000, i => i.Item1, i =>
+        _stored.Holds("random bytes", Gen.Select(HostileBytes.Random(), Gen.Int[0, 2]), 3_000, i => i.Item1, i =>
         {
             var e = Assert.Throws<RepositoryException>(() => Load(Types[i.Item2], i.Item1));
             Assert.Contains("does not decrypt", e.Message);
@@ -74,7 +74,7 @@ public sealed class UnpackedFileTests(ITestOutputHelper output) : IAsyncLifetime
 
     [Fact]
     public void RandomPlaintext_IsDecodedOrRefusedClearly() =>
-        _plain.Holds("random plaintext", Gen.Select(HostileBytes.Random(), Gen.Int[0, 2]), 10_000, i => i.Item1,
+        _plain.Holds("random plaintext", Gen.Select(HostileBytes.Random(), Gen.Int[0, 2]), 3_000, i => i.Item1,
             i => Load(Types[i.Item2], Seal(i.Item1)), IsDamaged);
 
     [Fact]
@@ -91,7 +91,7 @@ public sealed class UnpackedFileTests(ITestOutputHelper output) : IAsyncLifetime
                 var random = new Random((int)seed);
                 return (Type: i < snapshots ? FileType.Snapshot : i < indexes ? FileType.Index : FileType.Lock,
                     Plain: HostileBytes.MutateBytes(seeds[i], random));
-            }), 10_000, i => i.Plain, i => Load(i.Type, Seal(i.Plain)), IsDamaged);
+            }), 3_000, i => i.Plain, i => Load(i.Type, Seal(i.Plain)), IsDamaged);
     }
 
     [Fact]

@@ -183,7 +183,7 @@ internal sealed class RestorePlanner : ITreeVisitor
     }
 
     /// <summary>A name from a repository becomes a path component only when it cannot escape the root.</summary>
-    private static bool IsSafeName(string name) => name.Length > 0 && name != "." && name != ".." && !name.Contains('/') && !name.Contains('\0');
+    private static bool IsSafeName(string name) => FsNames.IsSafeName(name);
 
     /// <returns>True when the directory was created now (it is empty).</returns>
     private static bool EnsureDirectory(string path, bool parentFresh)
