@@ -67,6 +67,11 @@ public sealed class FoundInputsTests
         Assert.True(GC.GetAllocatedBytesForCurrentThread() - before < 1 << 20, $"{GC.GetAllocatedBytesForCurrentThread() - before} bytes allocated");
     }
 
+    /// <summary>dump streams a file through FileContentStream: a size of 2^64-1 threw OverflowException.</summary>
+    [Fact]
+    public void AFileClaiming2Pow64Bytes_IsDamaged_WhenStreamed() =>
+        Damaged(() => _ = new FileContentStream(null!, new Lifeboat.Engine.Model.Node { Name = "f", Size = ulong.MaxValue, Content = [] }, "/f"), "is impossible");
+
     [Fact]
     public void APackTailTooShortForItsLengthField_IsDamaged() =>
         Damaged(() => PackReader.DecodeHeader(CryptoKey.NewRandom(), Id.Hash("p"u8), new byte[3], 1000), "hold no header length");

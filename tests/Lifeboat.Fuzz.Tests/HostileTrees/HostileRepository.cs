@@ -127,6 +127,8 @@ public sealed class HostileRepository : IAsyncLifetime
             foreach (var entry in new DirectoryInfo(dir).EnumerateFileSystemInfos())
             {
                 if (skip is not null && (entry.FullName == skip || entry.FullName.StartsWith(skip + "/", StringComparison.Ordinal))) continue;
+                // every command writes and removes its lock there
+                if (entry.Name == "locks" && entry is DirectoryInfo) continue;
                 bool isLink = entry.LinkTarget is not null;
                 long size = entry is FileInfo f && !isLink ? f.Length : 0;
                 result[entry.FullName] = $"{(isLink ? "link" : entry is DirectoryInfo ? "dir" : "file")} {size} {entry.UnixFileMode} {entry.LastWriteTimeUtc.Ticks}";

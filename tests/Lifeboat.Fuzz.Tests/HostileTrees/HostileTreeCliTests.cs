@@ -33,7 +33,9 @@ public sealed class HostileTreeCliTests(HostileRepository repository) : IClassFi
         Directory.CreateDirectory(parent);
         var before = HostileRepository.Inventory(repository.Work, skip: parent);
         var r = _cli.Run("restore", "latest", Snapshot(tag), "--target", target);
-        Assert.Equal(before, HostileRepository.Inventory(repository.Work, skip: parent));
+        var after = HostileRepository.Inventory(repository.Work, skip: parent);
+        var changed = before.Keys.Union(after.Keys).Where(k => before.GetValueOrDefault(k) != after.GetValueOrDefault(k)).ToList();
+        Assert.True(changed.Count == 0, $"changed outside the target: {string.Join(", ", changed.Select(k => $"{k}: {before.GetValueOrDefault(k)} -> {after.GetValueOrDefault(k)}"))}");
         Assert.Equal(["target"], Directory.GetFileSystemEntries(parent).Select(Path.GetFileName));
         foreach (var escaped in new[] { "/" + repository.Marker, "/etc/" + repository.Marker, "/tmp/" + repository.Marker, Path.Combine(repository.Work, repository.Marker) })
             Assert.False(Posix.TryLStat(escaped, out _, out _), $"{escaped} was written");
@@ -79,7 +81,9 @@ public sealed class HostileTreeCliTests(HostileRepository repository) : IClassFi
     {
         var (r, _) = Restore("deep");
         EndedClearly(r, 1);
-        Assert.Contains("levels deep", r.Stderr);
+        // the file system's limit on a path's length (4096 bytes) comes first, else the walk's own depth limit
+        var lines = r.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.True(lines.Length <= 3 && (r.Stderr.Contains("levels deep") || r.Stderr.Contains("name too long")), Truncate(r.Stderr));
     }
 
     [Fact]
@@ -113,9 +117,10 @@ public sealed class HostileTreeCliTests(HostileRepository repository) : IClassFi
                 Assert.DoesNotContain('\0', name);
             }
         }
-        catch (Exception e) when (e is InvalidDataException or EndOfStreamException)
+        catch (Exception e) when (e is InvalidDataException or EndOfStreamException or ArgumentOutOfRangeException)
         {
-            // a dump that stopped at a bad node ends mid-archive; what came before is what matters
+            // a dump that stopped at a bad node ends mid-archive (a header may claim a size the archive never got to,
+            // more than a MemoryStream can hold); what came before is what matters
             Assert.Equal(1, r.ExitCode);
         }
         if (r.ExitCode != 0) Assert.Single(r.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries), l => l.StartsWith("Fatal:"));
