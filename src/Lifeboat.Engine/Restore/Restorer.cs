@@ -99,7 +99,8 @@ public sealed class Restorer
         Statistics.PlanTime += planTime;
         if (_options.DryRun) return;
 
-        var files = new FilesWriter(plan, _metadata, _failures, Statistics);
+        using var root = Posix.OpenDirectory(plan.Root);
+        var files = new FilesWriter(plan, root, _metadata, _failures, Statistics);
         var reader = new PackBlobReader(_repo, files);
         try
         {
@@ -119,7 +120,7 @@ public sealed class Restorer
         var contentTime = clock.Elapsed - planTime;
         Statistics.ContentTime += contentTime;
         files.CreateHardLinks();
-        _metadata.ApplyToDirectories(plan);
+        _metadata.ApplyToDirectories(plan, root);
         Statistics.MetadataTime += clock.Elapsed - planTime - contentTime;
     }
 }
