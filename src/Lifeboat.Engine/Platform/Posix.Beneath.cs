@@ -66,6 +66,56 @@ public static unsafe partial class Posix
         return new SafeFileHandle(fd, ownsHandle: true);
     }
 
+    private const int OPath = 0x200000;
+
+    /// <summary>mkdir of <paramref name="relativePath"/> below <paramref name="root"/>, its parent reached as <see cref="OpenWriteBeneath"/> reaches a file.</summary>
+    public static void MakeDirectoryBeneath(SafeFileHandle root, string rootPath, string relativePath, uint mode) =>
+        AtParent(root, rootPath, relativePath, "mkdir", (dir, name) => mkdirat(dir, name, mode), () => MakeDirectory(FsNames.Join(rootPath, relativePath), mode));
+
+    /// <summary>symlink at <paramref name="relativePath"/> below <paramref name="root"/>.</summary>
+    public static void SymlinkBeneath(string target, SafeFileHandle root, string rootPath, string relativePath)
+    {
+        byte[] t = FsNames.ToNullTerminated(target);
+        AtParent(root, rootPath, relativePath, "symlink", (dir, name) => { fixed (byte* pt = t) return symlinkat(pt, dir, name); },
+            () => Symlink(target, FsNames.Join(rootPath, relativePath)));
+    }
+
+    /// <summary>mknod at <paramref name="relativePath"/> below <paramref name="root"/> (a fifo or a device: the type is in <paramref name="mode"/>).</summary>
+    public static void MakeNodeBeneath(SafeFileHandle root, string rootPath, string relativePath, uint mode, ulong device) =>
+        AtParent(root, rootPath, relativePath, "mknod", (dir, name) => mknodat(dir, name, mode, device), () => MakeNode(FsNames.Join(rootPath, relativePath), mode, device));
+
+    /// <summary>unlink of <paramref name="relativePath"/> below <paramref name="root"/>.</summary>
+    public static void UnlinkBeneath(SafeFileHandle root, string rootPath, string relativePath) =>
+        AtParent(root, rootPath, relativePath, "unlink", (dir, name) => unlinkat(dir, name, 0), () => Unlink(FsNames.Join(rootPath, relativePath)));
+
+    /// <summary>rmdir of <paramref name="relativePath"/> below <paramref name="root"/>.</summary>
+    public static void RemoveDirectoryBeneath(SafeFileHandle root, string rootPath, string relativePath) =>
+        AtParent(root, rootPath, relativePath, "rmdir", (dir, name) => unlinkat(dir, name, 0x200 /* AT_REMOVEDIR */), () => RemoveDirectory(FsNames.Join(rootPath, relativePath)));
+
+    private delegate int AtCall(SafeFileHandle directory, byte* name);
+
+    /// <summary>Runs <paramref name="call"/> on the item's name in its parent directory, opened below root without following symlinks.</summary>
+    private static void AtParent(SafeFileHandle root, string rootPath, string relativePath, string operation, AtCall call, Action fallback)
+    {
+        int slash = relativePath.LastIndexOf('/');
+        SafeFileHandle? parent = slash < 0 ? root : OpenBeneath(root, rootPath, relativePath[..slash], ORdOnly | OPath | ODirectory | OCloExec, 0);
+        if (parent is null)
+        {
+            fallback();
+            return;
+        }
+        try
+        {
+            byte[] n = FsNames.ToNullTerminated(relativePath[(slash + 1)..]);
+            fixed (byte* pn = n)
+                if (call(parent, pn) != 0) throw new PosixException(Marshal.GetLastPInvokeError(), operation, FsNames.Join(rootPath, relativePath));
+        }
+        finally
+        {
+            if (!ReferenceEquals(parent, root)) parent.Dispose();
+        }
+    }
+
     /// <summary>fchown; <paramref name="path"/> names the file in errors.</summary>
     public static void FChown(SafeFileHandle handle, string path, uint uid, uint gid)
     {
@@ -97,6 +147,14 @@ public static unsafe partial class Posix
 
     [LibraryImport("libc", SetLastError = true)]
     private static partial long syscall(long number, SafeFileHandle dirfd, byte* path, OpenHow* how, nuint size);
+    [LibraryImport("libc", SetLastError = true)]
+    private static partial int mkdirat(SafeFileHandle dirfd, byte* path, uint mode);
+    [LibraryImport("libc", SetLastError = true)]
+    private static partial int symlinkat(byte* target, SafeFileHandle dirfd, byte* linkPath);
+    [LibraryImport("libc", SetLastError = true)]
+    private static partial int mknodat(SafeFileHandle dirfd, byte* path, uint mode, ulong device);
+    [LibraryImport("libc", SetLastError = true)]
+    private static partial int unlinkat(SafeFileHandle dirfd, byte* path, int flags);
     [LibraryImport("libc", SetLastError = true)]
     private static partial int fchown(SafeFileHandle fd, uint uid, uint gid);
     [LibraryImport("libc", SetLastError = true)]

@@ -93,13 +93,14 @@ public sealed class Restorer
     private async Task RunStagesAsync(RestorePlan plan, Func<RestorePlanner, Task> planAsync, CancellationToken cancellationToken)
     {
         var clock = System.Diagnostics.Stopwatch.StartNew();
-        var planner = new RestorePlanner(_repo, plan, _filter, _metadata, _failures, Statistics, _options.DryRun);
+        // everything is written below this handle (see RestorePlanner and FilesWriter); a dry run writes nothing
+        using var root = _options.DryRun ? null : Posix.OpenDirectory(plan.Root);
+        var planner = new RestorePlanner(_repo, plan, _filter, _metadata, _failures, Statistics, _options.DryRun, root);
         await planAsync(planner).ConfigureAwait(false);
         var planTime = clock.Elapsed;
         Statistics.PlanTime += planTime;
-        if (_options.DryRun) return;
+        if (root is null) return;
 
-        using var root = Posix.OpenDirectory(plan.Root);
         var files = new FilesWriter(plan, root, _metadata, _failures, Statistics);
         var reader = new PackBlobReader(_repo, files);
         try
