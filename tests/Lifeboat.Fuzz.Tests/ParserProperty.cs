@@ -70,10 +70,15 @@ public sealed class ParserProperty(ITestOutputHelper output, string parser)
         var seconds = clock.Elapsed.TotalSeconds;
         var line = $"{parser}, {strategy}: {count} inputs, {accepted} accepted, {refused} refused clearly, {count / seconds:0} executions/s";
         output.WriteLine(line);
-        // tools/fuzz/property-campaign collects these lines for the README's figures
+        Record(parser, strategy, count, accepted, refused, seconds);
+        Assert.Equal(count, accepted + refused);
+    }
+
+    /// <summary>One campaign's figures, for tools/fuzz/property-campaign (LIFEBOAT_FUZZ_REPORT names the file).</summary>
+    public static void Record(string parser, string strategy, long count, long accepted, long refused, double seconds)
+    {
         if (Environment.GetEnvironmentVariable("LIFEBOAT_FUZZ_REPORT") is { Length: > 0 } report)
             lock (ReportLock) File.AppendAllText(report, $"{parser}\t{strategy}\t{count}\t{accepted}\t{refused}\t{seconds:0.000}\n");
-        Assert.Equal(count, accepted + refused);
     }
 
     /// <summary>The same, for generators of raw bytes.</summary>
