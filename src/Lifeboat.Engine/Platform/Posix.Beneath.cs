@@ -49,12 +49,24 @@ public static unsafe partial class Posix
         fixed (byte* pp = p) fd = syscall(SysOpenat2, root, pp, &how, (nuint)sizeof(OpenHow));
         if (fd >= 0) return new SafeFileHandle((nint)fd, ownsHandle: true);
         int errno = Marshal.GetLastPInvokeError();
-        if (errno == ENOSYS)
+        // some seccomp profiles (older container runtimes) answer EPERM for a system call they do not know: when
+        // opening the root itself is refused too, openat2 is what is refused
+        if (errno == ENOSYS || (errno == Errno.EPERM && !Openat2Works(root)))
         {
             s_noOpenat2 = true;
             return null;
         }
         throw new PosixException(errno, "open", FsNames.Join(rootPath, relativePath));
+    }
+
+    private static bool Openat2Works(SafeFileHandle root)
+    {
+        var how = new OpenHow { Flags = (ulong)(OPath | ODirectory | OCloExec), Resolve = ResolveBeneath };
+        byte* dot = stackalloc byte[] { (byte)'.', 0 };
+        long fd = syscall(SysOpenat2, root, dot, &how, (nuint)sizeof(OpenHow));
+        if (fd < 0) return false;
+        close((int)fd);
+        return true;
     }
 
     private static SafeFileHandle OpenDirectoryNoFollow(string path)
@@ -147,6 +159,8 @@ public static unsafe partial class Posix
 
     [LibraryImport("libc", SetLastError = true)]
     private static partial long syscall(long number, SafeFileHandle dirfd, byte* path, OpenHow* how, nuint size);
+    [LibraryImport("libc")]
+    private static partial int close(int fd);
     [LibraryImport("libc", SetLastError = true)]
     private static partial int mkdirat(SafeFileHandle dirfd, byte* path, uint mode);
     [LibraryImport("libc", SetLastError = true)]
