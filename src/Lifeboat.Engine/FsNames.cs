@@ -13,6 +13,12 @@ public static class FsNames
 {
     private const char EscapeBase = '\uDC00';
 
+    /// <summary>
+    /// A name a directory can hold: not empty, not "." or "..", without '/' or NUL. A repository's tree may hold any
+    /// string; only such a name becomes a path component (restore) or a member name (dump), so nothing escapes.
+    /// </summary>
+    public static bool IsSafeName(string name) => name.Length > 0 && name != "." && name != ".." && !name.Contains('/') && !name.Contains('\0');
+
     public static string FromBytes(ReadOnlySpan<byte> bytes)
     {
         // Fast path: pure ASCII, or valid UTF-8 that contains no surrogate-range code points.

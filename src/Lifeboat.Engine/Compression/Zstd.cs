@@ -45,6 +45,13 @@ public static class Zstd
         Backend.Decompress(source, maxLength);
 
     /// <summary>The content size the first frame's header declares, or -1 when it declares none or is not a frame.</summary>
+    /// <summary>
+    /// How much larger than its frame a declared content size is taken at its word for the first buffer. Beyond that
+    /// the buffer starts there and grows with the data: a header of a few bytes could otherwise claim a gigabyte and
+    /// have it allocated before a byte of it decompressed (what a crafted snapshot or lock file did).
+    /// </summary>
+    internal const int TrustedRatio = 16;
+
     public static long FrameContentSize(ReadOnlySpan<byte> source)
     {
         ulong size = Backend.FrameContentSize(source);
@@ -61,12 +68,13 @@ internal abstract class ZstdBackend
     public abstract byte[] Decompress(ReadOnlySpan<byte> source, long maxLength);
     public abstract ulong FrameContentSize(ReadOnlySpan<byte> source);
 
-    /// <summary>First buffer size for unknown-size decompression: the declared size when the header has one, else a guess.</summary>
+    /// <summary>First buffer size for unknown-size decompression: the declared size when the header has one (and it is plausible), else a guess.</summary>
     protected static int InitialCapacity(ulong declaredSize, int sourceLength, long maxLength)
     {
         long cap = Math.Min(maxLength + 1, Array.MaxLength);
+        long plausible = Math.Max(64L * 1024, (long)sourceLength * Zstd.TrustedRatio);
         // ZSTD_CONTENTSIZE_UNKNOWN and _ERROR are the two largest ulongs
-        if (declaredSize < ulong.MaxValue - 1) return (int)Math.Min((long)Math.Min(declaredSize, (ulong)cap), cap);
+        if (declaredSize < ulong.MaxValue - 1) return (int)Math.Min((long)Math.Min(declaredSize, (ulong)plausible), cap);
         return (int)Math.Min(Math.Max(64L * 1024, sourceLength * 4L), cap);
     }
 

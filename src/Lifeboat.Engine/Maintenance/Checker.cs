@@ -240,6 +240,8 @@ public sealed class Checker(Repository.Repository repository, Action<CheckProble
     {
         var node = entry.Node;
         if (node.Name.Length == 0) Report(Invalid(entry, snapshotId, "node has empty name"));
+        // no file system gives such a name; restore skips it and dump refuses it, so check names it
+        else if (!FsNames.IsSafeName(node.Name)) Report(Invalid(entry, snapshotId, $"node has unsafe name \"{GoQuote.Quote(node.Name)}\""));
         switch (node.Type)
         {
             case NodeType.File:

@@ -73,7 +73,26 @@ public sealed class DiffCalculator(Repository.Repository repository, bool showMe
 
     private static string Join(string prefix, string name) => prefix.EndsWith('/') ? prefix + name : prefix + "/" + name;
 
+    // how many pairs of trees the comparison is inside: a crafted chain of trees deeper than a file system gives
+    // would otherwise recurse until the stack ran out
+    private int _depth;
+
     private async Task DiffTreeAsync(string prefix, Id id1, Id id2, CancellationToken cancellationToken)
+    {
+        if (_depth >= TreeWalk.MaxDepth)
+            throw new RepositoryException(RepositoryErrorKind.Damaged, $"trees {id1} and {id2} are damaged: directory {prefix} is more than {TreeWalk.MaxDepth} levels deep");
+        _depth++;
+        try
+        {
+            await DiffNodesAsync(prefix, id1, id2, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            _depth--;
+        }
+    }
+
+    private async Task DiffNodesAsync(string prefix, Id id1, Id id2, CancellationToken cancellationToken)
     {
         var tree1 = await repository.LoadTreeAsync(id1, cancellationToken).ConfigureAwait(false);
         var tree2 = await repository.LoadTreeAsync(id2, cancellationToken).ConfigureAwait(false);

@@ -24,7 +24,9 @@ public sealed class FileContentStream : Stream
         _repository = repository;
         _content = node.Content ?? [];
         _name = name;
-        _length = checked((long)node.Size);
+        // a crafted node may claim up to 2^64-1 bytes, which no stream (and no tar header) can carry
+        _length = node.Size <= long.MaxValue ? (long)node.Size
+            : throw new RepositoryException(RepositoryErrorKind.Damaged, $"{name}: its size in the snapshot ({node.Size} bytes) is impossible; run check");
     }
 
     public override bool CanRead => true;

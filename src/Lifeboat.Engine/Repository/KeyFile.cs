@@ -87,7 +87,8 @@ public sealed class KeyFile
         return buffer.ToArray();
     }
 
-    private static CryptoKey ParseMasterKey(byte[] json)
+    /// <summary>The master key JSON sealed in a key file: what a hostile key file holds once opened.</summary>
+    internal static CryptoKey ParseMasterKey(byte[] json)
     {
         try
         {

@@ -26,14 +26,23 @@ public sealed record LockInfo(GoTime Time, bool Exclusive, string Hostname, stri
         return buffer.ToArray();
     }
 
+    /// <summary>Parses a lock file's JSON; anything else (another host's garbage, a crafted file) is a Damaged error.</summary>
     public static LockInfo Parse(ReadOnlySpan<byte> json)
     {
-        using var doc = JsonDocument.Parse(json.ToArray());
-        var root = doc.RootElement;
-        string Str(string name) => KeyFile.TryProperty(root, name, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString() ?? "" : "";
-        long Num(string name) => KeyFile.TryProperty(root, name, out var v) && v.ValueKind == JsonValueKind.Number ? v.GetInt64() : 0;
-        bool exclusive = KeyFile.TryProperty(root, "exclusive", out var ex) && ex.ValueKind == JsonValueKind.True;
-        return new LockInfo(GoTime.Parse(Str("time")), exclusive, Str("hostname"), Str("username"), (int)Num("pid"), (uint)Num("uid"), (uint)Num("gid"));
+        try
+        {
+            using var doc = JsonDocument.Parse(json.ToArray());
+            var root = doc.RootElement;
+            string Str(string name) => KeyFile.TryProperty(root, name, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString() ?? "" : "";
+            long Num(string name) => KeyFile.TryProperty(root, name, out var v) && v.ValueKind == JsonValueKind.Number ? v.GetInt64() : 0;
+            bool exclusive = KeyFile.TryProperty(root, "exclusive", out var ex) && ex.ValueKind == JsonValueKind.True;
+            return new LockInfo(GoTime.Parse(Str("time")), exclusive, Str("hostname"), Str("username"), (int)Num("pid"), (uint)Num("uid"), (uint)Num("gid"));
+        }
+        catch (Exception e) when (e is JsonException or InvalidOperationException or FormatException)
+        {
+            // a lock that is a JSON array or a number threw InvalidOperationException, which the lock check let through
+            throw new RepositoryException(RepositoryErrorKind.Damaged, $"lock file cannot be decoded: {e.Message}");
+        }
     }
 
     /// <summary>restic's Lock.Stale: older than 30 minutes, or from this host and its process is gone.</summary>

@@ -64,6 +64,9 @@ public static class PackReader
         var blobs = PackHeader.DecodePlain(plain, packId.ToString());
         long blobBytes = 0;
         foreach (var b in blobs) blobBytes += b.Length;
+        // offsets are 32-bit, as in restic: a header listing more would give blobs offsets that wrapped around
+        if (blobBytes > uint.MaxValue)
+            throw new RepositoryException(RepositoryErrorKind.Damaged, $"pack {packId} is damaged: its header lists {blobBytes} bytes of blobs, more than a pack can hold");
         if (blobBytes + headerLength + 4 != packSize)
             throw new RepositoryException(RepositoryErrorKind.Damaged,
                 $"pack {packId} is damaged: its header lists {blobBytes} bytes of blobs, but the file has {packSize - headerLength - 4} in front of the header");
@@ -90,6 +93,7 @@ public static class PackReader
 
     private static int HeaderLength(Id packId, ReadOnlySpan<byte> tail, long packSize)
     {
+        if (tail.Length < 4) throw new RepositoryException(RepositoryErrorKind.Damaged, $"pack {packId} is damaged: {tail.Length} bytes read of its end hold no header length");
         uint length = BinaryPrimitives.ReadUInt32LittleEndian(tail[^4..]);
         if (length < CryptoKey.Overhead || length > packSize - 4 || length > PackHeader.MaxHeaderSize)
             throw new RepositoryException(RepositoryErrorKind.Damaged, $"pack {packId} is damaged: header length {length} is out of range for a file of {packSize} bytes");

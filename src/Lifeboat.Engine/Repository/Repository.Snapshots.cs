@@ -9,6 +9,12 @@ public sealed partial class Repository
     public async Task<Snapshot> LoadSnapshotAsync(Id id, CancellationToken cancellationToken)
     {
         var json = await LoadUnpackedAsync(FileType.Snapshot, id, cancellationToken).ConfigureAwait(false);
+        return DecodeSnapshot(json, id);
+    }
+
+    /// <summary>A snapshot file's decrypted JSON, or a Damaged error naming it: what a hostile snapshot can reach.</summary>
+    internal static Snapshot DecodeSnapshot(ReadOnlySpan<byte> json, Id id)
+    {
         Snapshot snapshot;
         try
         {
@@ -63,6 +69,12 @@ public sealed partial class Repository
     public async Task<Tree> LoadTreeAsync(Id id, CancellationToken cancellationToken)
     {
         var json = await LoadBlobAsync(BlobType.Tree, id, cancellationToken).ConfigureAwait(false);
+        return DecodeTree(json, id);
+    }
+
+    /// <summary>A tree blob's decrypted JSON, or a Damaged error naming it: what a hostile tree can reach.</summary>
+    internal static Tree DecodeTree(ReadOnlySpan<byte> json, Id id)
+    {
         try
         {
             return Tree.Parse(json);

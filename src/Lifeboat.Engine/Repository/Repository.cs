@@ -226,7 +226,8 @@ public sealed partial class Repository : IAsyncDisposable
     {
         if (Version < 2 || plain.Length == 0 || plain[0] == (byte)'[' || plain[0] == (byte)'{') return parse(plain);
         long contentSize = plain[0] == 2 ? Zstd.FrameContentSize(plain[1..]) : -1;
-        if (contentSize is < 0 or > 1L << 30)
+        // a size far beyond what the frame could plausibly hold is a crafted header: the general path grows its buffer instead
+        if (contentSize is < 0 or > 1L << 30 || contentSize > Math.Max(64L * 1024, (long)plain.Length * Zstd.TrustedRatio))
             return parse(DecodeUnpacked(plain, FileType.Index, name));
         void* json = NativeMemory.Alloc((nuint)Math.Max(1, contentSize));
         try

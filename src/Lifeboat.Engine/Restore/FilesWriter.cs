@@ -18,9 +18,14 @@ internal sealed class FilesWriter
     private readonly RestoreStatistics _statistics;
     private readonly Lock[] _locks = CreateLocks();
 
-    public FilesWriter(RestorePlan plan, MetadataWriter metadata, ItemFailures failures, RestoreStatistics statistics)
+    // the plan's root, opened: every file is opened below it without following a symlink (a directory swapped for one
+    // while the restore runs is refused, not followed out of the target)
+    private readonly Microsoft.Win32.SafeHandles.SafeFileHandle _root;
+
+    public FilesWriter(RestorePlan plan, Microsoft.Win32.SafeHandles.SafeFileHandle root, MetadataWriter metadata, ItemFailures failures, RestoreStatistics statistics)
     {
         _plan = plan;
+        _root = root;
         _metadata = metadata;
         _failures = failures;
         _statistics = statistics;
@@ -48,7 +53,7 @@ internal sealed class FilesWriter
                     if (!f.Opened)
                     {
                         // the first blob creates the file at its full size, so later ones may land anywhere
-                        f.Handle = Posix.OpenWrite(_plan.FilePath(file), 0x180 /* 0600 */);
+                        f.Handle = Posix.OpenWriteBeneath(_root, _plan.Root, _plan.RelativePath(_plan.FilePath(file)), 0x180 /* 0600 */);
                         Posix.Truncate(f.Handle, f.Size);
                         f.Opened = true;
                     }
@@ -85,9 +90,10 @@ internal sealed class FilesWriter
         {
             ref var f = ref _plan.Files[file];
             if (--f.Remaining > 0) return;
+            // through the handle the content went to: the same file gets the metadata, wherever its path leads now
+            if (!f.Failed && f.Metadata is { } m) _metadata.Apply(f.Handle, _plan.FilePath(file), m);
             f.Handle?.Dispose();
             f.Handle = null;
-            if (!f.Failed && f.Metadata is { } m) _metadata.Apply(_plan.FilePath(file), m);
             f.Metadata = null;
             Interlocked.Increment(ref _statistics.FilesDone);
         }

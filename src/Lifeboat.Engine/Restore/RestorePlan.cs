@@ -58,4 +58,7 @@ internal sealed class RestorePlan
     }
 
     public string FilePath(int file) => FsNames.Join(DirectoryPath(Files[file].Dir), Files[file].Name);
+
+    /// <summary>A path below <see cref="Root"/> (from <see cref="FilePath"/> or <see cref="DirectoryPath"/>) relative to it.</summary>
+    public string RelativePath(string path) => path[(Root == "/" ? 1 : Root.Length + 1)..];
 }

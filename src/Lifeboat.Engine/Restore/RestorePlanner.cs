@@ -21,13 +21,17 @@ internal sealed class RestorePlanner : ITreeVisitor
     private readonly ItemFailures _failures;
     private readonly RestoreStatistics _statistics;
     private readonly bool _dryRun;
+    // the plan's root, opened (null in a dry run): everything is created and removed below it without following a
+    // symlink, so that a directory swapped for one while the restore runs is refused instead of followed outside
+    private readonly Microsoft.Win32.SafeHandles.SafeFileHandle? _root;
     // the directories the walk is in, innermost last; the first is the plan's directory 0
     private readonly List<OpenDirectory> _open = [];
     private readonly Dictionary<(ulong, ulong), int> _hardLinks = [];
 
     public RestorePlanner(Repository.Repository repository, RestorePlan plan, RestoreFilter filter, MetadataWriter metadata,
-        ItemFailures failures, RestoreStatistics statistics, bool dryRun)
+        ItemFailures failures, RestoreStatistics statistics, bool dryRun, Microsoft.Win32.SafeHandles.SafeFileHandle? root)
     {
+        _root = root;
         _repository = repository;
         _plan = plan;
         _filter = filter;
@@ -178,21 +182,23 @@ internal sealed class RestorePlanner : ITreeVisitor
         }
         else if (!_dryRun)
         {
-            try { Posix.RemoveDirectory(dir.Path); } catch (PosixException) { }
+            try { Posix.RemoveDirectoryBeneath(_root!, _plan.Root, _plan.RelativePath(dir.Path)); } catch (PosixException) { }
         }
     }
 
     /// <summary>A name from a repository becomes a path component only when it cannot escape the root.</summary>
-    private static bool IsSafeName(string name) => name.Length > 0 && name != "." && name != ".." && !name.Contains('/') && !name.Contains('\0');
+    private static bool IsSafeName(string name) => FsNames.IsSafeName(name);
+
+    private string Relative(string path) => _plan.RelativePath(path);
 
     /// <returns>True when the directory was created now (it is empty).</returns>
-    private static bool EnsureDirectory(string path, bool parentFresh)
+    private bool EnsureDirectory(string path, bool parentFresh)
     {
         if (parentFresh)
         {
             try
             {
-                Posix.MakeDirectory(path, 0x1C0 /* 0700 */);
+                Posix.MakeDirectoryBeneath(_root!, _plan.Root, Relative(path), 0x1C0 /* 0700 */);
                 return true;
             }
             catch (PosixException e) when (e.Errno == Errno.EEXIST)
@@ -203,18 +209,18 @@ internal sealed class RestorePlanner : ITreeVisitor
         if (Posix.TryLStat(path, out var st, out _))
         {
             if (st.IsDirectory) return false;
-            Posix.Unlink(path); // a file or symlink in the way is replaced, never followed
+            Posix.UnlinkBeneath(_root!, _plan.Root, Relative(path)); // a file or symlink in the way is replaced, never followed
         }
-        Posix.MakeDirectory(path, 0x1C0 /* 0700 */);
+        Posix.MakeDirectoryBeneath(_root!, _plan.Root, Relative(path), 0x1C0 /* 0700 */);
         return true;
     }
 
-    private static void RemoveExisting(string path, bool parentFresh)
+    private void RemoveExisting(string path, bool parentFresh)
     {
         if (!parentFresh && Posix.TryLStat(path, out var st, out _))
         {
             if (st.IsDirectory) throw new PosixException(Errno.EISDIR, "restore", path);
-            Posix.Unlink(path);
+            Posix.UnlinkBeneath(_root!, _plan.Root, Relative(path));
         }
     }
 
@@ -234,20 +240,20 @@ internal sealed class RestorePlanner : ITreeVisitor
                 break;
             case NodeType.Symlink:
                 RemoveExisting(path, fresh);
-                Posix.Symlink(node.LinkTarget ?? "", path);
+                Posix.SymlinkBeneath(node.LinkTarget ?? "", _root!, _plan.Root, Relative(path));
                 _metadata.Apply(path, ItemMetadata.Of(node));
                 Interlocked.Increment(ref _statistics.FilesDone);
                 break;
             case NodeType.Fifo:
                 RemoveExisting(path, fresh);
-                Posix.MakeFifo(path, 0x180 /* 0600 */);
+                Posix.MakeNodeBeneath(_root!, _plan.Root, Relative(path), 0x1000 /* S_IFIFO */ | 0x180 /* 0600 */, 0);
                 _metadata.Apply(path, ItemMetadata.Of(node));
                 Interlocked.Increment(ref _statistics.FilesDone);
                 break;
             case NodeType.Dev:
             case NodeType.CharDev:
                 RemoveExisting(path, fresh);
-                Posix.MakeNode(path, (node.Type == NodeType.Dev ? 0x6000u : 0x2000u) | 0x180 /* 0600 */, node.Device);
+                Posix.MakeNodeBeneath(_root!, _plan.Root, Relative(path), (node.Type == NodeType.Dev ? 0x6000u : 0x2000u) | 0x180 /* 0600 */, node.Device);
                 _metadata.Apply(path, ItemMetadata.Of(node));
                 Interlocked.Increment(ref _statistics.FilesDone);
                 break;
@@ -268,9 +274,11 @@ internal sealed class RestorePlanner : ITreeVisitor
         if (content.Count == 0)
         {
             // Files with content are created on their first write; an empty one (or an all-hole one) now.
-            using (var handle = Posix.OpenWrite(path, 0x180 /* 0600 */))
+            using (var handle = Posix.OpenWriteBeneath(_root!, _plan.Root, Relative(path), 0x180 /* 0600 */))
+            {
                 if (node.Size > 0) Posix.Truncate(handle, (long)node.Size);
-            _metadata.Apply(path, ItemMetadata.Of(node));
+                _metadata.Apply(handle, path, ItemMetadata.Of(node));
+            }
             // a hard link to an empty file needs only its path: an entry already complete
             if (node.Links > 1) _hardLinks[(node.DeviceId, node.Inode)] = _plan.Files.Add(new PlannedFile { Dir = dir, Name = name });
             Interlocked.Increment(ref _statistics.FilesDone);

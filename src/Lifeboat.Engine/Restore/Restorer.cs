@@ -93,13 +93,15 @@ public sealed class Restorer
     private async Task RunStagesAsync(RestorePlan plan, Func<RestorePlanner, Task> planAsync, CancellationToken cancellationToken)
     {
         var clock = System.Diagnostics.Stopwatch.StartNew();
-        var planner = new RestorePlanner(_repo, plan, _filter, _metadata, _failures, Statistics, _options.DryRun);
+        // everything is written below this handle (see RestorePlanner and FilesWriter); a dry run writes nothing
+        using var root = _options.DryRun ? null : Posix.OpenDirectory(plan.Root);
+        var planner = new RestorePlanner(_repo, plan, _filter, _metadata, _failures, Statistics, _options.DryRun, root);
         await planAsync(planner).ConfigureAwait(false);
         var planTime = clock.Elapsed;
         Statistics.PlanTime += planTime;
-        if (_options.DryRun) return;
+        if (root is null) return;
 
-        var files = new FilesWriter(plan, _metadata, _failures, Statistics);
+        var files = new FilesWriter(plan, root, _metadata, _failures, Statistics);
         var reader = new PackBlobReader(_repo, files);
         try
         {
@@ -119,7 +121,7 @@ public sealed class Restorer
         var contentTime = clock.Elapsed - planTime;
         Statistics.ContentTime += contentTime;
         files.CreateHardLinks();
-        _metadata.ApplyToDirectories(plan);
+        _metadata.ApplyToDirectories(plan, root);
         Statistics.MetadataTime += clock.Elapsed - planTime - contentTime;
     }
 }

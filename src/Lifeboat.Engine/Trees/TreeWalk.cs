@@ -18,7 +18,19 @@ internal sealed class TreeWalk(Repo repository, ITreeVisitor visitor, int parall
         public Id Id { get; } = id;
         public string Path { get; } = path;
         public Task<Tree>? Load { get; set; }
+        /// <summary>Set when the subtree is not to be loaded at all: it lies too deep.</summary>
+        public RepositoryException? Refused { get; init; }
     }
+
+    /// <summary>
+    /// Deeper than any tree a file system gives (a path of 4096 bytes holds at most 2048 levels): a deeper chain of
+    /// trees is crafted, and walking it would only exhaust the stack. (A cycle cannot be crafted: a tree's ID is the
+    /// hash of its content, which every load verifies.)
+    /// </summary>
+    public const int MaxDepth = 2048;
+
+    // how many trees the walk is inside
+    private int _depth;
 
     // How far down the stack loads may start: twice the loads in flight keeps trees ready while others still load.
     private readonly int _lookahead = 2 * parallelLoads;
@@ -31,6 +43,19 @@ internal sealed class TreeWalk(Repo repository, ITreeVisitor visitor, int parall
     public async ValueTask<bool> WalkTreeAsync(Id treeId, Tree tree, string path)
     {
         cancellationToken.ThrowIfCancellationRequested();
+        _depth++;
+        try
+        {
+            return await WalkNodesAsync(treeId, tree, path).ConfigureAwait(false);
+        }
+        finally
+        {
+            _depth--;
+        }
+    }
+
+    private async ValueTask<bool> WalkNodesAsync(Id treeId, Tree tree, string path)
+    {
         var nodes = tree.Nodes;
         Subtree?[]? entered = null;
         for (int i = 0; i < nodes.Count; i++)
@@ -38,12 +63,21 @@ internal sealed class TreeWalk(Repo repository, ITreeVisitor visitor, int parall
             var node = nodes[i];
             if (node.Type != NodeType.Dir || node.Subtree is not { } subtree) continue;
             var directory = new TreeWalkEntry(node, treeId, path);
+            // asked before the visitor, which may skip trees it has seen (check does): too deep is always reported
+            if (_depth >= MaxDepth)
+            {
+                (entered ??= new Subtree?[nodes.Count])[i] = new Subtree(subtree, directory.Path)
+                {
+                    Refused = new RepositoryException(RepositoryErrorKind.Damaged, $"tree {treeId} is damaged: directory {directory.Path} is more than {MaxDepth} levels deep"),
+                };
+                continue;
+            }
             if (visitor.ShouldEnter(in directory)) (entered ??= new Subtree?[nodes.Count])[i] = new Subtree(subtree, directory.Path);
         }
         if (entered is not null)
         {
             for (int i = entered.Length - 1; i >= 0; i--)
-                if (entered[i] is { } subtree) _pending.Add(subtree);
+                if (entered[i] is { Refused: null } subtree) _pending.Add(subtree);
             StartLoads();
         }
 
@@ -57,19 +91,22 @@ internal sealed class TreeWalk(Repo repository, ITreeVisitor visitor, int parall
                 continue;
             }
 
-            Debug.Assert(ReferenceEquals(_pending[^1], subtree), "the next entered directory is the top of the stack");
-            _pending.RemoveAt(_pending.Count - 1);
             Tree? loaded = null;
-            Exception? error = null;
-            try
+            Exception? error = subtree.Refused;
+            if (error is null)
             {
-                loaded = await (subtree.Load ?? Start(subtree)).ConfigureAwait(false);
+                Debug.Assert(ReferenceEquals(_pending[^1], subtree), "the next entered directory is the top of the stack");
+                _pending.RemoveAt(_pending.Count - 1);
+                try
+                {
+                    loaded = await (subtree.Load ?? Start(subtree)).ConfigureAwait(false);
+                }
+                catch (Exception e) when (e is RepositoryException or IOException)
+                {
+                    error = e;
+                }
+                StartLoads();
             }
-            catch (Exception e) when (e is RepositoryException or IOException)
-            {
-                error = e;
-            }
-            StartLoads();
             var action = await visitor.VisitAsync(new TreeWalkEntry(node, treeId, path, subtree.Path, error), cancellationToken).ConfigureAwait(false);
             if (action == TreeWalkAction.Stop) return false;
             if (loaded is not null && action != TreeWalkAction.SkipSubtree && !await WalkTreeAsync(subtree.Id, loaded, subtree.Path).ConfigureAwait(false)) return false;

@@ -17,6 +17,8 @@ public static class SnapshotTar
     /// <param name="prefix">The name the archive's entries start with (the directory's own name), or "" for its contents alone.</param>
     public static async Task WriteAsync(Repository repository, Id tree, string prefix, Stream output, CancellationToken cancellationToken)
     {
+        if (prefix.Length > 0 && !FsNames.IsSafeName(prefix))
+            throw new RepositoryException(RepositoryErrorKind.Damaged, $"the directory's name \"{GoQuote.Quote(prefix)}\" is unsafe as an archive member's name: the snapshot was crafted or is damaged");
         var tar = new TarWriter(output, TarEntryFormat.Pax, leaveOpen: true);
         await using (tar.ConfigureAwait(false))
         {
@@ -34,6 +36,11 @@ public static class SnapshotTar
         public async ValueTask<TreeWalkAction> VisitAsync(TreeWalkEntry item, CancellationToken cancellationToken)
         {
             var node = item.Node;
+            // a crafted tree may name a node "..", "/" or "a/../../b": such a member would be written outside the
+            // directory a tar is extracted into, so the dump stops there, naming it, instead of carrying it
+            if (!FsNames.IsSafeName(node.Name))
+                throw new RepositoryException(RepositoryErrorKind.Damaged,
+                    $"tree {item.ParentTree} holds an unsafe name \"{GoQuote.Quote(node.Name)}\" (in {(item.ParentPath.Length == 0 ? "/" : item.ParentPath)}): the dump stops here");
             var path = item.Path;
             var name = EntryName(path[1..]);
             PaxTarEntry entry;

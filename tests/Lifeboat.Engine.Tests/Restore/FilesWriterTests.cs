@@ -14,15 +14,21 @@ public sealed class FilesWriterTests : IDisposable
     private readonly RestoreStatistics _statistics = new();
     private readonly ErrorList _reported = new();
     private readonly FilesWriter _writer;
+    private readonly Microsoft.Win32.SafeHandles.SafeFileHandle _rootHandle;
 
     public FilesWriterTests()
     {
         _plan = new RestorePlan(_root.Path);
         var failures = new ItemFailures(_statistics, _reported);
-        _writer = new FilesWriter(_plan, new MetadataWriter(restoreOwnership: false, failures), failures, _statistics);
+        _rootHandle = Posix.OpenDirectory(_root.Path);
+        _writer = new FilesWriter(_plan, _rootHandle, new MetadataWriter(restoreOwnership: false, failures), failures, _statistics);
     }
 
-    public void Dispose() => _root.Dispose();
+    public void Dispose()
+    {
+        _rootHandle.Dispose();
+        _root.Dispose();
+    }
 
     private static readonly ItemMetadata Metadata = new(false, 0x1E4 /* 0744 */, 0, 0, RestoreRepository.AccessTime, RestoreRepository.ModTime, null);
 

@@ -67,7 +67,7 @@ public sealed class MetadataWriterTests : IDisposable
         // as the planner leaves them: children first
         plan.MetadataOrder.AddRange([inner, outer]);
 
-        _writer.ApplyToDirectories(plan);
+        using (var root = Posix.OpenDirectory(_root.Path)) _writer.ApplyToDirectories(plan, root);
 
         Assert.Equal(Time(Older), Posix.LStat(_root.Path + "/outer").ModTime);
         Assert.Equal(0x1EDu, Posix.LStat(_root.Path + "/outer").Permissions);
@@ -86,7 +86,7 @@ public sealed class MetadataWriterTests : IDisposable
         plan.Directories[here].Metadata = Of(GoFileMode.Dir | 0x1ED, Older);
         plan.MetadataOrder.AddRange([gone, here]);
 
-        _writer.ApplyToDirectories(plan);
+        using (var root = Posix.OpenDirectory(_root.Path)) _writer.ApplyToDirectories(plan, root);
 
         Assert.StartsWith(_root.Path + "/gone: ", Assert.Single(_reported.Errors));
         Assert.Equal(Time(Older), Posix.LStat(_root.Path + "/here").ModTime);

@@ -18,8 +18,9 @@ public class RestorePlannerTests
         var statistics = new RestoreStatistics();
         var errors = new ErrorList();
         var failures = new ItemFailures(statistics, errors);
+        using var rootHandle = Lifeboat.Engine.Platform.Posix.OpenDirectory(target);
         var planner = new RestorePlanner(repo.Repository, plan, new RestoreFilter(options ?? new RestoreOptions()),
-            new MetadataWriter(restoreOwnership: false, failures), failures, statistics, dryRun: false);
+            new MetadataWriter(restoreOwnership: false, failures), failures, statistics, dryRun: false, rootHandle);
         await planner.PlanTreeAsync(root, freshRoot: false, Ct);
         return new Planned(plan, statistics, errors.Errors);
     }
