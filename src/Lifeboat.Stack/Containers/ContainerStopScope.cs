@@ -17,13 +17,15 @@ public sealed class ContainerStopScope : IAsyncDisposable
     internal static TimeSpan RestartTimeout { get; set; } = TimeSpan.FromMinutes(2);
 
     private readonly IContainerControl _control;
+    private readonly IContainerStopJournal? _journal;
     private readonly List<string> _stopped;
     private readonly object _gate = new();
     private Task? _restart;
 
-    private ContainerStopScope(IContainerControl control, List<string> stopped, List<string> notRunning)
+    private ContainerStopScope(IContainerControl control, IContainerStopJournal? journal, List<string> stopped, List<string> notRunning)
     {
         _control = control;
+        _journal = journal;
         _stopped = stopped;
         NotRunning = notRunning;
     }
@@ -40,8 +42,10 @@ public sealed class ContainerStopScope : IAsyncDisposable
     /// When a stop fails or <paramref name="cancellationToken"/> is cancelled part way, the containers stopped so far
     /// are started again before the error is thrown.
     /// </summary>
+    /// <param name="journal">Told of each stop before it happens and of each start once done: a process killed in
+    /// between leaves the record a later run restarts the container by.</param>
     public static async Task<ContainerStopScope> StopRunningAsync(IContainerControl control, IReadOnlyList<string> names,
-        CancellationToken cancellationToken)
+        CancellationToken cancellationToken, IContainerStopJournal? journal = null)
     {
         ArgumentNullException.ThrowIfNull(control);
         ArgumentNullException.ThrowIfNull(names);
@@ -63,11 +67,12 @@ public sealed class ContainerStopScope : IAsyncDisposable
                 : $"docker: no such containers: {string.Join(", ", missing)}");
         }
 
-        var scope = new ContainerStopScope(control, new List<string>(running.Count), notRunning);
+        var scope = new ContainerStopScope(control, journal, new List<string>(running.Count), notRunning);
         foreach (string name in running)
         {
             try
             {
+                journal?.Stopping(name);
                 await control.StopAsync(name, cancellationToken).ConfigureAwait(false);
                 scope._stopped.Add(name);
             }
@@ -119,6 +124,7 @@ public sealed class ContainerStopScope : IAsyncDisposable
             try
             {
                 await _control.StartAsync(name, timeout.Token).ConfigureAwait(false);
+                _journal?.Started(name);
             }
             catch (OperationCanceledException e) when (timeout.IsCancellationRequested)
             {

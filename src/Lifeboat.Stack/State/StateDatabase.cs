@@ -3,7 +3,7 @@ using Microsoft.Data.Sqlite;
 namespace Lifeboat.Stack.State;
 
 /// <summary>
-/// The records that grow on this machine (job runs, backup runs, restore tests) in one SQLite database,
+/// The records that grow on this machine (job runs, backup runs, restore tests, containers stopped) in one SQLite database,
 /// STATE/lifeboat.db: appends are transactions, so a crash leaves the previous records, and a month of nightly runs
 /// costs no rewrite of a growing file. Several processes share it (the daemon and a one-shot CLI run): WAL mode and a
 /// busy timeout let them take turns. Each logical record type owns its tables; <see cref="Migrations"/> creates them
@@ -76,6 +76,20 @@ public sealed class StateDatabase
         // keeps its failed runs to itself. Rows of earlier versions have none and count for every config.
         """
         ALTER TABLE backup_runs ADD COLUMN config TEXT;
+        """,
+        // 4: containers a Lifeboat process stopped and has not yet started again, with the process (PID, start time,
+        // boot), so that a run after a killed one starts them (ContainerStopLog)
+        """
+        CREATE TABLE stopped_containers (
+            id INTEGER PRIMARY KEY,
+            docker TEXT NOT NULL,
+            app TEXT NOT NULL,
+            container TEXT NOT NULL,
+            pid INTEGER NOT NULL,
+            process_start INTEGER NOT NULL,
+            boot_id TEXT NOT NULL,
+            stopped_ms INTEGER NOT NULL
+        );
         """,
     ];
 
