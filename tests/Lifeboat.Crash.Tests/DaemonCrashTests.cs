@@ -32,6 +32,7 @@ public sealed class DaemonCrashTests(CrashDocker docker)
             {
                 TestTrees.Mutate(stack.Paths["web"], series.Random);
                 var delay = series.NextDelay();
+                string killedLog;
                 using (var killed = new DaemonRun(lifeboat))
                 {
                     killed.WaitForStart();
@@ -43,12 +44,20 @@ public sealed class DaemonCrashTests(CrashDocker docker)
                     killed.Kill();
                     // a job that outlived its daemon sees it gone and stops cleanly; it must have ended before the check
                     if (job is { } pid) WaitUntilGone(pid);
+                    killedLog = killed.Log;
                 }
                 series.Check(stack.Repository);
                 using (var again = new DaemonRun(lifeboat))
                 {
                     again.WaitForEnd(success: true);
-                    docker.RequireRunning(stack.Containers.Values, "once the restarted daemon's backup ended");
+                    try
+                    {
+                        docker.RequireRunning(stack.Containers.Values, "once the restarted daemon's backup ended");
+                    }
+                    catch (CrashFailure e)
+                    {
+                        throw new CrashFailure($"{e.Message}; the killed daemon's log:\n{killedLog}\nthe restarted daemon's log:\n{again.Log}");
+                    }
                     again.Stop();
                 }
                 series.RequireLatestRestores(stack.Repository, stack.Paths["web"], "--tag", "app:web");
@@ -78,7 +87,7 @@ public sealed class DaemonCrashTests(CrashDocker docker)
 
         public DaemonRun(LifeboatProcess lifeboat) => _process = lifeboat.Start(["daemon", "--json", "--listen", "off", "--grace", "30s"], _output);
 
-        private string Log
+        public string Log
         {
             get { lock (_output) return _output.ToString(); }
         }

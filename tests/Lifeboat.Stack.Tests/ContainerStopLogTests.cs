@@ -120,6 +120,78 @@ public sealed class ContainerStopLogTests : IDisposable
         Assert.Contains("that container web is being stopped (if this run is killed, start it by hand): the state database", warnings[0]);
     }
 
+    [Fact]
+    public async Task A_stop_cancelled_while_Docker_carries_it_out_is_waited_out_before_the_start_so_the_container_runs_after()
+    {
+        var docker = new InFlightStops();
+        using var cancel = new CancellationTokenSource();
+        docker.StopBegun = cancel.Cancel; // Ctrl-C or SIGTERM while docker stop is under way
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => ContainerStopScope.StopRunningAsync(docker, ["web"], cancel.Token));
+
+        await docker.StopDone!; // the daemon's stop has ended: nothing may start the container after this
+        Assert.True(docker.Running);
+    }
+
+    [Fact]
+    public async Task Recovery_waits_out_a_stop_the_killed_process_left_under_way_before_starting_the_container()
+    {
+        var docker = new InFlightStops();
+        await docker.BeginStopAsync(); // the killed process's request, which Docker goes on with
+        Log.Add(nameof(InFlightStops), "blog", "web", ExitedProcess(), DateTimeOffset.UtcNow);
+
+        Assert.NotNull(await StoppedContainerRecovery.RunAsync(Log, () => docker, Ct));
+
+        await docker.StopDone!;
+        Assert.True(docker.Running);
+        Assert.Empty(Log.List());
+    }
+
+    /// <summary>
+    /// One container, web, as Docker treats a stop whose request goes away: the daemon's stop goes on and ends a moment
+    /// later; a start meanwhile finds the container still running and does nothing; a second stop waits for the first.
+    /// </summary>
+    private sealed class InFlightStops : IContainerControl
+    {
+        private readonly TaskCompletionSource _release = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        public volatile bool Running = true;
+        public Task? StopDone;
+        public Action? StopBegun;
+
+        public Task<ContainerState> InspectAsync(string name, CancellationToken cancellationToken) =>
+            Task.FromResult(new ContainerState(name, true, Running));
+
+        public Task BeginStopAsync()
+        {
+            StopDone ??= Task.Run(async () =>
+            {
+                await _release.Task;
+                Running = false;
+            });
+            return Task.CompletedTask;
+        }
+
+        public async Task StopAsync(string name, CancellationToken cancellationToken)
+        {
+            bool first = StopDone is null;
+            await BeginStopAsync();
+            if (first) StopBegun?.Invoke();
+            if (!first || cancellationToken.IsCancellationRequested) EndTheStopSoon();
+            await StopDone!.WaitAsync(cancellationToken);
+        }
+
+        public Task StartAsync(string name, CancellationToken cancellationToken)
+        {
+            if (StopDone is { IsCompleted: true }) Running = true;
+            EndTheStopSoon(); // still running (the stop has not ended): docker start does nothing
+            return Task.CompletedTask;
+        }
+
+        /// <summary>The daemon's stop ends a moment after the next request (the container took its SIGTERM).</summary>
+        private void EndTheStopSoon() =>
+            _ = Task.Delay(50, CancellationToken.None).ContinueWith(_ => _release.TrySetResult(), TaskScheduler.Default);
+    }
+
     /// <summary>A control whose start of one container fails as Docker says when a port is taken; it knows no "removed".</summary>
     private sealed class FailingStarts(FakeContainerControl inner, string failing) : IContainerControl
     {

@@ -81,6 +81,7 @@ public sealed class ContainerStopScope : IAsyncDisposable
                 // It may have stopped all the same (a timeout, a cancellation after the daemon had begun): it was
                 // running, so it is started again too; starting a running container does nothing.
                 scope._stopped.Add(name);
+                await WaitOutStopAsync(control, name).ConfigureAwait(false);
                 try
                 {
                     await scope.RestartAsync().ConfigureAwait(false);
@@ -95,6 +96,24 @@ public sealed class ContainerStopScope : IAsyncDisposable
             }
         }
         return scope;
+    }
+
+    /// <summary>
+    /// Waits until a stop the Docker daemon may still be carrying out has ended (a second stop waits for it; of a
+    /// stopped container it does nothing). A cancelled request does not cancel the daemon's stop: a start sent at once
+    /// would find the container still running, do nothing, and the stop would then leave it stopped for good. Errors
+    /// are left to the start that follows.
+    /// </summary>
+    internal static async Task WaitOutStopAsync(IContainerControl control, string name)
+    {
+        using var timeout = new CancellationTokenSource(RestartTimeout);
+        try
+        {
+            await control.StopAsync(name, timeout.Token).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is ContainerControlException or OperationCanceledException)
+        {
+        }
     }
 
     /// <summary>

@@ -65,6 +65,10 @@ public static class StoppedContainerRecovery
         foreach (var group in records.GroupBy(r => r.Container, StringComparer.Ordinal).OrderByDescending(g => g.Max(r => r.Id)))
         {
             string name = group.Key;
+            // still running: the killed process's stop may be under way in the Docker daemon (it outlives the request),
+            // and a start now would do nothing before the stop ends; or the stop was never sent. Waited out either way.
+            if (await ExistsAsync(control, name, cancellationToken, running: true).ConfigureAwait(false) == true)
+                await ContainerStopScope.WaitOutStopAsync(control, name).ConfigureAwait(false);
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             timeout.CancelAfter(ContainerStopScope.RestartTimeout);
             try
@@ -103,11 +107,13 @@ public static class StoppedContainerRecovery
         return $"{Describe(records)}: {string.Join("; ", parts)}{unrecorded}";
     }
 
-    private static async Task<bool?> ExistsAsync(IContainerControl control, string name, CancellationToken cancellationToken)
+    /// <summary>Whether the container exists (with <paramref name="running"/>: runs); null when Docker cannot say.</summary>
+    private static async Task<bool?> ExistsAsync(IContainerControl control, string name, CancellationToken cancellationToken, bool running = false)
     {
         try
         {
-            return (await control.InspectAsync(name, cancellationToken).ConfigureAwait(false)).Exists;
+            var state = await control.InspectAsync(name, cancellationToken).ConfigureAwait(false);
+            return running ? state.Running : state.Exists;
         }
         catch (ContainerControlException)
         {
