@@ -50,14 +50,14 @@ public sealed class ForgetCrashTests
             var batch = $"batch-{run}";
             var newest = AddBatchAsync(series, repo, batch[6..]).GetAwaiter().GetResult();
             series.Kill(lifeboat, "forget", "--tag", batch, "--keep-last", "1");
-            series.Check(repo);
+            series.Check(repo, unlock: true);
             lifeboat.RunChecked("forget", "--tag", batch, "--keep-last", "1");
-            var left = series.Snapshots(repo, "--tag", batch);
+            var all = series.Snapshots(repo);
+            var left = all.Where(s => s.TryGetProperty("tags", out var tags) && tags.EnumerateArray().Any(t => t.GetString() == batch)).ToList();
             if (left.Count != 1 || left[0].GetProperty("id").GetString() != newest)
                 throw new CrashFailure($"forget --keep-last 1 left {left.Count} snapshots of {batch}, not just the newest {newest[..8]}");
             // the other batches and the base snapshot are untouched: one each
-            int all = series.Snapshots(repo).Count;
-            if (all != run + 3) throw new CrashFailure($"{all} snapshots in the repository, expected {run + 3}");
+            if (all.Count != run + 3) throw new CrashFailure($"{all.Count} snapshots in the repository, expected {run + 3}");
         });
     }
 
@@ -100,9 +100,10 @@ public sealed class PruneCrashTests
             NewData(series, source);
             lifeboat.RunChecked("backup", source);
             series.Kill(lifeboat, "forget", "--keep-last", "1", "--prune");
-            series.Check(repo);
+            series.Check(repo, unlock: true);
             lifeboat.RunChecked("forget", "--keep-last", "1", "--prune");
-            series.Check(repo, readData: true);
+            // the prune's own result, read back whole on the sampled runs
+            if (series.ReadDataNow) series.Check(repo, readData: true);
             if (series.Snapshots(repo).Count != 1) throw new CrashFailure("forget --keep-last 1 --prune left more than one snapshot");
             series.RequireLatestRestores(repo, source);
         });
