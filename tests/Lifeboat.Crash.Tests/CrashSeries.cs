@@ -9,10 +9,10 @@ namespace Lifeboat.Crash.Tests;
 /// <summary>
 /// One operation's series of kills: its own temporary tree, repositories and state directory; the kill delays drawn
 /// from 0 to the operation's measured duration; after each kill the repository's check (restic check, with
-/// --read-data on every fifth run and the last); and the figures printed at the end, failed or not. The stale
-/// exclusive lock a killed forget or prune leaves (restic check would refuse to start beside it) is removed the way a
-/// user, and the daemon before each job, does: lifeboat unlock, which removes only locks of this host whose process is
-/// gone. The next run of the operation itself relies on lifeboat's stale-lock detection (the same rule) and unlocks nothing.
+/// --read-data on every fifth run and the last); and the figures printed at the end, failed or not. The stale lock
+/// the killed process leaves (restic 0.14's check takes an exclusive lock and refuses to start beside any) is removed
+/// the way a user, and the daemon before each job, does: lifeboat unlock, which removes only locks of this host whose
+/// process is gone. The next run of the operation itself relies on lifeboat's stale-lock detection (the same rule).
 /// </summary>
 public sealed class CrashSeries : IDisposable
 {
@@ -104,14 +104,11 @@ public sealed class CrashSeries : IDisposable
     /// <summary>Whether this run's check reads all data: every fifth run and the last.</summary>
     public bool ReadDataNow => _run % 5 == 4 || _run == Runs - 1;
 
-    /// <summary>
-    /// After a kill: restic check, with --read-data when <see cref="ReadDataNow"/> or asked; with
-    /// <paramref name="unlock"/> (a killed exclusive operation), lifeboat unlock first.
-    /// </summary>
-    public void Check(string repository, bool readData = false, bool unlock = false)
+    /// <summary>After a kill: stale locks removed (lifeboat unlock), then restic check, with --read-data when <see cref="ReadDataNow"/> or asked.</summary>
+    public void Check(string repository, bool readData = false)
     {
         readData |= ReadDataNow;
-        if (unlock && Lifeboat(repository).Run("unlock") is { ExitCode: not 0 } failed)
+        if (Lifeboat(repository).Run("unlock") is { ExitCode: not 0 } failed)
             throw new CrashFailure($"lifeboat unlock exited {failed.ExitCode}: {failed.Stderr}");
         using var restic = Restic(repository);
         var check = readData ? restic.Run("check", "--read-data") : restic.Run("check");

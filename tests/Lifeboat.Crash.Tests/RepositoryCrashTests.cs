@@ -50,7 +50,7 @@ public sealed class ForgetCrashTests
             var batch = $"batch-{run}";
             var newest = AddBatchAsync(series, repo, batch[6..]).GetAwaiter().GetResult();
             series.Kill(lifeboat, "forget", "--tag", batch, "--keep-last", "1");
-            series.Check(repo, unlock: true);
+            series.Check(repo);
             lifeboat.RunChecked("forget", "--tag", batch, "--keep-last", "1");
             var all = series.Snapshots(repo);
             var left = all.Where(s => s.TryGetProperty("tags", out var tags) && tags.EnumerateArray().Any(t => t.GetString() == batch)).ToList();
@@ -100,7 +100,7 @@ public sealed class PruneCrashTests
             NewData(series, source);
             lifeboat.RunChecked("backup", source);
             series.Kill(lifeboat, "forget", "--keep-last", "1", "--prune");
-            series.Check(repo, unlock: true);
+            series.Check(repo);
             lifeboat.RunChecked("forget", "--keep-last", "1", "--prune");
             // the prune's own result, read back whole on the sampled runs
             if (series.ReadDataNow) series.Check(repo, readData: true);
