@@ -80,7 +80,7 @@ public sealed class StateDatabase
         // 4: containers a Lifeboat process stopped and has not yet started again, with the process (PID, start time,
         // boot), so that a run after a killed one starts them (ContainerStopLog)
         """
-        CREATE TABLE stopped_containers (
+        CREATE TABLE IF NOT EXISTS stopped_containers (
             id INTEGER PRIMARY KEY,
             docker TEXT NOT NULL,
             app TEXT NOT NULL,
