@@ -26,11 +26,12 @@ public sealed class GlobalOptions
     public readonly Option<string[]> CaCert = new("--cacert") { Description = "file to load root certificates from (default: use system certificates or $RESTIC_CACERT)", Recursive = true, AllowMultipleArgumentsPerToken = false };
     public readonly Option<int?> LimitUpload = new("--limit-upload") { Description = "limits uploads to a maximum rate in KiB/s. (default: unlimited)", Recursive = true };
     public readonly Option<int?> LimitDownload = new("--limit-download") { Description = "limits downloads to a maximum rate in KiB/s. (default: unlimited)", Recursive = true };
+    public readonly Option<string?> StuckRequestTimeout = new("--stuck-request-timeout") { Description = "duration after which to retry stuck requests (default 5m0s)", Recursive = true };
     public readonly Option<string?> RetryLock = new("--retry-lock") { Description = "retry to lock the repository if it is already locked, takes a value like 5m or 2h (default: no retries)", Recursive = true };
 
     public void AddTo(RootCommand root)
     {
-        foreach (var o in new Option[] { Repo, RepositoryFile, PasswordFile, PasswordCommand, KeyHint, Quiet, Verbose, Json, NoLock, NoCache, CacheDir, CleanupCache, Compression, PackSize, ExtendedOptions, CaCert, LimitUpload, LimitDownload, RetryLock, Config })
+        foreach (var o in new Option[] { Repo, RepositoryFile, PasswordFile, PasswordCommand, KeyHint, Quiet, Verbose, Json, NoLock, NoCache, CacheDir, CleanupCache, Compression, PackSize, ExtendedOptions, CaCert, LimitUpload, LimitDownload, RetryLock, StuckRequestTimeout, Config })
             root.Options.Add(o);
     }
 
@@ -40,6 +41,14 @@ public sealed class GlobalOptions
         var retryLock = TimeSpan.Zero;
         if (parse.GetValue(RetryLock) is { } text && !GoDuration.TryParse(text, out retryLock))
             throw new CliException($"invalid argument \"{text}\" for \"--retry-lock\" flag: time: invalid duration \"{text}\"");
+        TimeSpan? stuck = null;
+        if (parse.GetValue(StuckRequestTimeout) is { } stuckText)
+        {
+            if (!GoDuration.TryParse(stuckText, out var parsed))
+                throw new CliException($"invalid argument \"{stuckText}\" for \"--stuck-request-timeout\" flag: time: invalid duration \"{stuckText}\"");
+            if (parsed <= TimeSpan.Zero) throw new CliException("--stuck-request-timeout must be greater than 0");
+            stuck = parsed;
+        }
         return new RepositoryRequest
         {
             Repository = parse.GetValue(Repo),
@@ -59,6 +68,7 @@ public sealed class GlobalOptions
             CacheDirectory = parse.GetValue(CacheDir),
             NoLock = parse.GetValue(NoLock),
             RetryLock = retryLock < TimeSpan.Zero ? TimeSpan.Zero : retryLock,
+            StuckRequestTimeout = stuck,
         };
     }
 }

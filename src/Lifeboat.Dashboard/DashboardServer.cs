@@ -9,7 +9,7 @@ namespace Lifeboat.Dashboard;
 
 /// <summary>
 /// The dashboard's routes, mounted on the daemon's listener or on `lifeboat dashboard`'s own: the page and its assets
-/// (from the binary), the session and login, the overview, and the snapshot history and browser. Routes are plain
+/// (from the binary), the session and login, the overview, the snapshot history and browser, and the actions. Routes are plain
 /// <see cref="RequestDelegate"/>s (nothing for Native AOT to generate); every one runs behind <see cref="DashboardSecurity"/>.
 /// </summary>
 public sealed class DashboardServer
@@ -17,6 +17,7 @@ public sealed class DashboardServer
     private readonly DashboardSecurity _security;
     private readonly Overview _overview;
     private readonly SnapshotBrowser _browser;
+    private readonly DashboardActions _actions;
     private readonly DashboardSettings _settings;
 
     public DashboardServer(DashboardSettings settings, TimeProvider? time = null)
@@ -25,7 +26,11 @@ public sealed class DashboardServer
         var clock = time ?? TimeProvider.System;
         _security = new DashboardSecurity(settings, new SessionStore(clock));
         _overview = new Overview(settings, clock);
-        _browser = new SnapshotBrowser(settings);
+        var shared = new SharedRepository(settings.Access, clock);
+        // a job (the page's or the schedule's) may have added snapshots and index files, or pruned packs
+        if (settings.Jobs is { } jobs) jobs.Finished += shared.Invalidate;
+        _browser = new SnapshotBrowser(settings, shared);
+        _actions = new DashboardActions(settings, _browser, shared);
     }
 
     public void Mount(WebApplication app)
@@ -46,7 +51,16 @@ public sealed class DashboardServer
         Get(app, "/api/apps/{app}/snapshots/{id}/tree", _browser.TreeAsync);
         Get(app, "/api/apps/{app}/snapshots/{id}/file", _browser.FileAsync);
         Get(app, "/api/apps/{app}/snapshots/{id}/tar", _browser.TarAsync);
-        app.MapPost("/api/apps/{app}/backup", Guarded(BackUpAsync));
+        Get(app, "/api/apps/{app}/snapshots/{id}/zip", _browser.ZipAsync);
+        Get(app, "/api/apps/{app}/diff", _browser.DiffAsync);
+        app.MapPost("/api/apps/{app}/backup", Guarded(_actions.BackUpAsync));
+        app.MapPost("/api/apps/{app}/verify", Guarded(_actions.VerifyAsync));
+        app.MapPost("/api/backup", Guarded(_actions.BackUpAllAsync));
+        app.MapPost("/api/apps/{app}/snapshots/{id}/restore", Guarded(_actions.RestorePathAsync));
+        Get(app, "/api/apps/{app}/snapshots/{id}/restore-plan", _actions.RestorePlanAsync);
+        app.MapPost("/api/apps/{app}/snapshots/{id}/restore-in-place", Guarded(_actions.RestoreInPlaceAsync));
+        Get(app, "/api/jobs", _actions.RecentAsync);
+        Get(app, "/api/jobs/{id}/log", _actions.LogAsync);
         Get(app, "/api/events", context => (_settings.Jobs ?? throw new BrowseException(StatusCodes.Status404NotFound, "no job events here")).StreamAsync(context));
         // an unknown API path is a JSON 404, not the page
         app.Map("/api/{**rest}", (RequestDelegate)(context => JsonResponse.ErrorAsync(context, StatusCodes.Status404NotFound, "no such API")));
@@ -91,37 +105,16 @@ public sealed class DashboardServer
         });
     }
 
-    /// <summary>POST /api/apps/{app}/backup: queued with the daemon's jobs (202), or 409 when that backup is already waiting.</summary>
-    private async Task BackUpAsync(HttpContext context)
-    {
-        var jobs = _settings.Jobs ?? throw new BrowseException(StatusCodes.Status404NotFound, "jobs cannot be started here");
-        var name = (string)context.Request.RouteValues["app"]!;
-        var app = _settings.Access.StackConfig?.FindApp(name) ?? throw new BrowseException(StatusCodes.Status404NotFound, $"there is no app {name}");
-        if (!jobs.BackUp(app.Name))
-        {
-            await JsonResponse.ErrorAsync(context, StatusCodes.Status409Conflict, $"a backup of {app.Name} is already waiting to run").ConfigureAwait(false);
-            return;
-        }
-        await JsonResponse.WriteAsync(context, StatusCodes.Status202Accepted, w =>
-        {
-            w.WriteStartObject();
-            w.WriteBoolean("queued", true);
-            w.WriteEndObject();
-        }).ConfigureAwait(false);
-    }
-
     private async Task LoginAsync(HttpContext context)
     {
         string? password = null;
-        // a password, not a document: a large body is refused before it is read
-        if (context.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit) limit.MaxRequestBodySize = 4096;
         try
         {
-            using var body = await JsonDocument.ParseAsync(context.Request.Body, cancellationToken: context.RequestAborted).ConfigureAwait(false);
-            if (body.RootElement.ValueKind == JsonValueKind.Object && body.RootElement.TryGetProperty("password", out var value) && value.ValueKind == JsonValueKind.String)
-                password = value.GetString();
+            // a password, not a document: a large body is refused before it is read
+            using var body = await DashboardActions.ReadBodyAsync(context, limit: 4096).ConfigureAwait(false);
+            password = DashboardActions.Text(body, "password");
         }
-        catch (Exception e) when (e is JsonException or BadHttpRequestException)
+        catch (BrowseException)
         {
         }
         if (password is null)

@@ -18,6 +18,16 @@ public class ErrorTests : CliTestBase
     }
 
     [Fact]
+    public void AStuckRequestTimeoutThatIsNoDurationIsOneLine()
+    {
+        Cli.RunChecked("init");
+        var r = Cli.Run("--stuck-request-timeout", "soon", "snapshots");
+        Assert.Equal(1, r.ExitCode);
+        Assert.Equal("Fatal: invalid argument \"soon\" for \"--stuck-request-timeout\" flag: time: invalid duration \"soon\"", r.Stderr.Trim());
+        Assert.Equal(0, Cli.Run("--stuck-request-timeout", "90s", "snapshots").ExitCode);
+    }
+
+    [Fact]
     public void NoRepositoryExits10()
     {
         var r = Cli.Run("snapshots");

@@ -83,7 +83,7 @@ public sealed class OverviewAndBrowseTests(DashboardStack stack) : IDisposable
 
         await page.Locator("#listing").GetByRole(AriaRole.Link, new() { Name = "Databases/", Exact = true }).ClickAsync();
         await page.WaitForSelectorAsync("body[data-ready='/browse']");
-        await page.GetByRole(AriaRole.Button, new() { Name = "library.db.bin" }).ClickAsync();
+        await page.GetByRole(AriaRole.Button, new() { Name = "library.db.bin", Exact = true }).ClickAsync();
         Assert.Contains("(3000000 bytes)", await page.Locator("#details").InnerTextAsync());
         Directory.CreateDirectory(DashboardStack.ScreenshotDirectory);
         await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(DashboardStack.ScreenshotDirectory, "browse.png"), FullPage = true });

@@ -9,6 +9,7 @@ namespace Lifeboat.Stack.Tests;
 internal sealed class DaemonProcess : IDisposable
 {
     private readonly Process _process;
+    private readonly Dictionary<string, string?> _environment;
     private readonly Task _pump;
     public readonly ConcurrentQueue<JsonElement> Lines = new();
     public readonly ConcurrentQueue<string> Raw = new();
@@ -24,6 +25,8 @@ internal sealed class DaemonProcess : IDisposable
         start.Environment["LIFEBOAT_STATE_DIR"] = stateDir;
         foreach (var (name, value) in environment ?? new Dictionary<string, string>()) start.Environment[name] = value;
         foreach (var name in new[] { "RESTIC_REPOSITORY", "RESTIC_REPOSITORY_FILE", "RESTIC_PASSWORD", "RESTIC_PASSWORD_FILE" }) start.Environment.Remove(name);
+        _environment = start.Environment.Where(e => e.Key.StartsWith("LIFEBOAT_", StringComparison.Ordinal) || e.Key.StartsWith("RESTIC_", StringComparison.Ordinal)
+            || e.Key.StartsWith("AWS_", StringComparison.Ordinal) || (environment?.ContainsKey(e.Key) ?? false)).ToDictionary(e => e.Key, e => e.Value);
         _process = Process.Start(start)!;
         _process.StandardInput.Close();
         _pump = Task.Run(async () =>
@@ -42,6 +45,8 @@ internal sealed class DaemonProcess : IDisposable
     }
 
     public int Pid => _process.Id;
+    /// <summary>The daemon's repository, config and credential variables, for the secret scan of what it serves.</summary>
+    public IReadOnlyDictionary<string, string?> Environment => _environment;
     public string Log => string.Join('\n', Raw);
 
     public IEnumerable<JsonElement> Events(string evt) => Lines.Where(l => l.GetProperty("event").GetString() == evt);
@@ -84,6 +89,8 @@ internal sealed class DaemonProcess : IDisposable
             _process.WaitForExit();
         }
         _process.Dispose();
+        // Every line the daemon logged goes through the suite's secret scan, as every CLI output does.
+        SecretScan.CheckText(_environment, null, "the daemon's log holds", Log);
     }
 }
 

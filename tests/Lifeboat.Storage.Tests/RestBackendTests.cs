@@ -126,6 +126,16 @@ public sealed class RestBackendTests : IDisposable
     }
 
     [Fact]
+    public async Task The_stuck_request_timeout_setting_bounds_a_silent_server()
+    {
+        using var server = new HostileHttpServer((_, ct) => Task.Delay(Timeout.Infinite, ct));
+        using var backend = RestBackend.Open(server.Url, new BackendSettings { StuckRequestTimeout = TimeSpan.FromSeconds(1) });
+        var e = await Assert.ThrowsAsync<BackendException>(() => backend.StatAsync(FileType.Config, "config", Ct));
+        Assert.Equal(BackendErrorKind.Transient, e.Kind);
+        Assert.Contains("sent or took nothing for 1 second;", e.Message);
+    }
+
+    [Fact]
     public async Task A_silent_server_times_out_as_transient()
     {
         using var server = new HostileHttpServer((_, ct) => Task.Delay(Timeout.Infinite, ct));

@@ -62,7 +62,7 @@ public sealed class RestStreamTests
         var started = DateTime.UtcNow;
         var e = await Assert.ThrowsAsync<BackendException>(async () => await body.ReadExactlyAsync(buffer.AsMemory(got), Ct));
         Assert.Equal(BackendErrorKind.Transient, e.Kind);
-        Assert.Contains("sent or took nothing for 1 seconds", e.Message);
+        Assert.Contains("sent or took nothing for 1 second;", e.Message);
         Assert.True(DateTime.UtcNow - started < TimeSpan.FromSeconds(10));
     }
 }

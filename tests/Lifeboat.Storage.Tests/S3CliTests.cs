@@ -234,6 +234,27 @@ public abstract class S3CliTests : IDisposable
         Assert.Contains("does not exist", e.Message);
     }
 
+    /// <summary>Four hosts backing up into one bucket at once, their locks shared, while a prune waits for them (issue 16).</summary>
+    [Fact]
+    public async Task Four_concurrent_writers_and_a_waiting_prune_lose_nothing()
+    {
+        RequireServer();
+        var location = Location(S3TestSettings.NewBucket());
+        var scenario = new ManyWritersScenario(Temp,
+            () =>
+            {
+                var cli = new LifeboatCli(location, Password);
+                foreach (var (name, value) in Environment) cli.With(name, value);
+                return cli.With("HOME", Temp.Combine("home"));
+            },
+            ["--cacert", CaCertificate, "--cache-dir", CacheDir],
+            () => Restic(location), ["--cacert", CaCertificate], Environment);
+        var outcome = await scenario.RunAsync(Ct);
+        Assert.Equal(12, outcome.Backups);
+        Assert.True(outcome.PruneOverlappedBackups, "the prune was asked for only after every backup had ended: nothing was concurrent");
+        TestContext.Current.TestOutputHelper?.WriteLine($"{outcome.Backups} concurrent backups and a prune: {outcome.Snapshots} snapshots checked and restored in {outcome.Elapsed.TotalSeconds:F1} s; the prune waited {outcome.PruneWaited.TotalSeconds:F1} s");
+    }
+
     public void Dispose()
     {
         Temp.Dispose();

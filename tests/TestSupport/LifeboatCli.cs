@@ -49,10 +49,10 @@ public sealed class LifeboatCli
     public ProcessResult Run(params string[] args) => Run(args, stdin: null);
 
     /// <summary>Runs lifeboat; an output that holds a secret the test gave it fails the test (<see cref="SecretScan"/>).</summary>
-    public ProcessResult Run(IEnumerable<string> args, string? stdin = null, string? workingDirectory = null)
+    public ProcessResult Run(IEnumerable<string> args, string? stdin = null, string? workingDirectory = null, Action<string>? onStdout = null)
     {
         var argList = args.ToList();
-        var result = ProcessRunner.Run(Binary, argList, _env, stdin, TimeSpan.FromMinutes(5), workingDirectory);
+        var result = ProcessRunner.Run(Binary, argList, _env, stdin, TimeSpan.FromMinutes(5), workingDirectory, onStdout);
         SecretScan.Check(_env, argList, workingDirectory, result);
         return result;
     }

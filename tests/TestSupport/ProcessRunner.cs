@@ -18,8 +18,10 @@ public sealed record ProcessResult(int ExitCode, string Stdout, string Stderr)
 /// </summary>
 public static class ProcessRunner
 {
+    /// <param name="onStdout">Told everything the child has written to stdout so far, each time more arrives: a test awaits a
+    /// line the child prints (e.g. "waiting for the lock") instead of sleeping for a fixed time.</param>
     public static ProcessResult Run(string file, IEnumerable<string> args, IDictionary<string, string?>? env = null,
-        string? stdin = null, TimeSpan? timeout = null, string? workingDirectory = null)
+        string? stdin = null, TimeSpan? timeout = null, string? workingDirectory = null, Action<string>? onStdout = null)
     {
         var argList = args.ToList();
         var startInfo = new ProcessStartInfo(file)
@@ -44,7 +46,9 @@ public static class ProcessRunner
 
         using var process = Process.Start(startInfo) ?? throw new InvalidOperationException($"could not start {file}");
         var stdoutBuffer = new MemoryStream();
-        var stdoutTask = process.StandardOutput.BaseStream.CopyToAsync(stdoutBuffer);
+        var stdoutTask = onStdout is null
+            ? process.StandardOutput.BaseStream.CopyToAsync(stdoutBuffer)
+            : CopyTellingAsync(process.StandardOutput.BaseStream, stdoutBuffer, onStdout);
         var stderrTask = process.StandardError.ReadToEndAsync();
         try
         {
@@ -72,5 +76,16 @@ public static class ProcessRunner
         string stderr = stderrTask.Result;
         byte[] stdoutBytes = stdoutBuffer.ToArray();
         return new ProcessResult(process.ExitCode, Encoding.UTF8.GetString(stdoutBytes), stderr) { StdoutBytes = stdoutBytes };
+    }
+
+    private static async Task CopyTellingAsync(Stream from, MemoryStream to, Action<string> onStdout)
+    {
+        var buffer = new byte[16 * 1024];
+        int n;
+        while ((n = await from.ReadAsync(buffer)) > 0)
+        {
+            to.Write(buffer, 0, n);
+            onStdout(Encoding.UTF8.GetString(to.GetBuffer(), 0, (int)to.Length));
+        }
     }
 }

@@ -35,18 +35,29 @@ public static partial class SecretScan
     }
 
     /// <summary>Fails (throws) when an output of <paramref name="args"/> holds one of the secrets; counts it either way.</summary>
-    public static void Check(IReadOnlyDictionary<string, string?> environment, IEnumerable<string> args, string? workingDirectory, ProcessResult result)
+    public static void Check(IReadOnlyDictionary<string, string?> environment, IEnumerable<string> args, string? workingDirectory, ProcessResult result) =>
+        CheckTexts(environment, workingDirectory, $"lifeboat {string.Join(' ', args)} printed", result.Stdout, result.Stderr);
+
+    /// <summary>
+    /// The same scan for anything else lifeboat produced that a test saw: a daemon's log, a metrics page, a dashboard's
+    /// answer, a snapshot's content (<paramref name="what"/> says which, e.g. "the daemon's log holds").
+    /// </summary>
+    public static void CheckText(IReadOnlyDictionary<string, string?> environment, string? workingDirectory, string what, string text) =>
+        CheckTexts(environment, workingDirectory, what, text, "");
+
+    private static void CheckTexts(IReadOnlyDictionary<string, string?> environment, string? workingDirectory, string what, string first, string second)
     {
         var secrets = SecretsOf(environment, workingDirectory);
         string? hit = null;
         foreach (var (name, value) in secrets)
         {
-            if (result.Stdout.Contains(value, StringComparison.Ordinal) || result.Stderr.Contains(value, StringComparison.Ordinal))
+            if (first.Contains(value, StringComparison.Ordinal) || second.Contains(value, StringComparison.Ordinal))
             {
                 hit = name;
                 break;
             }
         }
+        var result = (Stdout: first, Stderr: second);
         lock (Gate)
         {
             _outputs++;
@@ -60,7 +71,7 @@ public static partial class SecretScan
             }
         }
         if (hit is not null)
-            throw new InvalidOperationException($"lifeboat {string.Join(' ', args)} printed a secret: {hit} (the secret scan of the test suite)");
+            throw new InvalidOperationException($"{what} a secret: {hit} (the secret scan of the test suite)");
     }
 
     private static List<(string Name, string Value)> SecretsOf(IReadOnlyDictionary<string, string?> environment, string? workingDirectory)

@@ -69,6 +69,8 @@ public sealed class DaemonCommand : ICommandFactory
         IJobEventSink[] sinks = [log, history, notifications, metrics, dashboardJobs];
         daemon = new JobDaemon(schedule, executor, sinks, history, log);
         dashboardJobs.Enqueue = daemon.Enqueue;
+        dashboardJobs.History = history;
+        executor.OutputLine = dashboardJobs.Output;
 
         using var stop = new CancellationTokenSource();
         void Stop(PosixSignalContext signal)

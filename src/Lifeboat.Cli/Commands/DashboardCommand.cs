@@ -50,6 +50,8 @@ public sealed class DashboardCommand : ICommandFactory
             var executor = new ChildProcessJobExecutor(Environment.ProcessPath ?? throw new CliException("cannot tell where the lifeboat binary is"), configPath, log, JobGrace);
             var daemon = new JobDaemon(new ScheduleConfig { TimeZone = TimeZoneInfo.Local, CatchUp = false, Jobs = [] }, executor, [log, history, jobs], history, log);
             jobs.Enqueue = daemon.Enqueue;
+            jobs.History = history;
+            executor.OutputLine = jobs.Output;
             var (mount, certificate) = Prepare(config, endpoint, ctx.Access, jobs, parse.GetValue(tlsCert), parse.GetValue(tlsKey));
             await using var server = await DaemonHttpServer.StartAsync(endpoint, [], CancellationToken.None, mount, certificate);
             Console.Out.WriteLine($"dashboard: serving {server.Address} for {configPath}");

@@ -75,7 +75,8 @@
       el("li", { dataset: { check: item.check, status: item.status } }, badge(item.status),
         el("div", null, el("strong", null, item.label + ": "), item.reason, item.fix ? el("span", { class: "fix" }, "Fix: " + item.fix) : null))));
     view.replaceChildren(...[
-      el("h2", null, "Apps"),
+      el("div", { class: "heading" }, el("h2", null, "Apps"), session.actions
+        ? el("button", { type: "button", id: "backup-all", onclick: ev => queue("/api/backup", ev.target) }, "Back up all apps") : null),
       data.configError ? el("p", { class: "error" }, data.configError) : null,
       cards,
       el("h2", null, "Checklist ", badge(data.doctor.status)),
@@ -114,54 +115,104 @@
       el("p", null, el("a", { href: "#/history?app=" + encodeURIComponent(app.name) }, "History (" + app.snapshots + " snapshot" + (app.snapshots === 1 ? "" : "s") + ")"),
         " · ", el("a", { href: "#/browse?app=" + encodeURIComponent(app.name) }, "Browse")),
       session.actions ? el("div", { class: "actions" },
-        el("button", { type: "button", "data-action": "backup", "aria-describedby": "job-" + app.name, onclick: ev => backUp(app.name, ev.target) }, "Back up now"),
+        el("button", { type: "button", "data-action": "backup", "aria-describedby": "job-" + app.name, onclick: ev => queue("/api/apps/" + encodeURIComponent(app.name) + "/backup", ev.target) }, "Back up now"),
+        el("button", { type: "button", "data-action": "verify", "aria-describedby": "job-" + app.name, onclick: ev => queue("/api/apps/" + encodeURIComponent(app.name) + "/verify", ev.target) }, "Verify now"),
         jobLine(app.name)) : null);
   }
 
   // ---- actions and their progress (server-sent events) ----
-  const jobs = {};   // app -> { state, outcome, summary, seen }
+  const jobs = {};   // app -> { job, state, outcome, summary, seen }
   let events = null;
+  // what each job says while queued, running and done
+  const jobWords = {
+    backup: ["Backup queued…", "Backing up…", "Backup done"],
+    verify: ["Restore test queued…", "Testing a restore…", "Restore test done"],
+    restore: ["Restore queued…", "Restoring…", "Restore done"],
+  };
+  function words(job) { return jobWords[job] || [job + " queued…", job + " running…", job + " done"]; }
 
   function jobLine(app) {
     const job = jobs[app];
     const p = el("p", { class: "job", id: "job-" + app, role: "status", "aria-live": "polite" });
     if (!job) return p;
+    p.dataset.job = job.job;
     p.dataset.state = job.state;
     p.dataset.seen = job.seen.join(" ");
     if (job.outcome) p.dataset.outcome = job.outcome;
-    p.textContent = job.state === "queued" ? "Backup queued…" : job.state === "running" ? "Backing up…"
-      : "Backup done: " + job.outcome + (job.summary ? " — " + job.summary : "");
+    const w = words(job.job);
+    p.textContent = job.state === "queued" ? w[0] : job.state === "running" ? w[1]
+      : w[2] + ": " + job.outcome + (job.summary ? " — " + job.summary : "");
     return p;
   }
 
   function track(app, change) {
-    const job = jobs[app] && jobs[app].state !== "done" ? jobs[app] : (jobs[app] = { seen: [] });
+    const job = jobs[app] && jobs[app].state !== "done" && jobs[app].job === change.job ? jobs[app] : (jobs[app] = { seen: [] });
     Object.assign(job, change);
     job.seen.push(change.state);
     const old = document.getElementById("job-" + app);
     if (old) old.replaceWith(jobLine(app));
-    const button = document.querySelector("article.card[data-app='" + CSS.escape(app) + "'] button[data-action='backup']");
-    if (button) button.disabled = change.state !== "done";
+    for (const button of document.querySelectorAll("article.card[data-app='" + CSS.escape(app) + "'] .actions button"))
+      button.disabled = change.state !== "done";
   }
 
-  async function backUp(app, button) {
-    button.disabled = true;
+  async function queue(path, button, data) {
+    if (button) button.disabled = true;
     try {
-      await post("/api/apps/" + encodeURIComponent(app) + "/backup");
-    } catch (e) { say(e.message, true); button.disabled = false; }
+      return await post(path, data);
+    } catch (e) { say(e.message, true); if (button) button.disabled = false; throw e; }
   }
+
+  // pages following one job (a restore, a verify): told of its states and its output lines
+  const followers = new Set();
 
   function listen() {
     if (events || !session.actions) return;
     events = new EventSource("/api/events");
     events.onmessage = message => {
       const e = JSON.parse(message.data);
-      if (e.job !== "backup") return;
+      if (e.log !== undefined) { for (const f of followers) if (f.id === e.id) f.line(e.log, e.error); return; }
+      for (const f of followers) if (f.matches(e)) f.event(e);
       const apps = e.apps.length ? e.apps : Array.from(document.querySelectorAll("article.card")).map(c => c.dataset.app);
-      for (const app of apps) track(app, { state: e.state, outcome: e.outcome, summary: e.summary });
-      // a finished backup changes the cards: read them again
+      for (const app of apps) track(app, { job: e.job, state: e.state, outcome: e.outcome, summary: e.summary });
+      if (e.state === "done" && !e.apps.length) { const all = document.getElementById("backup-all"); if (all) all.disabled = false; }
+      // a finished job changes the cards: read them again
       if (e.state === "done" && document.body.dataset.ready === "/") showOverview().catch(err => say(err.message, true));
     };
+  }
+
+  // A box that follows the next run of `job` for `app`: its state, its output as it comes, then its stored log.
+  function followJob(box, job, app, title) {
+    const state = el("p", { class: "job", role: "status", "aria-live": "polite" }, words(job)[0]);
+    const log = el("pre", { class: "log", tabindex: "0", "aria-label": title + ": log" });
+    box.replaceChildren(el("h3", null, title), state, log);
+    box.hidden = false;
+    box.dataset.state = "queued";
+    const f = {
+      id: null,
+      matches: e => e.job === job && (e.apps.length === 0 || e.apps.includes(app)) && (f.id === null || e.id === f.id),
+      event: e => {
+        if (e.state === "running") { if (f.id !== null) return; f.id = e.id; }
+        if (e.state === "done" && f.id === null) return;
+        box.dataset.state = e.state;
+        const w = words(job);
+        state.textContent = e.state === "running" ? w[1] : e.state === "done" ? w[2] + ": " + e.outcome + (e.summary ? " — " + e.summary : "") : w[0];
+        if (e.state === "done") {
+          box.dataset.outcome = e.outcome;
+          state.dataset.outcome = e.outcome;
+          followers.delete(f);
+          // the stored log from the run history: what stays after the page is closed
+          fetch("/api/jobs/" + encodeURIComponent(e.id) + "/log", { credentials: "same-origin" })
+            .then(r => r.ok ? r.text() : null).then(text => { if (text !== null) { log.textContent = text; box.dataset.log = "stored"; } });
+        }
+      },
+      line: (text, isError) => {
+        log.append(el("span", { class: isError ? "stderr" : null }, text + "\n"));
+        log.scrollTop = log.scrollHeight;
+        box.dataset.liveLines = String(Number(box.dataset.liveLines || 0) + 1);
+      },
+    };
+    followers.add(f);
+    return f;
   }
 
   // ---- history ----
@@ -183,29 +234,186 @@
     view.replaceChildren(el("h2", null, "History"), el("div", { class: "controls" }, appPicker(apps, app, "history")));
     if (!app) { say("No apps."); return; }
     say("Loading snapshots…");
-    const snapshots = (await api("/api/apps/" + encodeURIComponent(app) + "/snapshots")).snapshots;
+    const data = await api("/api/apps/" + encodeURIComponent(app) + "/snapshots");
+    const snapshots = data.snapshots;
     if (snapshots.length === 0) { say("App " + app + " has no snapshots yet."); return; }
     const most = Math.max(1, ...snapshots.map(s => s.bytesAdded || 0));
     const rows = snapshots.map(s => {
       const tags = s.tags.filter(t => !t.startsWith("app:"));
-      return el("tr", { dataset: { snapshot: s.shortId, tags: tags.join(" ") } },
+      const retention = s.keep === undefined ? null : s.keep ? "keep" : "remove";
+      return el("tr", { dataset: { snapshot: s.shortId, tags: tags.join(" "), retention } },
         el("td", null, when(s.time)),
         el("td", null, el("a", { href: link({ app, snapshot: s.shortId }) }, s.shortId)),
         el("td", { class: "num" }, s.files !== undefined ? String(s.files) : "–"),
         el("td", { class: "added" }, s.bytesAdded !== undefined
           ? [el("span", { class: "bar", "aria-hidden": "true", dataset: { share: String(s.bytesAdded / most) } }), " ", size(s.bytesAdded)]
           : "not recorded here"),
-        el("td", null, tags.map(t => el("span", { class: "tag" + (markedTags[t] ? " warn" : ""), title: markedTags[t] || null }, t + (markedTags[t] ? " (" + markedTags[t] + ")" : "")))));
+        el("td", null, tags.map(t => el("span", { class: "tag" + (markedTags[t] ? " warn" : ""), title: markedTags[t] || null }, t + (markedTags[t] ? " (" + markedTags[t] + ")" : "")))),
+        data.retention ? el("td", { class: "retention" }, retention === "keep"
+          ? [el("span", { class: "badge", dataset: { status: "pass" } }, "keep"), s.reasons.length ? " " + s.reasons.join(", ") : ""]
+          : el("span", { class: "badge", dataset: { status: "warn" } }, "remove")) : null,
+        session.actions ? el("td", null, el("button", { type: "button", class: "link", "data-action": "restore-in-place", "aria-label": "Restore " + app + " in place from " + s.shortId + "…",
+          onclick: () => confirmRestore(confirmBox, app, s.shortId) }, "Restore in place…")) : null);
     });
+    const confirmBox = el("section", { class: "details", id: "confirm-restore", hidden: true, role: "dialog", "aria-modal": "false", "aria-labelledby": "confirm-title" });
     view.append(
+      chart(app, snapshots),
+      data.retention
+        ? el("p", { id: "retention", class: "detail" }, "Retention from lifeboat.yaml: keep " + data.retention + ". Each snapshot below is marked as lifeboat forget would treat it, with restic's reasons; this page removes nothing.")
+        : el("p", { id: "retention", class: "detail" }, "No retention policy in lifeboat.yaml for " + app + ": lifeboat forget keeps every snapshot."),
       el("table", { id: "history" }, el("caption", { class: "skip" }, "Snapshots of " + app + ", newest first"),
         el("thead", null, el("tr", null, el("th", { scope: "col" }, "Time"), el("th", { scope: "col" }, "Snapshot"), el("th", { scope: "col", class: "num" }, "Files"),
-          el("th", { scope: "col" }, "Data added"), el("th", { scope: "col" }, "Tags"))),
+          el("th", { scope: "col" }, "Data added"), el("th", { scope: "col" }, "Tags"), data.retention ? el("th", { scope: "col" }, "Retention") : null, session.actions ? el("th", { scope: "col" }, el("span", { class: "skip" }, "Restore")) : null)),
         el("tbody", null, rows)),
+      confirmBox,
+      snapshots.length > 1 ? compareForm(app, snapshots) : null,
       el("p", { class: "detail" }, "Files and data added are those this machine recorded when it made the snapshot."));
     // the bars' widths set from script: the page's CSP allows no inline style attributes
     for (const bar of view.querySelectorAll(".bar")) bar.style.width = Math.max(2, Math.round(160 * Number(bar.dataset.share))) + "px";
     say("");
+  }
+
+  // The data each snapshot added, on a timeline: inline SVG drawn here, with a text alternative for screen readers.
+  function chart(app, snapshots) {
+    const svgNS = "http://www.w3.org/2000/svg";
+    const svg = (tag, attrs, ...children) => {
+      const e = document.createElementNS(svgNS, tag);
+      for (const [k, v] of Object.entries(attrs || {})) e.setAttribute(k, v);
+      for (const c of children) e.append(c);
+      return e;
+    };
+    const points = snapshots.slice().reverse();   // oldest first
+    const W = 760, H = 180, left = 70, right = 16, top = 14, bottom = 30;
+    const times = points.map(s => new Date(s.time).getTime());
+    const first = Math.min(...times), last = Math.max(...times);
+    const most = Math.max(1, ...points.map(s => s.bytesAdded || 0));
+    const plot = W - left - right;
+    const barWidth = Math.max(3, Math.min(28, plot / points.length * 0.6));
+    const x = (t, i) => left + barWidth / 2 + (last === first ? (points.length === 1 ? plot / 2 : i * (plot - barWidth) / (points.length - 1)) : (t - first) / (last - first) * (plot - barWidth));
+    const known = points.filter(s => s.bytesAdded !== undefined);
+    const biggest = known.reduce((a, b) => (b.bytesAdded > (a ? a.bytesAdded : -1) ? b : a), null);
+    const description = points.length + " snapshot" + (points.length === 1 ? "" : "s") + " from " + when(points[0].time) + " to " + when(points[points.length - 1].time) + ". "
+      + (biggest ? "The most data was added by snapshot " + biggest.shortId + " (" + size(biggest.bytesAdded) + ")" + "; in total " + size(known.reduce((n, s) => n + s.bytesAdded, 0)) + " added." : "The data added is not recorded on this machine.");
+    const bars = points.map((s, i) => {
+      const h = s.bytesAdded === undefined ? 0 : Math.max(2, (s.bytesAdded / most) * (H - top - bottom));
+      const cx = x(times[i], i);
+      const label = s.shortId + ", " + when(s.time) + ": " + (s.bytesAdded === undefined ? "data added not recorded" : size(s.bytesAdded) + " added");
+      return s.bytesAdded === undefined
+        ? svg("circle", { cx, cy: H - bottom - 4, r: 3, class: "unknown", "data-snapshot": s.shortId }, svg("title", null, label))
+        : svg("rect", { x: cx - barWidth / 2, y: H - bottom - h, width: barWidth, height: h, rx: 2, "data-snapshot": s.shortId, "data-bytes": s.bytesAdded,
+            class: (s.keep === false ? "remove" : "") + (s.tags.includes("pre-upgrade") ? " pre-upgrade" : "") }, svg("title", null, label));
+    });
+    const axis = [
+      svg("line", { x1: left, y1: H - bottom, x2: W - right, y2: H - bottom, class: "axis" }),
+      svg("text", { x: left - 6, y: top + 10, "text-anchor": "end" }, size(most)),
+      svg("text", { x: left - 6, y: H - bottom, "text-anchor": "end" }, "0"),
+      svg("text", { x: left, y: H - 8, "text-anchor": "start" }, new Date(first).toLocaleDateString()),
+      svg("text", { x: W - right, y: H - 8, "text-anchor": "end" }, new Date(last).toLocaleDateString()),
+    ];
+    const figure = svg("svg", { id: "chart", viewBox: "0 0 " + W + " " + H, role: "img", "aria-labelledby": "chart-title chart-desc", preserveAspectRatio: "xMidYMid meet" },
+      svg("title", { id: "chart-title" }, "Data added per snapshot of " + app),
+      svg("desc", { id: "chart-desc" }, description), ...axis, ...bars);
+    return el("figure", { class: "chart" }, figure, el("figcaption", { class: "detail" }, description));
+  }
+
+  // Two snapshots compared, as lifeboat diff computes it.
+  function compareForm(app, snapshots) {
+    const option = (s, selected) => el("option", { value: s.shortId, selected }, when(s.time) + " — " + s.shortId);
+    const from = el("select", { id: "diff-from" }, snapshots.map((s, i) => option(s, i === 1)));
+    const to = el("select", { id: "diff-to" }, snapshots.map((s, i) => option(s, i === 0)));
+    const out = el("div", { id: "diff", "aria-live": "polite" });
+    const modifierWords = { "+": "added", "-": "removed", "M": "content changed", "T": "type changed", "TM": "type and content changed", "U": "metadata changed" };
+    const form = el("form", { class: "controls", id: "diff-form" },
+      el("label", { for: "diff-from" }, "From", from), el("label", { for: "diff-to" }, "To", to), el("button", { type: "submit" }, "Show changes"));
+    form.addEventListener("submit", async ev => {
+      ev.preventDefault();
+      out.replaceChildren(el("p", null, "Comparing…"));
+      try {
+        const d = await api("/api/apps/" + encodeURIComponent(app) + "/diff?" + new URLSearchParams({ from: from.value, to: to.value }));
+        out.replaceChildren(
+          el("p", { id: "diff-summary" }, d.total + " change" + (d.total === 1 ? "" : "s") + " from " + d.from + " to " + d.to + ": "
+            + d.added.files + " files added (" + size(d.added.bytes) + "), " + d.removed.files + " removed (" + size(d.removed.bytes) + "), " + d.changedFiles + " changed"
+            + (d.changes.length < d.total ? "; the first " + d.changes.length + " are listed" : "")),
+          d.changes.length ? el("table", { id: "diff-changes" }, el("caption", { class: "skip" }, "Changed paths"),
+            el("thead", null, el("tr", null, el("th", { scope: "col" }, "Change"), el("th", { scope: "col" }, "Path"))),
+            el("tbody", null, d.changes.map(c => el("tr", { dataset: { modifier: c.modifier, path: c.path } },
+              el("td", null, el("span", { class: "modifier", title: modifierWords[c.modifier] || c.modifier, "aria-label": modifierWords[c.modifier] || c.modifier }, c.modifier)), el("td", null, c.path))))) : null);
+        out.dataset.ready = "yes";
+      } catch (e) { out.replaceChildren(el("p", { class: "error" }, e.message)); }
+    });
+    return el("section", { "aria-labelledby": "diff-title" }, el("h3", { id: "diff-title" }, "Compare two snapshots"), form, out);
+  }
+
+  // Restore an app in place: what it replaces named first, and the app's name typed to confirm.
+  async function confirmRestore(box, app, snapshot) {
+    const base = "/api/apps/" + encodeURIComponent(app) + "/snapshots/" + encodeURIComponent(snapshot);
+    const plan = await api(base + "/restore-plan");
+    const typed = el("input", { type: "text", id: "confirm-name", autocomplete: "off", spellcheck: "false", required: true, "aria-describedby": "confirm-what" });
+    const go = el("button", { type: "submit", id: "confirm-go", disabled: true }, "Restore " + app + " in place");
+    typed.addEventListener("input", () => { go.disabled = typed.value !== app; });
+    const choices = plan.asksDumps ? el("fieldset", { id: "dump-choice" }, el("legend", null, "The snapshot holds database dumps (" + plan.dumps.concat(plan.skippedDumps).join(", ") + "):"),
+      [["replace", "Restore the files, then load the dumps: replaces what the databases hold now"],
+       ["dumps-only", "Load the dumps only: replaces what the databases hold now, leaves the files alone"],
+       ["files-only", "Restore the files only: the databases are left as they are"]].map(([value, text], i) =>
+        el("label", { class: "choice" }, el("input", { type: "radio", name: "dumps", value, required: true, checked: i === 2 }), " " + text))) : null;
+    const result = el("p", { id: "confirm-result", role: "alert" });
+    const job = el("div", { id: "restore-job", class: "jobbox", hidden: true });
+    const form = el("form", { id: "confirm-form" },
+      el("div", { id: "confirm-what" },
+        el("p", null, "This replaces the live files of " + app + " with snapshot " + plan.snapshot + " of " + when(plan.time) + ":"),
+        el("ul", { id: "confirm-paths" }, plan.paths.map(p => el("li", null, p))),
+        el("p", { id: "confirm-containers" }, plan.containers.length ? "These containers are stopped while it runs, then started again: " + plan.containers.join(", ") : "The app names no containers: nothing is stopped.")),
+      choices,
+      el("label", { for: "confirm-name" }, "Type " + app + " to confirm"), typed, el("div", { class: "buttons" }, go,
+        el("button", { type: "button", onclick: () => { box.hidden = true; } }, "Cancel")));
+    form.addEventListener("submit", async ev => {
+      ev.preventDefault();
+      result.textContent = ""; result.className = "";
+      const choice = form.querySelector("input[name='dumps']:checked");
+      const follower = followJob(job, "restore", app, "Restoring " + app + " in place");
+      job.hidden = true;
+      try {
+        await post(base + "/restore-in-place", { confirm: typed.value, dumps: choice ? choice.value : null });
+        job.hidden = false;
+        go.disabled = true;
+        result.textContent = "Queued: " + app + " from snapshot " + plan.snapshot;
+      } catch (e) { followers.delete(follower); result.textContent = e.message; result.className = "error"; }
+    });
+    box.replaceChildren(el("h3", { id: "confirm-title" }, "Restore " + app + " in place?"), form, result, job);
+    box.hidden = false;
+    typed.focus();
+  }
+
+  // ---- jobs: the recent runs, a finished one's stored log, the running one's live log ----
+  async function showJobs() {
+    say("Loading jobs…");
+    const data = await api("/api/jobs");
+    const logBox = el("section", { class: "details", id: "job-log", hidden: true, "aria-live": "polite" });
+    const rows = data.jobs.map(j => el("tr", { dataset: { id: j.id, job: j.job, outcome: j.outcome || "running" } },
+      el("td", null, when(j.started)),
+      el("td", null, j.job + (j.apps.length ? " " + j.apps.join(", ") : " (all apps)")),
+      el("td", null, j.trigger),
+      el("td", null, j.outcome ? el("span", { class: "badge", dataset: { status: { success: "pass", warning: "warn", failure: "fail" }[j.outcome] } }, j.outcome) : (j.id === data.running ? "running" : "did not finish")),
+      el("td", null, j.summary || ""),
+      el("td", null, el("button", { type: "button", class: "link", "aria-label": "Log of " + j.job + " at " + when(j.started), onclick: () => showLog(logBox, j, data.running) }, "Log"))));
+    view.replaceChildren(el("h2", null, "Jobs"),
+      el("table", { id: "jobs" }, el("caption", { class: "skip" }, "Recent jobs, newest first"),
+        el("thead", null, el("tr", null, ["Started", "Job", "Trigger", "Outcome", "Summary"].map(h => el("th", { scope: "col" }, h)), el("th", { scope: "col" }, el("span", { class: "skip" }, "Log")))),
+        el("tbody", null, rows)), logBox);
+    say(data.jobs.length ? "" : "No jobs have run yet.");
+  }
+
+  async function showLog(box, j, running) {
+    box.hidden = false;
+    const title = j.job + (j.apps.length ? " " + j.apps.join(", ") : "") + ", " + when(j.started);
+    if (j.id === running) {
+      const f = followJob(box, j.job, j.apps[0] || "", title);
+      f.id = j.id;
+      return;
+    }
+    const response = await fetch("/api/jobs/" + encodeURIComponent(j.id) + "/log", { credentials: "same-origin" });
+    const text = response.ok ? await response.text() : "(" + ((await response.json().catch(() => ({}))).error || response.statusText) + ")";
+    box.replaceChildren(el("h3", null, title), el("pre", { class: "log", tabindex: "0", "aria-label": title + ": log" }, text));
   }
 
   // ---- browse ----
@@ -243,14 +451,50 @@
       el("td", null, when(e.mtime)),
       el("td", { class: "mode" }, e.mode),
       el("td", null, e.type === "file" ? el("a", { href: base + "/file?path=" + encodeURIComponent(child(e.name)), download: e.name, "aria-label": "Download " + e.name }, "Download")
-        : e.type === "dir" ? el("a", { href: base + "/tar?path=" + encodeURIComponent(child(e.name)), download: e.name + ".tar", "aria-label": "Download " + e.name + " as .tar" }, ".tar") : "")));
+        : e.type === "dir" ? [el("a", { href: base + "/tar?path=" + encodeURIComponent(child(e.name)), download: e.name + ".tar", "aria-label": "Download " + e.name + " as .tar" }, ".tar"), " ",
+            el("a", { href: base + "/zip?path=" + encodeURIComponent(child(e.name)), download: e.name + ".zip", "aria-label": "Download " + e.name + " as .zip" }, ".zip")] : ""),
+      el("td", null, session.actions ? el("button", { type: "button", class: "link", "aria-label": "Restore " + e.name + "…", onclick: () => restoreForm(restore, base, app, child(e.name)) }, "Restore…") : null)));
+    const restore = el("section", { class: "details", id: "restore", hidden: true, "aria-labelledby": "restore-title" });
     view.append(crumbs,
-      el("p", null, el("a", { href: base + "/tar?path=" + encodeURIComponent(path), download: "", id: "download-dir" }, "Download this folder as .tar")),
+      el("p", null, el("a", { href: base + "/tar?path=" + encodeURIComponent(path), download: "", id: "download-dir" }, "Download this folder as .tar"), " · ",
+        el("a", { href: base + "/zip?path=" + encodeURIComponent(path), download: "", id: "download-zip" }, ".zip"),
+        session.actions ? [" · ", el("button", { type: "button", class: "link", id: "restore-dir", onclick: () => restoreForm(restore, base, app, path) }, "Restore this folder…")] : null),
+      restore,
       el("table", { id: "listing" }, el("caption", { class: "skip" }, "Contents of " + path),
-        el("thead", null, el("tr", null, el("th", { scope: "col" }, "Name"), el("th", { scope: "col", class: "num" }, "Size"), el("th", { scope: "col" }, "Modified"), el("th", { scope: "col" }, "Mode"), el("th", { scope: "col" }, el("span", { class: "skip" }, "Download")))),
+        el("thead", null, el("tr", null, el("th", { scope: "col" }, "Name"), el("th", { scope: "col", class: "num" }, "Size"), el("th", { scope: "col" }, "Modified"), el("th", { scope: "col" }, "Mode"),
+          el("th", { scope: "col" }, el("span", { class: "skip" }, "Download")), el("th", { scope: "col" }, el("span", { class: "skip" }, "Restore")))),
         el("tbody", null, rows)),
       details);
     say(listing.entries.length === 0 ? "This folder is empty." : "");
+  }
+
+  // Restore a path of the snapshot into a directory: the server checks the directory, the job runs with the others.
+  function restoreForm(box, base, app, path) {
+    const input = el("input", { type: "text", id: "restore-target", name: "target", required: true, spellcheck: "false", autocomplete: "off",
+      placeholder: "/srv/restored", "aria-describedby": "restore-help" });
+    const result = el("p", { id: "restore-result", role: "alert" });
+    const job = el("div", { id: "restore-job", class: "jobbox", hidden: true });
+    const form = el("form", { id: "restore-form" },
+      el("label", { for: "restore-target" }, "Restore into directory"), input,
+      el("span", { class: "detail", id: "restore-help" }, "A new or empty directory, not inside an app's live paths. The files land under it at their original path, as restic lays them out: DIR" + (path === "/" ? "/…" : path) + "."),
+      el("button", { type: "submit" }, "Restore"));
+    form.addEventListener("submit", async ev => {
+      ev.preventDefault();
+      result.textContent = ""; result.className = "";
+      const follower = followJob(job, "restore", app, "Restoring " + path);
+      job.hidden = true;
+      try {
+        const queued = await post(base + "/restore", { path, target: input.value });
+        job.hidden = false;
+        result.textContent = "Queued: " + path + " into " + queued.restoredAt;
+      } catch (e) {
+        followers.delete(follower);
+        result.textContent = e.message; result.className = "error";
+      }
+    });
+    box.replaceChildren(el("h3", { id: "restore-title" }, "Restore " + path), form, result, job);
+    box.hidden = false;
+    input.focus();
   }
 
   function showDetails(box, base, path, e) {
@@ -281,8 +525,8 @@
     document.getElementById("logout").hidden = !session.passwordRequired;
     const hash = location.hash || "#/";
     const [page, query] = hash.slice(1).split("?");
-    const current = page.startsWith("/browse") ? "browse" : page.startsWith("/history") ? "history" : "overview";
-    for (const name of ["overview", "history", "browse"]) {
+    const current = page.startsWith("/browse") ? "browse" : page.startsWith("/history") ? "history" : page.startsWith("/jobs") ? "jobs" : "overview";
+    for (const name of ["overview", "history", "browse", "jobs"]) {
       const a = document.getElementById("nav-" + name);
       if (name === current) a.setAttribute("aria-current", "page"); else a.removeAttribute("aria-current");
     }
@@ -290,6 +534,7 @@
       const params = new URLSearchParams(query || "");
       if (current === "browse") await showBrowse(params);
       else if (current === "history") await showHistory(params);
+      else if (current === "jobs") await showJobs();
       else await showOverview();
       document.body.dataset.ready = page;
     } catch (e) { say(e.message, true); }

@@ -30,6 +30,7 @@ public static class BackendFactory
     /// <summary>Retries and rate limits around a backend; a local one is used as it is.</summary>
     public static IBackend Wrap(IBackend backend, BackendSettings settings)
     {
+        if (settings.Faults is { } faults) backend = new FaultInjectingBackend(backend, faults);
         if (backend.IsLocal && settings.UploadLimit is null && settings.DownloadLimit is null) return backend;
         if (settings.UploadLimit is not null || settings.DownloadLimit is not null)
             backend = new RateLimitedBackend(backend, settings.UploadLimit, settings.DownloadLimit);

@@ -16,6 +16,11 @@ public sealed record BackendSettings
     public long? DownloadLimit { get; init; }
     public RetryPolicy Retry { get; init; } = RetryPolicy.Default;
     public Action<RetryNotice>? OnRetry { get; init; }
+    /// <summary>Faults to inject below the retries (testing Lifeboat itself); null in normal use.</summary>
+    public FaultPlan? Faults { get; init; }
+    /// <summary>A request that sends and receives nothing for this long is cancelled and retried (restic 0.19's
+    /// --stuck-request-timeout); null for each backend's default.</summary>
+    public TimeSpan? StuckRequestTimeout { get; init; }
 
     /// <summary>An extended option's value, or null.</summary>
     public string? Option(string key) => Options.TryGetValue(key, out var value) ? value : null;

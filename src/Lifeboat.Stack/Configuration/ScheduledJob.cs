@@ -14,6 +14,9 @@ public sealed record ScheduledJob(JobKind Kind, string Cron, CronExpression Expr
     /// <summary>backup, verify, ...: the key in schedule: and the CLI command that runs it.</summary>
     public string Name => Kind.ToString().ToLowerInvariant();
 
+    /// <summary>The job's own options, given to its command before the apps (a restore's --snapshot, --path, --target); none for schedule:'s jobs.</summary>
+    public IReadOnlyList<string> Options { get; init; } = [];
+
     /// <summary>
     /// The first due time strictly after <paramref name="after"/>, in <paramref name="zone"/>'s wall clock: a time that a
     /// spring-forward skips runs once just after the gap, and one that autumn repeats runs once (Cronos's rules).

@@ -198,6 +198,8 @@ public sealed class RepositoryAccess(RepositoryRequest request, ResticEnvironmen
             UploadLimit = Limit(Request.UploadLimitKiB, "--limit-upload"),
             DownloadLimit = Limit(Request.DownloadLimitKiB, "--limit-download"),
             OnRetry = BackendRetry,
+            Faults = FaultPlan.Parse(environment.Get(FaultPlan.EnvironmentVariable)),
+            StuckRequestTimeout = Request.StuckRequestTimeout,
         };
     }
 

@@ -39,4 +39,6 @@ public sealed record RepositoryRequest
     public bool NoLock { get; init; }
     /// <summary>--retry-lock: how long to keep trying when another process holds the lock; zero for not at all.</summary>
     public TimeSpan RetryLock { get; init; }
+    /// <summary>--stuck-request-timeout: a remote request that makes no progress for this long is retried; null for the backend's default.</summary>
+    public TimeSpan? StuckRequestTimeout { get; init; }
 }

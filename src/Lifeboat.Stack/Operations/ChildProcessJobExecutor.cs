@@ -27,9 +27,12 @@ public sealed partial class ChildProcessJobExecutor(string binary, string config
 
     private sealed record ChildResult(int ExitCode, OutputTail Output, bool Stopped);
 
-    /// <summary>The command line of a job, after the binary: JOB --config FILE [APPS...].</summary>
+    /// <summary>The command line of a job, after the binary: JOB --config FILE [OPTIONS...] [APPS...].</summary>
     public static IReadOnlyList<string> Arguments(ScheduledJob job, string configPath) =>
-        [job.Name, "--config", configPath, .. job.Apps];
+        [job.Name, "--config", configPath, .. job.Options, .. job.Apps];
+
+    /// <summary>Each line of the running job's output as it comes (stdout false, stderr true): the dashboard's live log. Must not throw.</summary>
+    public Action<string, bool>? OutputLine { get; set; }
 
     private long _lockWaits;
 
@@ -57,7 +60,7 @@ public sealed partial class ChildProcessJobExecutor(string binary, string config
         var delay = FirstLockRetry;
         while (true)
         {
-            var result = await RunChildAsync(Arguments(job, configPath), cancellationToken).ConfigureAwait(false);
+            var result = await RunChildAsync(Arguments(job, configPath), cancellationToken, OutputLine).ConfigureAwait(false);
             if (result.ExitCode != LockFailed || result.Stopped) return Describe(result);
             var waited = started.Elapsed;
             if (waited >= schedule.LockWait)
@@ -116,7 +119,7 @@ public sealed partial class ChildProcessJobExecutor(string binary, string config
         };
     }
 
-    private async Task<ChildResult> RunChildAsync(IReadOnlyList<string> arguments, CancellationToken cancellationToken)
+    private async Task<ChildResult> RunChildAsync(IReadOnlyList<string> arguments, CancellationToken cancellationToken, Action<string, bool>? lines = null)
     {
         var start = new ProcessStartInfo(binary)
         {
@@ -136,7 +139,7 @@ public sealed partial class ChildProcessJobExecutor(string binary, string config
         var output = new OutputTail();
         using var process = Process.Start(start) ?? throw new StackException($"could not start {binary}");
         process.StandardInput.Close(); // a job never waits on a prompt
-        var pumps = Task.WhenAll(PumpAsync(process.StandardOutput, output, isError: false), PumpAsync(process.StandardError, output, isError: true));
+        var pumps = Task.WhenAll(PumpAsync(process.StandardOutput, output, isError: false, lines), PumpAsync(process.StandardError, output, isError: true, lines));
         var exited = process.WaitForExitAsync(CancellationToken.None);
         var stopRequested = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         bool stopped = false;
@@ -158,9 +161,13 @@ public sealed partial class ChildProcessJobExecutor(string binary, string config
         return new ChildResult(process.ExitCode, output, stopped);
     }
 
-    private static async Task PumpAsync(StreamReader reader, OutputTail output, bool isError)
+    private static async Task PumpAsync(StreamReader reader, OutputTail output, bool isError, Action<string, bool>? lines)
     {
-        while (await reader.ReadLineAsync(CancellationToken.None).ConfigureAwait(false) is { } line) output.Add(line, isError);
+        while (await reader.ReadLineAsync(CancellationToken.None).ConfigureAwait(false) is { } line)
+        {
+            output.Add(line, isError);
+            lines?.Invoke(line, isError);
+        }
     }
 
     public static string Format(TimeSpan span) =>

@@ -39,8 +39,12 @@ public sealed class JobDaemon(ScheduleConfig schedule, IJobExecutor executor, IR
     /// scheduled one would be; false when the same job is already waiting.
     /// </summary>
     /// <param name="trigger">Why it runs, as the run history records it ("dashboard").</param>
-    public bool Enqueue(JobKind kind, IReadOnlyList<string> apps, string trigger) =>
-        _queue.TryEnqueue(new QueuedJob(new ScheduledJob(kind, OnDemand, NeverDue, apps, Line: 0), trigger, _time.GetUtcNow()));
+    public bool Enqueue(JobKind kind, IReadOnlyList<string> apps, string trigger) => Enqueue(kind, apps, [], trigger);
+
+    /// <inheritdoc cref="Enqueue(JobKind, IReadOnlyList{string}, string)"/>
+    /// <param name="options">The job's own options (a restore's --snapshot, --path, --target), before its apps.</param>
+    public bool Enqueue(JobKind kind, IReadOnlyList<string> apps, IReadOnlyList<string> options, string trigger) =>
+        _queue.TryEnqueue(new QueuedJob(new ScheduledJob(kind, OnDemand, NeverDue, apps, Line: 0) { Options = options }, trigger, _time.GetUtcNow()));
 
     private const string OnDemand = "on demand";
     // a job asked for now has no schedule: its expression is never consulted (only schedule.Jobs are timed)

@@ -8,7 +8,7 @@ public sealed record QueuedJob(ScheduledJob Job, string Trigger, DateTimeOffset 
 /// <summary>
 /// The jobs waiting for the one worker, in the order they came due. A job that is already waiting is not queued again
 /// (a job due twice while a long one runs runs once, not twice); a job that is running may wait once more behind itself.
-/// Jobs are the same when their kind and apps are.
+/// Jobs are the same when their kind, apps and options are.
 /// </summary>
 public sealed class JobQueue
 {
@@ -51,5 +51,5 @@ public sealed class JobQueue
     }
 
     public static bool SameJob(ScheduledJob a, ScheduledJob b) =>
-        a.Kind == b.Kind && JobRunLog.AppsKey(a.Apps) == JobRunLog.AppsKey(b.Apps);
+        a.Kind == b.Kind && JobRunLog.AppsKey(a.Apps) == JobRunLog.AppsKey(b.Apps) && a.Options.SequenceEqual(b.Options);
 }

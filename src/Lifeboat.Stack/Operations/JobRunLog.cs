@@ -61,8 +61,10 @@ public sealed class JobRunLog(StateDatabase database, string scope, Action<strin
         using var command = connection.CreateCommand();
         command.CommandText = """
             UPDATE job_runs SET finished_ms = $finished, outcome = $outcome, exit_code = $exit, summary = $summary
-            WHERE id = $id
+            WHERE id = $id;
+            INSERT OR REPLACE INTO job_run_logs (id, log) VALUES ($id, $log);
             """;
+        command.Parameters.AddWithValue("$log", result.LogTail);
         command.Parameters.AddWithValue("$id", result.Run.Id.ToString("N"));
         command.Parameters.AddWithValue("$finished", result.FinishedAt.ToUnixTimeMilliseconds());
         command.Parameters.AddWithValue("$outcome", result.Outcome.ToString().ToLowerInvariant());
@@ -81,6 +83,17 @@ public sealed class JobRunLog(StateDatabase database, string scope, Action<strin
         command.Parameters.AddWithValue("$job", job.ToString().ToLowerInvariant());
         command.Parameters.AddWithValue("$apps", AppsKey(apps));
         return command.ExecuteScalar() is long ms ? DateTimeOffset.FromUnixTimeMilliseconds(ms) : null;
+    }
+
+    /// <summary>The last lines of a finished run's output (<see cref="JobResult.LogTail"/>); null for a run unknown here, running, or recorded before logs were kept.</summary>
+    public string? Log(Guid id)
+    {
+        using var connection = database.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT l.log FROM job_run_logs l JOIN job_runs r ON r.id = l.id WHERE r.scope = $scope AND l.id = $id";
+        command.Parameters.AddWithValue("$scope", Scope);
+        command.Parameters.AddWithValue("$id", id.ToString("N"));
+        return command.ExecuteScalar() as string;
     }
 
     /// <summary>The newest runs of this scope, newest first.</summary>

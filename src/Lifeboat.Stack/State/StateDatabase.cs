@@ -77,7 +77,14 @@ public sealed class StateDatabase
         """
         ALTER TABLE backup_runs ADD COLUMN config TEXT;
         """,
-        // 4: containers a Lifeboat process stopped and has not yet started again, with the process (PID, start time,
+        // 4: the last lines of each finished job run's output, by the run's id (the dashboard shows a finished job's log)
+        """
+        CREATE TABLE IF NOT EXISTS job_run_logs (
+            id TEXT PRIMARY KEY,
+            log TEXT NOT NULL
+        );
+        """,
+        // 5: containers a Lifeboat process stopped and has not yet started again, with the process (PID, start time,
         // boot), so that a run after a killed one starts them (ContainerStopLog)
         """
         CREATE TABLE IF NOT EXISTS stopped_containers (

@@ -1,10 +1,9 @@
-using System.Diagnostics;
 using System.Security.Cryptography;
 using Lifeboat.Engine.Chunking;
 
 namespace Lifeboat.Engine.Tests.Chunking;
 
-public class ChunkerTests(ITestOutputHelper output)
+public class ChunkerTests
 {
     private static readonly Polynomial TestPolynomial = new(0x3DA3358B4DC173);
 
@@ -94,18 +93,4 @@ public class ChunkerTests(ITestOutputHelper output)
     [Fact]
     public void RejectsPolynomialOfDegreeAbove53() =>
         Assert.Throws<ArgumentException>(() => new Chunker(new Polynomial(1UL << 54 | 1)));
-
-    [Fact]
-    public void Throughput()
-    {
-        Lifeboat.Engine.Tests.Crypto.ThroughputReport.SkipUnlessOptimized();
-        byte[] data = ChunkerVectors.GoRandom32MiB;
-        var chunker = new Chunker(TestPolynomial);
-        Split(chunker, data, int.MaxValue); // warm up (tiered JIT)
-        var watch = Stopwatch.StartNew();
-        int runs = 3;
-        for (int i = 0; i < runs; i++) Split(chunker, data, 512 * 1024);
-        double seconds = watch.Elapsed.TotalSeconds;
-        output.WriteLine($"chunker: {runs * data.Length / seconds / 1e6:F0} MB/s on the 32 MiB vector (includes the skipped prefixes)");
-    }
 }

@@ -66,8 +66,11 @@ public class LockRetryTests
         var other = await LockElsewhereAsync(repo);
         int loads = 0;
         var said = new List<string>();
-        var acquiring = LockRetry.AcquireAsync(repo, exclusive: true, Retry(10_000), _ => { loads++; return Task.CompletedTask; }, said.Add, Ct);
-        await Task.Delay(300, Ct);
+        // the waiting message is the event: the first attempt found the lock and the retry loop is waiting
+        var waiting = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var acquiring = LockRetry.AcquireAsync(repo, exclusive: true, Retry(10_000), _ => { loads++; return Task.CompletedTask; },
+            message => { said.Add(message); waiting.TrySetResult(); }, Ct);
+        await waiting.Task.WaitAsync(TimeSpan.FromSeconds(30), Ct);
         Assert.False(acquiring.IsCompleted);
         await backend.DeleteAsync(FileType.Lock, other, Ct);
 

@@ -53,6 +53,7 @@ public sealed class RcloneBackend : BackendDecorator
         };
         var rest = new RestBackend(location, new Uri("http://localhost/"), handler, connections, authorization: null,
             HttpVersion.Version20, HttpVersionPolicy.RequestVersionExact, "rclone");
+        if (settings.StuckRequestTimeout is { } stuck) rest.IdleTimeout = stuck;
         var backend = new RcloneBackend(rest, process);
         try
         {

@@ -74,8 +74,10 @@ public sealed class RestBackend : IBackend
         AuthenticationHeaderValue? authorization = null;
         if (parsed.User is not null || parsed.Password is not null)
             authorization = new AuthenticationHeaderValue("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes($"{parsed.User}:{parsed.Password}")));
-        return new RestBackend(parsed.Display, parsed.BaseUri, handler, connections, authorization, HttpVersion.Version11,
+        var backend = new RestBackend(parsed.Display, parsed.BaseUri, handler, connections, authorization, HttpVersion.Version11,
             HttpVersionPolicy.RequestVersionOrLower, "the REST server");
+        if (settings.StuckRequestTimeout is { } stuck) backend.IdleTimeout = stuck;
+        return backend;
     }
 
     public string Location { get; }
@@ -154,7 +156,9 @@ public sealed class RestBackend : IBackend
 
     private static string OneLine(string text) => text.ReplaceLineEndings(" ").Trim();
 
-    private static string Describe(TimeSpan span) => span.TotalMinutes >= 1 ? $"{span.TotalMinutes:0.#} minutes" : $"{span.TotalSeconds:0.#} seconds";
+    private static string Describe(TimeSpan span) => span.TotalMinutes >= 1
+        ? $"{span.TotalMinutes:0.#} minute{(span.TotalMinutes == 1 ? "" : "s")}"
+        : $"{span.TotalSeconds:0.#} second{(span.TotalSeconds == 1 ? "" : "s")}";
 
     private BackendException StatusError(string what, HttpResponseMessage response, string? forbidden = null)
     {

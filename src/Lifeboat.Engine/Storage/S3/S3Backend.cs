@@ -65,13 +65,17 @@ public sealed partial class S3Backend : IBackend
     }
 
     /// <summary>Opens an <c>s3:</c> location with the settings' options, credentials and CA certificates; no request is made yet.</summary>
-    public static S3Backend Open(string location, BackendSettings settings) =>
-        new(S3Location.Parse(location), S3Credentials.Resolve(settings.Environment), S3Options.From(settings), settings.CaCertificateFiles);
+    public static S3Backend Open(string location, BackendSettings settings)
+    {
+        var backend = new S3Backend(S3Location.Parse(location), S3Credentials.Resolve(settings.Environment), S3Options.From(settings), settings.CaCertificateFiles);
+        if (settings.StuckRequestTimeout is { } stuck) backend.IdleTimeout = stuck;
+        return backend;
+    }
 
     public string Location => _location.ToString();
     public int Connections { get; }
     public bool IsLocal => false;
-    public TimeSpan IdleTimeout { get; init; }
+    public TimeSpan IdleTimeout { get; set; }
     public bool IsS3Legacy => _s3Legacy;
     public S3Location S3Location => _location;
     public string Region => _region;
