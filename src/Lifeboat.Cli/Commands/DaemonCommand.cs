@@ -6,6 +6,7 @@ using Lifeboat.Stack.Configuration;
 using Lifeboat.Stack.Operations;
 using Lifeboat.Stack.Operations.Metrics;
 using Lifeboat.Stack.Operations.Notifications;
+using Lifeboat.Stack.Scenarios;
 using Lifeboat.Stack.State;
 
 namespace Lifeboat.Cli.Commands;
@@ -56,7 +57,11 @@ public sealed class DaemonCommand : ICommandFactory
         var database = new StateDatabase();
         var history = new JobRunLog(database, configPath, log.Warn);
         using var notifications = new ReloadableNotifications(StackConfigLoader.Load(configPath), log.Warn);
-        var executor = new ChildProcessJobExecutor(Environment.ProcessPath ?? throw new CliException("cannot tell where the lifeboat binary is"), configPath, log, grace);
+        var stopLog = new ContainerStopLog(database);
+        var executor = new ChildProcessJobExecutor(Environment.ProcessPath ?? throw new CliException("cannot tell where the lifeboat binary is"), configPath, log, grace)
+        {
+            StopLog = stopLog,
+        };
         JobDaemon? daemon = null;
         var metrics = new DaemonMetrics(configPath, database, () => daemon?.Status().Queued.Count ?? 0, () => executor.LockWaits, log.Warn);
         // every job's start and end, in this order: the log line, the run history, notifications, metrics, the dashboard's pages
@@ -118,6 +123,8 @@ public sealed class DaemonCommand : ICommandFactory
         try
         {
             log.Info($"daemon started for {configPath}: {Describe(schedule)}");
+            // a job of an earlier daemon killed with it may have left its app's containers stopped
+            if (await StoppedContainerRecovery.RunAsync(stopLog, StackServices.ContainerControlFactory, CancellationToken.None) is { } recovered) log.Warn(recovered);
             _ = metrics.CollectAsync(stop.Token);
             await daemon.RunAsync(stop.Token);
         }

@@ -17,13 +17,15 @@ public sealed class ContainerStopScope : IAsyncDisposable
     internal static TimeSpan RestartTimeout { get; set; } = TimeSpan.FromMinutes(2);
 
     private readonly IContainerControl _control;
+    private readonly IContainerStopJournal? _journal;
     private readonly List<string> _stopped;
     private readonly object _gate = new();
     private Task? _restart;
 
-    private ContainerStopScope(IContainerControl control, List<string> stopped, List<string> notRunning)
+    private ContainerStopScope(IContainerControl control, IContainerStopJournal? journal, List<string> stopped, List<string> notRunning)
     {
         _control = control;
+        _journal = journal;
         _stopped = stopped;
         NotRunning = notRunning;
     }
@@ -40,8 +42,10 @@ public sealed class ContainerStopScope : IAsyncDisposable
     /// When a stop fails or <paramref name="cancellationToken"/> is cancelled part way, the containers stopped so far
     /// are started again before the error is thrown.
     /// </summary>
+    /// <param name="journal">Told of each stop before it happens and of each start once done: a process killed in
+    /// between leaves the record a later run restarts the container by.</param>
     public static async Task<ContainerStopScope> StopRunningAsync(IContainerControl control, IReadOnlyList<string> names,
-        CancellationToken cancellationToken)
+        CancellationToken cancellationToken, IContainerStopJournal? journal = null)
     {
         ArgumentNullException.ThrowIfNull(control);
         ArgumentNullException.ThrowIfNull(names);
@@ -63,11 +67,12 @@ public sealed class ContainerStopScope : IAsyncDisposable
                 : $"docker: no such containers: {string.Join(", ", missing)}");
         }
 
-        var scope = new ContainerStopScope(control, new List<string>(running.Count), notRunning);
+        var scope = new ContainerStopScope(control, journal, new List<string>(running.Count), notRunning);
         foreach (string name in running)
         {
             try
             {
+                journal?.Stopping(name);
                 await control.StopAsync(name, cancellationToken).ConfigureAwait(false);
                 scope._stopped.Add(name);
             }
@@ -76,6 +81,7 @@ public sealed class ContainerStopScope : IAsyncDisposable
                 // It may have stopped all the same (a timeout, a cancellation after the daemon had begun): it was
                 // running, so it is started again too; starting a running container does nothing.
                 scope._stopped.Add(name);
+                await WaitOutStopAsync(control, name).ConfigureAwait(false);
                 try
                 {
                     await scope.RestartAsync().ConfigureAwait(false);
@@ -90,6 +96,24 @@ public sealed class ContainerStopScope : IAsyncDisposable
             }
         }
         return scope;
+    }
+
+    /// <summary>
+    /// Waits until a stop the Docker daemon may still be carrying out has ended (a second stop waits for it; of a
+    /// stopped container it does nothing). A cancelled request does not cancel the daemon's stop: a start sent at once
+    /// would find the container still running, do nothing, and the stop would then leave it stopped for good. Errors
+    /// are left to the start that follows.
+    /// </summary>
+    internal static async Task WaitOutStopAsync(IContainerControl control, string name)
+    {
+        using var timeout = new CancellationTokenSource(RestartTimeout);
+        try
+        {
+            await control.StopAsync(name, timeout.Token).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is ContainerControlException or OperationCanceledException)
+        {
+        }
     }
 
     /// <summary>
@@ -119,6 +143,7 @@ public sealed class ContainerStopScope : IAsyncDisposable
             try
             {
                 await _control.StartAsync(name, timeout.Token).ConfigureAwait(false);
+                _journal?.Started(name);
             }
             catch (OperationCanceledException e) when (timeout.IsCancellationRequested)
             {

@@ -12,7 +12,9 @@ namespace Lifeboat.Stack.Operations;
 /// packs discarded on SIGTERM), a crash in a job cannot take the daemon down, and its memory returns to the system
 /// when it ends. Before the job, lifeboat unlock removes stale locks (as restic's: a lock of this host whose process is
 /// gone, or one older than 30 minutes). A job that finds a live lock (exit 11) is retried with a capped backoff until
-/// lock-wait has passed. Cancelling sends the child SIGTERM, then SIGKILL after the grace period.
+/// lock-wait has passed. Cancelling sends the child SIGTERM, then SIGKILL after the grace period. After each job, the
+/// containers a killed job (or any other Lifeboat process that is gone) left stopped are started again
+/// (<see cref="StopLog"/>), said in the daemon's log and the job's.
 /// </summary>
 public sealed partial class ChildProcessJobExecutor(string binary, string configPath, IDaemonLog log, TimeSpan grace) : IJobExecutor
 {
@@ -37,7 +39,21 @@ public sealed partial class ChildProcessJobExecutor(string binary, string config
     /// <summary>How often a job found the repository locked by another process and waited, since the daemon started.</summary>
     public long LockWaits => Interlocked.Read(ref _lockWaits);
 
+    /// <summary>Where the jobs record the containers they stop; null: no containers are started after a job.</summary>
+    public State.ContainerStopLog? StopLog { get; init; }
+
     public async Task<JobExecution> RunAsync(ScheduledJob job, ScheduleConfig schedule, CancellationToken cancellationToken)
+    {
+        var execution = await RunWithLockRetriesAsync(job, schedule, cancellationToken).ConfigureAwait(false);
+        if (StopLog is null) return execution;
+        // not the daemon's stop token: a job stopped by the daemon's shutdown is exactly when this matters
+        var recovered = await Scenarios.StoppedContainerRecovery.RunAsync(StopLog, Scenarios.StackServices.ContainerControlFactory, CancellationToken.None).ConfigureAwait(false);
+        if (recovered is null) return execution;
+        log.Warn($"{job.Label}: {recovered}");
+        return execution with { LogTail = execution.LogTail + recovered + "\n" };
+    }
+
+    private async Task<JobExecution> RunWithLockRetriesAsync(ScheduledJob job, ScheduleConfig schedule, CancellationToken cancellationToken)
     {
         await RemoveStaleLocksAsync(job, cancellationToken).ConfigureAwait(false);
         var started = Stopwatch.StartNew();

@@ -56,6 +56,9 @@ public sealed class StackBackup
     /// <summary>Where each app's outcome is recorded (the doctor reads it); null records nothing.</summary>
     public BackupRunLog? RunLog { get; init; }
 
+    /// <summary>Where the containers this run stops are recorded until they run again (<see cref="ContainerStopJournal"/>); null records nothing.</summary>
+    public State.ContainerStopLog? StopLog { get; init; }
+
     /// <summary>Where the staging directories for database copies are made.</summary>
     public string StagingParent { get; init; } = DatabaseCopies.DefaultStagingParent;
 
@@ -124,12 +127,15 @@ public sealed class StackBackup
         if (app.Consistency == ConsistencyMode.Stop)
             return await StoppedContainers.RunAsync(_containers.Value, app.Containers,
                 ct => ArchiveAsync(app, tags, parent, null, ct), message => _observer?.AppEvent(app, message), cancellationToken,
-                notRunning => containers.LeftStopped = notRunning).ConfigureAwait(false);
+                notRunning => containers.LeftStopped = notRunning, Journal(app)).ConfigureAwait(false);
         if (app.Containers.Count > 0) await SurveyContainersAsync(app, containers, cancellationToken).ConfigureAwait(false);
         return app.Consistency == ConsistencyMode.Sqlite
             ? await ArchiveWithDatabaseCopiesAsync(app, tags, parent, cancellationToken).ConfigureAwait(false)
             : await ArchiveAsync(app, tags, parent, null, cancellationToken).ConfigureAwait(false);
     }
+
+    private ContainerStopJournal? Journal(AppConfig app) =>
+        StopLog is null ? null : new ContainerStopJournal(StopLog, _containers.Value, app.Name, message => _observer?.AppWarning(app, message));
 
     /// <summary>
     /// The containers of an app whose backup does not stop them are only looked at: one that Docker does not know is

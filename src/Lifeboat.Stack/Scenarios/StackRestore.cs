@@ -56,6 +56,9 @@ public sealed class StackRestore
     private DumpRestore DumpLoader(AppConfig app) =>
         new(_repository, DumpProcessesOnce, DumpCommandsOnce, message => _observer?.AppEvent(app, message));
 
+    /// <summary>Where the containers an in-place restore stops are recorded until they run again (<see cref="ContainerStopJournal"/>); null records nothing.</summary>
+    public State.ContainerStopLog? StopLog { get; init; }
+
     /// <summary>Tests only: called before each rename into place.</summary>
     internal Action<string>? BeforeRenameIntoPlace { get; init; }
 
@@ -162,7 +165,8 @@ public sealed class StackRestore
                 : app.Containers.Count == 0
                     ? await PlaceAsync(app, snapshot, selection, delete, null, hooked).ConfigureAwait(false)
                     : await StoppedContainers.RunAsync(_containers.Value, app.Containers,
-                        ct => PlaceAsync(app, snapshot, selection, delete, null, ct), message => _observer?.AppEvent(app, message), hooked).ConfigureAwait(false);
+                        ct => PlaceAsync(app, snapshot, selection, delete, null, ct), message => _observer?.AppEvent(app, message), hooked,
+                        journal: StopLog is null ? null : new ContainerStopJournal(StopLog, _containers.Value, app.Name, message => _observer?.AppEvent(app, message))).ConfigureAwait(false);
             return await LoadDumpsAsync(app, result, dumps, hooked).ConfigureAwait(false);
         }, cancellationToken).ConfigureAwait(false);
     }

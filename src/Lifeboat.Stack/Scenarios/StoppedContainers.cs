@@ -11,14 +11,15 @@ public static class StoppedContainers
 {
     /// <param name="onEvent">Told which containers were stopped and started again, for the user to follow.</param>
     /// <param name="onNotRunning">Told which containers were already stopped (and are left so), before the work.</param>
+    /// <param name="journal">Keeps a durable record of the containers stopped until they run again (<see cref="ContainerStopJournal"/>).</param>
     public static async Task<T> RunAsync<T>(IContainerControl control, IReadOnlyList<string> names,
         Func<CancellationToken, Task<T>> work, Action<string>? onEvent, CancellationToken cancellationToken,
-        Action<IReadOnlyList<string>>? onNotRunning = null)
+        Action<IReadOnlyList<string>>? onNotRunning = null, IContainerStopJournal? journal = null)
     {
         ContainerStopScope scope;
         try
         {
-            scope = await ContainerStopScope.StopRunningAsync(control, names, cancellationToken).ConfigureAwait(false);
+            scope = await ContainerStopScope.StopRunningAsync(control, names, cancellationToken, journal).ConfigureAwait(false);
         }
         catch (ContainerControlException e) when (e.Message.StartsWith("docker: no such container", StringComparison.Ordinal))
         {

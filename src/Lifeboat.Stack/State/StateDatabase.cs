@@ -3,7 +3,7 @@ using Microsoft.Data.Sqlite;
 namespace Lifeboat.Stack.State;
 
 /// <summary>
-/// The records that grow on this machine (job runs, backup runs, restore tests) in one SQLite database,
+/// The records that grow on this machine (job runs, backup runs, restore tests, containers stopped) in one SQLite database,
 /// STATE/lifeboat.db: appends are transactions, so a crash leaves the previous records, and a month of nightly runs
 /// costs no rewrite of a growing file. Several processes share it (the daemon and a one-shot CLI run): WAL mode and a
 /// busy timeout let them take turns. Each logical record type owns its tables; <see cref="Migrations"/> creates them
@@ -82,6 +82,20 @@ public sealed class StateDatabase
         CREATE TABLE IF NOT EXISTS job_run_logs (
             id TEXT PRIMARY KEY,
             log TEXT NOT NULL
+        );
+        """,
+        // 5: containers a Lifeboat process stopped and has not yet started again, with the process (PID, start time,
+        // boot), so that a run after a killed one starts them (ContainerStopLog)
+        """
+        CREATE TABLE IF NOT EXISTS stopped_containers (
+            id INTEGER PRIMARY KEY,
+            docker TEXT NOT NULL,
+            app TEXT NOT NULL,
+            container TEXT NOT NULL,
+            pid INTEGER NOT NULL,
+            process_start INTEGER NOT NULL,
+            boot_id TEXT NOT NULL,
+            stopped_ms INTEGER NOT NULL
         );
         """,
     ];

@@ -17,6 +17,7 @@ public static class StackBackupCommand
         var apps = config.SelectApps(appNames);
         // before anything is written: every path of the apps to back up is there
         StackConfigValidator.RequirePathsExist(config, apps);
+        var stopLog = await LeftStoppedContainers.RecoverAsync(ctx, cancellationToken);
 
         await using var repo = await ctx.OpenRepositoryAsync(cancellationToken);
         await using var repoLock = await ctx.LockAsync(repo, exclusive: false, cancellationToken, loadIndex: true);
@@ -24,6 +25,7 @@ public static class StackBackupCommand
         var backup = new StackBackup(repo, config, StackServices.ContainerControlFactory, observer)
         {
             RunLog = new BackupRunLog(repo.Config.Id) { ConfigFile = config.File },
+            StopLog = stopLog,
             CountAhead = ctx.ShowProgress,
         };
         IReadOnlyList<AppBackupResult> results;

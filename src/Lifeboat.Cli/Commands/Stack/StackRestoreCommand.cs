@@ -69,11 +69,12 @@ public static class StackRestoreCommand
             throw new CliException($"--dumps-only leaves the files alone: leave out {(delete ? "--delete" : "--path")}");
         // a selection of files asks for those files: the dumps only when asked for
         if (selection.Count > 0 && choice.Mode == DumpRestoreMode.Unchosen) choice = choice with { Mode = DumpRestoreMode.FilesOnly };
+        var stopLog = target is null ? await LeftStoppedContainers.RecoverAsync(ctx, cancellationToken) : null;
 
         await using var repo = await ctx.OpenRepositoryAsync(cancellationToken);
         await using var repoLock = await ctx.LockAsync(repo, exclusive: false, cancellationToken, loadIndex: true);
         var snapshot = await StackRestore.ChooseSnapshotAsync(repo, app, snapshotSpec, at, null, cancellationToken);
-        var restore = new StackRestore(repo, config, StackServices.ContainerControlFactory, new RestoreObserver(ctx));
+        var restore = new StackRestore(repo, config, StackServices.ContainerControlFactory, new RestoreObserver(ctx)) { StopLog = stopLog };
         if (target is not null)
         {
             var result = await restore.RestoreToDirectoryAsync(app, snapshot, selection, Engine.Backup.Archiver.AbsolutePath(target), cancellationToken);

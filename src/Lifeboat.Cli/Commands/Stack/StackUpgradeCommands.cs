@@ -68,10 +68,11 @@ public sealed class StackRollbackCommand : ICommandFactory
             var ctx = new CommandContext(global, parse);
             var config = ctx.StackConfig ?? throw new CliException("rollback needs a lifeboat.yaml: give --config FILE, set LIFEBOAT_CONFIG, or run it where lifeboat.yaml is");
             var selected = config.SelectApps([parse.GetValue(app)!])[0];
+            var stopLog = await LeftStoppedContainers.RecoverAsync(ctx, ct);
             await using var repo = await ctx.OpenRepositoryAsync(ct);
             await using var repoLock = await ctx.LockAsync(repo, exclusive: false, ct, loadIndex: true);
             var snapshot = await StackRestore.ChooseSnapshotAsync(repo, selected, null, null, StackRestore.PreUpgradeTag, ct);
-            var restore = new StackRestore(repo, config, StackServices.ContainerControlFactory, new StackRestoreCommand.RestoreObserver(ctx));
+            var restore = new StackRestore(repo, config, StackServices.ContainerControlFactory, new StackRestoreCommand.RestoreObserver(ctx)) { StopLog = stopLog };
             // the state before the upgrade, exactly: files the upgrade added go too (after the restore has succeeded)
             return await StackRestoreCommand.RestoreInPlaceAsync(ctx, restore, selected, snapshot, [], delete: true, ct);
         }, ct));
