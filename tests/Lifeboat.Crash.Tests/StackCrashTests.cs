@@ -1,6 +1,7 @@
 using Lifeboat.Engine.Model;
 using Lifeboat.Engine.Repository;
 using Lifeboat.Engine.Storage;
+using Lifeboat.TestSupport;
 
 namespace Lifeboat.Crash.Tests;
 
@@ -84,23 +85,34 @@ public sealed class RestoreInPlaceCrashTests(CrashDocker docker)
             int live = 1;
             series.Measure(() => lifeboat.RunChecked("restore", "web", "--snapshot", versions.Ids[0], "--delete"));
             live = 0;
+            int rolledBack = 0;
             series.Run(run =>
             {
                 int target = 1 - live;
                 series.Kill(lifeboat, "restore", "web", "--snapshot", versions.Ids[target], "--delete");
-                versions.RequireWhole(stack, live, target, "after the kill");
                 series.Check(stack.Repository);
+                // the next command (a backup of the app) first rolls back a restore the kill interrupted: the path is
+                // then wholly one version, and the backup saves that, never a half-restored app
+                rolledBack += RolledBack(lifeboat.RunChecked("backup", "web"));
+                versions.RequireWhole(stack, live, target, "after the kill and the next command's rollback");
+                series.RequireLatestRestores(stack.Repository, stack.Paths["web"], "--tag", "app:web");
+                docker.RequireRunning(stack.Containers.Values, "after the kill and the next command");
                 lifeboat.RunChecked("restore", "web", "--snapshot", versions.Ids[target], "--delete");
                 versions.RequireWhole(stack, target, target, "after the next restore");
                 docker.RequireRunning(stack.Containers.Values, "after the next restore");
                 live = target;
             });
+            CrashCampaign.Report($"crash restore-in-place: killed restores rolled back by the next command: {rolledBack}");
         }
         finally
         {
             docker.Remove(stack.Containers.Values);
         }
     }
+
+    /// <summary>1 when the command's stderr says it rolled back an interrupted restore, else 0.</summary>
+    internal static int RolledBack(ProcessResult result) =>
+        result.Stderr.Contains("was rolled back", StringComparison.Ordinal) ? 1 : 0;
 }
 
 public sealed class RebuildCrashTests(CrashDocker docker)
@@ -120,19 +132,26 @@ public sealed class RebuildCrashTests(CrashDocker docker)
             await TwoVersions.MakeNewestAsync(series, stack, [web.Ids[0], db.Ids[0]]);
             series.Measure(() => lifeboat.RunChecked("rebuild", "--force", "--delete"));
             live = 0;
+            int rolledBack = 0;
             series.Run(run =>
             {
                 int target = 1 - live;
                 TwoVersions.MakeNewestAsync(series, stack, [web.Ids[target], db.Ids[target]]).GetAwaiter().GetResult();
                 series.Kill(lifeboat, "rebuild", "--force", "--delete");
-                web.RequireWhole(stack, live, target, "after the kill");
-                db.RequireWhole(stack, live, target, "after the kill");
                 series.Check(stack.Repository);
+                // the next command (a backup) first rolls back an app's placement the kill interrupted
+                var next = lifeboat.RunChecked("backup");
+                rolledBack += RestoreInPlaceCrashTests.RolledBack(next);
+                web.RequireWhole(stack, live, target, "after the kill and the next command's rollback");
+                db.RequireWhole(stack, live, target, "after the kill and the next command's rollback");
+                // that backup made the newest snapshots: the target versions are made the newest again
+                TwoVersions.MakeNewestAsync(series, stack, [web.Ids[target], db.Ids[target]]).GetAwaiter().GetResult();
                 lifeboat.RunChecked("rebuild", "--force", "--delete");
                 web.RequireWhole(stack, target, target, "after the next rebuild");
                 db.RequireWhole(stack, target, target, "after the next rebuild");
                 live = target;
             });
+            CrashCampaign.Report($"crash rebuild: killed placements rolled back by the next command: {rolledBack}");
         }
         finally
         {

@@ -123,6 +123,8 @@ public sealed class DaemonCommand : ICommandFactory
         try
         {
             log.Info($"daemon started for {configPath}: {Describe(schedule)}");
+            // a restore in place killed part way is undone first, so that containers left stopped start on the old files
+            foreach (var line in PlacementRecovery.Run(StackConfigLoader.Load(configPath).Apps)) log.Warn(line);
             // a job of an earlier daemon killed with it may have left its app's containers stopped
             if (await StoppedContainerRecovery.RunAsync(stopLog, StackServices.ContainerControlFactory, CancellationToken.None) is { } recovered) log.Warn(recovered);
             _ = metrics.CollectAsync(stop.Token);

@@ -294,12 +294,14 @@ public sealed class StackRestore
 
             try
             {
+                if (stages.Count > 0) placement.BeginJournal(stages[0].Trash, app.Name);
                 foreach (var stage in stages)
                 {
                     if (!Posix.TryLStat(stage.Staged, out _, out _)) continue; // e.g. an empty selection of sockets
                     placement.Place(stage.Staged, stage.Destination, stage.Trash,
                         destination => selection.Count == 0 || selection.Contains(Original(targetRoot, destination)), delete, keep);
                 }
+                placement.Complete();
             }
             catch (Exception e)
             {
@@ -365,7 +367,7 @@ public sealed class StackRestore
     /// Beside the destination, in its parent; but inside the destination when that is a mount point (its content
     /// would be on another file system than its parent, and renames cannot cross file systems).
     /// </summary>
-    private static string StagingParentFor(string destination)
+    internal static string StagingParentFor(string destination)
     {
         var parent = ParentOf(destination);
         if (Posix.TryLStat(destination, out var status, out _) && status.IsDirectory

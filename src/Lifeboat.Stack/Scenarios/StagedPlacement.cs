@@ -20,12 +20,46 @@ internal sealed class StagedPlacement
     /// <summary>The prefix of the trash directories (what was replaced or removed, until the restore succeeded).</summary>
     public const string TrashPrefix = ".lifeboat-trash-";
 
-    private readonly List<Step> _journal = [];
+    private readonly List<PlacementStep> _journal = [];
+    private PlacementJournal? _journalFile;
     private readonly bool _restoreOwnership = Posix.GetUid() == 0;
     private readonly HashSet<string> _ownDirectories = new(StringComparer.Ordinal);
 
     /// <summary>Tests only: called before each rename into place, to fail the placement part way.</summary>
     internal Action<string>? BeforeRenameIntoPlace { get; init; }
+
+    /// <summary>The process named in the journal as its writer; tests name one that has ended, as a killed restore's.</summary>
+    internal State.ProcessIdentity JournalWriter { get; init; } = State.ProcessIdentity.Current;
+
+    /// <summary>
+    /// Starts the write-ahead journal in <paramref name="trash"/> (the first trash directory): from now on each step
+    /// is recorded before it is carried out, so that a placement killed part way is undone by <see cref="PlacementRecovery"/>.
+    /// </summary>
+    public void BeginJournal(string trash, string app)
+    {
+        _journalFile = PlacementJournal.Create(trash, new PlacementJournalHeader(app, JournalWriter, DateTimeOffset.UtcNow, [.. _ownDirectories]));
+    }
+
+    /// <summary>The placement is complete: the journal goes first, so that a kill while the trash is emptied undoes nothing.</summary>
+    public void Complete()
+    {
+        _journalFile?.Delete();
+        _journalFile = null;
+        _journal.Clear();
+    }
+
+    /// <summary>Tests only: the journal's file, left as a kill leaves it.</summary>
+    internal void AbandonJournal()
+    {
+        _journalFile?.Dispose();
+        _journalFile = null;
+    }
+
+    private void Record(PlacementStep step)
+    {
+        _journalFile?.Add(step);
+        _journal.Add(step);
+    }
 
     /// <summary>Items moved aside because the snapshot does not have them (with deletion on).</summary>
     public int Removed { get; private set; }
@@ -87,19 +121,23 @@ internal sealed class StagedPlacement
         if (exists)
         {
             var saved = context.NextTrashPath(destination);
-            if (!current.IsDirectory && TryLink(destination, saved))
+            if (!current.IsDirectory)
             {
-                // the old file stays reachable in the trash; the rename below replaces it atomically
-                RenameIntoPlace(staged, destination);
-                _journal.Add(new Step.Replaced(destination, saved));
-                Placed++;
-                return;
+                // recorded before the link: undone, a link that was never made is nothing to put back
+                Record(new PlacementStep.Replaced(destination, saved));
+                if (TryLink(destination, saved))
+                {
+                    // the old file stays reachable in the trash; the rename below replaces it atomically
+                    RenameIntoPlace(staged, destination);
+                    Placed++;
+                    return;
+                }
             }
+            Record(new PlacementStep.MovedAside(destination, saved));
             Posix.Rename(destination, saved);
-            _journal.Add(new Step.MovedAside(destination, saved));
         }
+        Record(new PlacementStep.Created(destination, staged));
         RenameIntoPlace(staged, destination);
-        _journal.Add(new Step.Created(destination, staged));
         Placed++;
         // some file systems touch a moved directory's times (its ".." changed): put the restored ones back
         if (stagedStatus.IsDirectory) Posix.SetTimes(destination, stagedStatus.AccessTime, stagedStatus.ModTime);
@@ -115,15 +153,15 @@ internal sealed class StagedPlacement
         {
             if (Posix.TryLStat(staged + suffix, out _, out _) || !Posix.TryLStat(destination + suffix, out _, out _)) continue;
             var saved = context.NextTrashPath(destination + suffix);
+            Record(new PlacementStep.MovedAside(destination + suffix, saved));
             Posix.Rename(destination + suffix, saved);
-            _journal.Add(new Step.MovedAside(destination + suffix, saved));
             StaleSqliteFiles.Add(new StaleSqliteFile(destination + suffix));
         }
     }
 
     private void MergeDirectory(string staged, string destination, FileStatus current, FileStatus stagedStatus, bool selected, Context context)
     {
-        _journal.Add(new Step.DirectoryMetadata(destination, current, selected ? Xattrs(destination) : null));
+        Record(new PlacementStep.DirectoryMetadata(destination, current, selected ? Xattrs(destination) : null));
         var stagedNames = Posix.ListDirectory(staged);
         var stagedSet = new HashSet<string>(stagedNames, StringComparer.Ordinal);
         if (selected && context.Delete)
@@ -136,8 +174,8 @@ internal sealed class StagedPlacement
                 var status = Posix.LStat(path);
                 if (context.IsKept(path, status)) continue;
                 var saved = context.NextTrashPath(path);
+                Record(new PlacementStep.MovedAside(path, saved));
                 Posix.Rename(path, saved);
-                _journal.Add(new Step.MovedAside(path, saved));
                 Removed++;
             }
         }
@@ -188,10 +226,10 @@ internal sealed class StagedPlacement
     }
 
     /// <summary>Only what differs: a directory the merge never reached may refuse changes (immutable, read-only mount).</summary>
-    private void RestoreMetadata(string path, in FileStatus before)
+    private static void RestoreMetadata(string path, in FileStatus before, bool restoreOwnership)
     {
         var now = Posix.LStat(path);
-        if (_restoreOwnership && (now.Uid != before.Uid || now.Gid != before.Gid)) Posix.LChown(path, before.Uid, before.Gid);
+        if (restoreOwnership && (now.Uid != before.Uid || now.Gid != before.Gid)) Posix.LChown(path, before.Uid, before.Gid);
         if (now.Permissions != before.Permissions) Posix.Chmod(path, before.Permissions);
         // reading a directory may move its access time; only a changed modification time means it was changed
         if (now.ModTime != before.ModTime) Posix.SetTimes(path, before.AccessTime, before.ModTime);
@@ -220,26 +258,56 @@ internal sealed class StagedPlacement
     }
 
     /// <summary>
-    /// Puts back everything this placement changed, newest first; directory metadata last, because the renames back
-    /// touch the directories' times again. Returns the steps that could not be undone (empty when all were).
+    /// Puts back everything this placement changed, newest first, and removes its journal. Returns the steps that
+    /// could not be undone (empty when all were).
     /// </summary>
     public List<string> Undo()
     {
+        var failures = Undo(_journal, _restoreOwnership, out _);
+        _journal.Clear();
+        _journalFile?.Delete();
+        _journalFile = null;
+        return failures;
+    }
+
+    /// <summary>
+    /// Undoes <paramref name="steps"/> newest first; directory metadata last, because the renames back touch the
+    /// directories' times again. Each step is recorded before it is carried out, and a kill may have come before,
+    /// during or after it (or during an earlier undo): so each looks at what is there before renaming back, and does
+    /// nothing when its rename did not happen or was already undone. Returns the steps that could not be undone.
+    /// </summary>
+    internal static List<string> Undo(IReadOnlyList<PlacementStep> steps, bool restoreOwnership, out int putBack)
+    {
         var failures = new List<string>();
-        for (int i = _journal.Count - 1; i >= 0; i--)
+        putBack = 0;
+        for (int i = steps.Count - 1; i >= 0; i--)
         {
             try
             {
-                switch (_journal[i])
+                switch (steps[i])
                 {
-                    case Step.Created created:
-                        Posix.Rename(created.Destination, created.Staged);
+                    case PlacementStep.Created created:
+                        // done when the staged item is gone from the staging directory
+                        if (!Exists(created.Staged) && Exists(created.Destination))
+                        {
+                            Posix.Rename(created.Destination, created.Staged);
+                            putBack++;
+                        }
                         break;
-                    case Step.Replaced replaced:
-                        Posix.Rename(replaced.Saved, replaced.Destination);
+                    case PlacementStep.Replaced replaced:
+                        // the old file's link in the trash: renamed over the new file (or over itself, a no-op, when the replace never came)
+                        if (Exists(replaced.Saved))
+                        {
+                            Posix.Rename(replaced.Saved, replaced.Destination);
+                            putBack++;
+                        }
                         break;
-                    case Step.MovedAside moved:
-                        Posix.Rename(moved.Saved, moved.Destination);
+                    case PlacementStep.MovedAside moved:
+                        if (Exists(moved.Saved) && !Exists(moved.Destination))
+                        {
+                            Posix.Rename(moved.Saved, moved.Destination);
+                            putBack++;
+                        }
                         break;
                 }
             }
@@ -248,31 +316,24 @@ internal sealed class StagedPlacement
                 failures.Add(e.Message);
             }
         }
-        foreach (var step in _journal.OfType<Step.DirectoryMetadata>().Reverse())
+        foreach (var step in steps.OfType<PlacementStep.DirectoryMetadata>().Reverse())
         {
             try
             {
                 if (step.XattrsBefore is { } xattrs) RestoreXattrs(step.Destination, xattrs);
-                RestoreMetadata(step.Destination, step.Before);
+                RestoreMetadata(step.Destination, step.Before, restoreOwnership);
             }
             catch (PosixException e)
             {
                 failures.Add(e.Message);
             }
         }
-        _journal.Clear();
         return failures;
     }
 
-    private abstract record Step
+    private static bool Exists(string path)
     {
-        /// <summary>A staged item renamed to a destination where nothing was.</summary>
-        public sealed record Created(string Destination, string Staged) : Step;
-        /// <summary>A file replaced atomically; the old one is a hard link at Saved.</summary>
-        public sealed record Replaced(string Destination, string Saved) : Step;
-        /// <summary>An item renamed away from its place into the trash.</summary>
-        public sealed record MovedAside(string Destination, string Saved) : Step;
-        /// <summary>A merged directory's metadata before the merge.</summary>
-        public sealed record DirectoryMetadata(string Destination, FileStatus Before, Dictionary<string, byte[]>? XattrsBefore) : Step;
+        if (Posix.TryLStat(path, out _, out int errno)) return true;
+        return errno == Errno.ENOENT ? false : throw new PosixException(errno, "lstat", path);
     }
 }

@@ -17,7 +17,7 @@ public static class StackBackupCommand
         var apps = config.SelectApps(appNames);
         // before anything is written: every path of the apps to back up is there
         StackConfigValidator.RequirePathsExist(config, apps);
-        var stopLog = await LeftStoppedContainers.RecoverAsync(ctx, cancellationToken);
+        var stopLog = await LeftStoppedContainers.RecoverAsync(ctx, apps, cancellationToken);
 
         await using var repo = await ctx.OpenRepositoryAsync(cancellationToken);
         await using var repoLock = await ctx.LockAsync(repo, exclusive: false, cancellationToken, loadIndex: true);

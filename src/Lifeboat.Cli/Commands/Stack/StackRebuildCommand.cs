@@ -28,6 +28,8 @@ public sealed class StackRebuildCommand : ICommandFactory
             if (root is "") throw new CliException("--target-root / is the original paths: leave --target-root out");
             bool replace = parse.GetValue(replaceDatabases);
             if (replace && root is not null) throw new CliException("--replace-databases loads the dumps into the live databases, which a rehearsal under --target-root leaves alone: leave out one of them");
+            // a rebuild killed while it moved an app's files into place is undone first (as any stack restore does)
+            if (root is null) LeftStoppedContainers.RollBackInterruptedRestores(ctx, config.Apps);
             var occupied = StackRestore.DestinationsWithContent(config.Apps, root);
             if (occupied.Count > 0 && !parse.GetValue(force))
                 throw new CliException($"{occupied[0]}{(occupied.Count > 1 ? $" (and {occupied.Count - 1} more)" : "")} already has content; rebuild restores into empty destinations: use --force to restore over it");

@@ -69,7 +69,7 @@ public static class StackRestoreCommand
             throw new CliException($"--dumps-only leaves the files alone: leave out {(delete ? "--delete" : "--path")}");
         // a selection of files asks for those files: the dumps only when asked for
         if (selection.Count > 0 && choice.Mode == DumpRestoreMode.Unchosen) choice = choice with { Mode = DumpRestoreMode.FilesOnly };
-        var stopLog = target is null ? await LeftStoppedContainers.RecoverAsync(ctx, cancellationToken) : null;
+        var stopLog = target is null ? await LeftStoppedContainers.RecoverAsync(ctx, [app], cancellationToken) : null;
 
         await using var repo = await ctx.OpenRepositoryAsync(cancellationToken);
         await using var repoLock = await ctx.LockAsync(repo, exclusive: false, cancellationToken, loadIndex: true);

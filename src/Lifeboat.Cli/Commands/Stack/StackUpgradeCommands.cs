@@ -68,7 +68,7 @@ public sealed class StackRollbackCommand : ICommandFactory
             var ctx = new CommandContext(global, parse);
             var config = ctx.StackConfig ?? throw new CliException("rollback needs a lifeboat.yaml: give --config FILE, set LIFEBOAT_CONFIG, or run it where lifeboat.yaml is");
             var selected = config.SelectApps([parse.GetValue(app)!])[0];
-            var stopLog = await LeftStoppedContainers.RecoverAsync(ctx, ct);
+            var stopLog = await LeftStoppedContainers.RecoverAsync(ctx, [selected], ct);
             await using var repo = await ctx.OpenRepositoryAsync(ct);
             await using var repoLock = await ctx.LockAsync(repo, exclusive: false, ct, loadIndex: true);
             var snapshot = await StackRestore.ChooseSnapshotAsync(repo, selected, null, null, StackRestore.PreUpgradeTag, ct);

@@ -1,0 +1,237 @@
+using System.Text;
+using Lifeboat.Engine;
+using Lifeboat.Engine.Platform;
+using Lifeboat.Stack.Scenarios;
+using Lifeboat.Stack.State;
+using Lifeboat.TestSupport;
+
+namespace Lifeboat.Stack.Tests;
+
+/// <summary>
+/// The write-ahead journal of an in-place restore's placement: what it records comes back exactly, and a placement
+/// killed before any of its renames into place is rolled back by the next command to exactly the old files.
+/// </summary>
+public sealed class PlacementJournalTests : IDisposable
+{
+    private readonly TempDirectory _temp = new();
+
+    /// <summary>A process that has ended, as the writer of a killed restore's journal is.</summary>
+    private static readonly ProcessIdentity Ended = new(int.MaxValue - 7, 1, ProcessIdentity.CurrentBoot);
+
+    [Fact]
+    public void EveryStepKindRoundTripsExactly_IncludingNamesThatAreNotUtf8()
+    {
+        var trash = _temp.Combine(".lifeboat-trash-0001");
+        Directory.CreateDirectory(trash);
+        var odd = "/srv/app/" + Raw("caf", 0xE9) + Raw("-", 0xFF);
+        Assert.True(FsNames.HasEscapes(odd));
+        var status = new FileStatus
+        {
+            Device = 2049, Inode = 123456789012, Mode = 0x41ED, Links = 3, Uid = 1000, Gid = 100, RDevice = 0, Size = 4096, Blocks = 8,
+            AccessTime = new Timespec(1_700_000_000, 123), ModTime = new Timespec(1_700_000_001, 999_999_999), ChangeTime = new Timespec(1_700_000_002, 5),
+        };
+        var xattrs = new Dictionary<string, byte[]>(StringComparer.Ordinal) { ["user.note"] = [0, 1, 255], ["user.empty"] = [] };
+        PlacementStep[] steps =
+        [
+            new PlacementStep.DirectoryMetadata("/srv/app", status, xattrs),
+            new PlacementStep.DirectoryMetadata("/srv/app/sub", status, null),
+            new PlacementStep.MovedAside(odd, trash + "/000001-x"),
+            new PlacementStep.Replaced("/srv/app/a.txt", trash + "/000002-a.txt"),
+            new PlacementStep.Created(odd + "/ü", "/srv/.lifeboat-restore-1/app/" + odd),
+        ];
+        var header = new PlacementJournalHeader("web", Ended, new DateTimeOffset(2026, 12, 5, 13, 0, 0, TimeSpan.Zero), ["/srv/.lifeboat-restore-1", trash, odd]);
+        using (var journal = PlacementJournal.Create(trash, header))
+            foreach (var step in steps) journal.Add(step);
+
+        var (readHeader, readSteps) = PlacementJournal.Read(FsNames.Join(trash, PlacementJournal.FileName));
+        Assert.Equal(header.App, readHeader.App);
+        Assert.Equal(header.Writer, readHeader.Writer);
+        Assert.Equal(header.Time, readHeader.Time);
+        Assert.Equal(header.OwnDirectories, readHeader.OwnDirectories);
+        Assert.Equal(steps.Length, readSteps.Count);
+        for (int i = 0; i < steps.Length; i++)
+        {
+            if (steps[i] is PlacementStep.DirectoryMetadata expected)
+            {
+                var actual = Assert.IsType<PlacementStep.DirectoryMetadata>(readSteps[i]);
+                Assert.Equal(expected.Destination, actual.Destination);
+                Assert.Equal(expected.Before, actual.Before);
+                if (expected.XattrsBefore is null) Assert.Null(actual.XattrsBefore);
+                else Assert.Equal(expected.XattrsBefore.OrderBy(x => x.Key, StringComparer.Ordinal), actual.XattrsBefore!.OrderBy(x => x.Key, StringComparer.Ordinal));
+            }
+            else Assert.Equal(steps[i], readSteps[i]);
+        }
+    }
+
+    [Fact]
+    public void ALastRecordCutByTheKillIsLeftOut()
+    {
+        var trash = _temp.Combine(".lifeboat-trash-0002");
+        Directory.CreateDirectory(trash);
+        using (var journal = PlacementJournal.Create(trash, new PlacementJournalHeader("web", Ended, DateTimeOffset.UtcNow, [trash])))
+            journal.Add(new PlacementStep.Created("/srv/app/a", "/srv/.lifeboat-restore-1/app/a"));
+        var path = Path.Combine(trash, PlacementJournal.FileName);
+        File.AppendAllText(path, "{\"kind\":\"created\",\"destination\":\"/srv/ap");
+        var (_, steps) = PlacementJournal.Read(path);
+        Assert.Equal([new PlacementStep.Created("/srv/app/a", "/srv/.lifeboat-restore-1/app/a")], steps);
+    }
+
+    /// <summary>
+    /// The placement is killed before its 1st, 2nd, ... rename into place (after the steps before it, moves aside for
+    /// --delete included, and with the killed step's record written); the recovery must bring back exactly the old tree.
+    /// </summary>
+    [Fact]
+    public void APlacementKilledBeforeAnyOfItsRenamesIsRolledBackToExactlyTheOldFiles()
+    {
+        int kills = 0;
+        for (int killAt = 1; ; killAt++)
+        {
+            using var temp = new TempDirectory();
+            var parent = temp.Combine("srv");
+            var app = Path.Combine(parent, "app");
+            MakeOld(app);
+            var before = temp.Combine("before");
+            Assert.True(ProcessRunner.Run("cp", ["-a", app, before]).Succeeded);
+
+            var (placement, staged, trash) = Stage(parent, app, killAt);
+            try
+            {
+                placement.Place(staged, app, trash, _ => true, delete: true, (_, _) => false);
+                placement.Complete();
+            }
+            catch (SimulatedKill)
+            {
+                placement.AbandonJournal(); // the process is gone: no undo, no cleanup
+            }
+            catch (Exception e)
+            {
+                Assert.Fail($"kill before rename {killAt}: {e}");
+            }
+            var lines = PlacementRecovery.RunIn(parent);
+            Assert.DoesNotContain(Directory.EnumerateFileSystemEntries(parent), p => Path.GetFileName(p).StartsWith(".lifeboat-trash-", StringComparison.Ordinal) && File.Exists(Path.Combine(p, PlacementJournal.FileName)));
+            if (lines.Count == 0)
+            {
+                // the placement was complete: the new files, and no journal left to undo them
+                Assert.Equal("new a", File.ReadAllText(Path.Combine(app, "a.txt")));
+                Assert.False(File.Exists(Path.Combine(app, "b.txt")));
+                break;
+            }
+            kills++;
+            var line = Assert.Single(lines);
+            Assert.StartsWith("app web: a restore killed at ", line);
+            Assert.Contains(" was rolled back: ", line);
+            TreeComparer.AssertSame(before, app, new TreeCompareOptions { CompareRootMetadata = true });
+            Assert.DoesNotContain(Directory.EnumerateFileSystemEntries(parent), p => Path.GetFileName(p).StartsWith(".lifeboat-", StringComparison.Ordinal));
+            Assert.Empty(PlacementRecovery.RunIn(parent)); // and done once: nothing left to roll back
+        }
+        Assert.True(kills >= 6, $"only {kills} kill points");
+    }
+
+    [Fact]
+    public void NamesThatAreNotUtf8ArePutBackExactly()
+    {
+        var parent = _temp.Combine("srv");
+        var app = Path.Combine(parent, "app");
+        Directory.CreateDirectory(app);
+        var old = FsNames.Join(app, Raw("old-", 0xFF));
+        var replaced = FsNames.Join(app, Raw("both-", 0xFE));
+        WriteFile(old, "old only");
+        WriteFile(replaced, "old both");
+        var (placement, staged, trash) = Stage(parent, app, killAt: 2, fill: stagedApp =>
+        {
+            WriteFile(FsNames.Join(stagedApp, Raw("both-", 0xFE)), "new both");
+            WriteFile(FsNames.Join(stagedApp, Raw("new-", 0xFD)), "new only");
+        });
+        Assert.Throws<SimulatedKill>(() => placement.Place(staged, app, trash, _ => true, delete: true, (_, _) => false));
+        placement.AbandonJournal();
+
+        Assert.Single(PlacementRecovery.RunIn(parent));
+        Assert.Equal("old only", ReadFile(old));
+        Assert.Equal("old both", ReadFile(replaced));
+        Assert.Equal(2, Posix.ListDirectory(app).Count);
+    }
+
+    [Fact]
+    public void AJournalWhoseRestoreStillRunsIsLeftAlone()
+    {
+        var parent = _temp.Combine("srv");
+        var app = Path.Combine(parent, "app");
+        MakeOld(app);
+        var placement = new StagedPlacement(); // written by this process, which runs
+        var staging = placement.MakeOwnDirectory(parent, StagedPlacement.StagingPrefix);
+        var trash = placement.MakeOwnDirectory(parent, StagedPlacement.TrashPrefix);
+        placement.BeginJournal(trash, "web");
+        placement.AbandonJournal();
+        Assert.Empty(PlacementRecovery.RunIn(parent));
+        Assert.True(File.Exists(Path.Combine(trash, PlacementJournal.FileName)));
+        Assert.True(Directory.Exists(staging));
+    }
+
+    private static void MakeOld(string app)
+    {
+        Directory.CreateDirectory(Path.Combine(app, "sub/gone"));
+        Directory.CreateDirectory(Path.Combine(app, "d"));
+        File.WriteAllText(Path.Combine(app, "a.txt"), "old a");
+        File.WriteAllText(Path.Combine(app, "b.txt"), "old b");
+        File.WriteAllText(Path.Combine(app, "sub/x"), "old x");
+        File.WriteAllText(Path.Combine(app, "sub/gone/g"), "old g");
+        File.WriteAllText(Path.Combine(app, "d/inside"), "old d");
+        File.WriteAllText(Path.Combine(app, "z.txt"), "old z");
+        Posix.SetXattr(app, "user.version", "old"u8);
+        Posix.Chmod(app, 0x1ED /* 0755 */);
+        foreach (var dir in new[] { Path.Combine(app, "sub/gone"), Path.Combine(app, "sub"), Path.Combine(app, "d"), app })
+            Posix.SetTimes(dir, new Timespec(1_600_000_000, 0), new Timespec(1_600_000_000, 0));
+    }
+
+    /// <summary>A placement whose journal names an ended process, killed before its <paramref name="killAt"/>th rename into place.</summary>
+    private static (StagedPlacement Placement, string Staged, string Trash) Stage(string parent, string app, int killAt, Action<string>? fill = null)
+    {
+        int renames = 0;
+        var placement = new StagedPlacement
+        {
+            JournalWriter = Ended,
+            BeforeRenameIntoPlace = _ => { if (++renames == killAt) throw new SimulatedKill(); },
+        };
+        var staging = placement.MakeOwnDirectory(parent, StagedPlacement.StagingPrefix);
+        var trash = placement.MakeOwnDirectory(parent, StagedPlacement.TrashPrefix);
+        var staged = FsNames.Join(staging, "app");
+        Directory.CreateDirectory(staged);
+        if (fill is not null) fill(staged);
+        else
+        {
+            Directory.CreateDirectory(Path.Combine(staged, "sub/new"));
+            File.WriteAllText(Path.Combine(staged, "a.txt"), "new a");
+            File.WriteAllText(Path.Combine(staged, "c.txt"), "new c");
+            File.WriteAllText(Path.Combine(staged, "d"), "d is a file now");
+            File.WriteAllText(Path.Combine(staged, "sub/x"), "new x");
+            File.WriteAllText(Path.Combine(staged, "sub/new/y"), "new y");
+            File.WriteAllText(Path.Combine(staged, "z.txt"), "new z");
+            Posix.SetXattr(staged, "user.version", "new"u8);
+            Posix.Chmod(staged, 0x1E8 /* 0750 */);
+        }
+        placement.BeginJournal(trash, "web");
+        return (placement, staged, trash);
+    }
+
+    /// <summary>A name of <paramref name="ascii"/> and one byte that is not UTF-8, as the engine carries it.</summary>
+    private static string Raw(string ascii, byte notUtf8) => FsNames.FromBytes([.. Encoding.ASCII.GetBytes(ascii), notUtf8]);
+
+    private static void WriteFile(string path, string text)
+    {
+        using var handle = Posix.OpenWrite(path, 0x1A4 /* 0644 */);
+        RandomAccess.Write(handle, Encoding.UTF8.GetBytes(text), 0);
+    }
+
+    private static string ReadFile(string path)
+    {
+        using var handle = Posix.OpenRead(path);
+        var buffer = new byte[RandomAccess.GetLength(handle)];
+        RandomAccess.Read(handle, buffer, 0);
+        return Encoding.UTF8.GetString(buffer);
+    }
+
+    /// <summary>The SIGKILL, as a test can have it: the placement stops where it is, and nothing undoes it.</summary>
+    private sealed class SimulatedKill : Exception;
+
+    public void Dispose() => _temp.Dispose();
+}
