@@ -106,7 +106,7 @@ public sealed class FaultInjectionCampaignTests : IDisposable
             .Run(["--cache-dir", cache, .. args]);
         var faults = File.ReadAllLines(log).Where(l => l.Length > 0).ToList();
         string output = faulty.Stdout + faulty.Stderr;
-        Assert.False(output.Contains("unexpected", StringComparison.Ordinal) || output.Contains("   at ", StringComparison.Ordinal) || output.Contains("Exception", StringComparison.Ordinal),
+        Assert.False(output.Contains("Fatal: unexpected", StringComparison.Ordinal) || output.Contains("   at ", StringComparison.Ordinal) || output.Contains("Exception", StringComparison.Ordinal),
             $"{replay}: not a clear error\n{output}\nfaults:\n{string.Join('\n', faults)}");
         if (faulty.ExitCode != 0)
         {

@@ -66,7 +66,7 @@ public abstract class NetworkFaultCampaignTests : IDisposable
             var faulty = Lifeboat(proxied).Run([.. CommonArgs, "--cache-dir", cache, "--stuck-request-timeout", "2s", .. args]);
             foreach (var (fate, count) in proxy.Counts) fates[fate] = fates.GetValueOrDefault(fate) + count;
             string output = faulty.Stdout + faulty.Stderr;
-            Assert.False(output.Contains("unexpected", StringComparison.Ordinal) || output.Contains("   at ", StringComparison.Ordinal) || output.Contains("Exception", StringComparison.Ordinal),
+            Assert.False(output.Contains("Fatal: unexpected", StringComparison.Ordinal) || output.Contains("   at ", StringComparison.Ordinal) || output.Contains("Exception", StringComparison.Ordinal),
                 $"{replay}: not a clear error\n{output}");
             if (faulty.ExitCode != 0)
             {
