@@ -17,7 +17,7 @@ public sealed class SecurityTests(DashboardStack stack)
     [Fact]
     public void Listening_beyond_loopback_without_a_password_is_refused_before_it_listens()
     {
-        int port = FreePort();
+        int port = LoopbackPort.Free();
         var result = stack.Cli.Run("dashboard", "--listen", $"0.0.0.0:{port}");
         Assert.Equal(1, result.ExitCode);
         var line = Assert.Single(result.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries));
@@ -169,7 +169,7 @@ public sealed class SecurityTests(DashboardStack stack)
     [Fact]
     public async Task The_daemon_beyond_loopback_without_a_password_serves_metrics_but_not_the_dashboard()
     {
-        int port = FreePort();
+        int port = LoopbackPort.Free();
         using var daemon = new DashboardProcess(stack.ConfigPath, stack.StateDirectory, "daemon", "--listen", $"0.0.0.0:{port}");
         _ = daemon.Address;
         using var http = new HttpClient();
@@ -180,11 +180,4 @@ public sealed class SecurityTests(DashboardStack stack)
     }
 
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
 }

@@ -83,7 +83,7 @@ public sealed partial class SshServer : IDisposable
             File.SetUnixFileMode(_dir.Combine("authorized_keys"), (UnixFileMode)0x1A4); // 0644
             Directory.CreateDirectory(HomePath);
             Chown(HomePath);
-            Port = FreePort();
+            Port = LoopbackPort.Free();
             WriteConfigs();
             Start();
         }
@@ -121,12 +121,6 @@ public sealed partial class SshServer : IDisposable
         if (!r.Succeeded) throw new InvalidOperationException($"chown failed: {r.Stderr.Trim()}");
     }
 
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
 
     private void WriteConfigs()
     {
