@@ -37,6 +37,15 @@ public sealed class LifeboatCli
         return this;
     }
 
+    private string[] _launcher = [];
+
+    /// <summary>Runs lifeboat through <paramref name="launcher"/> (a command that execs its arguments), e.g. tools/without-syscall.</summary>
+    public LifeboatCli Through(params string[] launcher)
+    {
+        _launcher = launcher;
+        return this;
+    }
+
     public static string Binary
     {
         get
@@ -52,7 +61,9 @@ public sealed class LifeboatCli
     public ProcessResult Run(IEnumerable<string> args, string? stdin = null, string? workingDirectory = null, Action<string>? onStdout = null)
     {
         var argList = args.ToList();
-        var result = ProcessRunner.Run(Binary, argList, _env, stdin, TimeSpan.FromMinutes(5), workingDirectory, onStdout);
+        var result = _launcher.Length == 0
+            ? ProcessRunner.Run(Binary, argList, _env, stdin, TimeSpan.FromMinutes(5), workingDirectory, onStdout)
+            : ProcessRunner.Run(_launcher[0], [.. _launcher[1..], Binary, .. argList], _env, stdin, TimeSpan.FromMinutes(5), workingDirectory, onStdout);
         SecretScan.Check(_env, argList, workingDirectory, result);
         return result;
     }
