@@ -91,7 +91,7 @@ public sealed class PlacementJournalTests : IDisposable
             var app = Path.Combine(parent, "app");
             MakeOld(app);
             var before = temp.Combine("before");
-            Assert.True(ProcessRunner.Run("cp", ["-a", app, before]).Succeeded);
+            TestData.CopyTree(app, before);
 
             var (placement, staged, trash) = Stage(parent, app, killAt);
             try
@@ -185,7 +185,7 @@ public sealed class PlacementJournalTests : IDisposable
             File.WriteAllBytes(Path.Combine(app, "app.db"), [.. "SQLite format 3\0"u8, 1, 2]);
             File.WriteAllText(Path.Combine(app, "app.db-wal"), "live wal");
             var before = temp.Combine("before");
-            Assert.True(ProcessRunner.Run("cp", ["-a", app, before]).Succeeded);
+            TestData.CopyTree(app, before);
             var (placement, staged, trash) = Stage(parent, app, killAt, fill: stagedApp =>
             {
                 for (int i = 0; i < files; i++) File.WriteAllText(Path.Combine(stagedApp, $"f{i:D5}"), $"new {i}");

@@ -33,10 +33,10 @@ public abstract class NetworkFaultCampaignTests : IDisposable
         int runs = int.TryParse(System.Environment.GetEnvironmentVariable("LIFEBOAT_NETWORK_FAULT_RUNS"), out int n) && n > 0 ? n : 8;
         int baseSeed = int.TryParse(System.Environment.GetEnvironmentVariable("LIFEBOAT_FAULT_SEED"), out int s) ? s : Random.Shared.Next(1_000_000);
         Directory.CreateDirectory(Path.Combine(Source, "new"));
-        for (int i = 0; i < 20; i++) File.WriteAllBytes(Path.Combine(Source, $"small-{i}.txt"), Bytes(i, 300 + i * 500));
-        for (int i = 0; i < 3; i++) File.WriteAllBytes(Path.Combine(Source, $"big-{i}.bin"), Bytes(100 + i, 1_800_000));
+        for (int i = 0; i < 20; i++) File.WriteAllBytes(Path.Combine(Source, $"small-{i}.txt"), TestData.SeededBytes(i, 300 + i * 500));
+        for (int i = 0; i < 3; i++) File.WriteAllBytes(Path.Combine(Source, $"big-{i}.bin"), TestData.SeededBytes(100 + i, 1_800_000));
         var expected = Temp.Combine("expected");
-        Assert.Equal(0, ProcessRunner.Run("cp", ["-a", Source, expected]).ExitCode);
+        TestData.CopyTree(Source, expected);
 
         var fates = new Dictionary<FaultyTcpProxy.Fate, int>();
         int failed = 0;
@@ -50,7 +50,7 @@ public abstract class NetworkFaultCampaignTests : IDisposable
             var cache = Temp.Combine($"run{i}/cache");
             Checked(direct, cache, "init");
             Checked(direct, cache, "backup", Source);
-            File.WriteAllBytes(Path.Combine(Source, "new", "changed.bin"), Bytes(seed, 700_000));
+            File.WriteAllBytes(Path.Combine(Source, "new", "changed.bin"), TestData.SeededBytes(seed, 700_000));
             Checked(direct, cache, "backup", Source);
             File.Delete(Path.Combine(Source, "new", "changed.bin"));
             string replay = $"{Name} run {i}, {operation}, proxy seed {seed}";
@@ -107,13 +107,6 @@ public abstract class NetworkFaultCampaignTests : IDisposable
     {
         var r = Lifeboat(location).Run([.. CommonArgs, "--cache-dir", cache, .. args]);
         Assert.True(r.ExitCode == 0, $"lifeboat {string.Join(' ', args)} straight to the server exited {r.ExitCode}\n{r.Stdout}\n{r.Stderr}");
-    }
-
-    private static byte[] Bytes(int seed, int length)
-    {
-        var bytes = new byte[length];
-        new Random(seed).NextBytes(bytes);
-        return bytes;
     }
 
     public virtual void Dispose()

@@ -37,6 +37,9 @@ public sealed class LifeboatCli
         return this;
     }
 
+    /// <summary>The environment lifeboat runs with (null: removed), for a caller that starts it itself.</summary>
+    public IReadOnlyDictionary<string, string?> Environment => _env;
+
     private string[] _launcher = [];
 
     /// <summary>Runs lifeboat through <paramref name="launcher"/> (a command that execs its arguments), e.g. tools/without-syscall.</summary>
