@@ -60,6 +60,38 @@ public static unsafe partial class Posix
                 throw new PosixException(Marshal.GetLastPInvokeError(), "setxattr", path);
     }
 
+    /// <summary>
+    /// lsetxattr of a symlink's own attribute, below <paramref name="root"/>: its parent directory opened beneath the
+    /// root (no symlink followed), then the name looked up in that very directory through its /proc/self/fd link, the
+    /// symlink itself never followed. (No system call sets an attribute through an O_PATH handle of a symlink.)
+    /// </summary>
+    public static void SetSymlinkXattrBeneath(SafeFileHandle root, string rootPath, string relativePath, string name, ReadOnlySpan<byte> value)
+    {
+        int slash = relativePath.LastIndexOf('/');
+        var parent = slash < 0 ? root : OpenBeneath(root, rootPath, relativePath[..slash], ORdOnly | OPath | ODirectory | OCloExec, 0);
+        var path = FsNames.Join(rootPath, relativePath);
+        if (parent is null)
+        {
+            SetXattr(path, name, value);
+            return;
+        }
+        try
+        {
+            byte[] p = FsNames.ToNullTerminated(ProcFdPath(parent) + "/" + relativePath[(slash + 1)..]);
+            byte[] n = FsNames.ToNullTerminated(name);
+            byte dummy = 0;
+            fixed (byte* pp = p)
+            fixed (byte* pn = n)
+            fixed (byte* pv = value)
+                if (lsetxattr(pp, pn, pv == null ? &dummy : pv, (nuint)value.Length, 0) != 0)
+                    throw new PosixException(Marshal.GetLastPInvokeError(), "lsetxattr", path);
+        }
+        finally
+        {
+            if (!ReferenceEquals(parent, root)) parent.Dispose();
+        }
+    }
+
     private static string ProcFdPath(SafeFileHandle handle) =>
         "/proc/self/fd/" + ((int)handle.DangerousGetHandle()).ToString(CultureInfo.InvariantCulture);
 

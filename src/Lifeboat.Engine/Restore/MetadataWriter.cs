@@ -95,8 +95,8 @@ internal sealed class MetadataWriter(bool restoreOwnership, ItemFailures failure
                     {
                         try
                         {
-                            // a symlink's own attributes (trusted.*, security.*: user.* is refused on them) only by path
-                            if (metadata.IsSymlink) Posix.SetXattr(path, x.Name, x.Value);
+                            // a symlink's own attributes (trusted.*, security.*: user.* is refused on them), through its parent
+                            if (metadata.IsSymlink) Posix.SetSymlinkXattrBeneath(root, rootPath, relativePath, x.Name, x.Value);
                             else Posix.SetItemXattr(handle, path, x.Name, x.Value);
                         }
                         catch (PosixException e) when (e.Errno is Errno.ENOTSUP or Errno.EPERM) { /* not every file system takes every namespace */ }
