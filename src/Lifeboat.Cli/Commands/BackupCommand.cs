@@ -266,9 +266,16 @@ public sealed class BackupCommand : ICommandFactory
                 w.WriteNumber("data_blobs", s.DataBlobs);
                 w.WriteNumber("tree_blobs", s.TreeBlobs);
                 w.WriteNumber("data_added", s.DataAdded);
+                w.WriteNumber("data_added_packed", s.DataAddedPacked);
                 w.WriteNumber("total_files_processed", s.FilesNew + s.FilesChanged + s.FilesUnmodified);
                 w.WriteNumber("total_bytes_processed", s.BytesDone);
                 w.WriteNumber("total_duration", r.Duration.TotalSeconds);
+                // restic 0.18: the run's start and end, as the snapshot's summary records them
+                if (r.Snapshot.Summary is { } summary)
+                {
+                    w.WriteString("backup_start", summary.BackupStart.ToString());
+                    w.WriteString("backup_end", summary.BackupEnd.ToString());
+                }
                 if (r.SnapshotId is { } id) w.WriteString("snapshot_id", id.ToString());
                 if (r.SnapshotId is null) w.WriteBoolean("dry_run", true);
                 w.WriteEndObject();
@@ -281,7 +288,7 @@ public sealed class BackupCommand : ICommandFactory
         ctx.Out.WriteLine();
         ctx.Out.WriteLine($"Files:       {s.FilesNew,5} new, {s.FilesChanged,5} changed, {s.FilesUnmodified,5} unmodified");
         ctx.Out.WriteLine($"Dirs:        {s.DirsNew,5} new, {s.DirsChanged,5} changed, {s.DirsUnmodified,5} unmodified");
-        ctx.Out.WriteLine($"{(r.SnapshotId is null ? "Would add" : "Added")} to the repository: {Format.Bytes(s.DataAdded)}");
+        ctx.Out.WriteLine($"{(r.SnapshotId is null ? "Would add" : "Added")} to the repository: {Format.Bytes(s.DataAdded),-5} ({Format.Bytes(s.DataAddedPacked),-5} stored)");
         ctx.Out.WriteLine();
         ctx.Out.WriteLine($"processed {s.FilesNew + s.FilesChanged + s.FilesUnmodified} files, {Format.Bytes(s.BytesDone)} in {Format.Duration(r.Duration)}");
         if (r.SnapshotId is { } sid) ctx.Out.WriteLine($"snapshot {sid.ToShortString()} saved");

@@ -1,3 +1,4 @@
+using System.Reflection;
 using Lifeboat.Engine.Model;
 
 namespace Lifeboat.Engine.Backup;
@@ -39,6 +40,13 @@ public sealed record BackupOptions
     /// metadata reads of a no-change backup, so callers that show no progress turn it off.
     /// </summary>
     public bool CountAhead { get; init; } = true;
+    /// <summary>The snapshot's program_version (restic 0.16+ writes "restic 0.16.0").</summary>
+    public string ProgramVersion { get; init; } = DefaultProgramVersion;
+
+    /// <summary>"lifeboat" and the version every project of this build carries (Directory.Build.props).</summary>
+    public static string DefaultProgramVersion { get; } = "lifeboat " +
+        (typeof(BackupOptions).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "unknown");
+
     /// <summary>How many files are read and chunked at once.</summary>
     public int FileConcurrency { get; init; } = Math.Max(4, Environment.ProcessorCount * 2);
 }
