@@ -93,12 +93,14 @@ public sealed class Archiver(Repository.Repository repository, BackupOptions opt
             Summary = Summarize(statistics, backupStart, GoTime.Now()),
         };
         Id? snapshotId = null;
+        // restic 0.17's --skip-if-unchanged: the same tree as the parent's is no new snapshot
+        bool skipped = options.SkipIfUnchanged && parent is not null && parent.Tree == rootId;
         if (!options.DryRun)
         {
             await repository.FlushAsync(cancellationToken).ConfigureAwait(false);
-            snapshotId = await repository.SaveSnapshotAsync(snapshot, cancellationToken).ConfigureAwait(false);
+            if (!skipped) snapshotId = await repository.SaveSnapshotAsync(snapshot, cancellationToken).ConfigureAwait(false);
         }
-        return new BackupResult(snapshot, snapshotId, parent, statistics, clock.Elapsed);
+        return new BackupResult(snapshot, snapshotId, parent, statistics, clock.Elapsed) { Skipped = skipped };
     }
 
     /// <summary>restic 0.17's snapshot summary: the run's counters, as the backup's JSON summary line has them.</summary>

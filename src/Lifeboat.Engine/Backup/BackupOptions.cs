@@ -28,6 +28,19 @@ public sealed record BackupOptions
     public Id? Parent { get; init; }
     /// <summary>Read every file, ignoring the parent snapshot.</summary>
     public bool Force { get; init; }
+    /// <summary>
+    /// What the parent must share with this backup (restic 0.16's --group-by): the host, the paths (all of them among
+    /// its own) and the tags (all of them among its own), each when chosen; by default host and paths.
+    /// </summary>
+    public Maintenance.ForgetGrouping ParentGroupBy { get; init; } = Maintenance.ForgetGrouping.Default;
+    /// <summary>restic 0.17's --skip-if-unchanged: no snapshot when the tree is the parent's.</summary>
+    public bool SkipIfUnchanged { get; init; }
+    /// <summary>--with-atime: record each item's access time (by default the modification time stands for it).</summary>
+    public bool WithAccessTime { get; init; }
+    /// <summary>--ignore-inode: a file whose inode alone changed (a network or FUSE file system) counts as unchanged.</summary>
+    public bool IgnoreInode { get; init; }
+    /// <summary>--ignore-ctime: a file whose ctime alone changed counts as unchanged.</summary>
+    public bool IgnoreChangeTime { get; init; }
     /// <summary>Do everything but write to the repository.</summary>
     public bool DryRun { get; init; }
     /// <summary>
