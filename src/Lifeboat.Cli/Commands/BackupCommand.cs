@@ -136,7 +136,9 @@ public sealed class BackupCommand : ICommandFactory
                 rules.RestrictToDevices(devices);
             }
 
-            var hostname = parse.GetValue(host) ?? System.Environment.GetEnvironmentVariable("RESTIC_HOST") ?? Posix.HostName;
+            // restic: --host wins over $RESTIC_HOST; an empty one stands for the machine's name
+            var hostname = parse.GetValue(host) ?? System.Environment.GetEnvironmentVariable("RESTIC_HOST");
+            if (string.IsNullOrEmpty(hostname)) hostname = Posix.HostName;
             Lifeboat.Engine.Maintenance.ForgetGrouping parentGroupBy;
             try { parentGroupBy = Lifeboat.Engine.Maintenance.ForgetGrouping.Parse(parse.GetValue(groupBy) ?? "host,paths"); }
             catch (FormatException e) { throw new CliException(e.Message); }
@@ -222,7 +224,7 @@ public sealed class BackupCommand : ICommandFactory
     private static StreamSource StreamFromOptions(CommandContext ctx, string[] arguments, bool fromStdin, bool fromCommand, string filename,
         bool filesFrom, Observer observer)
     {
-        if (fromStdin && ctx.Access.PasswordSourceFor(ctx.StackConfig).Kind == Lifeboat.Stack.Hosting.PasswordSourceKind.None)
+        if (fromStdin && !ctx.Access.Request.InsecureNoPassword && ctx.Access.PasswordSourceFor(ctx.StackConfig).Kind == Lifeboat.Stack.Hosting.PasswordSourceKind.None)
             throw new CliException("cannot read both password and data from stdin");
         if (filesFrom) throw new CliException("--stdin and --files-from cannot be used together");
         if (arguments.Length > 0 && !fromCommand) throw new CliException("--stdin was specified and files/dirs were listed as arguments");

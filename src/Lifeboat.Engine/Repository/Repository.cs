@@ -64,7 +64,13 @@ public sealed partial class Repository : IAsyncDisposable
     public int Version => Config.Version;
 
     private bool CompressData => Version >= 2 && Options.Compression != CompressionMode.Off;
-    private int CompressionLevel => Options.Compression == CompressionMode.Max ? 19 : 3;
+    private int CompressionLevel => Options.Compression switch
+    {
+        CompressionMode.Max => Zstd.MaxLevel,
+        CompressionMode.Better => Zstd.BetterLevel,
+        CompressionMode.Fastest => Zstd.FastestLevel,
+        _ => Zstd.DefaultLevel,
+    };
 
     /// <summary>Creates a new repository: layout, config, and a key for the password.</summary>
     public static async Task<Repository> InitAsync(IBackend backend, string password, int version, RepositoryOptions options,
