@@ -72,6 +72,9 @@ public sealed class SnapshotSummaryCliTests : CliTestBase
         Assert.EndsWith("2.000 KiB", newRow.TrimEnd());
         Assert.Contains("Timestamps shown in UTC", table);
         Assert.Contains("Timestamps shown in Europe/Berlin", Cli.With("TZ", "Europe/Berlin").RunChecked("snapshots").Stdout.Split('\n'));
+        // no $TZ: the system's zone, which Go calls Local and restic "local time"
+        Assert.Contains(File.Exists("/etc/localtime") ? "Timestamps shown in local time" : "Timestamps shown in UTC",
+            Cli.With("TZ", null).RunChecked("snapshots").Stdout.Split('\n'));
     }
 
     [Fact]
