@@ -19,7 +19,8 @@ public sealed class GlobalOptions
     public readonly Option<bool> NoCache = new("--no-cache") { Description = "do not use a local cache (the local backend needs none)", Recursive = true };
     public readonly Option<string?> CacheDir = new("--cache-dir") { Description = "set the cache directory (default: $RESTIC_CACHE_DIR, else ~/.cache/lifeboat)", Recursive = true };
     public readonly Option<bool> CleanupCache = new("--cleanup-cache") { Description = "auto remove old cache directories", Recursive = true };
-    public readonly Option<string?> Compression = new("--compression") { Description = "compression mode (only available for repository format version 2), one of (auto|off|max) (default: $RESTIC_COMPRESSION)", Recursive = true };
+    public readonly Option<string?> Compression = new("--compression") { Description = "compression mode (only available for repository format version 2), one of (auto|off|fastest|better|max) (default: $RESTIC_COMPRESSION)", Recursive = true };
+    public readonly Option<bool> InsecureNoPassword = new("--insecure-no-password") { Description = "use an empty password for the repository, must be passed to every restic command (insecure)", Recursive = true };
     public readonly Option<int?> PackSize = new("--pack-size") { Description = "set target pack size in MiB, created pack files may be larger (default: $RESTIC_PACK_SIZE)", Recursive = true };
     public readonly Option<string?> Config = new("--config") { Description = "stack configuration to use when no repository is given (default: $LIFEBOAT_CONFIG, else ./lifeboat.yaml)", Recursive = true };
     public readonly Option<string[]> ExtendedOptions = new("--option", "-o") { Description = "set extended option (key=value, can be specified multiple times)", Recursive = true, AllowMultipleArgumentsPerToken = false };
@@ -31,7 +32,7 @@ public sealed class GlobalOptions
 
     public void AddTo(RootCommand root)
     {
-        foreach (var o in new Option[] { Repo, RepositoryFile, PasswordFile, PasswordCommand, KeyHint, Quiet, Verbose, Json, NoLock, NoCache, CacheDir, CleanupCache, Compression, PackSize, ExtendedOptions, CaCert, LimitUpload, LimitDownload, RetryLock, StuckRequestTimeout, Config })
+        foreach (var o in new Option[] { Repo, RepositoryFile, PasswordFile, PasswordCommand, KeyHint, Quiet, Verbose, Json, NoLock, NoCache, CacheDir, CleanupCache, Compression, PackSize, ExtendedOptions, CaCert, LimitUpload, LimitDownload, RetryLock, StuckRequestTimeout, Config, InsecureNoPassword })
             root.Options.Add(o);
     }
 
@@ -56,6 +57,7 @@ public sealed class GlobalOptions
             PasswordFile = parse.GetValue(PasswordFile),
             PasswordCommand = parse.GetValue(PasswordCommand),
             KeyHint = parse.GetValue(KeyHint),
+            InsecureNoPassword = parse.GetValue(InsecureNoPassword),
             StackConfigPath = parse.GetValue(Config),
             WorkingDirectory = System.Environment.CurrentDirectory,
             Compression = parse.GetValue(Compression),

@@ -29,7 +29,7 @@ public static class Program
                      new DumpCommand(), new CatCommand(), new ListCommand(), new CheckCommand(), new RebuildIndexCommand(), new RepairCommand(),
                      new ForgetCommand(), new PruneCommand(), new TagCommand(), new CacheCommand(),
                      new UnlockCommand(), new KeyCommand(), new DiffCommand(), new FindCommand(), new StatsCommand(), new CopyCommand(),
-                     new VersionCommand(), new DemoCommand(),
+                     new VersionCommand(), new GenerateCommand(), new DemoCommand(),
                      new Commands.Stack.StackRebuildCommand(), new Commands.Stack.StackUpgradeCommand(), new Commands.Stack.StackRollbackCommand(),
                      new Commands.Stack.StackVerifyCommand(),
                      new Commands.Stack.StackDoctorCommand(),

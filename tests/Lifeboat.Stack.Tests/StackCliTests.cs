@@ -154,6 +154,10 @@ public class StackCliTests : IDisposable
     [InlineData("--files-from", "list.txt", "paths: lists")]
     [InlineData("--dry-run", null, "not supported for a stack backup")]
     [InlineData("--host", "other", "host: in")]
+    [InlineData("--exclude-larger-than", "1M", "exclude: list")]
+    [InlineData("--files-from-raw", "list.txt", "paths: lists")]
+    [InlineData("--skip-if-unchanged", null, "not supported for a stack backup")]
+    [InlineData("--group-by", "host", "its own newest snapshot")]
     public void PathBackupFlags_AreRefusedInStackMode_NotIgnored(string flag, string? value, string advice)
     {
         Cli.RunChecked("init");

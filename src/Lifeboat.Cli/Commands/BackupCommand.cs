@@ -30,6 +30,16 @@ public sealed class BackupCommand : ICommandFactory
         var stdin = new Option<bool>("--stdin") { Description = "read backup from stdin" };
         var stdinFilename = new Option<string>("--stdin-filename") { Description = "filename to use when reading from stdin", DefaultValueFactory = _ => "stdin" };
         var stdinFromCommand = new Option<bool>("--stdin-from-command") { Description = "interpret arguments as command to execute and store its stdout (give them after --)" };
+        var filesFromVerbatim = new Option<string[]>("--files-from-verbatim") { Description = "read the files to backup from file (can be combined with file args; can be specified multiple times)" };
+        var filesFromRaw = new Option<string[]>("--files-from-raw") { Description = "read the files to backup from file (can be combined with file args; can be specified multiple times)" };
+        var excludeLargerThan = new Option<string?>("--exclude-larger-than") { Description = "max size of the files to be backed up (allowed suffixes: k/K, m/M, g/G, t/T)" };
+        var skipIfUnchanged = new Option<bool>("--skip-if-unchanged") { Description = "skip snapshot creation if identical to parent snapshot" };
+        var readConcurrency = new Option<int>("--read-concurrency") { Description = "read n files concurrently (default: $RESTIC_READ_CONCURRENCY, else twice the cores, at least 4)" };
+        var noScan = new Option<bool>("--no-scan") { Description = "do not run scanner to estimate size of backup" };
+        var groupBy = new Option<string>("--group-by", "-g") { Description = "group snapshots by host, paths and/or tags, separated by comma (disable grouping with '')", DefaultValueFactory = _ => "host,paths" };
+        var withAtime = new Option<bool>("--with-atime") { Description = "store the atime for all files and directories" };
+        var ignoreInode = new Option<bool>("--ignore-inode") { Description = "ignore inode number and ctime changes when checking for modified files" };
+        var ignoreCtime = new Option<bool>("--ignore-ctime") { Description = "ignore ctime changes when checking for modified files" };
         var metricsFile = Stack.MetricsFileOption.Create();
         var command = new Command("backup", """
             Create a new backup of files and/or directories
@@ -42,6 +52,7 @@ public sealed class BackupCommand : ICommandFactory
         {
             paths, exclude, iexclude, excludeFile, iexcludeFile, excludeCaches, excludeIfPresent, filesFrom, tag, host, time, parent, force, dryRun, oneFileSystem,
             stdin, stdinFilename, stdinFromCommand, metricsFile,
+            filesFromVerbatim, filesFromRaw, excludeLargerThan, skipIfUnchanged, readConcurrency, noScan, groupBy, withAtime, ignoreInode, ignoreCtime,
         };
         var notify = NotifyOption.Create();
         command.Options.Add(notify);
@@ -59,7 +70,17 @@ public sealed class BackupCommand : ICommandFactory
                 {
                     (exclude, inConfig), (iexclude, inConfig), (excludeFile, inConfig), (iexcludeFile, inConfig),
                     (excludeCaches, inConfig), (excludeIfPresent, inConfig),
+                    (excludeLargerThan, inConfig),
                     (filesFrom, $"the apps' paths are their paths: lists in {stack.File}"),
+                    (filesFromVerbatim, $"the apps' paths are their paths: lists in {stack.File}"),
+                    (filesFromRaw, $"the apps' paths are their paths: lists in {stack.File}"),
+                    (groupBy, "each app's parent is its own newest snapshot"),
+                    (skipIfUnchanged, "it is not supported for a stack backup"),
+                    (readConcurrency, "it is not supported for a stack backup"),
+                    (noScan, "it is not supported for a stack backup"),
+                    (withAtime, "it is not supported for a stack backup"),
+                    (ignoreInode, "it is not supported for a stack backup"),
+                    (ignoreCtime, "it is not supported for a stack backup"),
                     (host, $"the snapshots' host is host: in {stack.File}"),
                     (time, "a stack backup is stamped with the time it runs"),
                     (parent, "each app's parent is its own newest snapshot"),
@@ -80,14 +101,17 @@ public sealed class BackupCommand : ICommandFactory
             List<StreamSource> streams = [];
             if (fromStream)
             {
+                bool anyList = (parse.GetValue(filesFrom) ?? []).Length + (parse.GetValue(filesFromVerbatim) ?? []).Length + (parse.GetValue(filesFromRaw) ?? []).Length > 0;
                 streams.Add(StreamFromOptions(ctx, parse.GetValue(paths) ?? [], parse.GetValue(stdin), parse.GetValue(stdinFromCommand),
-                    parse.GetValue(stdinFilename) ?? "stdin", (parse.GetValue(filesFrom) ?? []).Length > 0, observer));
+                    parse.GetValue(stdinFilename) ?? "stdin", anyList, observer));
             }
             else
             {
                 targets.AddRange(parse.GetValue(paths) ?? []);
                 foreach (var list in parse.GetValue(filesFrom) ?? [])
                     targets.AddRange(File.ReadAllLines(list).Select(l => l.Trim()).Where(l => l.Length > 0 && !l.StartsWith('#')));
+                foreach (var list in parse.GetValue(filesFromVerbatim) ?? []) targets.AddRange(BackupFileLists.Verbatim(list));
+                foreach (var list in parse.GetValue(filesFromRaw) ?? []) targets.AddRange(BackupFileLists.Raw(list));
                 if (targets.Count == 0) throw new CliException("nothing to backup, please specify target files/dirs");
             }
 
@@ -98,6 +122,11 @@ public sealed class BackupCommand : ICommandFactory
             foreach (var f in parse.GetValue(excludeFile) ?? []) foreach (var p in ReadPatterns(f)) { rules.AddPattern(p); patterns.Add(p); }
             foreach (var f in parse.GetValue(iexcludeFile) ?? []) foreach (var p in ReadPatterns(f)) rules.AddInsensitivePattern(p);
             if (parse.GetValue(excludeCaches)) rules.AddExcludeCaches();
+            if (parse.GetValue(excludeLargerThan) is { } maxSize)
+            {
+                try { rules.ExcludeLargerThan(Lifeboat.Engine.Maintenance.PruneOptions.ParseSize(maxSize, "--exclude-larger-than")); }
+                catch (FormatException e) { throw new CliException(e.Message); }
+            }
             foreach (var spec in parse.GetValue(excludeIfPresent) ?? []) rules.AddExcludeIfPresent(spec);
             if (parse.GetValue(oneFileSystem) && targets.Count > 0)
             {
@@ -107,7 +136,16 @@ public sealed class BackupCommand : ICommandFactory
                 rules.RestrictToDevices(devices);
             }
 
-            var hostname = parse.GetValue(host) ?? System.Environment.GetEnvironmentVariable("RESTIC_HOST") ?? Posix.HostName;
+            // restic: --host wins over $RESTIC_HOST; an empty one stands for the machine's name
+            var hostname = parse.GetValue(host) ?? System.Environment.GetEnvironmentVariable("RESTIC_HOST");
+            if (string.IsNullOrEmpty(hostname)) hostname = Posix.HostName;
+            Lifeboat.Engine.Maintenance.ForgetGrouping parentGroupBy;
+            try { parentGroupBy = Lifeboat.Engine.Maintenance.ForgetGrouping.Parse(parse.GetValue(groupBy) ?? "host,paths"); }
+            catch (FormatException e) { throw new CliException(e.Message); }
+            int concurrency = parse.GetValue(readConcurrency);
+            if (parse.GetResult(readConcurrency) is null && int.TryParse(System.Environment.GetEnvironmentVariable("RESTIC_READ_CONCURRENCY"), out var fromEnvironment))
+                concurrency = fromEnvironment;
+            if (concurrency < 0) throw new CliException($"invalid --read-concurrency {concurrency}: give a number of files, 1 or more");
             GoTime? snapshotTime = parse.GetValue(time) is { } ts ? ParseTime(ts) : null;
 
             await using var repo = await ctx.OpenRepositoryAsync(ct);
@@ -130,8 +168,15 @@ public sealed class BackupCommand : ICommandFactory
                 Force = parse.GetValue(force),
                 DryRun = parse.GetValue(dryRun),
                 // the totals only feed the progress line and restic's JSON status lines
-                CountAhead = ctx.ShowProgress || (ctx.Json && !ctx.Quiet),
+                CountAhead = !parse.GetValue(noScan) && (ctx.ShowProgress || (ctx.Json && !ctx.Quiet)),
+                ParentGroupBy = parentGroupBy,
+                SkipIfUnchanged = parse.GetValue(skipIfUnchanged),
+                WithAccessTime = parse.GetValue(withAtime),
+                // restic: --ignore-inode leaves out the ctime too (a new inode means a new ctime)
+                IgnoreInode = parse.GetValue(ignoreInode),
+                IgnoreChangeTime = parse.GetValue(ignoreCtime) || parse.GetValue(ignoreInode),
             };
+            if (concurrency > 0) options = options with { FileConcurrency = concurrency };
             var archiver = new Archiver(repo, options, observer);
             var statistics = new BackupStatistics();
             var clock = System.Diagnostics.Stopwatch.StartNew();
@@ -179,7 +224,7 @@ public sealed class BackupCommand : ICommandFactory
     private static StreamSource StreamFromOptions(CommandContext ctx, string[] arguments, bool fromStdin, bool fromCommand, string filename,
         bool filesFrom, Observer observer)
     {
-        if (fromStdin && ctx.Access.PasswordSourceFor(ctx.StackConfig).Kind == Lifeboat.Stack.Hosting.PasswordSourceKind.None)
+        if (fromStdin && !ctx.Access.Request.InsecureNoPassword && ctx.Access.PasswordSourceFor(ctx.StackConfig).Kind == Lifeboat.Stack.Hosting.PasswordSourceKind.None)
             throw new CliException("cannot read both password and data from stdin");
         if (filesFrom) throw new CliException("--stdin and --files-from cannot be used together");
         if (arguments.Length > 0 && !fromCommand) throw new CliException("--stdin was specified and files/dirs were listed as arguments");
@@ -266,11 +311,18 @@ public sealed class BackupCommand : ICommandFactory
                 w.WriteNumber("data_blobs", s.DataBlobs);
                 w.WriteNumber("tree_blobs", s.TreeBlobs);
                 w.WriteNumber("data_added", s.DataAdded);
+                w.WriteNumber("data_added_packed", s.DataAddedPacked);
                 w.WriteNumber("total_files_processed", s.FilesNew + s.FilesChanged + s.FilesUnmodified);
                 w.WriteNumber("total_bytes_processed", s.BytesDone);
                 w.WriteNumber("total_duration", r.Duration.TotalSeconds);
+                // restic 0.18: the run's start and end, as the snapshot's summary records them
+                if (r.Snapshot.Summary is { } summary)
+                {
+                    w.WriteString("backup_start", summary.BackupStart.ToString());
+                    w.WriteString("backup_end", summary.BackupEnd.ToString());
+                }
                 if (r.SnapshotId is { } id) w.WriteString("snapshot_id", id.ToString());
-                if (r.SnapshotId is null) w.WriteBoolean("dry_run", true);
+                if (r.SnapshotId is null && !r.Skipped) w.WriteBoolean("dry_run", true);
                 w.WriteEndObject();
             });
             return;
@@ -281,10 +333,11 @@ public sealed class BackupCommand : ICommandFactory
         ctx.Out.WriteLine();
         ctx.Out.WriteLine($"Files:       {s.FilesNew,5} new, {s.FilesChanged,5} changed, {s.FilesUnmodified,5} unmodified");
         ctx.Out.WriteLine($"Dirs:        {s.DirsNew,5} new, {s.DirsChanged,5} changed, {s.DirsUnmodified,5} unmodified");
-        ctx.Out.WriteLine($"{(r.SnapshotId is null ? "Would add" : "Added")} to the repository: {Format.Bytes(s.DataAdded)}");
+        ctx.Out.WriteLine($"{(r.SnapshotId is null && !r.Skipped ? "Would add" : "Added")} to the repository: {Format.Bytes(s.DataAdded),-5} ({Format.Bytes(s.DataAddedPacked),-5} stored)");
         ctx.Out.WriteLine();
         ctx.Out.WriteLine($"processed {s.FilesNew + s.FilesChanged + s.FilesUnmodified} files, {Format.Bytes(s.BytesDone)} in {Format.Duration(r.Duration)}");
         if (r.SnapshotId is { } sid) ctx.Out.WriteLine($"snapshot {sid.ToShortString()} saved");
+        else if (r.Skipped) ctx.Out.WriteLine("skipped creating snapshot");
         if (r.IsPartial) ctx.Error.WriteLine("Warning: at least one source file could not be read");
         if (ctx.Verbosity > 1)
         {

@@ -67,23 +67,31 @@ public sealed class SnapshotsCommand : ICommandFactory
         w.WriteEndObject();
     }
 
+    /// <summary>
+    /// restic's table: the Size column (restic 0.17+, each snapshot's summary.total_bytes_processed, blank without one)
+    /// only when some snapshot has a summary, and below the table the zone its local times are in (restic 0.19).
+    /// </summary>
     internal static void PrintTable(CommandContext ctx, List<Snapshot> list, bool compact)
     {
+        bool hasSize = list.Any(s => s.Summary is not null);
         var rows = new List<string[]>();
         foreach (var s in list)
         {
             var paths = s.Paths ?? [];
             var tags = s.Tags ?? [];
             int lines = compact ? 1 : Math.Max(1, Math.Max(paths.Count, tags.Count));
+            var size = s.Summary is { } summary ? Format.Bytes((long)summary.TotalBytesProcessed) : "";
             for (int i = 0; i < lines; i++)
             {
-                rows.Add(i == 0
+                string[] row = i == 0
                     ? [s.Id.ToShortString(), s.Time.ToDateTimeOffset().ToLocalTime().ToString("yyyy-MM-dd HH:mm:ss"), s.Hostname ?? "", compact ? string.Join(",", tags) : tags.ElementAtOrDefault(0) ?? "", compact ? string.Join(",", paths) : Display.Text(paths.ElementAtOrDefault(0) ?? "")]
-                    : ["", "", "", tags.ElementAtOrDefault(i) ?? "", Display.Text(paths.ElementAtOrDefault(i) ?? "")]);
+                    : ["", "", "", tags.ElementAtOrDefault(i) ?? "", Display.Text(paths.ElementAtOrDefault(i) ?? "")];
+                rows.Add(hasSize ? [.. row, i == 0 ? size : ""] : row);
             }
         }
-        string[] header = ["ID", "Time", "Host", "Tags", "Paths"];
+        string[] header = hasSize ? ["ID", "Time", "Host", "Tags", "Paths", "Size"] : ["ID", "Time", "Host", "Tags", "Paths"];
         PlainTable.Write(ctx.Out, header, rows);
+        ctx.Out.WriteLine($"Timestamps shown in {TimeZoneLabel.Current()}");
         ctx.Out.WriteLine(list.Count == 1 ? "1 snapshot" : $"{list.Count} snapshots");
     }
 }

@@ -36,7 +36,8 @@ public sealed class Archiver(Repository.Repository repository, BackupOptions opt
     {
         var run = new BackupRun(repository, options, observer, statistics, cancellationToken);
         var clock = Stopwatch.StartNew();
-        var time = options.Time ?? GoTime.Now();
+        var backupStart = GoTime.Now();
+        var time = options.Time ?? backupStart;
 
         // Targets: relative ones keep their relative shape in the tree, as restic does; "." and ".." become absolute.
         var targets = new List<string>();
@@ -88,13 +89,41 @@ public sealed class Archiver(Repository.Repository repository, BackupOptions opt
             Gid = Posix.GetGid(),
             Excludes = options.ExcludePatterns.Count > 0 ? [.. options.ExcludePatterns] : null,
             Tags = tags.Count > 0 ? tags : null,
+            ProgramVersion = options.ProgramVersion,
+            Summary = Summarize(statistics, backupStart, GoTime.Now()),
         };
         Id? snapshotId = null;
+        // restic 0.17's --skip-if-unchanged: the same tree as the parent's is no new snapshot
+        bool skipped = options.SkipIfUnchanged && parent is not null && parent.Tree == rootId;
         if (!options.DryRun)
         {
             await repository.FlushAsync(cancellationToken).ConfigureAwait(false);
-            snapshotId = await repository.SaveSnapshotAsync(snapshot, cancellationToken).ConfigureAwait(false);
+            if (!skipped) snapshotId = await repository.SaveSnapshotAsync(snapshot, cancellationToken).ConfigureAwait(false);
         }
-        return new BackupResult(snapshot, snapshotId, parent, statistics, clock.Elapsed);
+        return new BackupResult(snapshot, snapshotId, parent, statistics, clock.Elapsed) { Skipped = skipped };
+    }
+
+    /// <summary>restic 0.17's snapshot summary: the run's counters, as the backup's JSON summary line has them.</summary>
+    internal static SnapshotSummary Summarize(BackupStatistics s, GoTime start, GoTime end)
+    {
+        ulong filesNew = (ulong)Interlocked.Read(ref s.FilesNew), filesChanged = (ulong)Interlocked.Read(ref s.FilesChanged),
+            filesUnmodified = (ulong)Interlocked.Read(ref s.FilesUnmodified);
+        return new SnapshotSummary
+        {
+            BackupStart = start,
+            BackupEnd = end,
+            FilesNew = filesNew,
+            FilesChanged = filesChanged,
+            FilesUnmodified = filesUnmodified,
+            DirsNew = (ulong)Interlocked.Read(ref s.DirsNew),
+            DirsChanged = (ulong)Interlocked.Read(ref s.DirsChanged),
+            DirsUnmodified = (ulong)Interlocked.Read(ref s.DirsUnmodified),
+            DataBlobs = Interlocked.Read(ref s.DataBlobs),
+            TreeBlobs = Interlocked.Read(ref s.TreeBlobs),
+            DataAdded = (ulong)Interlocked.Read(ref s.DataAdded),
+            DataAddedPacked = (ulong)Interlocked.Read(ref s.DataAddedPacked),
+            TotalFilesProcessed = filesNew + filesChanged + filesUnmodified,
+            TotalBytesProcessed = (ulong)Interlocked.Read(ref s.BytesDone),
+        };
     }
 }

@@ -1,3 +1,4 @@
+using System.Reflection;
 using Lifeboat.Engine.Model;
 
 namespace Lifeboat.Engine.Backup;
@@ -27,6 +28,19 @@ public sealed record BackupOptions
     public Id? Parent { get; init; }
     /// <summary>Read every file, ignoring the parent snapshot.</summary>
     public bool Force { get; init; }
+    /// <summary>
+    /// What the parent must share with this backup (restic 0.16's --group-by): the host, the paths (all of them among
+    /// its own) and the tags (all of them among its own), each when chosen; by default host and paths.
+    /// </summary>
+    public Maintenance.ForgetGrouping ParentGroupBy { get; init; } = Maintenance.ForgetGrouping.Default;
+    /// <summary>restic 0.17's --skip-if-unchanged: no snapshot when the tree is the parent's.</summary>
+    public bool SkipIfUnchanged { get; init; }
+    /// <summary>--with-atime: record each item's access time (by default the modification time stands for it).</summary>
+    public bool WithAccessTime { get; init; }
+    /// <summary>--ignore-inode: a file whose inode alone changed (a network or FUSE file system) counts as unchanged.</summary>
+    public bool IgnoreInode { get; init; }
+    /// <summary>--ignore-ctime: a file whose ctime alone changed counts as unchanged.</summary>
+    public bool IgnoreChangeTime { get; init; }
     /// <summary>Do everything but write to the repository.</summary>
     public bool DryRun { get; init; }
     /// <summary>
@@ -39,6 +53,13 @@ public sealed record BackupOptions
     /// metadata reads of a no-change backup, so callers that show no progress turn it off.
     /// </summary>
     public bool CountAhead { get; init; } = true;
+    /// <summary>The snapshot's program_version (restic 0.16+ writes "restic 0.16.0").</summary>
+    public string ProgramVersion { get; init; } = DefaultProgramVersion;
+
+    /// <summary>"lifeboat" and the version every project of this build carries (Directory.Build.props).</summary>
+    public static string DefaultProgramVersion { get; } = "lifeboat " +
+        (typeof(BackupOptions).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "unknown");
+
     /// <summary>How many files are read and chunked at once.</summary>
     public int FileConcurrency { get; init; } = Math.Max(4, Environment.ProcessorCount * 2);
 }

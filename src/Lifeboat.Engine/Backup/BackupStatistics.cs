@@ -17,6 +17,7 @@ public sealed class BackupStatistics
     public long DirsNew, DirsChanged, DirsUnmodified;
     public long DataBlobs, TreeBlobs;
     public long DataAdded;        // plaintext bytes of new blobs
+    public long DataAddedPacked;  // the same blobs as stored in their packs (compressed and sealed)
     public long Errors;
 
     // Time spent in each stage, summed over all workers (Stopwatch ticks), for --verbose=2.

@@ -23,14 +23,15 @@ internal sealed class BlobSaver(BackupRun run)
         var id = new Id(SHA256.HashData(buffer.AsSpan(0, length)));
         long ts = Stopwatch.GetTimestamp();
         Interlocked.Add(ref _statistics.HashTicks, ts - th);
-        bool added = _dryRun
-            ? !_repository.Index.Has(BlobType.Data, id)
-            : await _repository.SaveBlobAsync(BlobType.Data, id, buffer.AsMemory(0, length), _cancellation).ConfigureAwait(false);
+        int stored = _dryRun
+            ? DryRunStored(BlobType.Data, id, length)
+            : await _repository.SaveBlobStoredAsync(BlobType.Data, id, buffer.AsMemory(0, length), _cancellation).ConfigureAwait(false);
         Interlocked.Add(ref _statistics.StoreTicks, Stopwatch.GetTimestamp() - ts);
-        if (added)
+        if (stored > 0)
         {
             Interlocked.Increment(ref _statistics.DataBlobs);
             Interlocked.Add(ref _statistics.DataAdded, length);
+            Interlocked.Add(ref _statistics.DataAddedPacked, stored);
         }
         return id;
     }
@@ -38,14 +39,22 @@ internal sealed class BlobSaver(BackupRun run)
     /// <summary>Saves a tree blob whose ID (the hash of <paramref name="json"/>) the caller has; true when it was new.</summary>
     public async Task<bool> SaveTreeAsync(Id id, byte[] json)
     {
-        bool added = _dryRun
-            ? !_repository.Index.Has(BlobType.Tree, id)
-            : await _repository.SaveBlobAsync(BlobType.Tree, id, json, _cancellation).ConfigureAwait(false);
-        if (added)
+        int stored = _dryRun
+            ? DryRunStored(BlobType.Tree, id, json.Length)
+            : await _repository.SaveBlobStoredAsync(BlobType.Tree, id, json, _cancellation).ConfigureAwait(false);
+        if (stored > 0)
         {
             Interlocked.Increment(ref _statistics.TreeBlobs);
             Interlocked.Add(ref _statistics.DataAdded, json.Length);
+            Interlocked.Add(ref _statistics.DataAddedPacked, stored);
         }
-        return added;
+        return stored > 0;
     }
+
+    /// <summary>
+    /// A dry run's blob: nothing is compressed, so its would-be stored size is its sealed plaintext (an upper bound);
+    /// 0 when the index has it.
+    /// </summary>
+    private int DryRunStored(BlobType type, Id id, int length) =>
+        _repository.Index.Has(type, id) ? 0 : length + Crypto.CryptoKey.Overhead;
 }

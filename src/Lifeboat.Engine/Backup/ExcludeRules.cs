@@ -19,8 +19,9 @@ public sealed class ExcludeRules
     private readonly PatternList _insensitivePatterns = new(caseInsensitive: true);
     private readonly List<(string File, string? Header)> _ifPresent = [];
     private HashSet<ulong>? _allowedDevices;
+    private long? _maxFileSize;
 
-    public bool IsEmpty => _patterns.IsEmpty && _insensitivePatterns.IsEmpty && _ifPresent.Count == 0 && _allowedDevices is null;
+    public bool IsEmpty => _patterns.IsEmpty && _insensitivePatterns.IsEmpty && _ifPresent.Count == 0 && _allowedDevices is null && _maxFileSize is null;
 
     public void AddPattern(string pattern) => _patterns.Add(pattern);
 
@@ -37,6 +38,9 @@ public sealed class ExcludeRules
 
     /// <summary>--one-file-system: only these devices (those of the backup targets) are entered.</summary>
     public void RestrictToDevices(IEnumerable<ulong> devices) => _allowedDevices = [.. devices];
+
+    /// <summary>--exclude-larger-than: every item but a directory whose size is above <paramref name="bytes"/> is left out.</summary>
+    public void ExcludeLargerThan(long bytes) => _maxFileSize = bytes;
 
     /// <summary>Lines of an --exclude-file: blank lines and # comments are skipped, $VARS expanded.</summary>
     public static IEnumerable<string> ReadPatternFile(string path)
@@ -57,6 +61,7 @@ public sealed class ExcludeRules
     public bool IsExcluded(string path, in FileStatus status)
     {
         if (_patterns.Matches(path) || _insensitivePatterns.Matches(path)) return true;
+        if (_maxFileSize is { } max && !status.IsDirectory && status.Size > max) return true;
         if (_ifPresent.Count > 0 && ExcludedByTagFile(path)) return true;
         if (_allowedDevices is not null && !_allowedDevices.Contains(status.Device))
         {

@@ -31,10 +31,10 @@ internal sealed class FileSaver
     /// <summary>The node of the regular file at <paramref name="path"/> (lstat <paramref name="st"/>), its content saved.</summary>
     public async Task<Node?> SaveAsync(string path, string name, FileStatus st, Node? parentNode)
     {
-        var node = NodeFactory.FromStatus(path, name, st, _run.Reusable(parentNode));
+        var node = NodeFactory.FromStatus(path, name, st, _run.Reusable(parentNode), _run.Options.WithAccessTime);
         if (_run.Options.ContentSource?.Invoke(SourcePaths.ForRules(path)) is { } substitute)
             return await SaveSubstitutedAsync(path, node, substitute, parentNode).ConfigureAwait(false);
-        if (Unchanged(st, parentNode, out var oldContent) && oldContent!.All(id => _repository.Index.Has(BlobType.Data, id)))
+        if (Unchanged(st, parentNode, _run.Options.IgnoreInode, _run.Options.IgnoreChangeTime, out var oldContent) && oldContent!.All(id => _repository.Index.Has(BlobType.Data, id)))
         {
             node.Content = [.. oldContent!];
             Interlocked.Increment(ref _statistics.FilesUnmodified);
@@ -66,17 +66,17 @@ internal sealed class FileSaver
 
     /// <summary>
     /// Whether the file is unchanged against its node in the parent snapshot: same mtime, ctime, inode and size (as
-    /// restic decides it); then <paramref name="content"/> is the parent's content.
+    /// restic decides it, the inode or ctime left out when asked); then <paramref name="content"/> is the parent's content.
     /// </summary>
-    internal static bool Unchanged(in FileStatus st, Node? old, out List<Id>? content)
+    internal static bool Unchanged(in FileStatus st, Node? old, bool ignoreInode, bool ignoreChangeTime, out List<Id>? content)
     {
         content = null;
         if (old is null || old.Type != NodeType.File || old.Content is null) return false;
         var mtime = GoTime.FromUnix(st.ModTime.Seconds, st.ModTime.Nanoseconds);
         var ctime = GoTime.FromUnix(st.ChangeTime.Seconds, st.ChangeTime.Nanoseconds);
         if (mtime.UnixSeconds != old.ModTime.UnixSeconds || mtime.Nanoseconds != old.ModTime.Nanoseconds) return false;
-        if (ctime.UnixSeconds != old.ChangeTime.UnixSeconds || ctime.Nanoseconds != old.ChangeTime.Nanoseconds) return false;
-        if (old.Inode != st.Inode || old.Size != (ulong)st.Size) return false;
+        if (!ignoreChangeTime && (ctime.UnixSeconds != old.ChangeTime.UnixSeconds || ctime.Nanoseconds != old.ChangeTime.Nanoseconds)) return false;
+        if ((!ignoreInode && old.Inode != st.Inode) || old.Size != (ulong)st.Size) return false;
         content = old.Content;
         return true;
     }

@@ -9,8 +9,10 @@ public static class NodeFactory
     /// <summary>
     /// The node for an item. With <paramref name="previous"/>, the same item's node in the parent snapshot (taken by
     /// the same user), the extended attributes are not listed again when the ctime says they cannot have changed.
+    /// With <paramref name="withAccessTime"/> (--with-atime) the access time is recorded, else the modification time
+    /// stands for it.
     /// </summary>
-    public static Node FromStatus(string path, string name, in FileStatus st, Node? previous = null)
+    public static Node FromStatus(string path, string name, in FileStatus st, Node? previous = null, bool withAccessTime = false)
     {
         var node = new Node
         {
@@ -26,8 +28,8 @@ public static class NodeFactory
             Inode = st.Inode,
             DeviceId = st.Device,
         };
-        // restic 0.14 stores the modification time as the access time too (no --with-atime yet).
-        node.AccessTime = node.ModTime;
+        // restic stores the modification time as the access time too, unless --with-atime asks for it
+        node.AccessTime = withAccessTime ? GoTime.FromUnix(st.AccessTime.Seconds, st.AccessTime.Nanoseconds) : node.ModTime;
         switch (node.Type)
         {
             case NodeType.File:

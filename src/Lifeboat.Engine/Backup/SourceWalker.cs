@@ -72,7 +72,7 @@ internal sealed class SourceWalker(BackupRun run, FileSaver files, TreeSaver tre
         var children = await SaveChildrenAsync(trie, rooted, path, parentTree).ConfigureAwait(false);
         var tree = new Tree();
         tree.Nodes.AddRange(children);
-        var node = NodeFactory.FromStatus(path, name, st, run.Reusable(parentNode));
+        var node = NodeFactory.FromStatus(path, name, st, run.Reusable(parentNode), run.Options.WithAccessTime);
         node.Subtree = await trees.SaveAsync(tree, parentNode?.Subtree, parentTree).ConfigureAwait(false);
         return node;
     }
@@ -109,7 +109,7 @@ internal sealed class SourceWalker(BackupRun run, FileSaver files, TreeSaver tre
         {
             if (st.IsDirectory) return await SaveDirectoryAsync(path, name, dirFd, st, parentNode).ConfigureAwait(false);
             if (st.IsRegularFile) return await files.SaveAsync(path, name, st, parentNode).ConfigureAwait(false);
-            return NodeFactory.FromStatus(path, name, st, run.Reusable(parentNode));
+            return NodeFactory.FromStatus(path, name, st, run.Reusable(parentNode), run.Options.WithAccessTime);
         }
         catch (PosixException e)
         {
@@ -132,7 +132,7 @@ internal sealed class SourceWalker(BackupRun run, FileSaver files, TreeSaver tre
     {
         Id? parentSubtree = parentNode is { Type: NodeType.Dir, Subtree: { } sub } ? sub : null;
         var (tree, parentTree) = await SaveDirectoryContentsAsync(path, name, parentFd, parentSubtree).ConfigureAwait(false);
-        var node = NodeFactory.FromStatus(path, name, st, run.Reusable(parentNode));
+        var node = NodeFactory.FromStatus(path, name, st, run.Reusable(parentNode), run.Options.WithAccessTime);
         node.Subtree = await trees.SaveAsync(tree, parentSubtree, parentTree).ConfigureAwait(false);
         return node;
     }

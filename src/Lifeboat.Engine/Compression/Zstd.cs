@@ -11,6 +11,10 @@ public static class Zstd
     public const int DefaultLevel = 3;
     /// <summary>Stands in for restic's "--compression max" (klauspost SpeedBestCompression).</summary>
     public const int MaxLevel = 19;
+    /// <summary>restic 0.19's "--compression fastest": klauspost SpeedFastest, zstd's fastest level.</summary>
+    public const int FastestLevel = 1;
+    /// <summary>restic 0.19's "--compression better": klauspost SpeedBetterCompression, about zstd level 7.</summary>
+    public const int BetterLevel = 7;
     internal const int WindowLog = 19;
 
     private static readonly ZstdBackend Backend = NativeZstd.TryCreate() ?? (ZstdBackend)ManagedZstd.Instance;

@@ -64,7 +64,13 @@ public sealed partial class Repository : IAsyncDisposable
     public int Version => Config.Version;
 
     private bool CompressData => Version >= 2 && Options.Compression != CompressionMode.Off;
-    private int CompressionLevel => Options.Compression == CompressionMode.Max ? 19 : 3;
+    private int CompressionLevel => Options.Compression switch
+    {
+        CompressionMode.Max => Zstd.MaxLevel,
+        CompressionMode.Better => Zstd.BetterLevel,
+        CompressionMode.Fastest => Zstd.FastestLevel,
+        _ => Zstd.DefaultLevel,
+    };
 
     /// <summary>Creates a new repository: layout, config, and a key for the password.</summary>
     public static async Task<Repository> InitAsync(IBackend backend, string password, int version, RepositoryOptions options,
@@ -405,15 +411,28 @@ public sealed partial class Repository : IAsyncDisposable
     /// Compression and encryption run on the calling thread; the pack append is serialized.
     /// Returns true when the blob was new.
     /// </summary>
-    public async ValueTask<bool> SaveBlobAsync(BlobType type, Id id, ReadOnlyMemory<byte> plaintext, CancellationToken cancellationToken)
+    public ValueTask<bool> SaveBlobAsync(BlobType type, Id id, ReadOnlyMemory<byte> plaintext, CancellationToken cancellationToken)
+    {
+        var stored = SaveBlobStoredAsync(type, id, plaintext, cancellationToken);
+        return stored.IsCompletedSuccessfully ? new ValueTask<bool>(stored.Result > 0) : Added(stored);
+
+        static async ValueTask<bool> Added(ValueTask<int> stored) => await stored.ConfigureAwait(false) > 0;
+    }
+
+    /// <summary>
+    /// <see cref="SaveBlobAsync"/> that tells the blob's size in its pack (compressed and sealed, restic's "size in
+    /// repo"), or 0 when the blob was not new.
+    /// </summary>
+    public async ValueTask<int> SaveBlobStoredAsync(BlobType type, Id id, ReadOnlyMemory<byte> plaintext, CancellationToken cancellationToken)
     {
         _uploader.ThrowIfFailed();
-        if (!Index.TryAddPending(type, id)) return false;
+        if (!Index.TryAddPending(type, id)) return 0;
         bool compress = Version >= 2 && (type == BlobType.Tree || CompressData) && plaintext.Length > 0;
         // One buffer per blob: the payload (compressed or copied) goes in at offset 16 and is sealed in place,
         // the IV landing in front of it and the MAC behind it.
         byte[] sealedBuffer = BlobBuffers.Rent(CryptoKey.Overhead + (compress ? Zstd.CompressBound(plaintext.Length) : plaintext.Length));
         PackWriter? full = null;
+        int sealedLength;
         try
         {
             int payloadLength;
@@ -426,7 +445,7 @@ public sealed partial class Repository : IAsyncDisposable
                 plaintext.Span.CopyTo(sealedBuffer.AsSpan(16));
                 payloadLength = plaintext.Length;
             }
-            int sealedLength = payloadLength + CryptoKey.Overhead;
+            sealedLength = payloadLength + CryptoKey.Overhead;
             Key.Seal(sealedBuffer.AsSpan(16, payloadLength), sealedBuffer.AsSpan(0, sealedLength));
 
             var packer = _packers[(int)type];
@@ -446,7 +465,7 @@ public sealed partial class Repository : IAsyncDisposable
             BlobBuffers.Return(sealedBuffer);
         }
         if (full is not null) await FinishPackAsync(full, cancellationToken).ConfigureAwait(false);
-        return true;
+        return sealedLength;
     }
 
     /// <summary>Closes a full pack and hands it to the uploaders; its blobs enter the index once the backend holds it.</summary>

@@ -143,6 +143,13 @@ public sealed class RepositoryAccess(RepositoryRequest request, ResticEnvironmen
     /// <summary>The same, with this stack config's password-file or password-command when no password is given.</summary>
     public string Password(StackConfig? stackConfig, bool confirm = false)
     {
+        // restic 0.17: a repository whose password is empty, opened and created only when asked for plainly
+        if (Request.InsecureNoPassword)
+        {
+            if (PasswordSourceFor(stackConfig).Kind != PasswordSourceKind.None)
+                throw new RepositoryAccessException("--insecure-no-password must not be specified together with providing a password via a cli option or environment variable");
+            return "";
+        }
         var password = PasswordSourceFor(stackConfig).Read() ?? PromptPassword?.Invoke(confirm);
         if (string.IsNullOrEmpty(password))
             throw new RepositoryAccessException("an empty password is not allowed: set RESTIC_PASSWORD, --password-file or --password-command");
@@ -218,7 +225,9 @@ public sealed class RepositoryAccess(RepositoryRequest request, ResticEnvironmen
             "auto" => CompressionMode.Auto,
             "off" => CompressionMode.Off,
             "max" => CompressionMode.Max,
-            _ => throw new RepositoryAccessException($"invalid compression mode \"{compression}\": choose auto, off or max"),
+            "fastest" => CompressionMode.Fastest,
+            "better" => CompressionMode.Better,
+            _ => throw new RepositoryAccessException($"invalid compression mode \"{compression}\": choose auto, off, fastest, better or max"),
         };
         long packSize = Engine.Repository.RepositoryOptions.DefaultPackSize;
         var packSizeMiB = Request.PackSizeMiB ?? (Environment.Get("RESTIC_PACK_SIZE") is { } s

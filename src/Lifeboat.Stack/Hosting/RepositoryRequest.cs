@@ -16,6 +16,8 @@ public sealed record RepositoryRequest
     public string? PasswordCommand { get; init; }
     /// <summary>--key-hint: the key to try first.</summary>
     public string? KeyHint { get; init; }
+    /// <summary>restic 0.17's --insecure-no-password: the repository's password is empty, and no other is given.</summary>
+    public bool InsecureNoPassword { get; init; }
     /// <summary>--config: the lifeboat.yaml to use when no repository is given.</summary>
     public string? StackConfigPath { get; init; }
     /// <summary>Where ./lifeboat.yaml is looked for.</summary>

@@ -260,7 +260,7 @@ public sealed class RepositoryAccessTests : IDisposable
     public void OptionErrors_AreOneLine()
     {
         var compression = Assert.ThrowsAny<Exception>(() => Access(new RepositoryRequest { Compression = "fast" }).RepositoryOptions());
-        Assert.Equal("invalid compression mode \"fast\": choose auto, off or max", compression.Message);
+        Assert.Equal("invalid compression mode \"fast\": choose auto, off, fastest, better or max", compression.Message);
         AssertOneLine(compression);
         var packSize = Assert.ThrowsAny<Exception>(() => Access(new RepositoryRequest { PackSizeMiB = 1000 }).RepositoryOptions());
         Assert.Equal("pack size 1000 MiB is out of range: choose between 4 and 128 MiB", packSize.Message);
