@@ -50,14 +50,7 @@ public static unsafe partial class Posix
     /// <summary>setxattr on what an O_PATH handle holds (not a symlink), through its /proc/self/fd link.</summary>
     public static void SetItemXattr(SafeFileHandle handle, string path, string name, ReadOnlySpan<byte> value)
     {
-        byte[] p = FsNames.ToNullTerminated(ProcFdPath(handle));
-        byte[] n = FsNames.ToNullTerminated(name);
-        byte dummy = 0;
-        fixed (byte* pp = p)
-        fixed (byte* pn = n)
-        fixed (byte* pv = value)
-            if (setxattr(pp, pn, pv == null ? &dummy : pv, (nuint)value.Length, 0) != 0)
-                throw new PosixException(Marshal.GetLastPInvokeError(), "setxattr", path);
+        SetXattrThrough(ProcFdPath(handle), follow: true, path, name, value);
     }
 
     /// <summary>
@@ -77,18 +70,26 @@ public static unsafe partial class Posix
         }
         try
         {
-            byte[] p = FsNames.ToNullTerminated(ProcFdPath(parent) + "/" + relativePath[(slash + 1)..]);
-            byte[] n = FsNames.ToNullTerminated(name);
-            byte dummy = 0;
-            fixed (byte* pp = p)
-            fixed (byte* pn = n)
-            fixed (byte* pv = value)
-                if (lsetxattr(pp, pn, pv == null ? &dummy : pv, (nuint)value.Length, 0) != 0)
-                    throw new PosixException(Marshal.GetLastPInvokeError(), "lsetxattr", path);
+            SetXattrThrough(ProcFdPath(parent) + "/" + relativePath[(slash + 1)..], follow: false, path, name, value);
         }
         finally
         {
             if (!ReferenceEquals(parent, root)) parent.Dispose();
+        }
+    }
+
+    /// <summary>setxattr (or lsetxattr) on a /proc/self/fd path; errors name <paramref name="path"/>.</summary>
+    private static void SetXattrThrough(string procPath, bool follow, string path, string name, ReadOnlySpan<byte> value)
+    {
+        byte[] p = FsNames.ToNullTerminated(procPath);
+        byte[] n = FsNames.ToNullTerminated(name);
+        byte dummy = 0; // a non-null pointer for an empty value
+        fixed (byte* pp = p)
+        fixed (byte* pn = n)
+        fixed (byte* pv = value)
+        {
+            int result = follow ? setxattr(pp, pn, pv == null ? &dummy : pv, (nuint)value.Length, 0) : lsetxattr(pp, pn, pv == null ? &dummy : pv, (nuint)value.Length, 0);
+            if (result != 0) throw new PosixException(Marshal.GetLastPInvokeError(), follow ? "setxattr" : "lsetxattr", path);
         }
     }
 
