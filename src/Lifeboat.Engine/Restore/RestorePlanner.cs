@@ -409,6 +409,19 @@ internal sealed class RestorePlanner : ITreeVisitor
         }
     }
 
+    private bool CanWrite(string path)
+    {
+        try
+        {
+            Posix.OpenWriteBeneath(_root!, _plan.Root, Relative(path), 0x180, truncate: false).Dispose();
+            return true;
+        }
+        catch (PosixException)
+        {
+            return false;
+        }
+    }
+
     private void PlanFile(string path, int dir, string name, Node node, bool exists, in FileStatus existing)
     {
         var content = node.Content ?? [];
@@ -427,6 +440,8 @@ internal sealed class RestorePlanner : ITreeVisitor
                 return;
             }
             inPlace = comparison.Matches;
+            // written in place only when it can be opened for writing (a read-only file is replaced whole, as before)
+            if (inPlace is not null && !CanWrite(path)) inPlace = null;
         }
         if (exists && inPlace is null) RemoveExisting(path, existing);
         Interlocked.Add(ref _statistics.TotalBytes, size);

@@ -191,4 +191,21 @@ public sealed class RestoreOverwriteDeleteTests : IDisposable
         var bytes = File.ReadAllBytes(At("disk.img"));
         Assert.Equal("tail"u8.ToArray(), bytes[^4..]);
     }
+
+    [Fact]
+    public async Task AReadOnlyFileThatDiffers_IsReplacedWhole_UnlessItCanBeWrittenInPlace()
+    {
+        await using var repo = await RestoreRepository.CreateAsync();
+        var root = await SnapshotAsync(repo);
+        await RestoreAsync(repo, root, new RestoreOptions());
+        File.WriteAllText(At("a.txt"), "alpha-BETA--");
+        Posix.Chmod(At("a.txt"), 0x124 /* 0444 */);
+
+        var (st, actions) = await RestoreAsync(repo, root, new RestoreOptions());
+
+        Assert.Equal("alpha-beta--", File.ReadAllText(At("a.txt")));
+        // root may write a 0444 file, so it is updated in place; anyone else gets it replaced whole
+        Assert.Contains(Posix.GetEffectiveUid() == 0 ? "Updated a.txt" : "Restored a.txt", actions.Done);
+        Assert.Equal(1, st.FilesDone);
+    }
 }
