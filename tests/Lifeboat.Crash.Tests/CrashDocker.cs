@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using System.Security.Cryptography;
 using Lifeboat.TestSupport;
 
@@ -10,36 +11,12 @@ namespace Lifeboat.Crash.Tests;
 /// stack series. <see cref="Daemon"/> skips the calling test where no daemon can run here (not root, docker.io or
 /// busybox-static missing).
 /// </summary>
-public sealed class CrashDocker : IAsyncLifetime
+public sealed class CrashDocker : PrivateDockerFixture, IAsyncLifetime
 {
-    private DockerDaemon? _daemon;
-    private string? _skipReason;
-    private Exception? _startFailure;
+    public ValueTask InitializeAsync() => StartAsync(TestContext.Current.CancellationToken);
 
-    public async ValueTask InitializeAsync()
-    {
-        _skipReason = DockerDaemon.UnavailableReason();
-        if (_skipReason is not null) return;
-        try
-        {
-            _daemon = await DockerDaemon.StartAsync(TestContext.Current.CancellationToken);
-            _daemon.EnsureBusyboxImage();
-        }
-        catch (Exception e)
-        {
-            _startFailure = e;
-        }
-    }
-
-    public DockerDaemon Daemon
-    {
-        get
-        {
-            if (_skipReason is not null) Assert.Skip(_skipReason);
-            if (_startFailure is not null) throw new InvalidOperationException("the private dockerd did not start", _startFailure);
-            return _daemon!;
-        }
-    }
+    [DoesNotReturn]
+    protected override void Skip(string reason) => Assert.Skip(reason);
 
     /// <summary>A running container that stops at once on SIGTERM (its shell traps it), as an app's would; returns its name.</summary>
     public string RunAppContainer(string app)
@@ -60,9 +37,4 @@ public sealed class CrashDocker : IAsyncLifetime
     }
 
     public void Remove(IEnumerable<string> containers) => Daemon.TryRunDocker(["rm", "-f", .. containers]);
-
-    public async ValueTask DisposeAsync()
-    {
-        if (_daemon is not null) await _daemon.DisposeAsync();
-    }
 }

@@ -85,7 +85,13 @@ public sealed class DaemonCrashTests(CrashDocker docker)
         private readonly Process _process;
         private readonly StringBuilder _output = new();
 
-        public DaemonRun(LifeboatProcess lifeboat) => _process = lifeboat.Start(["daemon", "--json", "--listen", "off", "--grace", "30s"], _output);
+        private readonly IReadOnlyDictionary<string, string?> _environment;
+
+        public DaemonRun(LifeboatProcess lifeboat)
+        {
+            _environment = lifeboat.Environment;
+            _process = lifeboat.Start(["daemon", "--json", "--listen", "off", "--grace", "30s"], _output);
+        }
 
         public string Log
         {
@@ -164,6 +170,7 @@ public sealed class DaemonCrashTests(CrashDocker docker)
         {
             if (!_process.HasExited) Kill();
             _process.Dispose();
+            SecretScan.CheckText(_environment, null, "the daemon's log holds", Log);
         }
     }
 }

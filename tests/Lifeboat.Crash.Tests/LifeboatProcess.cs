@@ -8,32 +8,26 @@ namespace Lifeboat.Crash.Tests;
 public sealed record KilledRun(bool KilledMidOperation, int Pid, TimeSpan Delay, string Output);
 
 /// <summary>
-/// The real `lifeboat` binary (<see cref="LifeboatCli.Binary"/>) with an environment of the series' own (repository,
-/// password, state directory, Docker), run to the end or SIGKILLed after a delay.
+/// The real `lifeboat` binary run as <see cref="LifeboatCli"/> runs it (its clean environment and its secret scan of
+/// every output, a killed run's included), with the series' own repository, password, state directory and Docker;
+/// run to the end or SIGKILLed after a delay.
 /// </summary>
 public sealed class LifeboatProcess
 {
-    private readonly Dictionary<string, string?> _env = new()
-    {
-        ["RESTIC_REPOSITORY"] = null, ["RESTIC_REPOSITORY_FILE"] = null, ["RESTIC_PASSWORD"] = null,
-        ["RESTIC_PASSWORD_FILE"] = null, ["RESTIC_PASSWORD_COMMAND"] = null, ["RESTIC_COMPRESSION"] = null,
-        ["RESTIC_PACK_SIZE"] = null, ["RESTIC_CACHE_DIR"] = null, ["RESTIC_KEY_HINT"] = null, ["RESTIC_HOST"] = null,
-        ["LIFEBOAT_REPOSITORY"] = null, ["LIFEBOAT_PASSWORD"] = null, ["LIFEBOAT_PASSWORD_FILE"] = null,
-        ["LIFEBOAT_PASSWORD_COMMAND"] = null, ["LIFEBOAT_COMPRESSION"] = null, ["LIFEBOAT_PACK_SIZE"] = null,
-        ["LIFEBOAT_CONFIG"] = null, ["DOCKER_HOST"] = null,
-    };
+    private readonly LifeboatCli _cli;
 
-    public LifeboatProcess(string stateDirectory) => _env["LIFEBOAT_STATE_DIR"] = stateDirectory;
+    public LifeboatProcess(string stateDirectory) =>
+        _cli = new LifeboatCli().With("LIFEBOAT_STATE_DIR", stateDirectory).With("LIFEBOAT_CONFIG", null).With("DOCKER_HOST", null);
 
     public LifeboatProcess With(string name, string? value)
     {
-        _env[name] = value;
+        _cli.With(name, value);
         return this;
     }
 
-    public IReadOnlyDictionary<string, string?> Environment => _env;
+    public IReadOnlyDictionary<string, string?> Environment => _cli.Environment;
 
-    public ProcessResult Run(params string[] args) => ProcessRunner.Run(LifeboatCli.Binary, args, _env, timeout: TimeSpan.FromMinutes(5));
+    public ProcessResult Run(params string[] args) => _cli.Run(args);
 
     /// <summary>Runs to the end; throws with lifeboat's output unless it exits 0.</summary>
     public ProcessResult RunChecked(params string[] args)
@@ -52,7 +46,7 @@ public sealed class LifeboatProcess
             UseShellExecute = false, RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true,
         };
         foreach (var arg in args) start.ArgumentList.Add(arg);
-        foreach (var (name, value) in _env)
+        foreach (var (name, value) in _cli.Environment)
         {
             if (value is null) start.Environment.Remove(name);
             else start.Environment[name] = value;
@@ -85,6 +79,9 @@ public sealed class LifeboatProcess
             }
         }
         process.WaitForExit();
-        lock (output) return new KilledRun(killed, process.Id, delay, output.ToString());
+        string printed;
+        lock (output) printed = output.ToString();
+        SecretScan.CheckText(_cli.Environment, null, $"lifeboat {string.Join(' ', args)} (to be killed after {delay.TotalMilliseconds:F0} ms) printed", printed);
+        return new KilledRun(killed, process.Id, delay, printed);
     }
 }

@@ -143,7 +143,7 @@ public sealed class ActionTests(DashboardStack stack) : IDisposable
         var live = stack.Root + "/mnt/projects/jellyfin";
         // the files as the newest snapshot holds them (nothing changed them since), with their metadata
         var before = _restores.Combine("jellyfin-before");
-        Assert.True(ProcessRunner.Run("cp", ["-a", live, before]).Succeeded);
+        TestData.CopyTree(live, before);
         await File.WriteAllTextAsync(live + "/config/system.xml", "<jellyfin broken=\"1\"/>", Ct);
 
         await using var context = await stack.NewContextAsync();

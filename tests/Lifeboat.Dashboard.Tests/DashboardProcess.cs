@@ -12,11 +12,13 @@ namespace Lifeboat.Dashboard.Tests;
 public sealed partial class DashboardProcess : IDisposable
 {
     private readonly Process _process;
+    private readonly string _configPath;
     private readonly ConcurrentQueue<string> _output = new();
     private readonly TaskCompletionSource<string> _address = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     public DashboardProcess(string configPath, string stateDirectory, params string[] args)
     {
+        _configPath = configPath;
         var start = new ProcessStartInfo(LifeboatCli.Binary)
         {
             RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true, UseShellExecute = false,
@@ -74,5 +76,7 @@ public sealed partial class DashboardProcess : IDisposable
             _process.WaitForExit();
         }
         _process.Dispose();
+        // what it logged goes through the suite's secret scan, as every CLI output does
+        SecretScan.CheckText(new Dictionary<string, string?> { ["LIFEBOAT_CONFIG"] = _configPath }, null, "the dashboard's log holds", Output);
     }
 }

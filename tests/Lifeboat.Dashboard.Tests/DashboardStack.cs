@@ -1,3 +1,5 @@
+using System.Collections.Concurrent;
+using System.Text;
 using System.Text.Json;
 using Lifeboat.TestSupport;
 using Microsoft.Playwright;
@@ -23,6 +25,13 @@ public sealed class DashboardStack : IAsyncLifetime
     public string Plex => _temp.Combine("mnt/plexdata");
     public LifeboatCli Cli => new LifeboatCli().With("LIFEBOAT_CONFIG", ConfigPath).With("LIFEBOAT_STATE_DIR", StateDirectory);
 
+    /// <summary>What the secret scan looks for in the dashboard's answers: the repository password (lifeboat.yaml's
+    /// password-file) and the dashboard's own password.</summary>
+    public IReadOnlyDictionary<string, string?> ScanEnvironment => new Dictionary<string, string?> { ["LIFEBOAT_CONFIG"] = ConfigPath };
+
+    private readonly ConcurrentQueue<Task> _scans = new();
+    private readonly ConcurrentQueue<string> _secretHits = new();
+
     public IPlaywright Playwright { get; private set; } = null!;
     public IBrowser Browser { get; private set; } = null!;
 
@@ -41,6 +50,7 @@ public sealed class DashboardStack : IAsyncLifetime
         Write("mnt/projects/sonarr/config.xml", "<sonarr/>");
         Write("mnt/projects/jellyfin/config/system.xml", "<jellyfin/>");
         Write("etc/password", "repository password of the dashboard tests");
+        SecretScan.Register(DashboardPassword);
         File.SetUnixFileMode(_temp.Combine("etc/password"), UnixFileMode.UserRead | UnixFileMode.UserWrite);
         var config = $"""
             repository: {_temp.Combine("backup/repo")}
@@ -80,11 +90,49 @@ public sealed class DashboardStack : IAsyncLifetime
     }
 
     /// <summary>A fresh browser context (its own cookies), in UTC and English for stable pages.</summary>
-    public Task<IBrowserContext> NewContextAsync() =>
-        Browser.NewContextAsync(new BrowserNewContextOptions
+    /// Every answer the browser gets is secret-scanned (<see cref="Scan"/>).
+    public async Task<IBrowserContext> NewContextAsync()
+    {
+        var context = await Browser.NewContextAsync(new BrowserNewContextOptions
         {
             Locale = "en-GB", TimezoneId = "UTC", ViewportSize = new ViewportSize { Width = 1280, Height = 900 }, AcceptDownloads = true,
         });
+        context.Response += (_, response) => _scans.Enqueue(ScanAsync(response));
+        return context;
+    }
+
+    private async Task ScanAsync(IResponse response)
+    {
+        // a live event stream has no end to wait for; its events are the jobs' output, scanned as the Jobs page shows them
+        if (response.Headers.TryGetValue("content-type", out var type) && type.Contains("event-stream", StringComparison.Ordinal)) return;
+        byte[] body;
+        try
+        {
+            body = await response.BodyAsync();
+        }
+        catch (PlaywrightException)
+        {
+            return; // a download or a page already closed: its body is not kept by the browser
+        }
+        Scan($"the dashboard's answer to {response.Request.Method} {response.Url}", body);
+    }
+
+    /// <summary>
+    /// Secret-scans something the dashboard sent (<see cref="SecretScan"/>); a hit fails the test that saw it when it
+    /// can, and the whole collection at its end in any case (a browser event has no test to fail).
+    /// </summary>
+    public void Scan(string what, byte[] body)
+    {
+        try
+        {
+            SecretScan.CheckText(ScanEnvironment, null, what, Encoding.Latin1.GetString(body));
+        }
+        catch (InvalidOperationException e)
+        {
+            _secretHits.Enqueue(e.Message);
+            throw;
+        }
+    }
 
     /// <summary>plex's newest snapshot, by `lifeboat snapshots plex --json`.</summary>
     public string PlexSnapshot() => PlexSnapshots()[^1];
@@ -106,9 +154,16 @@ public sealed class DashboardStack : IAsyncLifetime
 
     public async ValueTask DisposeAsync()
     {
+        try
+        {
+            await Task.WhenAll(_scans).WaitAsync(TimeSpan.FromSeconds(30));
+        }
+        catch (InvalidOperationException) { } // a hit: in _secretHits
+        catch (TimeoutException) { }
         if (Browser is not null) await Browser.DisposeAsync();
         Playwright?.Dispose();
         _temp.Dispose();
+        if (!_secretHits.IsEmpty) throw new InvalidOperationException(string.Join("\n", _secretHits));
     }
 }
 

@@ -176,7 +176,7 @@ public sealed class OverviewAndBrowseTests(DashboardStack stack) : IDisposable
     [Fact]
     public async Task Another_apps_snapshot_and_a_path_outside_the_snapshot_are_not_served()
     {
-        using var http = new HttpClient();
+        using var http = new HttpClient(new ScanningHandler(stack));
         var snapshot = stack.PlexSnapshot();
         var other = await http.GetAsync($"{_server.Address}/api/apps/jellyfin/snapshots/{snapshot}/file?path={Uri.EscapeDataString(stack.Plex + "/Preferences.xml")}", Ct);
         Assert.Equal(HttpStatusCode.NotFound, other.StatusCode);

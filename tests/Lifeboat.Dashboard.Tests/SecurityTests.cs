@@ -17,7 +17,7 @@ public sealed class SecurityTests(DashboardStack stack)
     [Fact]
     public void Listening_beyond_loopback_without_a_password_is_refused_before_it_listens()
     {
-        int port = FreePort();
+        int port = LoopbackPort.Free();
         var result = stack.Cli.Run("dashboard", "--listen", $"0.0.0.0:{port}");
         Assert.Equal(1, result.ExitCode);
         var line = Assert.Single(result.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries));
@@ -35,7 +35,7 @@ public sealed class SecurityTests(DashboardStack stack)
     public async Task With_a_password_an_unauthenticated_request_is_refused_and_the_page_logs_in()
     {
         using var server = new DashboardProcess(stack.PasswordConfigPath, stack.StateDirectory, "dashboard", "--listen", "127.0.0.1:0");
-        using (var http = new HttpClient())
+        using (var http = new HttpClient(new ScanningHandler(stack)))
         {
             var snapshot = stack.PlexSnapshot();
             foreach (var path in new[] { "/api/overview", "/api/apps/plex/snapshots", $"/api/apps/plex/snapshots/{snapshot}/tree?path=/",
@@ -131,7 +131,7 @@ public sealed class SecurityTests(DashboardStack stack)
             "--tls-cert", temp.Combine("cert.pem"), "--tls-key", temp.Combine("key.pem"));
         Assert.StartsWith("https://127.0.0.1:", server.Address);
         using var handler = new HttpClientHandler { ServerCertificateCustomValidationCallback = (_, certificate, _, _) => certificate?.Subject == "CN=localhost" };
-        using var http = new HttpClient(handler);
+        using var http = new HttpClient(new ScanningHandler(stack, handler), disposeHandler: false);
         var session = await http.GetAsync(server.Address + "/api/session", Ct);
         Assert.Equal(HttpStatusCode.OK, session.StatusCode);
         var cookie = Assert.Single(session.Headers.GetValues("Set-Cookie"));
@@ -155,7 +155,7 @@ public sealed class SecurityTests(DashboardStack stack)
     public async Task The_daemon_serves_the_dashboard_beside_healthz_and_metrics()
     {
         using var daemon = new DashboardProcess(stack.ConfigPath, stack.StateDirectory, "daemon", "--listen", "127.0.0.1:0");
-        using var http = new HttpClient();
+        using var http = new HttpClient(new ScanningHandler(stack));
         var page = await http.GetAsync(daemon.Address + "/", Ct);
         Assert.Equal(HttpStatusCode.OK, page.StatusCode);
         Assert.Contains("<title>Lifeboat</title>", await page.Content.ReadAsStringAsync(Ct));
@@ -169,10 +169,10 @@ public sealed class SecurityTests(DashboardStack stack)
     [Fact]
     public async Task The_daemon_beyond_loopback_without_a_password_serves_metrics_but_not_the_dashboard()
     {
-        int port = FreePort();
+        int port = LoopbackPort.Free();
         using var daemon = new DashboardProcess(stack.ConfigPath, stack.StateDirectory, "daemon", "--listen", $"0.0.0.0:{port}");
         _ = daemon.Address;
-        using var http = new HttpClient();
+        using var http = new HttpClient(new ScanningHandler(stack));
         Assert.Equal(HttpStatusCode.NotFound, (await http.GetAsync($"http://127.0.0.1:{port}/api/overview", Ct)).StatusCode);
         Assert.Equal(HttpStatusCode.OK, (await http.GetAsync($"http://127.0.0.1:{port}/metrics", Ct)).StatusCode);
         Assert.Equal(0, daemon.Stop());
@@ -180,11 +180,4 @@ public sealed class SecurityTests(DashboardStack stack)
     }
 
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
 }

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Diagnostics.CodeAnalysis;
 using System.Security.Cryptography;
 using Lifeboat.TestSupport;
 
@@ -10,42 +11,12 @@ namespace Lifeboat.Stack.Tests;
 /// which skips the test where no daemon can run (not root, docker.io or busybox-static not installed) and fails it
 /// when the daemon could not start.
 /// </summary>
-public sealed class DockerDaemonFixture : IAsyncLifetime
+public sealed class DockerDaemonFixture : PrivateDockerFixture, IAsyncLifetime
 {
-    private DockerDaemon? _daemon;
-    private string? _skipReason;
-    private Exception? _startFailure;
+    public ValueTask InitializeAsync() => StartAsync(TestContext.Current.CancellationToken);
 
-    public async ValueTask InitializeAsync()
-    {
-        _skipReason = DockerDaemon.UnavailableReason();
-        if (_skipReason is not null) return;
-        try
-        {
-            _daemon = await DockerDaemon.StartAsync(TestContext.Current.CancellationToken);
-            _daemon.EnsureBusyboxImage();
-        }
-        catch (Exception e)
-        {
-            _startFailure = e;
-        }
-    }
-
-    /// <summary>The running daemon; skips the calling test when none can run here.</summary>
-    public DockerDaemon Daemon
-    {
-        get
-        {
-            if (_skipReason is not null) Assert.Skip(_skipReason);
-            if (_startFailure is not null) throw new InvalidOperationException("the private dockerd did not start", _startFailure);
-            return _daemon!;
-        }
-    }
-
-    public async ValueTask DisposeAsync()
-    {
-        if (_daemon is not null) await _daemon.DisposeAsync();
-    }
+    [DoesNotReturn]
+    protected override void Skip(string reason) => Assert.Skip(reason);
 
     /// <summary>A container name no other test uses: lb-PREFIX-hex.</summary>
     public static string UniqueName(string prefix) => $"lb-{prefix}-{Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(4))}";

@@ -1,3 +1,4 @@
+using Lifeboat.TestSupport;
 using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Sockets;
@@ -13,14 +14,20 @@ public sealed class NotificationReceiver : IDisposable
 {
     public sealed record Request(string Method, string Path, string Query, IReadOnlyDictionary<string, string> Headers, string Body);
 
-    private readonly HttpListener _listener = new();
+    private readonly HttpListener _listener;
     private readonly Task _loop;
 
     public NotificationReceiver()
     {
-        Port = FreePort();
-        _listener.Prefixes.Add($"http://127.0.0.1:{Port}/");
-        _listener.Start();
+        // HttpListener cannot bind port 0: a picked port may still be taken before it binds, so a new one is tried.
+        (_listener, Port) = LoopbackPort.StartOnFreePort(port =>
+        {
+            var listener = new HttpListener();
+            listener.Prefixes.Add($"http://127.0.0.1:{port}/");
+            try { listener.Start(); }
+            catch { listener.Close(); throw; }
+            return (listener, port);
+        }, e => e is HttpListenerException);
         _loop = Task.Run(LoopAsync);
     }
 
@@ -39,13 +46,6 @@ public sealed class NotificationReceiver : IDisposable
         var deadline = DateTime.UtcNow.AddSeconds(seconds);
         while (Requests.Count < count && DateTime.UtcNow < deadline) Thread.Sleep(20);
         return Requests.ToArray();
-    }
-
-    public static int FreePort()
-    {
-        using var socket = new TcpListener(IPAddress.Loopback, 0);
-        socket.Start();
-        return ((IPEndPoint)socket.LocalEndpoint).Port;
     }
 
     private async Task LoopAsync()

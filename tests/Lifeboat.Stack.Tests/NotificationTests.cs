@@ -172,7 +172,7 @@ public sealed class NotificationTests : IDisposable
     [Fact]
     public async Task AReceiverThatIsDownIsLoggedOncePerTargetAndHoldsTheJobUpBoundedly()
     {
-        int closed = NotificationReceiver.FreePort();
+        int closed = LoopbackPort.Free();
         using var dispatcher = Dispatcher($"""
               - {"{"} type: webhook, url: 'http://127.0.0.1:{closed}/secret-path', events: [start, failure] {"}"}
               - {"{"} type: ntfy, url: 'http://127.0.0.1:{closed}/secret-topic', events: [failure] {"}"}

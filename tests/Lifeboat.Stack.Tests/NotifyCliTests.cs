@@ -69,7 +69,7 @@ public sealed class NotifyCliTests : IDisposable
     [Fact]
     public void AReceiverThatIsDownDoesNotFailTheBackup()
     {
-        WriteConfig(_temp.Combine("mnt/plexdata"), $"http://127.0.0.1:{NotificationReceiver.FreePort()}/hook");
+        WriteConfig(_temp.Combine("mnt/plexdata"), $"http://127.0.0.1:{LoopbackPort.Free()}/hook");
         Cli.RunChecked("init");
         var r = Cli.Run("backup", "--notify");
         Assert.True(r.ExitCode == 0, r.Stderr);

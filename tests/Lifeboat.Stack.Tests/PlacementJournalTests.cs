@@ -91,7 +91,7 @@ public sealed class PlacementJournalTests : IDisposable
             var app = Path.Combine(parent, "app");
             MakeOld(app);
             var before = temp.Combine("before");
-            Assert.True(ProcessRunner.Run("cp", ["-a", app, before]).Succeeded);
+            TestData.CopyTree(app, before);
 
             var (placement, staged, trash) = Stage(parent, app, killAt);
             try
@@ -165,6 +165,122 @@ public sealed class PlacementJournalTests : IDisposable
         Assert.Empty(PlacementRecovery.RunIn(parent));
         Assert.True(File.Exists(Path.Combine(trash, PlacementJournal.FileName)));
         Assert.True(Directory.Exists(staging));
+    }
+
+    /// <summary>
+    /// Thousands of steps: the renames wait in batches behind one sync of their records each. A kill in a later batch
+    /// is rolled back exactly; without a kill, a database's live -wal that deletion moves aside is not moved twice.
+    /// </summary>
+    [Fact]
+    public void APlacementOfManyBatchesIsRolledBackExactlyWhereverKilled()
+    {
+        const int files = 1300;
+        foreach (int killAt in new[] { StagedPlacement.StepsPerSync + 3, 2 * files - 5, int.MaxValue })
+        {
+            using var temp = new TempDirectory();
+            var parent = temp.Combine("srv");
+            var app = Path.Combine(parent, "app");
+            Directory.CreateDirectory(app);
+            for (int i = 0; i < files; i++) File.WriteAllText(Path.Combine(app, $"f{i:D5}"), $"old {i}");
+            File.WriteAllBytes(Path.Combine(app, "app.db"), [.. "SQLite format 3\0"u8, 1, 2]);
+            File.WriteAllText(Path.Combine(app, "app.db-wal"), "live wal");
+            var before = temp.Combine("before");
+            TestData.CopyTree(app, before);
+            var (placement, staged, trash) = Stage(parent, app, killAt, fill: stagedApp =>
+            {
+                for (int i = 0; i < files; i++) File.WriteAllText(Path.Combine(stagedApp, $"f{i:D5}"), $"new {i}");
+                File.WriteAllBytes(Path.Combine(stagedApp, "app.db"), [.. "SQLite format 3\0"u8, 9, 9]);
+                for (int i = 0; i < files; i++) File.WriteAllText(Path.Combine(stagedApp, $"n{i:D5}"), $"added {i}");
+            });
+            try
+            {
+                placement.Place(staged, app, trash, _ => true, delete: true, (_, _) => false);
+                placement.Complete();
+                Assert.Equal(int.MaxValue, killAt);
+                Assert.Equal("new 7", File.ReadAllText(Path.Combine(app, "f00007")));
+                Assert.Equal("added 1299", File.ReadAllText(Path.Combine(app, "n01299")));
+                Assert.False(File.Exists(Path.Combine(app, "app.db-wal")));
+                Assert.Equal(1, placement.Removed);
+                continue;
+            }
+            catch (SimulatedKill)
+            {
+                placement.AbandonJournal();
+            }
+            var line = Assert.Single(PlacementRecovery.RunIn(parent), l => l.Contains(" was rolled back: ", StringComparison.Ordinal));
+            TreeComparer.AssertSame(before, app, new TreeCompareOptions { CompareRootMetadata = true });
+            Assert.DoesNotContain(Directory.EnumerateFileSystemEntries(parent), p => Path.GetFileName(p).StartsWith(".lifeboat-", StringComparison.Ordinal));
+        }
+    }
+
+    /// <summary>
+    /// A restore killed while it staged (no journal yet) leaves its staging and trash directories; the next command
+    /// removes them, but not those of a restore that runs now (it holds their locks), nor a trash directory a failed
+    /// undo marked as holding what it could not put back.
+    /// </summary>
+    [Fact]
+    public void LeftoversOfInterruptedRestoresAreRemoved_ButNotThoseInUseOrKeptByAFailedUndo()
+    {
+        var parent = _temp.Combine("srv");
+        var app = Path.Combine(parent, "app");
+        MakeOld(app);
+        var killed = new StagedPlacement();
+        var killedStaging = killed.MakeOwnDirectory(parent, StagedPlacement.StagingPrefix);
+        var killedTrash = killed.MakeOwnDirectory(parent, StagedPlacement.TrashPrefix);
+        Directory.CreateDirectory(Path.Combine(killedStaging, "app/sub"));
+        File.WriteAllText(Path.Combine(killedStaging, "app/sub/half-written"), "new");
+        killed.AbandonJournal(); // the kill: its locks are gone with its descriptors
+
+        // a completed placement killed while it cleaned up: the journal is gone, the trash holds the replaced files
+        var (completed, completedStaged, completedTrash) = Stage(parent, app, killAt: int.MaxValue);
+        completed.Place(completedStaged, app, completedTrash, _ => true, delete: true, (_, _) => false);
+        completed.Complete();
+        Assert.NotEmpty(Directory.EnumerateFileSystemEntries(completedTrash));
+        completed.AbandonJournal();
+
+        using var running = new StagedPlacement();
+        var runningStaging = running.MakeOwnDirectory(parent, StagedPlacement.StagingPrefix);
+        var runningTrash = running.MakeOwnDirectory(parent, StagedPlacement.TrashPrefix);
+
+        var kept = Path.Combine(parent, StagedPlacement.TrashPrefix + "kept");
+        Directory.CreateDirectory(kept);
+        File.WriteAllText(Path.Combine(kept, "000001-a.txt"), "what the user still needs");
+        File.WriteAllText(Path.Combine(kept, StagedPlacement.KeptMarker), "kept");
+
+        var lines = PlacementRecovery.RunIn(parent);
+        Assert.Equal(4, lines.Count);
+        Assert.All(lines, l => Assert.Matches("^removed .*/\\.lifeboat-(restore|trash)-[0-9a-f]+, left by an interrupted restore", l));
+        Assert.False(Directory.Exists(killedStaging));
+        Assert.False(Directory.Exists(killedTrash));
+        Assert.False(Directory.Exists(Path.GetDirectoryName(completedStaged)));
+        Assert.False(Directory.Exists(completedTrash));
+        Assert.True(Directory.Exists(runningStaging));
+        Assert.True(Directory.Exists(runningTrash));
+        Assert.Equal("what the user still needs", File.ReadAllText(Path.Combine(kept, "000001-a.txt")));
+        Assert.Equal("new a", File.ReadAllText(Path.Combine(app, "a.txt"))); // the completed restore stays
+        Assert.Empty(PlacementRecovery.RunIn(parent));
+    }
+
+    /// <summary>An undo that cannot put everything back marks its trash, which recovery then never removes.</summary>
+    [Fact]
+    public void AFailedUndoMarksItsTrashAsKept_AndRecoveryLeavesIt()
+    {
+        var parent = _temp.Combine("srv");
+        var app = Path.Combine(parent, "app");
+        MakeOld(app);
+        var (placement, staged, trash) = Stage(parent, app, killAt: int.MaxValue);
+        placement.Place(staged, app, trash, _ => true, delete: true, (_, _) => false);
+        // the staging directory vanishes before the undo: the created items have nowhere to go back to
+        Directory.Delete(Path.GetDirectoryName(staged)!, recursive: true);
+        var failures = placement.Undo();
+        Assert.NotEmpty(failures);
+        Assert.True(File.Exists(Path.Combine(trash, StagedPlacement.KeptMarker)));
+        Assert.False(File.Exists(Path.Combine(trash, PlacementJournal.FileName)));
+        placement.AbandonJournal();
+
+        Assert.Empty(PlacementRecovery.RunIn(parent));
+        Assert.Equal("old b", File.ReadAllText(Path.Combine(app, "b.txt")));
+        Assert.True(Directory.Exists(trash));
     }
 
     private static void MakeOld(string app)

@@ -41,7 +41,7 @@ public sealed class SmtpTestServer : IDisposable
 
     public SmtpTestServer(string user, string password)
     {
-        Port = NotificationReceiver.FreePort();
+        Port = LoopbackPort.Free();
         MailDirectory = _temp.Combine("mail");
         Directory.CreateDirectory(MailDirectory);
         CertificateFile = _temp.Combine("cert.pem");

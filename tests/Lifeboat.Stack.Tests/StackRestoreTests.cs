@@ -41,7 +41,7 @@ public sealed class StackRestoreTests : IDisposable
         File.WriteAllText(Path.Combine(path, "added.conf"), "added");
         File.Delete(Path.Combine(path, "dir3/file.conf"));
         var before = _temp.Combine("before");
-        Assert.True(ProcessRunner.Run("cp", ["-a", path, before]).Succeeded);
+        TestData.CopyTree(path, before);
 
         int renames = 0;
         var restore = new StackRestore(repo, config, () => docker)

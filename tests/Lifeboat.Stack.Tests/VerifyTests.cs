@@ -31,7 +31,7 @@ public sealed class VerifyTests : IDisposable
         Sqlite(Path.Combine(Media, "data/library.db"), "PRAGMA journal_mode=WAL; CREATE TABLE t(id INTEGER PRIMARY KEY, v TEXT); WITH RECURSIVE s(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM s WHERE i < 500) INSERT INTO t(v) SELECT hex(randomblob(200)) FROM s;");
         for (int i = 0; i < SmallFiles; i++) Write($"mnt/configs/app{i % 7}/c{i}.conf", $"setting {i} = {new string('x', i)}");
         Directory.CreateDirectory(Configs);
-        File.WriteAllBytes(BigFile, RandomBytes(4 << 20, seed: 7));
+        File.WriteAllBytes(BigFile, TestData.SeededBytes(seed: 7, 4 << 20));
         Directory.CreateDirectory(Legacy);
         Directory.CreateDirectory(Staging);
         Directory.CreateDirectory(Path.GetDirectoryName(ConfigPath)!);
@@ -68,13 +68,6 @@ public sealed class VerifyTests : IDisposable
     /// <summary>A name with the byte 0xff between two ASCII parts, as the engine carries it (a lone surrogate).</summary>
     private static string NotUtf8(string before, string after) =>
         FsNames.FromBytes([.. System.Text.Encoding.ASCII.GetBytes(before), 0xff, .. System.Text.Encoding.ASCII.GetBytes(after)]);
-
-    private static byte[] RandomBytes(int length, int seed)
-    {
-        var bytes = new byte[length];
-        new Random(seed).NextBytes(bytes);
-        return bytes;
-    }
 
     private RestoreTestLog Log()
     {
@@ -153,7 +146,7 @@ public sealed class VerifyTests : IDisposable
         using (var stream = new FileStream(database, FileMode.Open, FileAccess.Write))
         {
             stream.Position = 3 * 4096;
-            stream.Write(RandomBytes(2 * 4096, seed: 3));
+            stream.Write(TestData.SeededBytes(seed: 3, 2 * 4096));
         }
         Write("mnt/legacy/notes.txt", "fine");
         Cli.RunChecked("backup", "legacy");

@@ -60,7 +60,7 @@ public sealed class FaultInjectionCampaignTests : IDisposable
     private RunOutcome RunOne(int index, int seed, string operation)
     {
         var repo = _temp.Combine($"run{index}/repo");
-        Copy(Template, repo);
+        TestData.CopyTree(Template, repo);
         var cache = _temp.Combine($"run{index}/cache");
         var log = _temp.Combine($"run{index}/faults.log");
         File.WriteAllText(log, "");
@@ -82,7 +82,7 @@ public sealed class FaultInjectionCampaignTests : IDisposable
         switch (operation)
         {
             case "backup":
-                File.WriteAllBytes(Path.Combine(Source, "new", $"run{index}.bin"), Bytes(seed, 2_500_000));
+                File.WriteAllBytes(Path.Combine(Source, "new", $"run{index}.bin"), TestData.SeededBytes(seed, 2_500_000));
                 args = ["backup", Source];
                 break;
             case "restore":
@@ -170,29 +170,15 @@ public sealed class FaultInjectionCampaignTests : IDisposable
     private void PrepareTemplate()
     {
         Directory.CreateDirectory(Path.Combine(Source, "new"));
-        for (int i = 0; i < 30; i++) File.WriteAllBytes(Path.Combine(Source, $"small-{i}.txt"), Bytes(i, 200 + i * 300));
-        for (int i = 0; i < 3; i++) File.WriteAllBytes(Path.Combine(Source, $"big-{i}.bin"), Bytes(100 + i, 1_500_000));
+        for (int i = 0; i < 30; i++) File.WriteAllBytes(Path.Combine(Source, $"small-{i}.txt"), TestData.SeededBytes(i, 200 + i * 300));
+        for (int i = 0; i < 3; i++) File.WriteAllBytes(Path.Combine(Source, $"big-{i}.bin"), TestData.SeededBytes(100 + i, 1_500_000));
         var cache = _temp.Combine("template-cache");
         Clean(["init"], Template, cache);
         Clean(["backup", Source], Template, cache);
         File.Delete(Path.Combine(Source, "big-0.bin"));
         File.WriteAllBytes(Path.Combine(Source, "big-3.bin"), RandomNumberGenerator.GetBytes(3_000_000));
         Clean(["backup", Source], Template, cache);
-        Copy(Source, Expected);
-    }
-
-    private static byte[] Bytes(int seed, int length)
-    {
-        var bytes = new byte[length];
-        new Random(seed).NextBytes(bytes);
-        return bytes;
-    }
-
-    private static void Copy(string from, string to)
-    {
-        Directory.CreateDirectory(Path.GetDirectoryName(to)!);
-        var r = ProcessRunner.Run("cp", ["-a", from, to]);
-        Assert.True(r.ExitCode == 0, r.Stderr);
+        TestData.CopyTree(Source, Expected);
     }
 
     public void Dispose() => _temp.Dispose();

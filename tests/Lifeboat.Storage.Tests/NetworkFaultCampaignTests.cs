@@ -21,6 +21,10 @@ public abstract class NetworkFaultCampaignTests : IDisposable
     protected abstract int ServerPort { get; }
     protected abstract IReadOnlyDictionary<string, string?> Environment { get; }
     protected abstract IReadOnlyList<string> CommonArgs { get; }
+    /// <summary>The arguments of the run through the proxy on <paramref name="port"/>; by default <see cref="CommonArgs"/>.</summary>
+    protected virtual IReadOnlyList<string> ProxiedArgs(int port) => CommonArgs;
+    /// <summary>restic's arguments for the check straight to the server; by default <see cref="CommonArgs"/>.</summary>
+    protected virtual IReadOnlyList<string> ResticArgs => CommonArgs;
     protected abstract void RequireServer();
     protected abstract string Name { get; }
 
@@ -33,10 +37,10 @@ public abstract class NetworkFaultCampaignTests : IDisposable
         int runs = int.TryParse(System.Environment.GetEnvironmentVariable("LIFEBOAT_NETWORK_FAULT_RUNS"), out int n) && n > 0 ? n : 8;
         int baseSeed = int.TryParse(System.Environment.GetEnvironmentVariable("LIFEBOAT_FAULT_SEED"), out int s) ? s : Random.Shared.Next(1_000_000);
         Directory.CreateDirectory(Path.Combine(Source, "new"));
-        for (int i = 0; i < 20; i++) File.WriteAllBytes(Path.Combine(Source, $"small-{i}.txt"), Bytes(i, 300 + i * 500));
-        for (int i = 0; i < 3; i++) File.WriteAllBytes(Path.Combine(Source, $"big-{i}.bin"), Bytes(100 + i, 1_800_000));
+        for (int i = 0; i < 20; i++) File.WriteAllBytes(Path.Combine(Source, $"small-{i}.txt"), TestData.SeededBytes(i, 300 + i * 500));
+        for (int i = 0; i < 3; i++) File.WriteAllBytes(Path.Combine(Source, $"big-{i}.bin"), TestData.SeededBytes(100 + i, 1_800_000));
         var expected = Temp.Combine("expected");
-        Assert.Equal(0, ProcessRunner.Run("cp", ["-a", Source, expected]).ExitCode);
+        TestData.CopyTree(Source, expected);
 
         var fates = new Dictionary<FaultyTcpProxy.Fate, int>();
         int failed = 0;
@@ -50,7 +54,7 @@ public abstract class NetworkFaultCampaignTests : IDisposable
             var cache = Temp.Combine($"run{i}/cache");
             Checked(direct, cache, "init");
             Checked(direct, cache, "backup", Source);
-            File.WriteAllBytes(Path.Combine(Source, "new", "changed.bin"), Bytes(seed, 700_000));
+            File.WriteAllBytes(Path.Combine(Source, "new", "changed.bin"), TestData.SeededBytes(seed, 700_000));
             Checked(direct, cache, "backup", Source);
             File.Delete(Path.Combine(Source, "new", "changed.bin"));
             string replay = $"{Name} run {i}, {operation}, proxy seed {seed}";
@@ -63,7 +67,7 @@ public abstract class NetworkFaultCampaignTests : IDisposable
                 "check" => ["check", "--read-data"],
                 _ => ["forget", "--keep-last", "1", "--prune"],
             };
-            var faulty = Lifeboat(proxied).Run([.. CommonArgs, "--cache-dir", cache, "--stuck-request-timeout", "2s", .. args]);
+            var faulty = Lifeboat(proxied).Run([.. ProxiedArgs(proxy.Port), "--cache-dir", cache, "--stuck-request-timeout", "2s", .. args]);
             foreach (var (fate, count) in proxy.Counts) fates[fate] = fates.GetValueOrDefault(fate) + count;
             string output = faulty.Stdout + faulty.Stderr;
             Assert.False(output.Contains("Fatal: unexpected", StringComparison.Ordinal) || output.Contains("   at ", StringComparison.Ordinal) || output.Contains("Exception", StringComparison.Ordinal),
@@ -79,8 +83,8 @@ public abstract class NetworkFaultCampaignTests : IDisposable
 
             // The repository is intact, read straight from the server; a lock left by a failed removal is stale to restic.
             var restic = new Restic(direct, Password, useCache: false);
-            restic.Run([.. CommonArgs, "unlock"], extraEnv: new Dictionary<string, string?>(Environment));
-            var check = restic.Run([.. CommonArgs, "check", "--read-data"], extraEnv: new Dictionary<string, string?>(Environment));
+            restic.Run([.. ResticArgs, "unlock"], extraEnv: new Dictionary<string, string?>(Environment));
+            var check = restic.Run([.. ResticArgs, "check", "--read-data"], extraEnv: new Dictionary<string, string?>(Environment));
             Assert.True(check.ExitCode == 0, $"{replay}: restic check --read-data failed after the run (exit {faulty.ExitCode})\n{output}\n{check.Stdout}\n{check.Stderr}");
 
             // The next run straight to the server, with the same cache, succeeds.
@@ -107,13 +111,6 @@ public abstract class NetworkFaultCampaignTests : IDisposable
     {
         var r = Lifeboat(location).Run([.. CommonArgs, "--cache-dir", cache, .. args]);
         Assert.True(r.ExitCode == 0, $"lifeboat {string.Join(' ', args)} straight to the server exited {r.ExitCode}\n{r.Stdout}\n{r.Stderr}");
-    }
-
-    private static byte[] Bytes(int seed, int length)
-    {
-        var bytes = new byte[length];
-        new Random(seed).NextBytes(bytes);
-        return bytes;
     }
 
     public virtual void Dispose()
@@ -163,5 +160,28 @@ public sealed class S3NetworkFaultCampaignTests(S3rverFixture fixture) : Network
         var bucket = S3TestSettings.NewBucket("nf");
         var direct = fixture.Server.Location(bucket);
         return (direct, direct.Replace($"127.0.0.1:{fixture.Server.Port}/", $"127.0.0.1:{port}/", StringComparison.Ordinal));
+    }
+}
+
+/// <summary>
+/// sftp: ssh through the proxy to a private sshd. A broken connection is a lost ssh session: what was in flight fails
+/// as transient and the next try starts a new ssh (one that cannot even connect ends the run in one line).
+/// </summary>
+public sealed class SftpNetworkFaultCampaignTests(SshServerFixture fixture) : NetworkFaultCampaignTests, IClassFixture<SshServerFixture>
+{
+    private int _next;
+
+    protected override string Name => "sftp";
+    protected override int ServerPort => fixture.Server.Port;
+    protected override IReadOnlyDictionary<string, string?> Environment => new Dictionary<string, string?>();
+    protected override IReadOnlyList<string> CommonArgs => ["-o", $"sftp.args={fixture.Server.SftpArgs()}"];
+    protected override IReadOnlyList<string> ProxiedArgs(int port) => ["-o", $"sftp.args={fixture.Server.SftpArgsThrough(port)}"];
+    protected override IReadOnlyList<string> ResticArgs => ["-o", $"sftp.command={fixture.Server.SftpCommand()}"];
+    protected override void RequireServer() => _ = fixture.Server;
+
+    protected override (string Direct, string Proxied) NewRepository(int? port)
+    {
+        var location = SshServer.Location($"netfault-{Guid.NewGuid():N}-{_next++}");
+        return (location, location);
     }
 }

@@ -85,7 +85,7 @@ public sealed class RestBackendTests : IDisposable
     [Fact]
     public async Task A_refused_connection_is_transient()
     {
-        using var backend = RestBackend.Open($"rest:http://127.0.0.1:{RcloneServer.FreePort()}/repo", new BackendSettings());
+        using var backend = RestBackend.Open($"rest:http://127.0.0.1:{LoopbackPort.Free()}/repo", new BackendSettings());
         var e = await Assert.ThrowsAsync<BackendException>(() => backend.StatAsync(FileType.Config, "config", Ct));
         Assert.Equal(BackendErrorKind.Transient, e.Kind);
         Assert.Contains("refused", e.Message, StringComparison.OrdinalIgnoreCase);

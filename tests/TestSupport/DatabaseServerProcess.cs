@@ -26,7 +26,7 @@ public abstract class DatabaseServerProcess : IDisposable
         File.SetUnixFileMode(Home.Path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute |
                                         UnixFileMode.GroupRead | UnixFileMode.GroupExecute | UnixFileMode.OtherRead | UnixFileMode.OtherExecute);
         Chown(Home.Path);
-        Port = FreePort();
+        Port = LoopbackPort.Free();
     }
 
     protected TempDirectory Home { get; }
@@ -182,10 +182,4 @@ public abstract class DatabaseServerProcess : IDisposable
             lock (_log) _log.Add(line);
     });
 
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
 }

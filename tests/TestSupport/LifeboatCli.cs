@@ -37,6 +37,18 @@ public sealed class LifeboatCli
         return this;
     }
 
+    /// <summary>The environment lifeboat runs with (null: removed), for a caller that starts it itself.</summary>
+    public IReadOnlyDictionary<string, string?> Environment => _env;
+
+    private string[] _launcher = [];
+
+    /// <summary>Runs lifeboat through <paramref name="launcher"/> (a command that execs its arguments), e.g. tools/without-syscall.</summary>
+    public LifeboatCli Through(params string[] launcher)
+    {
+        _launcher = launcher;
+        return this;
+    }
+
     public static string Binary
     {
         get
@@ -52,7 +64,9 @@ public sealed class LifeboatCli
     public ProcessResult Run(IEnumerable<string> args, string? stdin = null, string? workingDirectory = null, Action<string>? onStdout = null)
     {
         var argList = args.ToList();
-        var result = ProcessRunner.Run(Binary, argList, _env, stdin, TimeSpan.FromMinutes(5), workingDirectory, onStdout);
+        var result = _launcher.Length == 0
+            ? ProcessRunner.Run(Binary, argList, _env, stdin, TimeSpan.FromMinutes(5), workingDirectory, onStdout)
+            : ProcessRunner.Run(_launcher[0], [.. _launcher[1..], Binary, .. argList], _env, stdin, TimeSpan.FromMinutes(5), workingDirectory, onStdout);
         SecretScan.Check(_env, argList, workingDirectory, result);
         return result;
     }

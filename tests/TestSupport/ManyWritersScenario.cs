@@ -44,7 +44,7 @@ public sealed class ManyWritersScenario(
                 cancellationToken.ThrowIfCancellationRequested();
                 ChangeWriterTree(sources[w], w, round);
                 var expected = temp.Combine($"expected/w{w}-r{round}");
-                Copy(sources[w], expected);
+                TestData.CopyTree(sources[w], expected);
                 var r = Run(["--retry-lock", "5m", "backup", "--json", "--host", $"w{w}", sources[w]]);
                 taken.Add(new Taken($"w{w}", round, SummarySnapshotId(r), expected, sources[w]));
                 backupsEnded.Add(stopwatch.Elapsed);
@@ -118,12 +118,12 @@ public sealed class ManyWritersScenario(
         for (int round = 0; round < 3; round++)
         {
             foreach (var f in Directory.GetFiles(source, "big-*")) File.Delete(f);
-            File.WriteAllBytes(Path.Combine(source, $"big-{round}.bin"), Bytes(9000 + round, 3 * 1024 * 1024));
-            File.WriteAllBytes(Path.Combine(source, $"small-{round}.bin"), Bytes(9100 + round, 3000));
+            File.WriteAllBytes(Path.Combine(source, $"big-{round}.bin"), TestData.SeededBytes(9000 + round, 3 * 1024 * 1024));
+            File.WriteAllBytes(Path.Combine(source, $"small-{round}.bin"), TestData.SeededBytes(9100 + round, 3000));
             Run(["backup", "--host", "old", source]);
         }
         var expected = temp.Combine("expected/old");
-        Copy(source, expected);
+        TestData.CopyTree(source, expected);
         return (source, expected);
     }
 
@@ -133,31 +133,17 @@ public sealed class ManyWritersScenario(
         var source = temp.Combine($"sources/w{w}");
         Directory.CreateDirectory(Path.Combine(source, "shared"));
         Directory.CreateDirectory(Path.Combine(source, "own"));
-        for (int i = 0; i < 8; i++) File.WriteAllBytes(Path.Combine(source, "shared", $"s{i}.bin"), Bytes(100 + i, 64 * 1024 + i * 7919));
-        File.WriteAllBytes(Path.Combine(source, "shared", "large.bin"), Bytes(200, 2 * 1024 * 1024));
-        for (int i = 0; i < 40; i++) File.WriteAllBytes(Path.Combine(source, "own", $"f{i}.bin"), Bytes(1000 * (w + 1) + i, 100 + i * 811));
+        for (int i = 0; i < 8; i++) File.WriteAllBytes(Path.Combine(source, "shared", $"s{i}.bin"), TestData.SeededBytes(100 + i, 64 * 1024 + i * 7919));
+        File.WriteAllBytes(Path.Combine(source, "shared", "large.bin"), TestData.SeededBytes(200, 2 * 1024 * 1024));
+        for (int i = 0; i < 40; i++) File.WriteAllBytes(Path.Combine(source, "own", $"f{i}.bin"), TestData.SeededBytes(1000 * (w + 1) + i, 100 + i * 811));
         return source;
     }
 
     private static void ChangeWriterTree(string source, int w, int round)
     {
-        File.WriteAllBytes(Path.Combine(source, "own", $"round-{round}.bin"), Bytes(50_000 + w * 100 + round, 512 * 1024));
-        File.WriteAllBytes(Path.Combine(source, "own", $"f{round}.bin"), Bytes(60_000 + w * 100 + round, 4096));
+        File.WriteAllBytes(Path.Combine(source, "own", $"round-{round}.bin"), TestData.SeededBytes(50_000 + w * 100 + round, 512 * 1024));
+        File.WriteAllBytes(Path.Combine(source, "own", $"f{round}.bin"), TestData.SeededBytes(60_000 + w * 100 + round, 4096));
         if (round > 0) File.Delete(Path.Combine(source, "own", $"round-{round - 1}.bin"));
     }
 
-    private static byte[] Bytes(int seed, int length)
-    {
-        var bytes = new byte[length];
-        new Random(seed).NextBytes(bytes);
-        return bytes;
-    }
-
-    /// <summary>cp -a: the expected tree keeps the times and modes the backup saw.</summary>
-    private static void Copy(string from, string to)
-    {
-        Directory.CreateDirectory(Path.GetDirectoryName(to)!);
-        var r = ProcessRunner.Run("cp", ["-a", from, to]);
-        if (r.ExitCode != 0) throw new InvalidOperationException($"cp -a {from} {to}: {r.Stderr}");
-    }
 }

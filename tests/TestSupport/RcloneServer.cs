@@ -33,7 +33,7 @@ public sealed class RcloneServer : IDisposable
         _options = options ?? new RcloneServerOptions();
         Directory = directory ?? _home.Combine("data");
         System.IO.Directory.CreateDirectory(Directory);
-        Port = FreePort();
+        Port = LoopbackPort.Free();
         Start();
     }
 
@@ -147,14 +147,6 @@ public sealed class RcloneServer : IDisposable
     });
 
     /// <summary>A port nobody listens on now (the kernel's choice for an ephemeral bind).</summary>
-    public static int FreePort()
-    {
-        var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        int port = ((IPEndPoint)listener.LocalEndpoint).Port;
-        listener.Stop();
-        return port;
-    }
 
     private static string? FindRclone()
     {

@@ -64,7 +64,7 @@ public sealed class S3rverServer : IDisposable
     {
         if (UnavailableReason() is { } reason) throw new InvalidOperationException(reason);
         var root = new TempDirectory("lifeboat-s3rver");
-        var server = new S3rverServer(root, FreePort());
+        var server = new S3rverServer(root, LoopbackPort.Free());
         try
         {
             Directory.CreateDirectory(server.DataDirectory);
@@ -156,12 +156,6 @@ public sealed class S3rverServer : IDisposable
     }
 
     /// <summary>A port nothing listens on now (the kernel's pick for a socket bound to port 0).</summary>
-    public static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
 
     internal static string? FindExecutable(string name)
     {

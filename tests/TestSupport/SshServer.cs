@@ -28,6 +28,7 @@ public sealed partial class SshServer : IDisposable
 {
     public const string UserName = "lifeboat-sftp";
     public const string HostAlias = "lifeboat-test";
+    private const string HostKeyAlias = "lifeboat-test-host-key";
 
     private static readonly object UserGate = new();
     private readonly TempDirectory _dir;
@@ -83,7 +84,7 @@ public sealed partial class SshServer : IDisposable
             File.SetUnixFileMode(_dir.Combine("authorized_keys"), (UnixFileMode)0x1A4); // 0644
             Directory.CreateDirectory(HomePath);
             Chown(HomePath);
-            Port = FreePort();
+            Port = LoopbackPort.Free();
             WriteConfigs();
             Start();
         }
@@ -121,12 +122,6 @@ public sealed partial class SshServer : IDisposable
         if (!r.Succeeded) throw new InvalidOperationException($"chown failed: {r.Stderr.Trim()}");
     }
 
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
 
     private void WriteConfigs()
     {
@@ -151,7 +146,8 @@ public sealed partial class SshServer : IDisposable
 
             """);
         var hostKey = File.ReadAllText(_dir.Combine("host_key.pub")).Split(' ');
-        File.WriteAllText(_dir.Combine("known_hosts"), $"[127.0.0.1]:{Port} {hostKey[0]} {hostKey[1]}\n");
+        // under an alias rather than [127.0.0.1]:PORT, so that the same key is checked through a proxy on another port
+        File.WriteAllText(_dir.Combine("known_hosts"), $"{HostKeyAlias} {hostKey[0]} {hostKey[1]}\n");
         File.WriteAllText(_dir.Combine("known_hosts_empty"), "");
         File.WriteAllText(ConfigPath, ClientConfig("client_key", "known_hosts"));
         File.WriteAllText(UnknownHostConfigPath, ClientConfig("client_key", "known_hosts_empty"));
@@ -166,6 +162,7 @@ public sealed partial class SshServer : IDisposable
           IdentityFile {_dir.Combine(key)}
           IdentitiesOnly yes
           IdentityAgent none
+          HostKeyAlias {HostKeyAlias}
           UserKnownHostsFile {_dir.Combine(knownHosts)}
           GlobalKnownHostsFile /dev/null
           StrictHostKeyChecking yes
@@ -178,6 +175,9 @@ public sealed partial class SshServer : IDisposable
 
     /// <summary>-o sftp.args for Lifeboat (restic 0.15's option): ssh reads only this server's ssh_config.</summary>
     public string SftpArgs(string? configPath = null) => $"-F {configPath ?? ConfigPath}";
+
+    /// <summary>-o sftp.args that reach this server through a proxy listening on <paramref name="port"/> (the same host key).</summary>
+    public string SftpArgsThrough(int port) => $"-F {ConfigPath} -p {port}";
 
     /// <summary>-o sftp.command for restic 0.14 (which has no sftp.args).</summary>
     public string SftpCommand(string? configPath = null) => $"ssh -F {configPath ?? ConfigPath} {HostAlias} -s sftp";

@@ -9,7 +9,7 @@ namespace Lifeboat.Engine.Restore;
 /// </summary>
 internal sealed class MetadataWriter(bool restoreOwnership, ItemFailures failures)
 {
-    /// <summary>By path (the final component never followed): for what restore has no handle of, symlinks and special files.</summary>
+    /// <summary>By path (the final component never followed): where restore has no handle (no openat2 here).</summary>
     public void Apply(string path, in ItemMetadata metadata) => Apply(null, path, metadata);
 
     /// <summary>
@@ -48,6 +48,65 @@ internal sealed class MetadataWriter(bool restoreOwnership, ItemFailures failure
         catch (PosixException e)
         {
             failures.Report(path, e);
+        }
+    }
+
+    /// <summary>
+    /// A symlink's, fifo's or device's metadata through an O_PATH handle of the item itself, opened below
+    /// <paramref name="root"/> without following a symlink: what gets them is the item restore just created, even when
+    /// a directory on its path was since swapped for a symlink to elsewhere. An item of another type by then (swapped
+    /// in its turn) gets nothing and is reported. Without openat2, by path as before (the final component never followed).
+    /// </summary>
+    public void ApplyToItem(Microsoft.Win32.SafeHandles.SafeFileHandle root, string rootPath, string relativePath, string path, in ItemMetadata metadata, string type)
+    {
+        Microsoft.Win32.SafeHandles.SafeFileHandle? handle;
+        try
+        {
+            handle = Posix.OpenItemBeneath(root, rootPath, relativePath);
+        }
+        catch (PosixException e)
+        {
+            failures.Report(path, e);
+            return;
+        }
+        if (handle is null)
+        {
+            Apply(path, metadata);
+            return;
+        }
+        using (handle)
+        {
+            try
+            {
+                var status = Posix.FStat(handle);
+                bool expected = type switch
+                {
+                    NodeType.Symlink => status.IsSymlink,
+                    NodeType.Fifo => status.IsFifo,
+                    NodeType.Dev => status.IsBlockDevice,
+                    NodeType.CharDev => status.IsCharDevice,
+                    _ => false,
+                };
+                if (!expected) throw new IOException($"{path} was replaced while the restore ran: it is not the {type} restore created; its metadata was not set");
+                if (restoreOwnership) Posix.ChownItem(handle, path, metadata.Uid, metadata.Gid);
+                if (!metadata.IsSymlink) Posix.ChmodItem(handle, path, GoFileMode.ToPosixPermissions(metadata.Mode));
+                if (metadata.ExtendedAttributes is { } xattrs)
+                    foreach (var x in xattrs)
+                    {
+                        try
+                        {
+                            // a symlink's own attributes (trusted.*, security.*: user.* is refused on them) only by path
+                            if (metadata.IsSymlink) Posix.SetXattr(path, x.Name, x.Value);
+                            else Posix.SetItemXattr(handle, path, x.Name, x.Value);
+                        }
+                        catch (PosixException e) when (e.Errno is Errno.ENOTSUP or Errno.EPERM) { /* not every file system takes every namespace */ }
+                    }
+                Posix.SetItemTimes(handle, path, ToTimespec(metadata.AccessTime), ToTimespec(metadata.ModTime));
+            }
+            catch (Exception e) when (e is PosixException or IOException)
+            {
+                failures.Report(path, e);
+            }
         }
     }
 

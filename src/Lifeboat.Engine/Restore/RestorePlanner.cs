@@ -341,20 +341,20 @@ internal sealed class RestorePlanner : ITreeVisitor
             case NodeType.Symlink:
                 if (exists) RemoveExisting(path, existing);
                 Posix.SymlinkBeneath(node.LinkTarget ?? "", _root!, _plan.Root, Relative(path));
-                _metadata.Apply(path, ItemMetadata.Of(node));
+                _metadata.ApplyToItem(_root!, _plan.Root, Relative(path), path, ItemMetadata.Of(node), node.Type);
                 OtherDone(path);
                 break;
             case NodeType.Fifo:
                 if (exists) RemoveExisting(path, existing);
                 Posix.MakeNodeBeneath(_root!, _plan.Root, Relative(path), 0x1000 /* S_IFIFO */ | 0x180 /* 0600 */, 0);
-                _metadata.Apply(path, ItemMetadata.Of(node));
+                _metadata.ApplyToItem(_root!, _plan.Root, Relative(path), path, ItemMetadata.Of(node), node.Type);
                 OtherDone(path);
                 break;
             case NodeType.Dev:
             case NodeType.CharDev:
                 if (exists) RemoveExisting(path, existing);
                 Posix.MakeNodeBeneath(_root!, _plan.Root, Relative(path), (node.Type == NodeType.Dev ? 0x6000u : 0x2000u) | 0x180 /* 0600 */, node.Device);
-                _metadata.Apply(path, ItemMetadata.Of(node));
+                _metadata.ApplyToItem(_root!, _plan.Root, Relative(path), path, ItemMetadata.Of(node), node.Type);
                 OtherDone(path);
                 break;
             default:

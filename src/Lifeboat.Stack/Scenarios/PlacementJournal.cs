@@ -34,9 +34,9 @@ internal sealed class PlacementJournal : IDisposable
     public string Path { get; }
 
     /// <summary>
-    /// Creates the journal in <paramref name="trash"/> with its header, and fsyncs it once: the steps that follow are
-    /// plain writes, which a SIGKILL does not lose (the kernel has them); only a power loss could, and then the page
-    /// cache's renames are at risk too. One fsync per step would make a 50,000-file restore many times slower.
+    /// Creates the journal in <paramref name="trash"/> with its header, and fsyncs it once. The steps that follow are
+    /// plain writes, which a SIGKILL does not lose (the kernel has them); against a power loss the placement syncs
+    /// them in batches before carrying them out (<see cref="Sync"/>).
     /// </summary>
     public static PlacementJournal Create(string trash, PlacementJournalHeader header)
     {
@@ -118,6 +118,9 @@ internal sealed class PlacementJournal : IDisposable
         RandomAccess.Write(_handle, _buffer.WrittenSpan, _offset);
         _offset += _buffer.WrittenCount;
     }
+
+    /// <summary>The records written so far on disk (fdatasync): the steps they name may now be carried out.</summary>
+    public void Sync() => Posix.DataSync(_handle);
 
     /// <summary>Removes the journal: the placement is complete, or wholly undone.</summary>
     public void Delete()

@@ -13,30 +13,81 @@ namespace Lifeboat.Stack.Scenarios;
 /// </summary>
 public static class PlacementRecovery
 {
-    /// <summary>Rolls back every killed placement beside the apps' paths; one line for each.</summary>
-    public static List<string> Run(IEnumerable<AppConfig> apps)
+    /// <summary>
+    /// Rolls back every killed placement beside the apps' paths, then removes the staging (and empty trash)
+    /// directories that interrupted restores left and no journal needs; one line for each.
+    /// </summary>
+    public static List<string> Run(IEnumerable<AppConfig> apps) =>
+        RunIn(apps.SelectMany(a => a.Paths).Select(StackRestore.StagingParentFor).Distinct(StringComparer.Ordinal).ToList());
+
+    /// <summary>The same for the placements whose directories are in <paramref name="parent"/>.</summary>
+    internal static List<string> RunIn(string parent) => RunIn([parent]);
+
+    private static List<string> RunIn(IReadOnlyList<string> parents)
     {
         var lines = new List<string>();
-        var parents = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var path in apps.SelectMany(a => a.Paths))
-            if (parents.Add(StackRestore.StagingParentFor(path)))
-                lines.AddRange(RunIn(StackRestore.StagingParentFor(path)));
+        var existing = parents.Where(p => Posix.TryLStat(p, out var status, out _) && status.IsDirectory).ToList();
+        foreach (var parent in existing)
+            foreach (var journal in Journals(parent))
+                if (RollBack(journal) is { } line) lines.Add(line);
+        // a journal still there (its restore runs, or its undo failed) names directories it still needs
+        var needed = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var journal in existing.SelectMany(Journals))
+        {
+            try
+            {
+                needed.UnionWith(PlacementJournal.Read(journal).Header.OwnDirectories);
+            }
+            catch (Exception e) when (IsUnreadable(e))
+            {
+                return lines; // what it needs is unknown: nothing is swept
+            }
+        }
+        foreach (var parent in existing) lines.AddRange(RemoveLeftovers(parent, needed));
         return lines;
     }
 
-    /// <summary>Rolls back the killed placements whose trash directory is in <paramref name="parent"/>.</summary>
-    internal static List<string> RunIn(string parent)
+    private static IEnumerable<string> Journals(string parent) =>
+        Posix.ListDirectory(parent)
+            .Where(n => n.StartsWith(StagedPlacement.TrashPrefix, StringComparison.Ordinal))
+            .Order(StringComparer.Ordinal)
+            .Select(name => FsNames.Join(FsNames.Join(parent, name), PlacementJournal.FileName))
+            .Where(journal => Posix.TryLStat(journal, out _, out _))
+            .ToList();
+
+    /// <summary>
+    /// Removes the staging and trash directories that no process holds (each restore keeps its own flock'ed: the
+    /// kernel dropped the lock of one that was killed) and no journal needs: a restore killed while it staged, or
+    /// after its placement was complete (journal removed) but before it cleaned up, leaves them. A trash directory
+    /// marked by a failed undo (<see cref="StagedPlacement.KeptMarker"/>) is left alone: the user was sent there.
+    /// </summary>
+    private static List<string> RemoveLeftovers(string parent, HashSet<string> needed)
     {
         var lines = new List<string>();
-        if (!Posix.TryLStat(parent, out var status, out _) || !status.IsDirectory) return lines;
-        foreach (var name in Posix.ListDirectory(parent).Where(n => n.StartsWith(StagedPlacement.TrashPrefix, StringComparison.Ordinal)).Order(StringComparer.Ordinal))
+        foreach (var name in Posix.ListDirectory(parent).Order(StringComparer.Ordinal))
         {
-            var journal = FsNames.Join(FsNames.Join(parent, name), PlacementJournal.FileName);
-            if (!Posix.TryLStat(journal, out _, out _)) continue;
-            if (RollBack(journal) is { } line) lines.Add(line);
+            bool staging = name.StartsWith(StagedPlacement.StagingPrefix, StringComparison.Ordinal);
+            if (!staging && !name.StartsWith(StagedPlacement.TrashPrefix, StringComparison.Ordinal)) continue;
+            var path = FsNames.Join(parent, name);
+            if (needed.Contains(path) || !Posix.TryLStat(path, out var status, out _) || !status.IsDirectory) continue;
+            try
+            {
+                using var handle = Posix.OpenDirectory(path);
+                if (!Posix.TryLockExclusive(handle)) continue; // a restore running now
+                if (!staging && Posix.TryLStat(FsNames.Join(path, StagedPlacement.KeptMarker), out _, out _)) continue;
+                FileTrees.Remove(path);
+                lines.Add($"removed {path}, left by an interrupted restore (nothing in place depended on it)");
+            }
+            catch (PosixException e)
+            {
+                lines.Add($"could not remove {path}, left by an interrupted restore: {e.Message}");
+            }
         }
         return lines;
     }
+
+    private static bool IsUnreadable(Exception e) =>
+        e is InvalidDataException or System.Text.Json.JsonException or KeyNotFoundException or InvalidOperationException or FormatException or PosixException;
 
     private static string? RollBack(string journalPath)
     {
@@ -46,7 +97,7 @@ public static class PlacementRecovery
         {
             (header, steps) = PlacementJournal.Read(journalPath);
         }
-        catch (Exception e) when (e is InvalidDataException or System.Text.Json.JsonException or KeyNotFoundException or InvalidOperationException or FormatException)
+        catch (Exception e) when (IsUnreadable(e))
         {
             return $"{journalPath} cannot be read ({e.Message}): an interrupted restore may have left files half restored there; look at its trash directory and remove it by hand";
         }

@@ -260,7 +260,7 @@ public sealed class StackRestore
     private async Task<AppRestoreResult> PlaceAsync(AppConfig app, Snapshot snapshot, IReadOnlyList<string> selection, bool delete,
         string? targetRoot, CancellationToken cancellationToken)
     {
-        var placement = new StagedPlacement { BeforeRenameIntoPlace = BeforeRenameIntoPlace };
+        using var placement = new StagedPlacement { BeforeRenameIntoPlace = BeforeRenameIntoPlace };
         var stages = new List<Stage>();
         var createdAncestors = new List<(string Path, Node Node)>();
         long items = 0, bytes = 0;

@@ -31,6 +31,12 @@ public sealed class RestoreSymlinkTests(ITestOutputHelper output) : IAsyncLifeti
     {
         Directory.CreateDirectory(Outside);
         File.WriteAllText(Path.Combine(Outside, "sentinel"), "outside\n");
+        // what a swapped directory would lead a by-path metadata call to: items named as the restored ones
+        Directory.CreateDirectory(Path.Combine(Outside, "s"));
+        Posix.Symlink("sentinel", Path.Combine(Outside, "s", "link"));
+        Posix.MakeNode(Path.Combine(Outside, "s", "pipe"), 0x1000 /* S_IFIFO */ | 0x1A4 /* 0644 */, 0);
+        foreach (var item in new[] { "s/link", "s/pipe", "s" })
+            Posix.SetTimes(Path.Combine(Outside, item), new Timespec(1_500_000_000, 0), new Timespec(1_500_000_000, 0));
         _repository = await Repo.InitAsync(new MemoryBackend(), "pw", 2, new RepositoryOptions(), (1024, 8, 1), cancellationToken: Ct);
         var top = new List<Node>();
         for (int d = 0; d < Directories; d++)
@@ -47,7 +53,10 @@ public sealed class RestoreSymlinkTests(ITestOutputHelper output) : IAsyncLifeti
                     Content = [blob], ModTime = Time, AccessTime = Time, ChangeTime = Time,
                 });
             }
-            var sub = await _repository.SaveTreeAsync(new Tree(files), Ct);
+            // a symlink and a fifo: their metadata is set after they are created, through a handle of their own
+            files.Add(new Node { Name = "link", Type = NodeType.Symlink, LinkTarget = "f00", Mode = 0x080001FF, ModTime = Time, AccessTime = Time, ChangeTime = Time });
+            files.Add(new Node { Name = "pipe", Type = NodeType.Fifo, Mode = 0x020001FF /* 0777 */, ModTime = Time, AccessTime = Time, ChangeTime = Time });
+            var sub = await _repository.SaveTreeAsync(new Tree(files.OrderBy(n => n.Name, StringComparer.Ordinal).ToList()), Ct);
             var dir = await _repository.SaveTreeAsync(new Tree([Dir("s", sub.Id)]), Ct);
             top.Add(Dir($"d{d}", dir.Id));
         }
@@ -85,6 +94,8 @@ public sealed class RestoreSymlinkTests(ITestOutputHelper output) : IAsyncLifeti
         var changed = before.Keys.Union(after.Keys).Where(k => before.GetValueOrDefault(k) != after.GetValueOrDefault(k)).ToList();
         Assert.True(changed.Count == 0, $"written outside the target: {string.Join(", ", changed.Select(k => $"{k}: {before.GetValueOrDefault(k)} -> {after.GetValueOrDefault(k)}"))}");
         Assert.Equal(0x1ED /* 0755 */, (int)Posix.LStat(Outside).Mode & 0xFFF);
+        Assert.Equal(0x1A4 /* 0644 */, (int)Posix.LStat(Path.Combine(Outside, "s", "pipe")).Mode & 0xFFF);
+        Assert.Equal(1_500_000_000, Posix.LStat(Path.Combine(Outside, "s", "link")).ModTime.Seconds);
     }
 
     [Fact]
