@@ -203,7 +203,15 @@ internal sealed class RestorePlanner : ITreeVisitor
         List<string> entries;
         try
         {
-            entries = Posix.ListDirectory(dir.Path);
+            // listed through a handle opened beneath the root, as the removals go: a directory swapped for a symlink
+            // is refused, not listed elsewhere (a dry run, which removes nothing, lists by path)
+            if (_root is null) entries = Posix.ListDirectory(dir.Path);
+            else if (dir.Number == 0) entries = Posix.ListDirectory(_root, dir.Path);
+            else
+            {
+                using var handle = Posix.OpenDirectoryBeneath(_root, _plan.Root, Relative(dir.Path));
+                entries = Posix.ListDirectory(handle, dir.Path);
+            }
         }
         catch (PosixException e) when (e.Errno is Errno.ENOENT or Errno.ENOTDIR) { return; }
         catch (PosixException e)
