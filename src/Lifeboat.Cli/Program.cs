@@ -27,7 +27,7 @@ public static class Program
                  {
                      new InitCommand(), new BackupCommand(), new SnapshotsCommand(), new LsCommand(), new RestoreCommand(),
                      new DumpCommand(), new CatCommand(), new ListCommand(), new CheckCommand(), new RebuildIndexCommand(), new RepairCommand(),
-                     new ForgetCommand(), new PruneCommand(), new TagCommand(), new CacheCommand(),
+                     new ForgetCommand(), new PruneCommand(), new TagCommand(), new RewriteCommand(), new CacheCommand(),
                      new UnlockCommand(), new KeyCommand(), new DiffCommand(), new FindCommand(), new StatsCommand(), new CopyCommand(),
                      new VersionCommand(), new GenerateCommand(), new DemoCommand(),
                      new Commands.Stack.StackRebuildCommand(), new Commands.Stack.StackUpgradeCommand(), new Commands.Stack.StackRollbackCommand(),

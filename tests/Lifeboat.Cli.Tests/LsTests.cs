@@ -32,7 +32,10 @@ public class LsTests : CliTestBase
                 Assert.True(ours.ExitCode == 0, ours.Stderr);
                 AssertNoStackTrace(ours);
                 var theirs = restic.RunChecked(args);
-                Assert.Equal(json ? theirs.Stdout : Listed(theirs), ours.Stdout);
+                // restic 0.17+ adds inode and message_type to each node: taken out to compare with 0.14's lines
+                var comparable = json ? System.Text.RegularExpressions.Regex.Replace(ours.Stdout, ",\"inode\":\\d+|,\"message_type\":\"node\"", "") : ours.Stdout;
+                Assert.Equal(json ? theirs.Stdout : Listed(theirs), comparable);
+                if (json) Assert.Contains(",\"inode\":", ours.Stdout);
             }
         }
         // the user's view: the directory first, then what is in it

@@ -22,6 +22,7 @@ public sealed class ForgetCommand : ICommandFactory
         var groupBy = new Option<string>("--group-by", "-g") { Description = "string for grouping snapshots by host,paths,tags", DefaultValueFactory = _ => "host,paths" };
         var dryRun = new Option<bool>("--dry-run", "-n") { Description = "do not delete anything, just print what would be done" };
         var prune = new Option<bool>("--prune") { Description = "automatically run the 'prune' command if snapshots have been removed" };
+        var unsafeAllowRemoveAll = new Option<bool>("--unsafe-allow-remove-all") { Description = "allow deleting all snapshots of a snapshot group" };
         var skipOffsite = new Option<bool>("--skip-offsite") { Description = "with a lifeboat.yaml that has an offsite: repository: leave it alone (by default its snapshots are forgotten by the same retention)" };
         var pruneOptions = new PruneOptionSet();
         var command = new Command("forget", """
@@ -32,7 +33,7 @@ public sealed class ForgetCommand : ICommandFactory
             Examples: lifeboat forget --dry-run          lifeboat forget plex --keep-last 3 --prune
             """)
         {
-            ids, host, tag, path, compact, groupBy, dryRun, prune, skipOffsite,
+            ids, host, tag, path, compact, groupBy, dryRun, prune, unsafeAllowRemoveAll, skipOffsite,
         };
         policyOptions.AddTo(command);
         pruneOptions.AddTo(command);
@@ -84,21 +85,22 @@ public sealed class ForgetCommand : ICommandFactory
             else
             {
                 var snapshots = (await repo.ListSnapshotsAsync(ct)).Where(filter.Matches).ToList();
-                if (policy.IsEmpty)
+                // restic 0.17: an empty policy is an error, unless --unsafe-allow-remove-all (with a snapshot filter)
+                // asks for every snapshot the filter selects to go
+                bool removeAll = policy.IsEmpty && parse.GetValue(unsafeAllowRemoveAll);
+                if (policy.IsEmpty && !removeAll) throw new CliException("no policy was specified, no snapshots will be removed");
+                if (removeAll && filter.IsEmpty) throw new CliException("--unsafe-allow-remove-all is not allowed unless a snapshot filter option is specified");
+                if (!ctx.Json) ctx.Info(removeAll ? "Applying Policy: remove all snapshots" : $"Applying Policy: {policy}");
+                foreach (var (key, members) in grouping.Group(snapshots))
                 {
-                    if (!ctx.Json) ctx.Info("no policy was specified, no snapshots will be removed");
-                }
-                else
-                {
-                    if (!ctx.Json) ctx.Info($"Applying Policy: {policy}");
-                    foreach (var (key, members) in grouping.Group(snapshots))
-                    {
-                        var decision = policy.Apply(members);
-                        groups.Add((key, decision));
-                        toRemove.AddRange(decision.Remove);
-                        if (ctx.Json || ctx.Quiet) continue;
-                        ForgetOutput.PrintGroup(ctx, key, decision, parse.GetValue(compact), header: ctx.Verbosity >= 1);
-                    }
+                    var decision = removeAll ? new ForgetDecision([], [.. members], []) : policy.Apply(members);
+                    // restic 0.17: a policy that would leave a group empty (a --keep-tag no snapshot has) is refused
+                    if (!removeAll && decision.Keep.Count == 0)
+                        throw new CliException($"refusing to delete last snapshot of snapshot group \"{ForgetOutput.GroupKeyText(key)}\"");
+                    groups.Add((key, decision));
+                    toRemove.AddRange(decision.Remove);
+                    if (ctx.Json || ctx.Quiet) continue;
+                    ForgetOutput.PrintGroup(ctx, key, decision, parse.GetValue(compact), header: ctx.Verbosity >= 1);
                 }
             }
 

@@ -40,6 +40,16 @@ public static class ForgetOutput
         return parts.Count == 0 ? "" : $"snapshots for ({string.Join(", ", parts)}):";
     }
 
+    /// <summary>restic's SnapshotGroupKey.String(): "host h, path [/a /b], tags [x]" (the parts the grouping has).</summary>
+    public static string GroupKeyText(ForgetGroupKey key)
+    {
+        var parts = new List<string>();
+        if (!string.IsNullOrEmpty(key.Hostname)) parts.Add($"host {key.Hostname}");
+        if (key.Paths is { Count: > 0 } paths) parts.Add($"path [{string.Join(" ", paths)}]");
+        if (key.Tags is { Count: > 0 } tags) parts.Add($"tags [{string.Join(" ", tags)}]");
+        return string.Join(", ", parts);
+    }
+
     /// <summary>restic's forget JSON: one array of groups, each with its key, kept and removed snapshots and the reasons.</summary>
     public static void WriteGroups(Utf8JsonWriter w, IEnumerable<(ForgetGroupKey Key, ForgetDecision Decision)> groups)
     {
@@ -73,8 +83,9 @@ public static class ForgetOutput
                 foreach (var reason in decision.Reasons)
                 {
                     w.WriteStartObject();
+                    // with its id and short_id, as restic 0.17 writes it (0.14 wrote the bare snapshot)
                     w.WritePropertyName("snapshot");
-                    using (var doc = JsonDocument.Parse(reason.Snapshot.ToJson())) doc.RootElement.WriteTo(w);
+                    SnapshotsCommand.WriteSnapshot(w, reason.Snapshot);
                     w.WriteStartArray("matches");
                     foreach (var m in reason.Matches) w.WriteStringValue(m);
                     w.WriteEndArray();

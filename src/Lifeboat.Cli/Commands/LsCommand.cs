@@ -14,6 +14,8 @@ public sealed class LsCommand : ICommandFactory
         var dirs = new Argument<string[]>("dir") { Arity = ArgumentArity.ZeroOrMore, Description = "only list these directories (absolute paths in the snapshot)" };
         var longFormat = new Option<bool>("--long", "-l") { Description = "use a long listing format showing size and mode" };
         var recursive = new Option<bool>("--recursive") { Description = "include files in subfolders of the listed directories" };
+        var sort = new Option<string>("--sort", "-s") { Description = "sort output by (name|size|time=mtime|atime|ctime|extension)", DefaultValueFactory = _ => "name" };
+        var reverse = new Option<bool>("--reverse") { Description = "reverse sorted output" };
         var filter = new SnapshotFilterOptions();
         var stackOptions = new Stack.StackReadOptions();
         var command = new Command("ls", """
@@ -22,13 +24,14 @@ public sealed class LsCommand : ICommandFactory
             With a lifeboat.yaml (stack mode, no -r): ls APP [--snapshot ID|--at TIME] [DIR...] lists the app's newest
             snapshot (or the one chosen); ls latest DIR lists the latest of the app whose paths hold DIR.
             Example: lifeboat ls sonarr --at "3 days ago" /mnt/projects/sonarr/config
-            """) { snapshot, dirs, longFormat, recursive };
+            """) { snapshot, dirs, longFormat, recursive, sort, reverse };
         filter.AddTo(command);
         stackOptions.AddTo(command);
         command.SetAction((parse, ct) => Program.Run(async () =>
         {
             var ctx = new CommandContext(global, parse);
             var listed = parse.GetValue(dirs) ?? [];
+            var order = SortOrder(parse.GetValue(sort)!);
             StackReading? reading = null;
             AppSnapshotChoice? choice = null;
             if (ctx.StackConfig is { } stack)
@@ -58,10 +61,40 @@ public sealed class LsCommand : ICommandFactory
             else if (!ctx.Quiet)
                 ctx.Error.WriteLine($"{(choice is null ? "" : choice.App.Name + ": ")}snapshot {sn.Id.ToShortString()} of [{string.Join(" ", (sn.Paths ?? []).Select(Display.Text))}] at {sn.Time.ToDateTimeOffset().ToLocalTime():yyyy-MM-dd HH:mm:ss.fffffff zzz}:");
             bool longListing = parse.GetValue(longFormat);
-            await listing.ListAsync(sn.Tree, (node, path) => Print(node, path, ctx, longListing), ct);
+            if (order is null && !parse.GetValue(reverse))
+            {
+                await listing.ListAsync(sn.Tree, (node, path) => Print(node, path, ctx, longListing), ct);
+                return ExitCodes.Ok;
+            }
+            // restic 0.18's --sort and --reverse: everything listed first, then sorted (stably: ties keep the tree's order)
+            var all = new List<(Node Node, string Path)>();
+            await listing.ListAsync(sn.Tree, (node, path) => all.Add((node, path)), ct);
+            var sorted = order is null ? all : [.. all.OrderBy(item => item, order)];
+            if (parse.GetValue(reverse)) sorted.Reverse();
+            foreach (var (node, path) in sorted) Print(node, path, ctx, longListing);
             return ExitCodes.Ok;
         }, ct));
         return command;
+    }
+
+    /// <summary>restic's ls --sort keys; null for "name", the tree's own order.</summary>
+    private static Comparer<(Node Node, string Path)>? SortOrder(string key) => key switch
+    {
+        "name" => null,
+        "size" => Comparer<(Node Node, string Path)>.Create((a, b) => a.Node.Size.CompareTo(b.Node.Size)),
+        "time" or "mtime" => Comparer<(Node Node, string Path)>.Create((a, b) => a.Node.ModTime.UnixNanoseconds.CompareTo(b.Node.ModTime.UnixNanoseconds)),
+        "atime" => Comparer<(Node Node, string Path)>.Create((a, b) => a.Node.AccessTime.UnixNanoseconds.CompareTo(b.Node.AccessTime.UnixNanoseconds)),
+        "ctime" => Comparer<(Node Node, string Path)>.Create((a, b) => a.Node.ChangeTime.UnixNanoseconds.CompareTo(b.Node.ChangeTime.UnixNanoseconds)),
+        "extension" => Comparer<(Node Node, string Path)>.Create((a, b) => string.CompareOrdinal(Extension(a.Path), Extension(b.Path))),
+        _ => throw new CliException($"invalid argument \"{key}\" for \"-s, --sort\" flag: invalid sort mode \"{key}\", must be one of (name|size|time=mtime|atime|ctime|extension)"),
+    };
+
+    /// <summary>Go's filepath.Ext: from the last dot of the last element, "" without one.</summary>
+    private static string Extension(string path)
+    {
+        for (int i = path.Length - 1; i >= 0 && path[i] != '/'; i--)
+            if (path[i] == '.') return path[i..];
+        return "";
     }
 
     private static void Print(Node node, string path, CommandContext ctx, bool longFormat)
@@ -82,6 +115,9 @@ public sealed class LsCommand : ICommandFactory
                 w.WriteString("mtime", node.ModTime.ToString());
                 w.WriteString("atime", node.AccessTime.ToString());
                 w.WriteString("ctime", node.ChangeTime.ToString());
+                // restic 0.17+: the inode (left out when zero), and message_type beside the deprecated struct_type
+                if (node.Inode != 0) w.WriteNumber("inode", node.Inode);
+                w.WriteString("message_type", "node");
                 w.WriteString("struct_type", "node");
                 w.WriteEndObject();
             });

@@ -10,10 +10,10 @@ public sealed class RestoreCommand : ICommandFactory
     {
         var snapshot = new Argument<string>("snapshotID[:subfolder]|APP") { Description = "the snapshot (or \"latest\"), optionally with a folder inside it; with a lifeboat.yaml: the app to restore" };
         var target = new Option<string?>("--target", "-t") { Description = "directory to extract data to; with a lifeboat.yaml: restore there (DIR/<original path>) instead of in place" };
-        var include = new Option<string[]>("--include", "-i") { Description = "include a pattern, exclude everything else (can be specified multiple times)" };
-        var exclude = new Option<string[]>("--exclude", "-e") { Description = "exclude a pattern (can be specified multiple times)" };
-        var iinclude = new Option<string[]>("--iinclude") { Description = "same as --include but ignores the casing of filenames" };
-        var iexclude = new Option<string[]>("--iexclude") { Description = "same as --exclude but ignores the casing of filenames" };
+        var patterns = new PatternOptions();
+        patterns.Include.Description = "include a pattern, exclude everything else (can be specified multiple times)";
+        var overwrite = new Option<string>("--overwrite") { Description = "overwrite behavior, one of (always|if-changed|if-newer|never)", DefaultValueFactory = _ => "always" };
+        var sparse = new Option<bool>("--sparse") { Description = "restore files as sparse" };
         var verify = new Option<bool>("--verify") { Description = "verify restored files content (every blob is always verified against its ID while restoring)" };
         var dryRun = new Option<bool>("--dry-run") { Description = "do not write any data, just show what would be done" };
         var filter = new SnapshotFilterOptions();
@@ -28,20 +28,20 @@ public sealed class RestoreCommand : ICommandFactory
             restores to DIR/<original path> and leaves the live files alone.
             Examples: lifeboat restore sonarr
                       lifeboat restore sonarr --at yesterday --path /mnt/projects/sonarr/config.xml --target /tmp/r
-            """) { snapshot, target, include, exclude, iinclude, iexclude, verify, dryRun };
+            """) { snapshot, target, verify, dryRun, overwrite, sparse };
+        patterns.AddTo(command);
         filter.Path.Description = "only consider snapshots including this (absolute) path (can be specified multiple times); with a lifeboat.yaml: restore only this path of the app";
         filter.AddTo(command);
         stackOptions.AddTo(command);
+        stackOptions.Delete.Description = "delete files from target directory if they do not exist in snapshot; with a lifeboat.yaml, in place: moved aside until the restore has succeeded";
         command.SetAction((parse, ct) => Program.Run(async () =>
         {
             var ctx = new CommandContext(global, parse);
             if (ctx.StackConfig is { } stack) return await Stack.StackRestoreCommand.RunAsync(ctx, stack, parse.GetValue(snapshot)!, parse.GetValue(target), parse.GetValue(filter.Path) ?? [], stackOptions, ct);
-            stackOptions.RejectOutsideStackMode(parse);
+            stackOptions.RejectOutsideStackMode(parse, allowed: stackOptions.Delete);
             var targetDir = parse.GetValue(target) ?? throw new CliException("Please specify a directory to restore to (--target)");
-            var excludes = parse.GetValue(exclude) ?? [];
-            var includes = parse.GetValue(include) ?? [];
-            if ((excludes.Length > 0 || (parse.GetValue(iexclude) ?? []).Length > 0) && (includes.Length > 0 || (parse.GetValue(iinclude) ?? []).Length > 0))
-                throw new CliException("exclude and include patterns are mutually exclusive");
+            var selection = patterns.Get(parse);
+            var overwriteMode = ParseOverwrite(parse.GetValue(overwrite)!);
             var openClock = System.Diagnostics.Stopwatch.StartNew();
             await using var repo = await ctx.OpenRepositoryAsync(ct);
             await using var repoLock = await ctx.LockAsync(repo, exclusive: false, ct, loadIndex: true);
@@ -52,11 +52,14 @@ public sealed class RestoreCommand : ICommandFactory
             var restorer = new Restorer(repo, new RestoreOptions
             {
                 Target = Engine.Backup.Archiver.AbsolutePath(targetDir),
-                Includes = includes,
-                Excludes = excludes,
-                InsensitiveIncludes = parse.GetValue(iinclude) ?? [],
-                InsensitiveExcludes = parse.GetValue(iexclude) ?? [],
+                Includes = selection.Includes,
+                Excludes = selection.Excludes,
+                InsensitiveIncludes = selection.InsensitiveIncludes,
+                InsensitiveExcludes = selection.InsensitiveExcludes,
                 DryRun = parse.GetValue(dryRun),
+                Overwrite = overwriteMode,
+                Delete = parse.GetValue(stackOptions.Delete),
+                Sparse = parse.GetValue(sparse),
             }, observer);
             ctx.Info($"restoring {SnapshotPath.Describe(sn)} to {targetDir}");
             var clock = System.Diagnostics.Stopwatch.StartNew();
@@ -80,19 +83,43 @@ public sealed class RestoreCommand : ICommandFactory
                     w.WriteNumber("seconds_elapsed", (long)clock.Elapsed.TotalSeconds);
                     w.WriteNumber("total_files", st.TotalFiles);
                     w.WriteNumber("files_restored", st.FilesDone);
+                    // restic 0.17 leaves out the counts that are zero
+                    if (st.FilesSkipped > 0) w.WriteNumber("files_skipped", st.FilesSkipped);
+                    if (st.FilesDeleted > 0) w.WriteNumber("files_deleted", st.FilesDeleted);
                     w.WriteNumber("total_bytes", st.TotalBytes);
                     w.WriteNumber("bytes_restored", st.BytesDone);
+                    if (st.BytesSkipped > 0) w.WriteNumber("bytes_skipped", st.BytesSkipped);
                     if (st.Errors > 0) w.WriteNumber("error_count", st.Errors);
                     w.WriteEndObject();
                 });
-            else if (ctx.Verbosity > 0)
-                ctx.Info($"restored {st.TotalFiles} files, {Format.Bytes(st.BytesDone)} in {Format.Duration(clock.Elapsed)}");
+            else
+                ctx.Info(SummaryLine(st, clock.Elapsed));
             if (ctx.Verbosity > 1)
                 ctx.Info($"timing: open {openTime.TotalSeconds:0.000} s, plan {st.PlanTime.TotalSeconds:0.000} s, content {st.ContentTime.TotalSeconds:0.000} s, metadata {st.MetadataTime.TotalSeconds:0.000} s");
             if (errors.Count > 0) throw new CliException($"There were {errors.Count} errors");
             return ExitCodes.Ok;
         }, ct));
         return command;
+    }
+
+    internal static RestoreOverwrite ParseOverwrite(string value) => value switch
+    {
+        "always" => RestoreOverwrite.Always,
+        "if-changed" => RestoreOverwrite.IfChanged,
+        "if-newer" => RestoreOverwrite.IfNewer,
+        "never" => RestoreOverwrite.Never,
+        _ => throw new CliException($"invalid argument \"{value}\" for \"--overwrite\" flag: invalid overwrite behavior \"{value}\", must be one of (always|if-changed|if-newer|never)"),
+    };
+
+    /// <summary>restic 0.17's closing line: "Summary: Restored 5 files/dirs (1.000 KiB) in 0:00, skipped 2 files/dirs 10 B, deleted 1 files/dirs".</summary>
+    internal static string SummaryLine(RestoreStatistics st, TimeSpan elapsed)
+    {
+        var line = st.FilesDone == st.TotalFiles && st.BytesDone == st.TotalBytes
+            ? $"Summary: Restored {st.TotalFiles} files/dirs ({Format.Bytes(st.TotalBytes)}) in {Format.Duration(elapsed)}"
+            : $"Summary: Restored {st.FilesDone} / {st.TotalFiles} files/dirs ({Format.Bytes(st.BytesDone)} / {Format.Bytes(st.TotalBytes)}) in {Format.Duration(elapsed)}";
+        if (st.FilesSkipped > 0) line += $", skipped {st.FilesSkipped} files/dirs {Format.Bytes(st.BytesSkipped)}";
+        if (st.FilesDeleted > 0) line += $", deleted {st.FilesDeleted} files/dirs";
+        return line;
     }
 
     private sealed class Observer(CommandContext ctx, List<string> errors) : IRestoreObserver
@@ -104,9 +131,35 @@ public sealed class RestoreCommand : ICommandFactory
             lock (errors) errors.Add(path);
             Progress?.Clear();
             if (ctx.Json)
-                JsonOutput.Error("restore", path, error.Message);
+                JsonOutput.Error("restore", path, error.Message, toStderr: true);
             else
                 ctx.Error.WriteLine($"ignoring error for {Display.Text(path)}: {error.Message}");
+        }
+
+        /// <summary>restic's -vv item lines: "restored  /path with size 1.000 KiB", or {"message_type":"verbose_status",...}.</summary>
+        public void ItemDone(RestoreItemAction action, string path, long size)
+        {
+            if (ctx.Verbosity < 2 || ctx.Quiet) return;
+            var name = action switch
+            {
+                RestoreItemAction.Updated => "updated",
+                RestoreItemAction.Unchanged => "unchanged",
+                RestoreItemAction.Deleted => "deleted",
+                _ => "restored",
+            };
+            Progress?.Clear();
+            if (ctx.Json)
+                JsonOutput.Line(w =>
+                {
+                    w.WriteStartObject();
+                    w.WriteString("message_type", "verbose_status");
+                    w.WriteString("action", name);
+                    w.WriteString("item", Display.Text(path));
+                    w.WriteNumber("size", size);
+                    w.WriteEndObject();
+                });
+            else
+                lock (ctx.Out) ctx.Out.WriteLine(action == RestoreItemAction.Deleted ? $"{name,-9} {Display.Text(path)}" : $"{name,-9} {Display.Text(path)} with size {Format.Bytes(size)}");
         }
     }
 }

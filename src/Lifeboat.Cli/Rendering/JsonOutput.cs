@@ -23,9 +23,12 @@ public static class JsonOutput
         }
     }
 
-    /// <summary>restic's error message line: {"message_type":"error","error":{"message":…},"during":…,"item":…}.</summary>
-    public static void Error(string during, string item, string message) =>
-        Line(w =>
+    /// <summary>
+    /// restic's error message line: {"message_type":"error","error":{"message":…},"during":…,"item":…}; on stdout, or
+    /// on stderr where restic 0.17 prints it (<paramref name="toStderr"/>, restore's).
+    /// </summary>
+    public static void Error(string during, string item, string message, bool toStderr = false) =>
+        (toStderr ? (Action<Action<Utf8JsonWriter>>)ErrorLine : Line)(w =>
         {
             w.WriteStartObject();
             w.WriteString("message_type", "error");
@@ -36,6 +39,14 @@ public static class JsonOutput
             w.WriteString("item", Display.Text(item));
             w.WriteEndObject();
         });
+
+    /// <summary>One JSON value as a line on stderr.</summary>
+    public static void ErrorLine(Action<Utf8JsonWriter> write)
+    {
+        using var buffer = new MemoryStream();
+        using (var w = new Utf8JsonWriter(buffer, Options)) write(w);
+        lock (WriteLock) Console.Error.WriteLine(System.Text.Encoding.UTF8.GetString(buffer.GetBuffer(), 0, (int)buffer.Length));
+    }
 
     /// <summary>A retry of a storage operation, as a JSON line for stderr: {"message_type":"retry",…}.</summary>
     public static string RetryLine(Engine.Storage.RetryNotice notice)

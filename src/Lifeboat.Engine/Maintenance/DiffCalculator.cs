@@ -117,6 +117,8 @@ public sealed class DiffCalculator(Repository.Repository repository, bool showMe
                 {
                     modifier += "M";
                     ChangedFiles++;
+                    // restic 0.17's bitrot hint: new content, yet every other field (size, times, inode...) alike
+                    if (SameButContent(node1, node2)) modifier += "?";
                 }
                 else if (showMetadata && !node1.ToJson().AsSpan().SequenceEqual(node2.ToJson()))
                 {
@@ -137,6 +139,20 @@ public sealed class DiffCalculator(Repository.Repository repository, bool showMe
             {
                 await ReportAllAsync("+", Added, _after, prefix, node2, cancellationToken).ConfigureAwait(false);
             }
+        }
+    }
+
+    private static bool SameButContent(Node node1, Node node2)
+    {
+        var (content1, content2) = (node1.Content, node2.Content);
+        node1.Content = node2.Content = null;
+        try
+        {
+            return node1.ToJson().AsSpan().SequenceEqual(node2.ToJson());
+        }
+        finally
+        {
+            (node1.Content, node2.Content) = (content1, content2);
         }
     }
 

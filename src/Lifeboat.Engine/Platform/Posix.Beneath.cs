@@ -39,6 +39,50 @@ public static unsafe partial class Posix
         OpenBeneath(root, rootPath, relativePath, ORdOnly | ODirectory | ONoFollow | OCloExec, 0)
             ?? OpenDirectoryNoFollow(FsNames.Join(rootPath, relativePath));
 
+    /// <summary>As <see cref="OpenWriteBeneath"/>, a file below <paramref name="root"/> for reading (the final symlink not followed either).</summary>
+    public static SafeFileHandle OpenReadBeneath(SafeFileHandle root, string rootPath, string relativePath) =>
+        OpenBeneath(root, rootPath, relativePath, ORdOnly | ONoFollow | OCloExec, 0)
+            ?? OpenRead(FsNames.Join(rootPath, relativePath));
+
+    /// <summary>
+    /// rm -rf of <paramref name="relativePath"/> below <paramref name="root"/>: every directory on the way is opened as
+    /// <see cref="OpenDirectoryBeneath"/> opens one, so a symlink (swapped in or not) is removed, never followed out of
+    /// root. A directory without u+rwx gets it first, as <see cref="FileTrees.Remove"/> does; a missing item is no error.
+    /// </summary>
+    public static void RemoveAllBeneath(SafeFileHandle root, string rootPath, string relativePath)
+    {
+        try
+        {
+            UnlinkBeneath(root, rootPath, relativePath);
+            return;
+        }
+        catch (PosixException e) when (e.Errno == Errno.ENOENT) { return; }
+        catch (PosixException e) when (e.Errno == Errno.EISDIR) { /* a directory: empty it first */ }
+        var path = FsNames.Join(rootPath, relativePath);
+        using (var directory = OpenDirectoryBeneath(root, rootPath, relativePath))
+        {
+            var status = FStat(directory);
+            if ((status.Permissions & 0x1C0) != 0x1C0) FChmod(directory, path, status.Permissions | 0x1C0);
+            foreach (var name in ListDirectory(directory, path)) RemoveAllBeneath(root, rootPath, relativePath + "/" + name);
+        }
+        RemoveDirectoryBeneath(root, rootPath, relativePath);
+    }
+
+    /// <summary>The entry names of an open directory, read through a duplicate so that the handle stays open; <paramref name="path"/> names it in errors.</summary>
+    public static List<string> ListDirectory(SafeFileHandle directory, string path)
+    {
+        int copy = dup(directory);
+        if (copy < 0) throw new PosixException(Marshal.GetLastPInvokeError(), "dup", path);
+        nint stream = fdopendir(copy);
+        if (stream == 0)
+        {
+            int errno = Marshal.GetLastPInvokeError();
+            close(copy);
+            throw new PosixException(errno, "fdopendir", path);
+        }
+        return ReadDirectoryNames(stream, path);
+    }
+
     /// <summary>The handle, or null when openat2 is not there to ask.</summary>
     private static SafeFileHandle? OpenBeneath(SafeFileHandle root, string rootPath, string relativePath, int flags, uint mode)
     {
@@ -161,6 +205,10 @@ public static unsafe partial class Posix
     private static partial long syscall(long number, SafeFileHandle dirfd, byte* path, OpenHow* how, nuint size);
     [LibraryImport("libc")]
     private static partial int close(int fd);
+    [LibraryImport("libc", SetLastError = true)]
+    private static partial int dup(SafeFileHandle fd);
+    [LibraryImport("libc", SetLastError = true)]
+    private static partial nint fdopendir(int fd);
     [LibraryImport("libc", SetLastError = true)]
     private static partial int mkdirat(SafeFileHandle dirfd, byte* path, uint mode);
     [LibraryImport("libc", SetLastError = true)]

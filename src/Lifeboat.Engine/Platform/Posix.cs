@@ -134,6 +134,12 @@ public static unsafe partial class Posix
         nint dir;
         fixed (byte* pp = p) dir = opendir(pp);
         if (dir == 0) throw new PosixException(Marshal.GetLastPInvokeError(), "open", path);
+        return ReadDirectoryNames(dir, path);
+    }
+
+    /// <summary>The names of an opened directory stream (except "." and ".."), which it closes.</summary>
+    private static List<string> ReadDirectoryNames(nint dir, string path)
+    {
         var names = new List<string>();
         try
         {

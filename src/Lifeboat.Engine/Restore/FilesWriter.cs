@@ -22,8 +22,12 @@ internal sealed class FilesWriter
     // while the restore runs is refused, not followed out of the target)
     private readonly Microsoft.Win32.SafeHandles.SafeFileHandle _root;
 
-    public FilesWriter(RestorePlan plan, Microsoft.Win32.SafeHandles.SafeFileHandle root, MetadataWriter metadata, ItemFailures failures, RestoreStatistics statistics)
+    // --sparse: a blob of zeros is not written into a file created empty, so it stays a hole
+    private readonly bool _sparse;
+
+    public FilesWriter(RestorePlan plan, Microsoft.Win32.SafeHandles.SafeFileHandle root, MetadataWriter metadata, ItemFailures failures, RestoreStatistics statistics, bool sparse = false)
     {
+        _sparse = sparse;
         _plan = plan;
         _root = root;
         _metadata = metadata;
@@ -53,11 +57,11 @@ internal sealed class FilesWriter
                     if (!f.Opened)
                     {
                         // the first blob creates the file at its full size, so later ones may land anywhere
-                        f.Handle = Posix.OpenWriteBeneath(_root, _plan.Root, _plan.RelativePath(_plan.FilePath(file)), 0x180 /* 0600 */);
+                        f.Handle = Posix.OpenWriteBeneath(_root, _plan.Root, _plan.RelativePath(_plan.FilePath(file)), 0x180 /* 0600 */, truncate: !f.Update);
                         Posix.Truncate(f.Handle, f.Size);
                         f.Opened = true;
                     }
-                    RandomAccess.Write(f.Handle!, data, offset);
+                    if (!_sparse || f.Update || data.IndexOfAnyExcept((byte)0) >= 0) RandomAccess.Write(f.Handle!, data, offset);
                     Interlocked.Add(ref _statistics.BytesDone, data.Length);
                 }
                 catch (IOException e)
@@ -92,6 +96,7 @@ internal sealed class FilesWriter
             if (--f.Remaining > 0) return;
             // through the handle the content went to: the same file gets the metadata, wherever its path leads now
             if (!f.Failed && f.Metadata is { } m) _metadata.Apply(f.Handle, _plan.FilePath(file), m);
+            if (!f.Failed) _failures.Done(f.Update ? RestoreItemAction.Updated : RestoreItemAction.Restored, _plan.FilePath(file), f.Size);
             f.Handle?.Dispose();
             f.Handle = null;
             f.Metadata = null;

@@ -13,6 +13,8 @@ internal struct PlannedFile
     /// <summary>Blobs still to arrive (each place in <see cref="RestorePlan.Packs"/> counts once).</summary>
     public int Remaining;
     public bool Opened;
+    /// <summary>The file exists and only its differing blobs are planned: opened without truncating, and never sparse.</summary>
+    public bool Update;
     public bool Failed;
     public SafeFileHandle? Handle;
 }

@@ -26,5 +26,15 @@ public sealed record RestoreOptions
     /// server at least twice its connections, so that the reads' round trips overlap the writing of files.
     /// </summary>
     public int? PackConcurrency { get; init; }
+    /// <summary>Count and check what would be restored, deleted or skipped, and write nothing.</summary>
     public bool DryRun { get; init; }
+    /// <summary>What to do with an item that exists already at its place in the target (restic 0.17's --overwrite).</summary>
+    public RestoreOverwrite Overwrite { get; init; } = RestoreOverwrite.Always;
+    /// <summary>
+    /// Remove what the target holds beside the snapshot's items in each restored directory (restic 0.17's --delete):
+    /// only what the filters would select, so that a partial restore removes nothing outside its selection.
+    /// </summary>
+    public bool Delete { get; init; }
+    /// <summary>Leave blobs of zeros as holes in the files created (restic's --sparse).</summary>
+    public bool Sparse { get; init; }
 }

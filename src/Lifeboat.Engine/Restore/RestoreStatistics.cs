@@ -8,6 +8,11 @@ public sealed class RestoreStatistics
     public long FilesDone;
     public long BytesDone;
     public long Errors;
+    /// <summary>Items left as they were (by the overwrite setting, or a file already equal to the snapshot's), and their size.</summary>
+    public long FilesSkipped;
+    public long BytesSkipped;
+    /// <summary>Items removed from the target by <see cref="RestoreOptions.Delete"/> (a directory counts once).</summary>
+    public long FilesDeleted;
 
     /// <summary>Wall time of each stage, for --verbose: where a restore spends its time.</summary>
     public TimeSpan PlanTime, ContentTime, MetadataTime;

@@ -95,13 +95,13 @@ public sealed class Restorer
         var clock = System.Diagnostics.Stopwatch.StartNew();
         // everything is written below this handle (see RestorePlanner and FilesWriter); a dry run writes nothing
         using var root = _options.DryRun ? null : Posix.OpenDirectory(plan.Root);
-        var planner = new RestorePlanner(_repo, plan, _filter, _metadata, _failures, Statistics, _options.DryRun, root);
+        var planner = new RestorePlanner(_repo, plan, _filter, _metadata, _failures, Statistics, _options.DryRun, root, _options.Overwrite, _options.Delete);
         await planAsync(planner).ConfigureAwait(false);
         var planTime = clock.Elapsed;
         Statistics.PlanTime += planTime;
         if (root is null) return;
 
-        var files = new FilesWriter(plan, root, _metadata, _failures, Statistics);
+        var files = new FilesWriter(plan, root, _metadata, _failures, Statistics, _options.Sparse);
         var reader = new PackBlobReader(_repo, files);
         try
         {

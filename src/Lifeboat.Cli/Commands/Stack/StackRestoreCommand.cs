@@ -31,10 +31,10 @@ public sealed class StackRestoreOptions
     }
 
     /// <summary>Outside stack mode these options mean nothing: say so instead of ignoring them.</summary>
-    public void RejectOutsideStackMode(ParseResult parse)
+    public void RejectOutsideStackMode(ParseResult parse, Option? allowed = null)
     {
         foreach (var option in new Option[] { Snapshot, At, Delete, ReplaceDatabases, DumpsOnly, NoDumps, TargetDatabase })
-            if (parse.GetResult(option) is { Implicit: false })
+            if (option != allowed && parse.GetResult(option) is { Implicit: false })
                 throw new CliException($"{option.Name} needs a lifeboat.yaml (stack mode): `lifeboat restore APP {option.Name} ...` without -r");
     }
 
