@@ -312,6 +312,20 @@ def plot(path, n_list, per_size, title):
     svgplot.write_svg(path, title, panels, "files in the tree", note="dashed: restic; solid: Lifeboat")
 
 
+def pin_build(b, a):
+    """The ./lifeboat script rebuilds itself when a source changes: a long run would time a build, or switch binaries
+    halfway. Run a copy of the build the warm-up made instead."""
+    script = os.path.join(os.path.dirname(BENCH), "lifeboat")
+    built = os.path.join(os.path.dirname(BENCH), ".build", "cli")
+    if len(b.argv["lifeboat"]) != 1 or os.path.realpath(b.argv["lifeboat"][0]) != script or not os.path.isdir(built):
+        return
+    pinned = os.path.join(a.workdir, "lifeboat-build")
+    shutil.rmtree(pinned, ignore_errors=True)
+    shutil.copytree(os.path.realpath(built), pinned, symlinks=True)
+    b.argv["lifeboat"] = [os.path.join(pinned, "lifeboat")]
+    log(f"Lifeboat: running a copy of this build, {pinned}/lifeboat (sources changed later do not affect the run)")
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--tree", choices=("plex",), default="plex")
@@ -336,6 +350,7 @@ def main():
         sys.exit("bench/run: /usr/bin/time (GNU time) is required: apt-get install time")
     b = Bench(a)
     subprocess.call(b.argv["lifeboat"] + ["version"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # warm-up
+    pin_build(b, a)
     if load_avg() > 0.5:
         log(f"WARNING: load average is {load_avg():.2f}: other work on this machine distorts the timings")
     start = time.time()
