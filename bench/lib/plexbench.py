@@ -42,6 +42,11 @@ def load_avg():
         return float(f.read().split()[0])
 
 
+def remove_tree(path):
+    """rm -rf: at 100,000 files shutil.rmtree takes minutes longer on a busy disk."""
+    subprocess.call(["rm", "-rf", "--", path])
+
+
 def drop_caches():
     try:
         os.sync()
@@ -106,7 +111,7 @@ class Bench:
                 h.update(f.read())
         path = os.path.join(self.a.workdir, "trees", f"plex-{n}-seed{self.a.seed}-{h.hexdigest()[:10]}")
         if self.a.regenerate or not os.path.exists(path + ".ok"):
-            shutil.rmtree(path, ignore_errors=True)
+            remove_tree(path)
             os.makedirs(os.path.dirname(path), exist_ok=True)
             log(f"generating a Plex tree of ~{n} files in {path} ...")
             t0 = time.time()
@@ -132,7 +137,7 @@ class Bench:
         results = {s: {"restic": [], "lifeboat": []} for s, _ in STEPS}
         facts = {}
         for r in range(1, a.rounds + 1):
-            shutil.rmtree(run, ignore_errors=True)
+            remove_tree(run)
             logs = os.path.join(run, "logs")
             os.makedirs(logs)
             src = os.path.join(run, "src")
@@ -178,7 +183,7 @@ class Bench:
                     if not ok:
                         results["restore"][t][-1] = "MISMATCH"
                         self.failed.append(f"size {n} round {r} restore {t}: RESTORED TREE DIFFERS FROM THE SOURCE")
-                shutil.rmtree(target, ignore_errors=True)
+                remove_tree(target)
             step("snapshots", "snapshots")
             # history: H rounds of a small change, each backed up by both tools at a later day of the year
             totals = {t: [0.0, 0, True] for t in order}
@@ -211,7 +216,7 @@ class Bench:
             step("check", "check", "--read-data-subset", "10%")
             log(f"  snapshots: {facts['snapshots']}")
         if not a.keep_run:
-            shutil.rmtree(run, ignore_errors=True)
+            remove_tree(run)
         return results, facts
 
 
