@@ -128,6 +128,22 @@ public sealed class MasterIndex
         }
     }
 
+    /// <summary>
+    /// Entry <paramref name="entry"/> (see <see cref="Find"/>): the number of its pack in <see cref="Packs"/> and the blob
+    /// as its index file listed it. Lets prune go through the index by entry number, keeping per-blob state in bitmaps,
+    /// instead of copying the index.
+    /// </summary>
+    internal (int Pack, PackedBlob Blob) EntryAt(int entry)
+    {
+        lock (_lock)
+        {
+            ArgumentOutOfRangeException.ThrowIfNegative(entry);
+            ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(entry, _count);
+            ref readonly var e = ref Entry(entry);
+            return (e.PackIndex, new PackedBlob(e.BlobId, e.Type, e.Offset, e.Length, e.UncompressedLength));
+        }
+    }
+
     private int IndexOf(BlobType type, Id id)
     {
         int mask = _buckets.Length - 1;
