@@ -68,16 +68,24 @@ public sealed class BackupNewerFlagsTests : CliTestBase
     [Fact]
     public void SkipIfUnchanged_MakesNoSnapshotWhenNothingChanged_AndSaysSo()
     {
-        // the tree holds the directories above the source: under the test's binaries they stay still, /tmp does not
-        using var quiet = new TempDirectory("lifeboat-skip", AppContext.BaseDirectory.TrimEnd('/'));
-        File.WriteAllText(quiet.Combine("file"), "same");
+        // a relative path: the tree then holds only the source, not the directories above it, whose times change
+        // with every other test running beside (the absolute path under /tmp would differ between the runs)
+        using var quiet = new TempDirectory("lifeboat-skip");
+        Directory.CreateDirectory(quiet.Combine("src"));
+        File.WriteAllText(quiet.Combine("src/file"), "same");
+        ProcessResult Backup(params string[] args)
+        {
+            var r = Cli.Run(["backup", "src", .. args], workingDirectory: quiet.Path);
+            Assert.True(r.ExitCode == 0, r.Stderr);
+            return r;
+        }
         Cli.RunChecked("init");
-        Cli.RunChecked("backup", quiet.Path);
+        Backup();
 
-        var text = Cli.RunChecked("backup", quiet.Path, "--skip-if-unchanged");
-        var json = Lines(Cli.RunChecked("backup", quiet.Path, "--skip-if-unchanged", "--json").Stdout).Last();
-        File.WriteAllText(quiet.Combine("file"), "changed");
-        var changed = Lines(Cli.RunChecked("backup", quiet.Path, "--skip-if-unchanged", "--json").Stdout).Last();
+        var text = Backup("--skip-if-unchanged");
+        var json = Lines(Backup("--skip-if-unchanged", "--json").Stdout).Last();
+        File.WriteAllText(quiet.Combine("src/file"), "changed");
+        var changed = Lines(Backup("--skip-if-unchanged", "--json").Stdout).Last();
 
         Assert.Contains("skipped creating snapshot", text.Stdout);
         Assert.False(json.TryGetProperty("snapshot_id", out _));

@@ -121,13 +121,15 @@ public sealed class OffsiteTests : IDisposable
         var json = JsonDocument.Parse(Cli.RunChecked("verify", "plex", "--json").Stdout).RootElement;
         Assert.Equal(["primary", "offsite"], json.EnumerateArray().Select(r => r.GetProperty("repository").GetString()).ToArray());
 
-        // one flipped byte in the offsite copy's only data pack: the primary still passes, the offsite test fails
-        var pack = Directory.EnumerateFiles(Path.Combine(OffsitePath, "data"), "*", SearchOption.AllDirectories)
-            .OrderByDescending(f => new FileInfo(f).Length).First();
-        var bytes = File.ReadAllBytes(pack);
-        bytes[40] ^= 0xFF;
-        File.SetUnixFileMode(pack, UnixFileMode.UserRead | UnixFileMode.UserWrite);
-        File.WriteAllBytes(pack, bytes);
+        // one flipped byte in each of the offsite copy's packs (which blobs share a pack depends on the copy's
+        // timing): the primary still passes, the offsite test fails
+        foreach (var pack in Directory.EnumerateFiles(Path.Combine(OffsitePath, "data"), "*", SearchOption.AllDirectories))
+        {
+            var bytes = File.ReadAllBytes(pack);
+            bytes[40] ^= 0xFF;
+            File.SetUnixFileMode(pack, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+            File.WriteAllBytes(pack, bytes);
+        }
         var primaryOnly = Cli.RunChecked("verify", "--skip-offsite");
         Assert.DoesNotContain($"offsite {OffsitePath}:", primaryOnly.Stdout);
         var damaged = Cli.Run("verify", "--offsite-only");

@@ -15,9 +15,11 @@ public static class LockRetry
     public static string WaitingMessage(TimeSpan duration) => $"repo already locked, waiting up to {GoDuration.Format(duration)} for the lock";
 
     /// <param name="whileLocking">
-    /// Read-only loading to do under the written lock (see <see cref="RepositoryLock.AcquireAsync"/>). It runs at most
-    /// once: when an attempt fails after it ran (another process locked in the same instant), what it loaded may not be
-    /// protected, so that failure is final.
+    /// Read-only loading to do under the lock (see <see cref="RepositoryLock.AcquireAsync"/>). Without retries it runs
+    /// during the lock's re-check wait; with them, once the lock is held: a load done during the wait and then met by
+    /// another process's new lock at the re-check could not be used (an index loaded then may lack what that process
+    /// writes), and could not be retried either (it adds to the index it loads), so a waiting prune would fail
+    /// whenever a backup started in the same instant, which is what a prune waiting beside busy backups meets.
     /// </param>
     /// <param name="waiting">Told <see cref="WaitingMessage"/> once, when the first attempt found the repository locked.</param>
     public static async Task<RepositoryLock> AcquireAsync(Repository repository, bool exclusive, LockRetryPolicy? retry,
@@ -26,12 +28,23 @@ public static class LockRetry
         if (retry is null || retry.Duration <= TimeSpan.Zero)
             return await RepositoryLock.AcquireAsync(repository, exclusive, cancellationToken, whileLocking).ConfigureAwait(false);
 
-        bool loaded = false;
-        Func<CancellationToken, Task>? once = whileLocking is null ? null : async ct =>
+        var held = await AcquireWithRetriesAsync(repository, exclusive, retry, waiting, cancellationToken).ConfigureAwait(false);
+        if (whileLocking is null) return held;
+        try
         {
-            await whileLocking(ct).ConfigureAwait(false);
-            loaded = true;
-        };
+            await whileLocking(cancellationToken).ConfigureAwait(false);
+            return held;
+        }
+        catch
+        {
+            await held.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    private static async Task<RepositoryLock> AcquireWithRetriesAsync(Repository repository, bool exclusive, LockRetryPolicy retry,
+        Action<string>? waiting, CancellationToken cancellationToken)
+    {
         var clock = Stopwatch.StartNew();
         var wait = retry.FirstWait < retry.Duration ? retry.FirstWait : retry.Duration;
         bool told = false;
@@ -39,9 +52,9 @@ public static class LockRetry
         {
             try
             {
-                return await RepositoryLock.AcquireAsync(repository, exclusive, cancellationToken, loaded ? null : once).ConfigureAwait(false);
+                return await RepositoryLock.AcquireAsync(repository, exclusive, cancellationToken).ConfigureAwait(false);
             }
-            catch (RepositoryException e) when (e.Kind == RepositoryErrorKind.Locked && !loaded)
+            catch (RepositoryException e) when (e.Kind == RepositoryErrorKind.Locked)
             {
                 if (!told)
                 {
@@ -53,7 +66,7 @@ public static class LockRetry
                 {
                     // the deadline comes first: one last attempt then, and its outcome is final
                     if (left > TimeSpan.Zero) await Task.Delay(left, cancellationToken).ConfigureAwait(false);
-                    return await RepositoryLock.AcquireAsync(repository, exclusive, cancellationToken, loaded ? null : once).ConfigureAwait(false);
+                    return await RepositoryLock.AcquireAsync(repository, exclusive, cancellationToken).ConfigureAwait(false);
                 }
                 await Task.Delay(wait, cancellationToken).ConfigureAwait(false);
                 wait = wait * 2 < retry.MaxWait ? wait * 2 : retry.MaxWait;

@@ -64,9 +64,9 @@ public sealed class BackupChoicesTests : IDisposable
     [Fact]
     public async Task SkipIfUnchanged_SavesNoSnapshot_WhenTheTreeIsTheParents_ButDoesWhenAFileChanged()
     {
-        // the snapshot's tree holds the directories above the source too: under the test's own binaries they stay
-        // still between the runs, where /tmp changes with every other test
-        using var quiet = new TempDirectory("lifeboat-skip", AppContext.BaseDirectory.TrimEnd('/'));
+        // the snapshot's tree holds the directories above the source too, with their times: any path through /tmp
+        // (or /var/tmp, or a CI clone under /tmp) changes with every other test running beside; / alone stays still
+        using var quiet = new TempDirectory("lifeboat-skip", "/");
         Directory.CreateDirectory(quiet.Combine("src"));
         File.WriteAllText(quiet.Combine("src/file"), "first");
         await using var repo = await StageRepository.CreateAsync();
