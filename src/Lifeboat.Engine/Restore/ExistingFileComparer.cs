@@ -39,7 +39,7 @@ internal sealed class ExistingFileComparer(Repository.Repository repository)
             int length = (int)(blob.IsCompressed ? blob.UncompressedLength : blob.Length - Crypto.CryptoKey.Overhead);
             if (_buffer.Length < length) _buffer = GC.AllocateUninitializedArray<byte>(Math.Max(length, 64 * 1024));
             var span = _buffer.AsSpan(0, length);
-            if (ReadFully(handle, span, offset) < length)
+            if (Posix.ReadFully(handle, span, offset) < length)
             {
                 all = false;
                 break;
@@ -52,17 +52,5 @@ internal sealed class ExistingFileComparer(Repository.Repository repository)
         if (all) return new(true, null);
         // a file with other names besides would change under them too: it is replaced, as restic does
         return any && status.Links == 1 ? new(false, matches) : new(false, null);
-    }
-
-    private static int ReadFully(SafeFileHandle handle, Span<byte> buffer, long offset)
-    {
-        int total = 0;
-        while (total < buffer.Length)
-        {
-            int n = RandomAccess.Read(handle, buffer[total..], offset + total);
-            if (n == 0) break;
-            total += n;
-        }
-        return total;
     }
 }

@@ -434,7 +434,7 @@ public sealed class RestoreTest
                     try
                     {
                         var data = buffer.AsSpan(0, length);
-                        if (ReadFully(handle, data, offset) != length)
+                        if (Posix.ReadFully(handle, data, offset) != length)
                         {
                             problems.Add(location, $"the restored copy ends before byte {offset + length}");
                             return;
@@ -449,7 +449,7 @@ public sealed class RestoreTest
                             var liveData = liveBuffer.AsSpan(0, length);
                             try
                             {
-                                liveSame = ReadFully(live!, liveData, offset) == length && liveData.SequenceEqual(data);
+                                liveSame = Posix.ReadFully(live!, liveData, offset) == length && liveData.SequenceEqual(data);
                             }
                             catch (IOException)
                             {
@@ -515,18 +515,6 @@ public sealed class RestoreTest
             {
                 return null;
             }
-        }
-
-        private static int ReadFully(SafeFileHandle handle, Span<byte> buffer, long offset)
-        {
-            int total = 0;
-            while (total < buffer.Length)
-            {
-                int n = RandomAccess.Read(handle, buffer[total..], offset + total);
-                if (n == 0) break;
-                total += n;
-            }
-            return total;
         }
     }
 }
