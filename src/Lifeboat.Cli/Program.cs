@@ -26,7 +26,7 @@ public static class Program
         foreach (var command in new ICommandFactory[]
                  {
                      new InitCommand(), new BackupCommand(), new SnapshotsCommand(), new LsCommand(), new RestoreCommand(),
-                     new DumpCommand(), new CatCommand(), new ListCommand(), new CheckCommand(), new RebuildIndexCommand(), new RepairCommand(),
+                     new DumpCommand(), new CatCommand(), new ListCommand(), new CheckCommand(), new RebuildIndexCommand(), new RepairCommand(), new RecoverCommand(),
                      new ForgetCommand(), new PruneCommand(), new TagCommand(), new RewriteCommand(), new CacheCommand(),
                      new UnlockCommand(), new KeyCommand(), new DiffCommand(), new FindCommand(), new StatsCommand(), new CopyCommand(),
                      new VersionCommand(), new GenerateCommand(), new DemoCommand(),
