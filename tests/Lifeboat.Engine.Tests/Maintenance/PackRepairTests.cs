@@ -91,4 +91,27 @@ public sealed class PackRepairTests
         await reopened.LoadIndexAsync(Ct);
         foreach (var plain in blobs) Assert.Equal(plain, await reopened.LoadBlobAsync(BlobType.Data, Id.Hash(plain), Ct));
     }
+
+    [Fact]
+    public async Task ATruncatedPack_GivesUpWhatItStillHolds_AsRestic017Does()
+    {
+        var (storage, pack, blobs) = await MakeAsync();
+        var bytes = await storage.ReadAllAsync(FileType.Pack, pack, Ct);
+        await storage.SaveAsync(FileType.Pack, pack, bytes.AsSpan(0, 7_000).ToArray(), Ct); // the first blob and part of the second
+        await using (var repo = await Repo.OpenAsync(storage, "pw", new RepositoryOptions(), Ct))
+        {
+            await repo.LoadIndexAsync(Ct);
+            var warnings = new List<string>();
+            var result = await new PackRepair(repo, _ => { }, warnings.Add).RunAsync([Id.Parse(pack)], Ct);
+            Assert.Equal(1, result.BlobsSalvaged);
+            Assert.Equal(2, result.BlobsLost.Count);
+            Assert.Equal(2, warnings.Count);
+        }
+
+        Assert.Empty(await CheckAsync(storage));
+        await using var reopened = await Repo.OpenAsync(storage, "pw", new RepositoryOptions(), Ct);
+        await reopened.LoadIndexAsync(Ct);
+        var kept = blobs.Where(b => reopened.Index.Has(BlobType.Data, Id.Hash(b))).ToList();
+        Assert.Equal(blobs[0], Assert.Single(kept));
+    }
 }
