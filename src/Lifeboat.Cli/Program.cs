@@ -26,7 +26,7 @@ public static class Program
         foreach (var command in new ICommandFactory[]
                  {
                      new InitCommand(), new BackupCommand(), new SnapshotsCommand(), new LsCommand(), new RestoreCommand(),
-                     new DumpCommand(), new CatCommand(), new ListCommand(), new CheckCommand(), new RebuildIndexCommand(), new RepairCommand(),
+                     new DumpCommand(), new CatCommand(), new ListCommand(), new CheckCommand(), new RebuildIndexCommand(), new RepairCommand(), new RecoverCommand(),
                      new ForgetCommand(), new PruneCommand(), new TagCommand(), new RewriteCommand(), new CacheCommand(),
                      new UnlockCommand(), new KeyCommand(), new DiffCommand(), new FindCommand(), new StatsCommand(), new CopyCommand(),
                      new VersionCommand(), new GenerateCommand(), new DemoCommand(),
@@ -38,6 +38,7 @@ public static class Program
             root.Subcommands.Add(command.Create(global));
 
         var parse = root.Parse(args);
+        JsonErrors = parse.GetValue(global.Json);
         // Ctrl-C and SIGTERM cancel the command's token; the command then cleans up (unfinished packs are
         // discarded, locks removed) and we exit with 130. Give it time to do so.
         // The daemon handles its signals itself: it gives its running job its own grace period, then exits 0.
@@ -47,6 +48,9 @@ public static class Program
         if (NotifyOption.Requested(parse)) cleanup += new Stack.Operations.Notifications.NotificationPolicy().MaxDeliveryTime;
         return await parse.InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = ownSignals ? null : cleanup }).ConfigureAwait(false);
     }
+
+    /// <summary>With --json, fatal errors are restic 0.17's exit_error line rather than text.</summary>
+    private static bool JsonErrors { get; set; }
 
     /// <summary>Runs a command body and turns every error a user can cause into one line and restic's exit code.</summary>
     public static async Task<int> Run(Func<Task<int>> body, CancellationToken cancellationToken)
@@ -62,46 +66,62 @@ public static class Program
         }
         catch (CliException e)
         {
-            Console.Error.WriteLine($"Fatal: {e.Message}");
-            return e.ExitCode;
+            return Fatal(e.Message, e.ExitCode);
         }
         catch (Stack.StackException e)
         {
-            Console.Error.WriteLine($"Fatal: {e.Message}");
-            return ExitCodes.Fatal;
+            return Fatal(e.Message, ExitCodes.Fatal);
         }
         catch (RepositoryException e)
         {
-            Console.Error.WriteLine($"Fatal: {e.Message}");
-            return e.Kind switch
+            return Fatal(e.Message, e.Kind switch
             {
                 RepositoryErrorKind.NotFound => ExitCodes.NoRepository,
                 RepositoryErrorKind.WrongPassword => ExitCodes.WrongPassword,
                 RepositoryErrorKind.Locked => ExitCodes.LockFailed,
                 _ => ExitCodes.Fatal,
-            };
+            });
         }
         catch (PosixException e)
         {
-            Console.Error.WriteLine(e.Errno == Errno.ENOSPC ? $"Fatal: {e.Message}: free some space and run again" : $"Fatal: {e.Message}");
-            return ExitCodes.Fatal;
+            return Fatal(e.Errno == Errno.ENOSPC ? $"{e.Message}: free some space and run again" : e.Message, ExitCodes.Fatal);
         }
         catch (IOException e)
         {
-            Console.Error.WriteLine($"Fatal: {e.Message}");
-            return ExitCodes.Fatal;
+            return Fatal(e.Message, ExitCodes.Fatal);
         }
         catch (UnauthorizedAccessException e)
         {
-            Console.Error.WriteLine($"Fatal: {e.Message}");
-            return ExitCodes.Fatal;
+            return Fatal(e.Message, ExitCodes.Fatal);
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
             // A bug, or a resource the machine ran out of: still one line for the user; the trace on request.
-            Console.Error.WriteLine($"Fatal: unexpected {e.GetType().Name}: {e.Message} (set LIFEBOAT_DEBUG=1 for details, and please report it)");
+            int code = Fatal($"unexpected {e.GetType().Name}: {e.Message} (set LIFEBOAT_DEBUG=1 for details, and please report it)", ExitCodes.Fatal);
             if (Environment.GetEnvironmentVariable("LIFEBOAT_DEBUG") is "1") Console.Error.WriteLine(e);
-            return ExitCodes.Fatal;
+            return code;
         }
+    }
+
+    /// <summary>
+    /// The error that ends the command, on stderr: "Fatal: message", or with --json restic 0.17's
+    /// {"message_type":"exit_error","code":…,"message":"Fatal: …"}. Returns <paramref name="code"/>.
+    /// </summary>
+    private static int Fatal(string message, int code)
+    {
+        if (!JsonErrors)
+        {
+            Console.Error.WriteLine($"Fatal: {message}");
+            return code;
+        }
+        Rendering.JsonOutput.ErrorLine(w =>
+        {
+            w.WriteStartObject();
+            w.WriteString("message_type", "exit_error");
+            w.WriteNumber("code", code);
+            w.WriteString("message", $"Fatal: {message}");
+            w.WriteEndObject();
+        });
+        return code;
     }
 }

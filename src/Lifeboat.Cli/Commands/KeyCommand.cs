@@ -6,7 +6,7 @@ using Lifeboat.Engine.Repository;
 
 namespace Lifeboat.Cli.Commands;
 
-/// <summary>restic 0.14's key command: list, add, remove ID, passwd.</summary>
+/// <summary>restic 0.14's key command: list, add, remove ID, passwd; restic 0.17's --new-insecure-no-password.</summary>
 public sealed class KeyCommand : ICommandFactory
 {
     public Command Create(GlobalOptions global)
@@ -15,7 +15,8 @@ public sealed class KeyCommand : ICommandFactory
         var newPasswordFile = new Option<string?>("--new-password-file") { Description = "file from which to read the new password" };
         var user = new Option<string?>("--user") { Description = "the username for new keys" };
         var host = new Option<string?>("--host") { Description = "the hostname for new keys" };
-        var command = new Command("key", "Manage keys (passwords)") { args, newPasswordFile, user, host };
+        var newInsecureNoPassword = new Option<bool>("--new-insecure-no-password") { Description = "add an empty password for the repository (insecure)" };
+        var command = new Command("key", "Manage keys (passwords)") { args, newPasswordFile, newInsecureNoPassword, user, host };
         command.SetAction((parse, ct) => Program.Run(async () =>
         {
             var ctx = new CommandContext(global, parse);
@@ -38,7 +39,7 @@ public sealed class KeyCommand : ICommandFactory
                 case "add":
                 {
                     await using var l = await ctx.LockAsync(repo, exclusive: false, ct);
-                    var password = NewPassword(parse.GetValue(newPasswordFile));
+                    var password = NewPassword(parse.GetValue(newPasswordFile), parse.GetValue(newInsecureNoPassword));
                     var name = await repo.AddKeyAsync(password, parse.GetValue(user) ?? Environment.UserName, parse.GetValue(host) ?? Posix.HostName, kdfParameters: null, ct);
                     ctx.Info($"saved new key as {name}");
                     break;
@@ -58,7 +59,7 @@ public sealed class KeyCommand : ICommandFactory
                 case "passwd":
                 {
                     await using var l = await ctx.LockAsync(repo, exclusive: true, ct);
-                    var password = NewPassword(parse.GetValue(newPasswordFile));
+                    var password = NewPassword(parse.GetValue(newPasswordFile), parse.GetValue(newInsecureNoPassword));
                     // the new key first: if anything fails in between, the old password still works
                     var name = await repo.AddKeyAsync(password, parse.GetValue(user) ?? Environment.UserName, parse.GetValue(host) ?? Posix.HostName, kdfParameters: null, ct);
                     await repo.RemoveKeyAsync(repo.KeyName, ct);
@@ -71,9 +72,17 @@ public sealed class KeyCommand : ICommandFactory
         return command;
     }
 
-    /// <summary>The new password: from --new-password-file, else asked twice on a terminal, else one line of stdin. Never from the environment.</summary>
-    private static string NewPassword(string? file)
+    /// <summary>
+    /// The new password: from --new-password-file, else asked twice on a terminal, else one line of stdin. Never from the
+    /// environment. restic 0.17's --new-insecure-no-password makes it empty; the repository then opens with --insecure-no-password.
+    /// </summary>
+    private static string NewPassword(string? file, bool insecureNoPassword)
     {
+        if (insecureNoPassword)
+        {
+            if (file is not null) throw new CliException("only either --new-password-file or --new-insecure-no-password may be specified");
+            return "";
+        }
         string? password;
         if (file is not null)
         {
@@ -93,7 +102,8 @@ public sealed class KeyCommand : ICommandFactory
             Console.Error.WriteLine("reading repository password from stdin");
             password = Console.In.ReadLine()?.TrimEnd('\r');
         }
-        if (string.IsNullOrEmpty(password)) throw new CliException("an empty password is not allowed");
+        if (string.IsNullOrEmpty(password))
+            throw new CliException("an empty password is not allowed by default. Pass the flag `--new-insecure-no-password` to restic to disable this check");
         return password;
     }
 

@@ -1,9 +1,10 @@
 using System.CommandLine;
+using Lifeboat.Engine;
 using Lifeboat.Engine.Maintenance;
 
 namespace Lifeboat.Cli.Commands;
 
-/// <summary>Newer restic's "repair" group: "repair index" (the same as rebuild-index) and "repair snapshots" (0.16).</summary>
+/// <summary>Newer restic's "repair" group: "repair index" (the same as rebuild-index), "repair snapshots" and "repair packs" (0.16).</summary>
 public sealed class RepairCommand : ICommandFactory
 {
     public Command Create(GlobalOptions global)
@@ -11,7 +12,63 @@ public sealed class RepairCommand : ICommandFactory
         var command = new Command("repair", "Repair the repository");
         command.Subcommands.Add(RebuildIndexCommand.Build("index", "Build a new index", global));
         command.Subcommands.Add(Snapshots(global));
+        command.Subcommands.Add(Packs(global));
         return command;
+    }
+
+    private static Command Packs(GlobalOptions global)
+    {
+        var ids = new Argument<string[]>("packIDs") { Arity = ArgumentArity.ZeroOrMore, Description = "the damaged pack files" };
+        var command = new Command("packs", """
+            Salvage damaged pack files
+
+            The "repair packs" command extracts intact blobs from the specified pack files, rebuilds the index to remove
+            the damaged pack files and removes the pack files from the repository. A copy of each pack file is saved
+            first as pack-ID in the current directory. Then run "repair snapshots --forget" to remove the blobs that
+            could not be salvaged from the snapshots that use them.
+            """) { ids };
+        command.SetAction((parse, ct) => Program.Run(async () =>
+        {
+            var ctx = new CommandContext(global, parse);
+            var packIds = new List<Id>();
+            foreach (var text in parse.GetValue(ids) ?? [])
+            {
+                if (!Id.TryParse(text, out var id)) throw new CliException($"invalid ID \"{text}\"");
+                packIds.Add(id);
+            }
+            if (packIds.Count == 0) throw new CliException("no ids specified");
+            await using var repo = await ctx.OpenRepositoryAsync(ct);
+            await using var repoLock = await ctx.LockAsync(repo, exclusive: true, ct, loadIndex: true);
+
+            ctx.Info("saving backup copies of pack files to current folder");
+            foreach (var packId in packIds.Distinct()) await SaveCopyAsync(repo, packId, ct);
+            await new PackRepair(repo, ctx.Info, ctx.Warn).RunAsync(packIds, ct);
+            ctx.Info("");
+            ctx.Info("Use `restic repair snapshots --forget` to remove the corrupted data blobs from all snapshots");
+            return ExitCodes.Ok;
+        }, ct));
+        return command;
+    }
+
+    /// <summary>restic keeps each pack as it was in ./pack-ID before touching it, and never overwrites such a copy.</summary>
+    private static async Task SaveCopyAsync(Lifeboat.Engine.Repository.Repository repo, Id packId, CancellationToken ct)
+    {
+        long size;
+        try { size = await repo.StatPackAsync(packId, ct); }
+        catch (Lifeboat.Engine.Storage.BackendFileNotFoundException) { throw new CliException($"pack {packId} does not exist"); }
+        FileStream file;
+        try { file = new FileStream("pack-" + packId, FileMode.CreateNew, FileAccess.Write); }
+        catch (IOException e) { throw new CliException(e.Message); }
+        await using (file)
+        {
+            var buffer = new byte[(int)Math.Min(size, 4 << 20)];
+            for (long offset = 0; offset < size; offset += buffer.Length)
+            {
+                var chunk = buffer.AsMemory(0, (int)Math.Min(buffer.Length, size - offset));
+                await repo.ReadPackAsync(packId, offset, chunk, ct);
+                await file.WriteAsync(chunk, ct);
+            }
+        }
     }
 
     private static Command Snapshots(GlobalOptions global)

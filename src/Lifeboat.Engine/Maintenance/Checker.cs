@@ -39,6 +39,20 @@ public sealed class Checker(Repository.Repository repository, Action<CheckProble
     /// <summary>Every indexed pack with its size as the index implies it (what read-data subsets choose from).</summary>
     public IReadOnlyDictionary<Id, long> IndexedPacks => _packBlobs.ToDictionary(p => p.Key, p => PackSize(p.Value));
 
+    /// <summary>
+    /// After the structure check: the indexed packs holding a blob the checked snapshots use (the entry a restore would
+    /// read), with their sizes. What read-data chooses from when snapshots are selected.
+    /// </summary>
+    public IReadOnlyDictionary<Id, long> UsedPacks()
+    {
+        var packIds = repository.Index.Packs;
+        var used = new HashSet<Id>();
+        for (int word = 0; _used is not null && word < _used.Length; word++)
+            for (ulong bits = _used[word]; bits != 0; bits &= bits - 1)
+                used.Add(packIds[repository.Index.EntryAt((word << 6) + System.Numerics.BitOperations.TrailingZeroCount(bits)).Pack]);
+        return _packBlobs.Where(p => used.Contains(p.Key)).ToDictionary(p => p.Key, p => PackSize(p.Value));
+    }
+
     private List<PackedBlob> BlobsOf(PackBlobs pack) => pack.List ?? IndexRun(pack).ToList();
 
     private long PackSize(PackBlobs pack) => PackHeader.PackSize(pack.List ?? IndexRun(pack));
@@ -152,9 +166,10 @@ public sealed class Checker(Repository.Repository repository, Action<CheckProble
     }
 
     /// <summary>Step 3: every snapshot loads, every tree reachable from them loads, and every node is sound.</summary>
-    public async Task CheckStructureAsync(CancellationToken cancellationToken)
+    /// <param name="snapshots">Only these snapshots (restic 0.19's check with snapshot filters); null: all of them.</param>
+    public async Task CheckStructureAsync(CancellationToken cancellationToken, IReadOnlyCollection<Id>? snapshots = null)
     {
-        var snapshotIds = await repository.ListIdsAsync(FileType.Snapshot, cancellationToken).ConfigureAwait(false);
+        var snapshotIds = snapshots?.ToList() ?? await repository.ListIdsAsync(FileType.Snapshot, cancellationToken).ConfigureAwait(false);
         snapshotIds.Sort();
         _used = new ulong[(repository.Index.Count + 63) / 64];
         var visitor = new StructureVisitor(this, repository.Index);
