@@ -16,6 +16,7 @@ public sealed class LsCommand : ICommandFactory
         var recursive = new Option<bool>("--recursive") { Description = "include files in subfolders of the listed directories" };
         var sort = new Option<string>("--sort", "-s") { Description = "sort output by (name|size|time=mtime|atime|ctime|extension)", DefaultValueFactory = _ => "name" };
         var reverse = new Option<bool>("--reverse") { Description = "reverse sorted output" };
+        var ncdu = new Option<bool>("--ncdu") { Description = "output NCDU export format (pipe into 'ncdu -f -')" };
         var filter = new SnapshotFilterOptions();
         var stackOptions = new Stack.StackReadOptions();
         var command = new Command("ls", """
@@ -24,7 +25,7 @@ public sealed class LsCommand : ICommandFactory
             With a lifeboat.yaml (stack mode, no -r): ls APP [--snapshot ID|--at TIME] [DIR...] lists the app's newest
             snapshot (or the one chosen); ls latest DIR lists the latest of the app whose paths hold DIR.
             Example: lifeboat ls sonarr --at "3 days ago" /mnt/projects/sonarr/config
-            """) { snapshot, dirs, longFormat, recursive, sort, reverse };
+            """) { snapshot, dirs, longFormat, recursive, sort, reverse, ncdu };
         filter.AddTo(command);
         stackOptions.AddTo(command);
         command.SetAction((parse, ct) => Program.Run(async () =>
@@ -32,6 +33,11 @@ public sealed class LsCommand : ICommandFactory
             var ctx = new CommandContext(global, parse);
             var listed = parse.GetValue(dirs) ?? [];
             var order = SortOrder(parse.GetValue(sort)!);
+            bool ncduExport = parse.GetValue(ncdu);
+            // restic 0.18's checks, before the repository is opened
+            if (ncduExport && ctx.Json) throw new CliException("only either '--json' or '--ncdu' can be specified");
+            if (ncduExport && order is not null) throw new CliException("--sort and --ncdu are mutually exclusive");
+            if (ncduExport && parse.GetValue(reverse)) throw new CliException("--reverse and --ncdu are mutually exclusive");
             StackReading? reading = null;
             AppSnapshotChoice? choice = null;
             if (ctx.StackConfig is { } stack)
@@ -54,6 +60,14 @@ public sealed class LsCommand : ICommandFactory
                 foreach (var dir in listing.Directories)
                     if (dir != "/" && await repo.FindNodeAsync(sn.Tree, dir, ct) is null)
                         throw await reading!.PathNotInSnapshotAsync(repo, choice.App, sn, dir, ct);
+            }
+            if (ncduExport)
+            {
+                var export = new NcduExport(ctx.Out);
+                export.Begin(sn);
+                await listing.ListWithDirectoriesOnTheWayAsync(sn.Tree, export.Node, ct);
+                export.End();
+                return ExitCodes.Ok;
             }
             if (ctx.Json)
                 // restic's lsSnapshot: the snapshot's own JSON, then id, short_id and struct_type
