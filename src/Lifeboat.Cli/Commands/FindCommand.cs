@@ -27,6 +27,7 @@ public sealed class FindCommand : ICommandFactory
         var ignoreCase = new Option<bool>("--ignore-case", "-i") { Description = "ignore case for pattern" };
         var longFormat = new Option<bool>("--long", "-l") { Description = "use a long listing format showing size and mode" };
         var reverse = new Option<bool>("--reverse", "-R") { Description = "reverse sort order oldest to newest" };
+        var humanReadable = new Option<bool>("--human-readable") { Description = "print sizes in human readable format" };
         var filter = new SnapshotFilterOptions();
         var command = new Command("find", """
             Find a file, a directory or restic IDs
@@ -38,7 +39,7 @@ public sealed class FindCommand : ICommandFactory
             Example: lifeboat find sonarr config.xml
             """)
         {
-            patterns, oldest, newest, snapshotIds, blob, tree, pack, showPackId, ignoreCase, longFormat, reverse,
+            patterns, oldest, newest, snapshotIds, blob, tree, pack, showPackId, ignoreCase, longFormat, reverse, humanReadable,
         };
         filter.AddTo(command);
         command.SetAction((parse, ct) => Program.Run(async () =>
@@ -63,7 +64,7 @@ public sealed class FindCommand : ICommandFactory
 
             await using var repo = await ctx.OpenRepositoryAsync(ct);
             await using var repoLock = await ctx.LockAsync(repo, exclusive: false, ct, loadIndex: true);
-            var output = new FindOutput(ctx, parse.GetValue(longFormat));
+            var output = new FindOutput(ctx, parse.GetValue(longFormat), parse.GetValue(humanReadable));
 
             IdFinder? ids = null;
             if (byBlob) ids = new IdFinder(repo) { BlobIds = new HashSet<string>(args, StringComparer.Ordinal) };
