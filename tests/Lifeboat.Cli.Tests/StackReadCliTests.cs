@@ -155,11 +155,12 @@ public sealed class StackReadCliTests : IDisposable
     public void Find_SearchesTheAppsSnapshotsOnly()
     {
         var r = Cli.RunChecked("find", "sonarr", "config.xml");
+        // newest first, as restic 0.18's find
         Assert.Equal($"""
-            Found matching entries in snapshot {_sonarrOld.ShortId} from {_sonarrOld.Time.ToLocalTime():yyyy-MM-dd HH:mm:ss}
+            Found matching entries in snapshot {_sonarrNew.ShortId} from {_sonarrNew.Time.ToLocalTime():yyyy-MM-dd HH:mm:ss}
             {SonarrXml}
 
-            Found matching entries in snapshot {_sonarrNew.ShortId} from {_sonarrNew.Time.ToLocalTime():yyyy-MM-dd HH:mm:ss}
+            Found matching entries in snapshot {_sonarrOld.ShortId} from {_sonarrOld.Time.ToLocalTime():yyyy-MM-dd HH:mm:ss}
             {SonarrXml}
 
             """, r.Stdout);

@@ -26,16 +26,20 @@ public sealed class FindCommand : ICommandFactory
         var showPackId = new Option<bool>("--show-pack-id") { Description = "display the pack-ID the blobs belong to (with --blob or --tree)" };
         var ignoreCase = new Option<bool>("--ignore-case", "-i") { Description = "ignore case for pattern" };
         var longFormat = new Option<bool>("--long", "-l") { Description = "use a long listing format showing size and mode" };
+        var reverse = new Option<bool>("--reverse", "-R") { Description = "reverse sort order oldest to newest" };
+        var humanReadable = new Option<bool>("--human-readable") { Description = "print sizes in human readable format" };
         var filter = new SnapshotFilterOptions();
         var command = new Command("find", """
             Find a file, a directory or restic IDs
+
+            The snapshots are searched newest first (restic 0.18); --reverse searches them oldest first.
 
             With a lifeboat.yaml (stack mode, no -r): find APP PATTERN... searches only the app's snapshots (--snapshot
             picks some of them); find PATTERN... searches every snapshot of the repository.
             Example: lifeboat find sonarr config.xml
             """)
         {
-            patterns, oldest, newest, snapshotIds, blob, tree, pack, showPackId, ignoreCase, longFormat,
+            patterns, oldest, newest, snapshotIds, blob, tree, pack, showPackId, ignoreCase, longFormat, reverse, humanReadable,
         };
         filter.AddTo(command);
         command.SetAction((parse, ct) => Program.Run(async () =>
@@ -60,7 +64,7 @@ public sealed class FindCommand : ICommandFactory
 
             await using var repo = await ctx.OpenRepositoryAsync(ct);
             await using var repoLock = await ctx.LockAsync(repo, exclusive: false, ct, loadIndex: true);
-            var output = new FindOutput(ctx, parse.GetValue(longFormat));
+            var output = new FindOutput(ctx, parse.GetValue(longFormat), parse.GetValue(humanReadable));
 
             IdFinder? ids = null;
             if (byBlob) ids = new IdFinder(repo) { BlobIds = new HashSet<string>(args, StringComparer.Ordinal) };
@@ -79,11 +83,8 @@ public sealed class FindCommand : ICommandFactory
             if (app is not null)
                 snapshots = [.. await StackReading.HistoryAsync(repo, app, wanted, filter.Get(parse), ct)];
             else
-            {
                 snapshots = await StatsCommand.SelectSnapshotsAsync(repo, wanted, filter.Get(parse), ct);
-                // restic loads snapshots in parallel, so in no fixed order; this lists them by ID
-                if (wanted.Length == 0) snapshots = snapshots.OrderBy(s => s.Id).ToList();
-            }
+            snapshots = SearchOrder(snapshots, parse.GetValue(reverse));
             var walker = ids is null ? new FindWalker(repo, args, caseInsensitive, from, to) : null;
             foreach (var sn in snapshots)
             {
@@ -98,6 +99,15 @@ public sealed class FindCommand : ICommandFactory
         }, ct));
         return command;
     }
+
+    /// <summary>
+    /// restic 0.18's order: newest first, or with --reverse oldest first; snapshots of the same time by ID (restic 0.14
+    /// had no order at all, so no script could rely on one).
+    /// </summary>
+    internal static List<Snapshot> SearchOrder(IEnumerable<Snapshot> snapshots, bool oldestFirst) =>
+        oldestFirst
+            ? [.. snapshots.OrderBy(s => s.Time.UnixNanoseconds).ThenBy(s => s.Id)]
+            : [.. snapshots.OrderByDescending(s => s.Time.UnixNanoseconds).ThenBy(s => s.Id)];
 
     /// <summary>restic's --show-pack-id: for each blob (as a data blob) and tree sought, the pack the index places it in.</summary>
     private static void ShowPacks(CommandContext ctx, Engine.Repository.Repository repo, IdFinder ids)

@@ -14,7 +14,7 @@ namespace Lifeboat.Cli.Commands;
 /// "Found blob/tree" block per hit. JSON: for patterns one array of {"matches":[...],"hits":N,"snapshot":ID}, for IDs
 /// one flat array of {"object_type","id","path","parent_tree","snapshot","time"}; "[]" when nothing matched.
 /// </summary>
-internal sealed class FindOutput(CommandContext ctx, bool longFormat)
+internal sealed class FindOutput(CommandContext ctx, bool longFormat, bool humanReadable = false)
 {
     private readonly TextWriter _out = ctx.Out;
     private bool _arrayOpen;
@@ -47,7 +47,7 @@ internal sealed class FindOutput(CommandContext ctx, bool longFormat)
             _printed = _current;
             ctx.Info($"Found matching entries in snapshot {_printed!.Id.ToShortString()} from {LocalTime(_printed.Time)}");
         }
-        _out.WriteLine(FormatNode(path, node, longFormat));
+        _out.WriteLine(FormatNode(path, node, longFormat, humanReadable));
     }
 
     public void Object(IdMatch match)
@@ -113,12 +113,16 @@ internal sealed class FindOutput(CommandContext ctx, bool longFormat)
 
     private static string LocalTime(GoTime time) => time.ToDateTimeOffset().ToLocalTime().ToString("yyyy-MM-dd HH:mm:ss");
 
-    /// <summary>restic's formatNode (find's and ls's): the path, or with --long mode, uid, gid, size and mtime.</summary>
-    internal static string FormatNode(string path, Node node, bool longFormat)
+    /// <summary>
+    /// restic's formatNode (find's and ls's): the path, or with --long mode, uid, gid, size and mtime; the size with
+    /// --human-readable (restic 0.16) as "1.500 KiB", unpadded as restic prints it.
+    /// </summary>
+    internal static string FormatNode(string path, Node node, bool longFormat, bool humanReadable = false)
     {
         if (!longFormat) return Display.Text(path);
         var target = node.Type == NodeType.Symlink ? " -> " + Display.Text(node.LinkTarget ?? "") : "";
-        return $"{GoFileMode.Format(node.Mode)} {node.Uid,5} {node.Gid,5} {node.Size,6} {LocalTime(node.ModTime)} {Display.Text(path)}{target}";
+        var size = humanReadable ? Format.Bytes((long)node.Size) : $"{node.Size,6}";
+        return $"{GoFileMode.Format(node.Mode)} {node.Uid,5} {node.Gid,5} {size} {LocalTime(node.ModTime)} {Display.Text(path)}{target}";
     }
 
     /// <summary>

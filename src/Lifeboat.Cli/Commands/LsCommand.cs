@@ -16,6 +16,8 @@ public sealed class LsCommand : ICommandFactory
         var recursive = new Option<bool>("--recursive") { Description = "include files in subfolders of the listed directories" };
         var sort = new Option<string>("--sort", "-s") { Description = "sort output by (name|size|time=mtime|atime|ctime|extension)", DefaultValueFactory = _ => "name" };
         var reverse = new Option<bool>("--reverse") { Description = "reverse sorted output" };
+        var humanReadable = new Option<bool>("--human-readable") { Description = "print sizes in human readable format" };
+        var ncdu = new Option<bool>("--ncdu") { Description = "output NCDU export format (pipe into 'ncdu -f -')" };
         var filter = new SnapshotFilterOptions();
         var stackOptions = new Stack.StackReadOptions();
         var command = new Command("ls", """
@@ -24,7 +26,7 @@ public sealed class LsCommand : ICommandFactory
             With a lifeboat.yaml (stack mode, no -r): ls APP [--snapshot ID|--at TIME] [DIR...] lists the app's newest
             snapshot (or the one chosen); ls latest DIR lists the latest of the app whose paths hold DIR.
             Example: lifeboat ls sonarr --at "3 days ago" /mnt/projects/sonarr/config
-            """) { snapshot, dirs, longFormat, recursive, sort, reverse };
+            """) { snapshot, dirs, longFormat, recursive, sort, reverse, ncdu, humanReadable };
         filter.AddTo(command);
         stackOptions.AddTo(command);
         command.SetAction((parse, ct) => Program.Run(async () =>
@@ -32,6 +34,11 @@ public sealed class LsCommand : ICommandFactory
             var ctx = new CommandContext(global, parse);
             var listed = parse.GetValue(dirs) ?? [];
             var order = SortOrder(parse.GetValue(sort)!);
+            bool ncduExport = parse.GetValue(ncdu);
+            // restic 0.18's checks, before the repository is opened
+            if (ncduExport && ctx.Json) throw new CliException("only either '--json' or '--ncdu' can be specified");
+            if (ncduExport && order is not null) throw new CliException("--sort and --ncdu are mutually exclusive");
+            if (ncduExport && parse.GetValue(reverse)) throw new CliException("--reverse and --ncdu are mutually exclusive");
             StackReading? reading = null;
             AppSnapshotChoice? choice = null;
             if (ctx.StackConfig is { } stack)
@@ -55,15 +62,23 @@ public sealed class LsCommand : ICommandFactory
                     if (dir != "/" && await repo.FindNodeAsync(sn.Tree, dir, ct) is null)
                         throw await reading!.PathNotInSnapshotAsync(repo, choice.App, sn, dir, ct);
             }
+            if (ncduExport)
+            {
+                var export = new NcduExport(ctx.Out);
+                export.Begin(sn);
+                await listing.ListWithDirectoriesOnTheWayAsync(sn.Tree, export.Node, ct);
+                export.End();
+                return ExitCodes.Ok;
+            }
             if (ctx.Json)
                 // restic's lsSnapshot: the snapshot's own JSON, then id, short_id and struct_type
                 JsonOutput.Line(w => SnapshotsCommand.WriteSnapshot(w, sn, structType: "snapshot"));
             else if (!ctx.Quiet)
                 ctx.Error.WriteLine($"{(choice is null ? "" : choice.App.Name + ": ")}snapshot {sn.Id.ToShortString()} of [{string.Join(" ", (sn.Paths ?? []).Select(Display.Text))}] at {sn.Time.ToDateTimeOffset().ToLocalTime():yyyy-MM-dd HH:mm:ss.fffffff zzz}:");
-            bool longListing = parse.GetValue(longFormat);
+            bool longListing = parse.GetValue(longFormat), human = parse.GetValue(humanReadable);
             if (order is null && !parse.GetValue(reverse))
             {
-                await listing.ListAsync(sn.Tree, (node, path) => Print(node, path, ctx, longListing), ct);
+                await listing.ListAsync(sn.Tree, (node, path) => Print(node, path, ctx, longListing, human), ct);
                 return ExitCodes.Ok;
             }
             // restic 0.18's --sort and --reverse: everything listed first, then sorted (stably: ties keep the tree's order)
@@ -71,7 +86,7 @@ public sealed class LsCommand : ICommandFactory
             await listing.ListAsync(sn.Tree, (node, path) => all.Add((node, path)), ct);
             var sorted = order is null ? all : [.. all.OrderBy(item => item, order)];
             if (parse.GetValue(reverse)) sorted.Reverse();
-            foreach (var (node, path) in sorted) Print(node, path, ctx, longListing);
+            foreach (var (node, path) in sorted) Print(node, path, ctx, longListing, human);
             return ExitCodes.Ok;
         }, ct));
         return command;
@@ -97,7 +112,7 @@ public sealed class LsCommand : ICommandFactory
         return "";
     }
 
-    private static void Print(Node node, string path, CommandContext ctx, bool longFormat)
+    private static void Print(Node node, string path, CommandContext ctx, bool longFormat, bool humanReadable)
     {
         if (ctx.Json)
         {
@@ -123,6 +138,6 @@ public sealed class LsCommand : ICommandFactory
             });
             return;
         }
-        ctx.Out.WriteLine(FindOutput.FormatNode(path, node, longFormat));
+        ctx.Out.WriteLine(FindOutput.FormatNode(path, node, longFormat, humanReadable));
     }
 }

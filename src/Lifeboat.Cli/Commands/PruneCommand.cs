@@ -13,6 +13,8 @@ public sealed class PruneOptionSet
     public readonly Option<string?> MaxRepackSize = new("--max-repack-size") { Description = "maximum size to repack (allowed suffixes: k/K, m/M, g/G, t/T)" };
     public readonly Option<bool> RepackCacheableOnly = new("--repack-cacheable-only") { Description = "only repack packs which are cacheable" };
     public readonly Option<bool> RepackUncompressed = new("--repack-uncompressed") { Description = "repack all uncompressed data" };
+    public readonly Option<bool> RepackSmall = new("--repack-small") { Description = "repack pack files below 80% of target pack size" };
+    public readonly Option<string?> RepackSmallerThan = new("--repack-smaller-than") { Description = "pack below-limit packfiles (allowed suffixes: k/K, m/M)" };
 
     public void AddTo(Command command)
     {
@@ -20,6 +22,8 @@ public sealed class PruneOptionSet
         command.Options.Add(MaxRepackSize);
         command.Options.Add(RepackCacheableOnly);
         command.Options.Add(RepackUncompressed);
+        command.Options.Add(RepackSmall);
+        command.Options.Add(RepackSmallerThan);
     }
 
     public PruneOptions Get(ParseResult parse, bool dryRun)
@@ -32,6 +36,8 @@ public sealed class PruneOptionSet
                 MaxRepackBytes = parse.GetValue(MaxRepackSize) is { } size ? PruneOptions.ParseSize(size, "--max-repack-size") : long.MaxValue,
                 RepackCacheableOnly = parse.GetValue(RepackCacheableOnly),
                 RepackUncompressed = parse.GetValue(RepackUncompressed),
+                RepackSmall = parse.GetValue(RepackSmall),
+                SmallPackBytes = parse.GetValue(RepackSmallerThan) is { } small ? PruneOptions.ParseSize(small, "--repack-smaller-than") : 0,
                 DryRun = dryRun,
             };
         }
@@ -67,6 +73,7 @@ public sealed class PruneCommand : ICommandFactory
     /// <summary>Plans, prints restic's statistics and (unless a dry run) carries out the prune.</summary>
     public static async Task RunAsync(CommandContext ctx, Repository repo, PruneOptions options, CancellationToken ct)
     {
+        if (options.SmallPackBytes > repo.Options.PackSize) throw new CliException("repack-smaller-than exceeds repository packsize");
         var pruner = new Pruner(repo, options, ctx.Info);
         var plan = await pruner.PlanAsync(ct);
         var s = plan.Statistics;

@@ -92,6 +92,7 @@ public sealed class SnapshotsCommand : ICommandFactory
         string[] header = hasSize ? ["ID", "Time", "Host", "Tags", "Paths", "Size"] : ["ID", "Time", "Host", "Tags", "Paths"];
         PlainTable.Write(ctx.Out, header, rows);
         ctx.Out.WriteLine($"Timestamps shown in {TimeZoneLabel.Current()}");
-        ctx.Out.WriteLine(list.Count == 1 ? "1 snapshot" : $"{list.Count} snapshots");
+        // restic 0.19: the zone line first, then the count, "%d snapshots" whatever the count
+        ctx.Out.WriteLine($"{list.Count} snapshots");
     }
 }

@@ -2,7 +2,7 @@ using System.Globalization;
 
 namespace Lifeboat.Engine.Maintenance;
 
-/// <summary>restic 0.14's prune options.</summary>
+/// <summary>restic's prune options (0.14's, with 0.16's --repack-small and 0.18's --repack-smaller-than).</summary>
 public sealed record PruneOptions
 {
     /// <summary>How many unused bytes may remain, given the used bytes (from --max-unused).</summary>
@@ -10,6 +10,12 @@ public sealed record PruneOptions
     public long MaxRepackBytes { get; init; } = long.MaxValue;
     public bool RepackCacheableOnly { get; init; }
     public bool RepackUncompressed { get; init; }
+
+    /// <summary>--repack-small (restic 0.16): packs below 80% of the pack size count as small, not only those below 1/25 of it.</summary>
+    public bool RepackSmall { get; init; }
+
+    /// <summary>--repack-smaller-than (restic 0.18): packs below this many bytes count as small; 0 for the default.</summary>
+    public long SmallPackBytes { get; init; }
     public bool DryRun { get; init; }
 
     /// <summary>--max-unused: "unlimited", a percentage "5%", or a size "100M".</summary>

@@ -67,6 +67,8 @@ public sealed class Pruner(Repository.Repository repository, PruneOptions option
     {
         public BlobType? Type;
         public bool Mixed, Uncompressed;
+        /// <summary>Whether the pack holds a blob nothing uses (not a copy of a used one): a pack without is one an interrupted prune wrote.</summary>
+        public bool HasUnusedBlobs;
         public long UsedSize, UnusedSize;
         public int UsedBlobs, UnusedBlobs, DuplicateBlobs;
     }
@@ -79,6 +81,8 @@ public sealed class Pruner(Repository.Repository repository, PruneOptions option
     /// </summary>
     public async Task<PrunePlan> PlanAsync(CancellationToken cancellationToken)
     {
+        if (options.SmallPackBytes > repository.Options.PackSize)
+            throw new ArgumentException("repack-smaller-than exceeds repository packsize");
         var plan = new PrunePlan();
         var stats = plan.Statistics;
         var snapshots = await repository.ListSnapshotsAsync(cancellationToken).ConfigureAwait(false);
@@ -130,10 +134,12 @@ public sealed class Pruner(Repository.Repository repository, PruneOptions option
             int first = FirstEntry(i, blob);
             if (duplicates.ContainsKey(first)) info.DuplicateBlobs++;
             else if (used.ContainsFirstEntry(first)) { info.UsedSize += blob.Length; info.UsedBlobs++; }
-            else { info.UnusedSize += blob.Length; info.UnusedBlobs++; }
+            else { info.UnusedSize += blob.Length; info.UnusedBlobs++; info.HasUnusedBlobs = true; }
             if (!blob.IsCompressed) info.Uncompressed = true;
         }
-        // One copy of each duplicated blob counts as used: preferably in a pack that is used anyway.
+        // One copy of each duplicated blob counts as used: preferably in a pack that is used anyway, or (restic 0.17) in a
+        // pack of nothing but used blobs and copies, as a prune writes them: an interrupted prune's new packs are kept,
+        // and the next prune removes the packs they were copied from instead of repacking them again.
         if (duplicates.Count > 0)
         {
             for (int i = 0; i < entries; i++)
@@ -143,7 +149,7 @@ public sealed class Pruner(Repository.Repository repository, PruneOptions option
                 if (!duplicates.TryGetValue(first, out int count)) continue;
                 var info = infos[pack]!;
                 if (count == 0) { info.UnusedSize += blob.Length; info.UnusedBlobs++; }
-                else if (info.UsedBlobs > 0 || count == 1)
+                else if (info.UsedBlobs > 0 || !info.HasUnusedBlobs || count == 1)
                 {
                     info.UsedSize += blob.Length;
                     info.UsedBlobs++;
@@ -160,6 +166,11 @@ public sealed class Pruner(Repository.Repository repository, PruneOptions option
 
         var keptPacks = new HashSet<Id>();
         var candidates = new List<(Id Id, PackInfo Info, bool MustCompress)>();
+        // restic 0.16/0.18: packs of used blobs only are repacked too when they are small (below 1/25 of the pack size,
+        // 80% of it with --repack-small, or --repack-smaller-than), and only when there are at least 10 such
+        var smallCandidates = new List<(Id Id, PackInfo Info, bool MustCompress)>();
+        long packSize = repository.Options.PackSize;
+        long smallPackSize = options.SmallPackBytes > 0 ? options.SmallPackBytes : options.RepackSmall ? packSize / 5 * 4 : packSize / 25;
         await foreach (var file in repository.ListFilesAsync(FileType.Pack, cancellationToken).ConfigureAwait(false))
         {
             if (!Id.TryParse(file.Name, out var packId)) continue;
@@ -173,12 +184,13 @@ public sealed class Pruner(Repository.Repository repository, PruneOptions option
                 throw new RepositoryException(RepositoryErrorKind.Damaged,
                     $"pack {packId.ToShortString()}: calculated size {info.UsedSize + info.UnusedSize} does not match real size {file.Size}: run rebuild-index");
 
-            if (info.UsedBlobs == 0 && info.DuplicateBlobs == 0) stats.UnusedPacks++;
-            else if (info.UnusedBlobs == 0 && info.DuplicateBlobs == 0) stats.UsedPacks++;
+            // restic 0.17: by what is used once each duplicate has its one used copy
+            if (info.UsedBlobs == 0) stats.UnusedPacks++;
+            else if (info.UnusedBlobs == 0) stats.UsedPacks++;
             else stats.PartlyUsedPacks++;
 
             bool mustCompress = repository.Version >= 2 && (info.Type == BlobType.Tree || options.RepackUncompressed) && info.Uncompressed;
-            if (info.UsedBlobs == 0 && info.DuplicateBlobs == 0)
+            if (info.UsedBlobs == 0)
             {
                 plan.RemovePacks.Add(packId);
                 stats.RemoveBlobs += info.UnusedBlobs;
@@ -189,13 +201,25 @@ public sealed class Pruner(Repository.Repository repository, PruneOptions option
                 keptPacks.Add(packId);
                 stats.KeepPacks++;
             }
-            else if (info.UnusedBlobs == 0 && info.DuplicateBlobs == 0 && !info.Mixed && !mustCompress)
+            else if (info.UnusedBlobs == 0 && !info.Mixed && !mustCompress)
+            {
+                if (file.Size < smallPackSize) smallCandidates.Add((packId, info, mustCompress));
+                else
+                {
+                    keptPacks.Add(packId);
+                    stats.KeepPacks++;
+                }
+            }
+            else candidates.Add((packId, info, mustCompress));
+        }
+        // too few to be worth it, and a single small pack would otherwise be repacked by every prune
+        if (smallCandidates.Count < 10)
+            foreach (var (packId, _, _) in smallCandidates)
             {
                 keptPacks.Add(packId);
                 stats.KeepPacks++;
             }
-            else candidates.Add((packId, info, mustCompress));
-        }
+        else candidates.AddRange(smallCandidates);
 
         // What is left in the table is indexed but missing: harmless when nothing in it is needed.
         foreach (var (packId, info) in packs)
@@ -210,7 +234,8 @@ public sealed class Pruner(Repository.Repository repository, PruneOptions option
         }
 
         long maxUnusedAfter = options.MaxUnusedBytes(stats.UsedBytes);
-        // Packs with duplicates first, then tree packs, then by the share of unused space, largest first.
+        bool IsSmall(PackInfo p) => p.UnusedSize + p.UsedSize < smallPackSize;
+        // Packs with duplicates first, then tree packs, then small packs, then by the share of unused space, largest first.
         candidates.Sort((a, b) =>
         {
             var pi = a.Info; var pj = b.Info;
@@ -219,6 +244,7 @@ public sealed class Pruner(Repository.Repository repository, PruneOptions option
             bool iData = pi.Type == BlobType.Data && !pi.Mixed, jData = pj.Type == BlobType.Data && !pj.Mixed;
             if (!iData && jData) return -1;
             if (!jData && iData) return 1;
+            if (IsSmall(pi) != IsSmall(pj)) return IsSmall(pi) ? -1 : 1;
             return ((decimal)pj.UnusedSize * pi.UsedSize).CompareTo((decimal)pi.UnusedSize * pj.UsedSize);
         });
         foreach (var (packId, info, mustCompress) in candidates)
@@ -226,7 +252,8 @@ public sealed class Pruner(Repository.Repository repository, PruneOptions option
             bool reachedUnused = stats.UnusedBytes - stats.RemoveBytes - stats.RepackRemovedBytes < maxUnusedAfter;
             bool reachedRepackSize = stats.RepackBytes + info.UnusedSize + info.UsedSize >= options.MaxRepackBytes;
             bool isData = info.Type == BlobType.Data && !info.Mixed;
-            bool repack = !reachedRepackSize && (!isData || mustCompress || !reachedUnused);
+            // a small pack is repacked whatever --max-unused allows, as restic 0.16 does
+            bool repack = !reachedRepackSize && (!isData || mustCompress || !reachedUnused || IsSmall(info));
             if (!repack)
             {
                 keptPacks.Add(packId);

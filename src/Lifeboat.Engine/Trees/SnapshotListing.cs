@@ -28,7 +28,14 @@ public sealed class SnapshotListing
 
     /// <summary>Walks the tree <paramref name="tree"/> and hands each listed node, with its path, to <paramref name="listed"/>.</summary>
     public Task ListAsync(Id tree, Action<Node, string> listed, CancellationToken cancellationToken) =>
-        new TreeWalker(_repository).WalkAsync(tree, new Visitor(this, listed), cancellationToken);
+        new TreeWalker(_repository).WalkAsync(tree, new Visitor(this, listed, withDirectoriesOnTheWay: false), cancellationToken);
+
+    /// <summary>
+    /// As <see cref="ListAsync"/>, and also each directory on the way to a listed one (restic's ls --ncdu keeps the
+    /// tree's shape that way: every listed node is below the directories listed before it).
+    /// </summary>
+    public Task ListWithDirectoriesOnTheWayAsync(Id tree, Action<Node, string> listed, CancellationToken cancellationToken) =>
+        new TreeWalker(_repository).WalkAsync(tree, new Visitor(this, listed, withDirectoriesOnTheWay: true), cancellationToken);
 
     /// <summary>Whether a node at this path is listed: a listed directory itself too, as restic 0.14 lists it.</summary>
     public bool Lists(string path)
@@ -44,6 +51,14 @@ public sealed class SnapshotListing
         return false;
     }
 
+    /// <summary>Whether this path is an ancestor of a listed directory.</summary>
+    private bool LeadsToListed(string path)
+    {
+        foreach (var dir in _directories)
+            if (dir.Length > path.Length && dir[path.Length] == '/' && dir.StartsWith(path, StringComparison.Ordinal)) return true;
+        return false;
+    }
+
     /// <summary>Whether a listed node can be at or below this directory, or on the way to one.</summary>
     private bool MayEnter(string dir)
     {
@@ -53,14 +68,14 @@ public sealed class SnapshotListing
         return false;
     }
 
-    private sealed class Visitor(SnapshotListing listing, Action<Node, string> listed) : ITreeVisitor
+    private sealed class Visitor(SnapshotListing listing, Action<Node, string> listed, bool withDirectoriesOnTheWay) : ITreeVisitor
     {
         public bool ShouldEnter(in TreeWalkEntry directory) => listing.MayEnter(directory.Path);
 
         public ValueTask<TreeWalkAction> VisitAsync(TreeWalkEntry entry, CancellationToken cancellationToken)
         {
             var path = entry.Path;
-            if (listing.Lists(path)) listed(entry.Node, path);
+            if (listing.Lists(path) || (withDirectoriesOnTheWay && listing.LeadsToListed(path))) listed(entry.Node, path);
             entry.ThrowIfUnreadable();
             return ValueTask.FromResult(TreeWalkAction.Continue);
         }

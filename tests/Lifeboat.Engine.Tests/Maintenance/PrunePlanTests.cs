@@ -56,7 +56,7 @@ public sealed class PrunePlanTests
     }
 
     [Fact]
-    public async Task Plan_counts_used_duplicated_and_unused_blobs_and_removes_only_the_unused_pack()
+    public async Task Plan_counts_used_duplicated_and_unused_blobs_and_removes_the_unused_pack_and_one_copy_of_d()
     {
         var (storage, blobs) = await MakeAsync();
         await using var repo = await Repo.OpenAsync(storage, "pw", new RepositoryOptions(), Ct);
@@ -71,7 +71,12 @@ public sealed class PrunePlanTests
         Assert.Equal(3, s.UnusedBlobs);        // a2, b1, b2
         Assert.Equal(9, s.TotalBlobs);
         var packB = repo.Index.LookupAll(BlobType.Data, blobs["b1"]).Single().PackId;
-        Assert.Equal([packB], plan.RemovePacks);
+        // D and E hold nothing but d: one keeps it, the other goes as a pack nothing is used from (restic 0.17)
+        var dPacks = repo.Index.LookupAll(BlobType.Data, blobs["d"]).Select(l => l.PackId).ToList();
+        Assert.Equal(2, plan.RemovePacks.Count);
+        Assert.Contains(packB, plan.RemovePacks);
+        Assert.Single(dPacks, plan.RemovePacks.Contains);
+        Assert.DoesNotContain(plan.RepackPacks, dPacks.Contains);
         Assert.DoesNotContain(repo.Index.LookupAll(BlobType.Data, blobs["c1"]).Single().PackId, plan.RepackPacks);
     }
 
@@ -97,6 +102,75 @@ public sealed class PrunePlanTests
             Assert.False(after.Index.Has(BlobType.Data, blobs[name]), name);
         var again = await new Pruner(after, new PruneOptions { MaxUnusedBytes = _ => 0 }).PlanAsync(Ct);
         Assert.True(again.NothingToDo);
+    }
+
+    private static readonly RepositoryOptions SmallPackRepository = new() { PackSize = RepositoryOptions.MinPackSize };
+
+    /// <summary>A 4 MiB-pack repository of <paramref name="dataPacks"/> packs of one used blob each (of <paramref name="blobBytes"/> random bytes) and one tree pack.</summary>
+    private static async Task<MemoryBackend> SmallPacksAsync(int dataPacks, int blobBytes)
+    {
+        var storage = new MemoryBackend();
+        await using var repo = await Repo.InitAsync(storage, "pw", 2, SmallPackRepository, (1024, 8, 1), cancellationToken: Ct);
+        var random = new Random(dataPacks);
+        var files = new List<Node>();
+        for (int i = 0; i < dataPacks; i++)
+        {
+            var data = new byte[blobBytes];
+            random.NextBytes(data);
+            var id = Id.Hash(data);
+            await repo.SaveBlobAsync(BlobType.Data, id, data, Ct);
+            await repo.FlushAsync(Ct);
+            files.Add(File($"f{i:D2}", id));
+        }
+        var (tree, _, _) = await repo.SaveTreeAsync(new Tree(files), Ct);
+        await repo.FlushAsync(Ct);
+        await repo.SaveSnapshotAsync(new Snapshot { Time = GoTime.FromUnix(1_700_000_000, 0), Tree = tree, Paths = ["/src"], Hostname = "h" }, Ct);
+        return storage;
+    }
+
+    private static async Task<PrunePlan> PlanAsync(MemoryBackend storage, PruneOptions options)
+    {
+        await using var repo = await Repo.OpenAsync(storage, "pw", SmallPackRepository, Ct);
+        await repo.LoadIndexAsync(Ct);
+        return await new Pruner(repo, options).PlanAsync(Ct);
+    }
+
+    [Fact]
+    public async Task Ten_or_more_packs_below_a_25th_of_the_pack_size_are_repacked_into_one_fewer_are_left()
+    {
+        // restic 0.16: fully used packs count as small below 1/25 of the pack size (167 KiB here)
+        var twelve = await SmallPacksAsync(12, 1000);
+        var plan = await PlanAsync(twelve, new PruneOptions());
+        Assert.Equal(13, plan.RepackPacks.Count);
+        Assert.Equal(13, plan.BlobsToRepack.Count);
+        await using (var repo = await Repo.OpenAsync(twelve, "pw", SmallPackRepository, Ct))
+        {
+            await repo.LoadIndexAsync(Ct);
+            var pruner = new Pruner(repo, new PruneOptions());
+            await pruner.ExecuteAsync(await pruner.PlanAsync(Ct), Ct);
+        }
+        await using (var after = await Repo.OpenAsync(twelve, "pw", SmallPackRepository, Ct))
+        {
+            await after.LoadIndexAsync(Ct);
+            Assert.Equal(2, after.Index.Packs.Count); // one data pack, one tree pack
+            Assert.True((await new Pruner(after, new PruneOptions()).PlanAsync(Ct)).NothingToDo);
+        }
+        // nine and the tree pack: too few to be worth it
+        Assert.True((await PlanAsync(await SmallPacksAsync(8, 1000), new PruneOptions())).NothingToDo);
+    }
+
+    [Fact]
+    public async Task Repack_small_takes_packs_below_80_percent_and_repack_smaller_than_its_own_limit()
+    {
+        // eleven packs of 200 KB: above 1/25 of 4 MiB, below 80% of it
+        var storage = await SmallPacksAsync(10, 200_000);
+        Assert.True((await PlanAsync(storage, new PruneOptions())).NothingToDo);
+        Assert.Equal(11, (await PlanAsync(storage, new PruneOptions { RepackSmall = true })).RepackPacks.Count);
+        Assert.Equal(11, (await PlanAsync(storage, new PruneOptions { SmallPackBytes = 300_000 })).RepackPacks.Count);
+        Assert.True((await PlanAsync(storage, new PruneOptions { SmallPackBytes = 100_000 })).NothingToDo);
+        // restic 0.18 refuses a limit above the pack size
+        var e = await Assert.ThrowsAsync<ArgumentException>(() => PlanAsync(storage, new PruneOptions { SmallPackBytes = RepositoryOptions.MinPackSize + 1 }));
+        Assert.Equal("repack-smaller-than exceeds repository packsize", e.Message);
     }
 
     [Fact]

@@ -27,17 +27,30 @@ public class SnapshotListingTests
         return (repo, root);
     }
 
-    private static async Task<List<string>> ListAsync(string[] dirs, bool recursive)
+    private static async Task<List<string>> ListAsync(string[] dirs, bool recursive, bool withDirectoriesOnTheWay = false)
     {
         var (repo, root) = await SampleAsync();
         await using var _ = repo;
         var listed = new List<string>();
-        await new SnapshotListing(repo, dirs, recursive).ListAsync(root, (node, path) =>
+        var listing = new SnapshotListing(repo, dirs, recursive);
+        Action<Node, string> add = (node, path) =>
         {
             Assert.EndsWith("/" + node.Name, path);
             listed.Add(path);
-        }, Ct);
+        };
+        await (withDirectoriesOnTheWay ? listing.ListWithDirectoriesOnTheWayAsync(root, add, Ct) : listing.ListAsync(root, add, Ct));
         return listed;
+    }
+
+    [Fact]
+    public async Task WithDirectoriesOnTheWay_AlsoListsTheAncestorsOfListedDirectories()
+    {
+        // ls --ncdu: the tree's shape is kept, so /c is there before /c/d
+        Assert.Equal(["/a", "/a/y", "/a/y/z", "/c", "/c/d", "/c/d/e"], await ListAsync(["/a/y", "/c/d"], recursive: false, withDirectoriesOnTheWay: true));
+        Assert.Equal(["/a", "/a/x", "/a/y"], await ListAsync(["/a"], recursive: false, withDirectoriesOnTheWay: true));
+        Assert.Equal(["/c", "/c/d", "/c/d/e"], await ListAsync(["/c/d/e"], recursive: false, withDirectoriesOnTheWay: true));
+        // without it, only what the directories hold
+        Assert.Equal(["/c/d/e"], await ListAsync(["/c/d/e"], recursive: false));
     }
 
     [Fact]

@@ -1,0 +1,62 @@
+using Lifeboat.TestSupport;
+
+namespace Lifeboat.Cli.Tests;
+
+/// <summary>
+/// prune's small packs (restic 0.16's --repack-small, 0.18's --repack-smaller-than): many small backups leave many
+/// small packs, which prune merges; restic 0.14 checks every byte of the result and restores it.
+/// </summary>
+public sealed class PruneSmallPacksCliTests : CliTestBase
+{
+    private int DataPacks() => Directory.EnumerateFiles(Path.Combine(Repo, "data"), "*", SearchOption.AllDirectories).Count();
+
+    private void BackUpSmallChanges(int times)
+    {
+        Cli.RunChecked("init");
+        for (int i = 0; i < times; i++)
+        {
+            WriteFile($"f{i}.txt", $"content {i}");
+            Cli.RunChecked("backup", Source);
+        }
+    }
+
+    [Fact]
+    public void Prune_MergesTenOrMoreSmallPacks_AndResticChecksAndRestoresTheResult()
+    {
+        BackUpSmallChanges(6); // a data pack and a tree pack each
+        Assert.Equal(12, DataPacks());
+        var r = Cli.RunChecked("prune", "--repack-small");
+        Assert.Contains("repacking packs", r.Stdout);
+        Assert.Equal(2, DataPacks()); // one for the data, one for the trees
+        using var restic = new Restic(Repo, Password);
+        var check = restic.Run("check", "--read-data");
+        Assert.True(check.ExitCode == 0, check.Stdout + check.Stderr);
+        var target = Temp.Combine("restored");
+        restic.Restore("latest", target);
+        TreeComparer.AssertSame(Source, target + Source);
+        // fewer than ten small packs: left as they are
+        Cli.RunChecked("prune", "--repack-smaller-than", "4M");
+        Assert.Equal(2, DataPacks());
+    }
+
+    [Fact]
+    public void Prune_FewerThanTenSmallPacks_AreLeftAlone()
+    {
+        BackUpSmallChanges(4);
+        Cli.RunChecked("prune", "--repack-small");
+        Assert.Equal(8, DataPacks());
+    }
+
+    [Fact]
+    public void Prune_RepackSmallerThanAboveThePackSize_IsRefused()
+    {
+        BackUpSmallChanges(1);
+        var r = Cli.Run("prune", "--repack-smaller-than", "17M");
+        Assert.Equal(1, r.ExitCode);
+        Assert.Contains("repack-smaller-than exceeds repository packsize", r.Stderr);
+        AssertNoStackTrace(r);
+        r = Cli.Run("prune", "--repack-smaller-than", "lots");
+        Assert.Equal(1, r.ExitCode);
+        Assert.Contains("invalid size \"lots\" for --repack-smaller-than", r.Stderr);
+    }
+}
