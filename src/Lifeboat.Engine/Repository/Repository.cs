@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Buffers;
 using System.Runtime.InteropServices;
 using System.Runtime;
@@ -24,6 +25,7 @@ public sealed partial class Repository : IAsyncDisposable
     private readonly Lock _unsavedLock = new();
     private readonly List<(Id PackId, List<PackedBlob> Blobs)> _unsavedPacks = [];
     private int _unsavedBlobs;
+    private long _unsavedSince;
 
     private Repository(IBackend backend, RepositoryConfig config, CryptoKey key, string keyName, RepositoryOptions options)
     {
@@ -489,9 +491,12 @@ public sealed partial class Repository : IAsyncDisposable
             bool writeIndex;
             lock (_unsavedLock)
             {
+                if (_unsavedPacks.Count == 0) _unsavedSince = Stopwatch.GetTimestamp();
                 _unsavedPacks.Add((packId, blobs));
                 _unsavedBlobs += blobs.Count;
-                writeIndex = _unsavedBlobs >= (Version >= 2 ? IndexBlobsV2 : IndexBlobsV1);
+                // full, or old enough (as restic's index is): an interruption then loses at most that much work
+                writeIndex = _unsavedBlobs >= (Version >= 2 ? IndexBlobsV2 : IndexBlobsV1)
+                    || Stopwatch.GetElapsedTime(_unsavedSince) >= Options.IndexMaxAge;
             }
             if (writeIndex) await SaveIndexAsync(cancellationToken).ConfigureAwait(false);
         }, cancellationToken);

@@ -15,6 +15,12 @@ public sealed record RepositoryOptions
     public TimeSpan LockRefreshInterval { get; init; } = TimeSpan.FromMinutes(5);
     /// <summary>After how long without a refresh other hosts take a lock for stale (restic: 30 minutes).</summary>
     public TimeSpan LockStaleAfter { get; init; } = TimeSpan.FromMinutes(30);
+    /// <summary>
+    /// How long the packs written since the last index file may wait for theirs (restic's indexMaxAge, 10 minutes):
+    /// an interrupted long backup or prune keeps what it had uploaded up to that long ago, and the next run resumes
+    /// from there instead of writing it all again.
+    /// </summary>
+    public TimeSpan IndexMaxAge { get; init; } = TimeSpan.FromMinutes(10);
     /// <summary>How many files to read or write at once.</summary>
     public int Connections { get; init; } = 4;
     /// <summary>

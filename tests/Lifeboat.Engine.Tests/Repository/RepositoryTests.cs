@@ -124,6 +124,30 @@ public class RepositoryTests
         foreach (var blob in blobs) Assert.Equal(blob, await reopened.LoadBlobAsync(BlobType.Data, Id.Hash(blob), Ct));
     }
 
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task PacksWaitingLongerThanIndexMaxAge_GetTheirIndexBeforeTheFlush(bool aged)
+    {
+        // restic writes an index once its packs have waited 10 minutes: what a long backup or prune uploaded before
+        // an interruption is then known to the next run. Zero makes every pack old enough at once.
+        var backend = new MemoryBackend();
+        var options = new RepositoryOptions { PackSize = 4000, IndexMaxAge = aged ? TimeSpan.Zero : TimeSpan.FromMinutes(10) };
+        await using var repo = await InitAsync(backend, options: options);
+        var blobs = Enumerable.Range(0, 12).Select(i => RandomNumberGenerator.GetBytes(1500 + i)).ToList();
+        foreach (var blob in blobs) await repo.SaveBlobAsync(BlobType.Data, Id.Hash(blob), blob, Ct);
+        // the uploads (and the index they may bring) finish in the background; give them time
+        for (int i = 0; i < 100 && await CountAsync(backend, FileType.Index) == 0 && aged; i++) await Task.Delay(50, Ct);
+        await Task.Delay(aged ? 0 : 500, Ct);
+        int indexFiles = await CountAsync(backend, FileType.Index);
+        if (aged) Assert.True(indexFiles > 0, "no index file was written for packs older than IndexMaxAge");
+        else Assert.Equal(0, indexFiles);
+
+        await repo.FlushAsync(Ct);
+        await using var reopened = await ReopenAsync(backend);
+        foreach (var blob in blobs) Assert.Equal(blob, await reopened.LoadBlobAsync(BlobType.Data, Id.Hash(blob), Ct));
+    }
+
     [Fact]
     public async Task ADamagedCopyOfABlob_IsPassedOverForAnIntactOne()
     {
