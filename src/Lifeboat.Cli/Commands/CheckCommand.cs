@@ -1,4 +1,6 @@
 using System.CommandLine;
+using Lifeboat.Cli.Rendering;
+using Lifeboat.Engine;
 using Lifeboat.Engine.Maintenance;
 
 namespace Lifeboat.Cli.Commands;
@@ -65,7 +67,11 @@ public sealed class CheckCommand : ICommandFactory
                     CheckSubset.Size s => $"read {Math.Min(s.Bytes, packs.Values.Sum())} bytes of data packs",
                     _ => "read all data",
                 });
-                await checker.ReadPacksAsync(selected, null, ct);
+                long packsRead = 0;
+                var clock = System.Diagnostics.Stopwatch.StartNew();
+                var rate = new ProgressRate();
+                using (new ProgressLine(ctx.ShowProgress, () => PackProgress.Text(clock.Elapsed, Interlocked.Read(ref packsRead), selected.Count, rate)))
+                    await checker.ReadPacksAsync(selected, () => Interlocked.Increment(ref packsRead), ct);
             }
 
             if (checker.ErrorsFound) throw new CliException("repository contains errors");

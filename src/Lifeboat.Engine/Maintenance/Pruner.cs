@@ -29,6 +29,9 @@ public sealed class Pruner(Repository.Repository repository, PruneOptions option
     /// <summary>For crash tests: called at each step boundary; an exception there stops the prune on the spot.</summary>
     public Func<PruneStep, Task>? Checkpoint { get; init; }
 
+    /// <summary>Called each time the repacking is done with one of the plan's packs to repack (a progress line counts them).</summary>
+    public Action? PackRepacked { get; init; }
+
     private void Log(string line) => log?.Invoke(line);
 
     private async Task CheckpointAsync(PruneStep step)
@@ -314,13 +317,20 @@ public sealed class Pruner(Repository.Repository repository, PruneOptions option
             Log("repacking packs");
             await using var target = repository.CreateRepackTarget();
             // Copy in pack order so the new packs keep related blobs together.
+            Id? current = null;
             foreach (var (packId, blob) in Entries(repository.Index).Where(e => plan.RepackPacks.Contains(e.PackId)).OrderBy(e => e.PackId).ThenBy(e => e.Blob.Offset))
             {
+                if (packId != current)
+                {
+                    if (current is not null) PackRepacked?.Invoke();
+                    current = packId;
+                }
                 if (!plan.BlobsToRepack.Contains((blob.Type, blob.Id)) || target.Index.Has(blob.Type, blob.Id)) continue;
                 var plaintext = await repository.LoadBlobAsync(blob.Type, blob.Id, cancellationToken).ConfigureAwait(false);
                 await target.SaveBlobAsync(blob.Type, blob.Id, plaintext, cancellationToken).ConfigureAwait(false);
                 await CheckpointAsync(PruneStep.BlobRepacked).ConfigureAwait(false);
             }
+            if (current is not null) PackRepacked?.Invoke();
             await target.FlushAsync(cancellationToken).ConfigureAwait(false);
             newIndexFiles.AddRange(target.IndexFiles);
             newPacks.AddRange(target.Index.All().GroupBy(e => e.PackId).Select(g => (g.Key, g.Select(e => e.Blob).OrderBy(b => b.Offset).ToList())));
