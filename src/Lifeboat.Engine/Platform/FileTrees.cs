@@ -8,7 +8,14 @@ public static class FileTrees
     /// u+rwx gets it first (a restored tree may hold 0500 directories, which only root could empty otherwise).
     /// A path that does not exist is not an error.
     /// </summary>
-    public static void Remove(string path)
+    public static void Remove(string path) => Remove(path, parallelism: 1);
+
+    /// <summary>
+    /// <see cref="Remove(string)"/> with the entries of <paramref name="path"/> itself removed by up to
+    /// <paramref name="parallelism"/> threads (each entry's own tree by one): the unlinks of a large flat directory
+    /// (a restore's trash of replaced files) each wait for the file system to free a file, and overlap.
+    /// </summary>
+    public static void Remove(string path, int parallelism)
     {
         if (!Posix.TryLStat(path, out var status, out int errno))
         {
@@ -21,7 +28,11 @@ public static class FileTrees
             return;
         }
         if ((status.Permissions & 0x1C0) != 0x1C0) Posix.Chmod(path, status.Permissions | 0x1C0);
-        foreach (var name in Posix.ListDirectory(path)) Remove(FsNames.Join(path, name));
+        var names = Posix.ListDirectory(path);
+        if (parallelism > 1 && names.Count > 1)
+            Parallel.ForEach(names, new ParallelOptions { MaxDegreeOfParallelism = parallelism }, name => Remove(FsNames.Join(path, name)));
+        else
+            foreach (var name in names) Remove(FsNames.Join(path, name));
         Posix.RemoveDirectory(path);
     }
 }
