@@ -10,25 +10,26 @@ public sealed class ProgressCliTests : CliTestBase
 {
     private const string Redraw = "\r\u001b[K";
 
-    /// <summary>16 MiB of random data in 4 MiB packs: a few packs, which --limit-download makes slow to read.</summary>
+    /// <summary>32 MiB of random data in 4 MiB packs: about 9 packs, which --limit-download makes slow to read.</summary>
     private void BackupSeveralPacks()
     {
-        var data = new byte[16 << 20];
+        var data = new byte[32 << 20];
         new Random(5).NextBytes(data);
         File.WriteAllBytes(Path.Combine(Source, "library.bin"), data);
         Cli.RunChecked("init");
         Cli.RunChecked("backup", "--pack-size", "4", Source);
     }
 
+    /// <summary>Runs lifeboat on a pseudo-terminal 200 columns wide (script's own has no size: lines would be cut to 20).</summary>
     private ProcessResult OnTerminal(string arguments) =>
-        ProcessRunner.Run("script", ["-qfec", $"{LifeboatCli.Binary} {arguments}", "/dev/null"], Cli.Environment.ToDictionary(), null, TimeSpan.FromMinutes(5), null);
+        ProcessRunner.Run("script", ["-qfec", $"stty cols 200 rows 50; {LifeboatCli.Binary} {arguments}", "/dev/null"], Cli.Environment.ToDictionary(), null, TimeSpan.FromMinutes(5), null);
 
     [Fact]
     public void CheckReadDataOnATerminalCountsThePacksAndGivesTheTimeLeft()
     {
         BackupSeveralPacks();
-        // about 2 MiB a second: each pack takes about 2 s, so the rate is known before the last one
-        var r = OnTerminal("check --read-data --limit-download 2048");
+        // about 4 MiB a second: a pack a second or so, so the rate is known (2 s of progress) well before the last one
+        var r = OnTerminal("check --read-data --limit-download 4096");
         Assert.Equal(0, r.ExitCode);
         Assert.Matches(@"\r\u001b\[K\[\d+:\d\d\] \d+\.\d\d%  \d+ / \d+ packs, \d+\.\d packs/s ETA \d+:\d\d", r.Stdout);
         Assert.Contains("no errors were found", r.Stdout);
@@ -38,14 +39,14 @@ public sealed class ProgressCliTests : CliTestBase
     public void RestoreOnATerminalShowsItsLineAndRedirectedOrJsonOutputHasNone()
     {
         BackupSeveralPacks();
-        var r = OnTerminal($"restore latest --target {Temp.Combine("on-terminal")} --limit-download 8192");
+        var r = OnTerminal($"restore latest --target {Temp.Combine("on-terminal")} --limit-download 16384");
         Assert.Equal(0, r.ExitCode);
         Assert.Matches(@"\r\u001b\[K\[\d+:\d\d\] \d+\.\d\d%  \d+ files/dirs", r.Stdout);
 
         // the same restore into a pipe, and on a terminal with --json: no line drawn, nothing but the output
-        var piped = Cli.RunChecked("restore", "latest", "--target", Temp.Combine("piped"), "--limit-download", "8192");
+        var piped = Cli.RunChecked("restore", "latest", "--target", Temp.Combine("piped"), "--limit-download", "16384");
         Assert.DoesNotContain(Redraw, piped.Stdout + piped.Stderr);
-        var json = OnTerminal($"restore latest --json --target {Temp.Combine("json")} --limit-download 8192");
+        var json = OnTerminal($"restore latest --json --target {Temp.Combine("json")} --limit-download 16384");
         Assert.Equal(0, json.ExitCode);
         Assert.DoesNotContain(Redraw, json.Stdout);
         Assert.Contains("\"message_type\":\"summary\"", json.Stdout);
@@ -55,7 +56,7 @@ public sealed class ProgressCliTests : CliTestBase
     public void CheckReadDataIntoAPipeDrawsNoProgress()
     {
         BackupSeveralPacks();
-        var r = Cli.RunChecked("check", "--read-data", "--limit-download", "4096");
+        var r = Cli.RunChecked("check", "--read-data", "--limit-download", "16384");
         Assert.DoesNotContain(Redraw, r.Stdout + r.Stderr);
         Assert.Contains("no errors were found", r.Stdout);
     }
