@@ -8,14 +8,68 @@ public static class FileTrees
     /// u+rwx gets it first (a restored tree may hold 0500 directories, which only root could empty otherwise).
     /// A path that does not exist is not an error.
     /// </summary>
-    public static void Remove(string path) => Remove(path, parallelism: 1);
+    public static void Remove(string path) => RemoveOneByOne(path);
 
     /// <summary>
-    /// <see cref="Remove(string)"/> with the entries of <paramref name="path"/> itself removed by up to
-    /// <paramref name="parallelism"/> threads (each entry's own tree by one): the unlinks of a large flat directory
-    /// (a restore's trash of replaced files) each wait for the file system to free a file, and overlap.
+    /// <see cref="Remove(string)"/> by up to <paramref name="parallelism"/> threads: level by level, the directories of
+    /// one depth are listed and their files unlinked at the same time, then the directories are removed deepest first.
+    /// Each unlink waits for the file system to free a file: a restore's trash or a verify's scratch copy of a
+    /// 100,000-file library took minutes one at a time. A file is unlinked without a look first (a directory refuses
+    /// with EISDIR and is then entered), so each costs one call.
     /// </summary>
     public static void Remove(string path, int parallelism)
+    {
+        if (parallelism <= 1)
+        {
+            RemoveOneByOne(path);
+            return;
+        }
+        if (!Posix.TryLStat(path, out var status, out int errno))
+        {
+            if (errno == Errno.ENOENT) return;
+            throw new PosixException(errno, "lstat", path);
+        }
+        if (!status.IsDirectory)
+        {
+            Posix.Unlink(path);
+            return;
+        }
+        var options = new ParallelOptions { MaxDegreeOfParallelism = parallelism };
+        var levels = new List<List<string>>();
+        var level = new List<string> { path };
+        while (level.Count > 0)
+        {
+            levels.Add(level);
+            var below = new List<string>();
+            Parallel.ForEach(level, options, directory =>
+            {
+                var own = Posix.LStat(directory);
+                if ((own.Permissions & 0x1C0) != 0x1C0) Posix.Chmod(directory, own.Permissions | 0x1C0);
+                foreach (var name in Posix.ListDirectory(directory))
+                {
+                    var child = FsNames.Join(directory, name);
+                    try
+                    {
+                        Posix.Unlink(child);
+                    }
+                    catch (PosixException e) when (e.Errno is Errno.EISDIR or Errno.EPERM && IsDirectory(child))
+                    {
+                        lock (below) below.Add(child);
+                    }
+                    catch (PosixException e) when (e.Errno == Errno.ENOENT)
+                    {
+                    }
+                }
+            });
+            level = below;
+        }
+        for (int depth = levels.Count - 1; depth >= 0; depth--)
+            Parallel.ForEach(levels[depth], options, Posix.RemoveDirectory);
+    }
+
+    private static bool IsDirectory(string path) => Posix.TryLStat(path, out var status, out _) && status.IsDirectory;
+
+    private static void RemoveOneByOne(string path)
     {
         if (!Posix.TryLStat(path, out var status, out int errno))
         {
@@ -28,11 +82,7 @@ public static class FileTrees
             return;
         }
         if ((status.Permissions & 0x1C0) != 0x1C0) Posix.Chmod(path, status.Permissions | 0x1C0);
-        var names = Posix.ListDirectory(path);
-        if (parallelism > 1 && names.Count > 1)
-            Parallel.ForEach(names, new ParallelOptions { MaxDegreeOfParallelism = parallelism }, name => Remove(FsNames.Join(path, name)));
-        else
-            foreach (var name in names) Remove(FsNames.Join(path, name));
+        foreach (var name in Posix.ListDirectory(path)) RemoveOneByOne(FsNames.Join(path, name));
         Posix.RemoveDirectory(path);
     }
 }

@@ -484,8 +484,8 @@ public sealed class StackRestore
             {
                 try
                 {
-                    // the trash holds one file per replaced file, flat: their unlinks overlap (a 20,000-file trash
-                    // took 7.6-9.6 s one by one, 4.6-6.4 s eight at a time, on this project's loaded 2-core machine)
+                    // the trash holds one file per replaced file: their unlinks overlap (a flat 20,000-file trash took
+                    // 7.6-9.6 s one by one, 4.6-6.4 s eight at a time, on this project's loaded 2-core machine)
                     FileTrees.Remove(directory, parallelism: 8);
                 }
                 catch (PosixException e)
