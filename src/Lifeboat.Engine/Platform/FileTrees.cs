@@ -12,7 +12,8 @@ public static class FileTrees
 
     /// <summary>
     /// <see cref="Remove(string)"/> by up to <paramref name="parallelism"/> threads: level by level, the directories of
-    /// one depth are listed and their files unlinked at the same time, then the directories are removed deepest first.
+    /// one depth are listed, then all their entries unlinked by the threads together; the directories are removed
+    /// deepest first.
     /// Each unlink waits for the file system to free a file: a restore's trash or a verify's scratch copy of a
     /// 100,000-file library took minutes one at a time. A file is unlinked without a look first (a directory refuses
     /// with EISDIR and is then entered), so each costs one call.
@@ -40,25 +41,30 @@ public static class FileTrees
         while (level.Count > 0)
         {
             levels.Add(level);
-            var below = new List<string>();
+            // the names of this depth's directories, then their entries unlinked: threads share the entries, so a
+            // single flat directory (a trash) is spread over them as well as a deep tree's many small ones
+            var entries = new List<string>();
             Parallel.ForEach(level, options, directory =>
             {
                 var own = Posix.LStat(directory);
                 if ((own.Permissions & 0x1C0) != 0x1C0) Posix.Chmod(directory, own.Permissions | 0x1C0);
-                foreach (var name in Posix.ListDirectory(directory))
+                var names = Posix.ListDirectory(directory);
+                lock (entries)
+                    foreach (var name in names) entries.Add(FsNames.Join(directory, name));
+            });
+            var below = new List<string>();
+            Parallel.ForEach(entries, options, entry =>
+            {
+                try
                 {
-                    var child = FsNames.Join(directory, name);
-                    try
-                    {
-                        Posix.Unlink(child);
-                    }
-                    catch (PosixException e) when (e.Errno is Errno.EISDIR or Errno.EPERM && IsDirectory(child))
-                    {
-                        lock (below) below.Add(child);
-                    }
-                    catch (PosixException e) when (e.Errno == Errno.ENOENT)
-                    {
-                    }
+                    Posix.Unlink(entry);
+                }
+                catch (PosixException e) when (e.Errno is Errno.EISDIR or Errno.EPERM && IsDirectory(entry))
+                {
+                    lock (below) below.Add(entry);
+                }
+                catch (PosixException e) when (e.Errno == Errno.ENOENT)
+                {
                 }
             });
             level = below;
