@@ -182,7 +182,8 @@ public sealed class BackupCommand : ICommandFactory
             var clock = System.Diagnostics.Stopwatch.StartNew();
             using var status = ctx.Json && !ctx.Quiet ? new Timer(_ => WriteJsonStatus(statistics, clock.Elapsed), null, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(1)) : null;
             BackupResult result;
-            using (var progress = new ProgressLine(ctx.ShowProgress, () => StatusText(statistics, clock.Elapsed)))
+            var rate = new ProgressRate();
+            using (var progress = new ProgressLine(ctx.ShowProgress, () => StatusText(statistics, clock.Elapsed, rate)))
             {
                 observer.Progress = progress;
                 try
@@ -257,14 +258,16 @@ public sealed class BackupCommand : ICommandFactory
         throw new CliException($"invalid time \"{text}\": use the form \"2012-11-01 22:08:41\"");
     }
 
-    internal static string StatusText(BackupStatistics s, TimeSpan elapsed)
+    /// <summary>
+    /// restic's status line: elapsed, percent, files and bytes done of the totals, speed, errors, and once the scan
+    /// has counted the totals (never with --no-scan) the time left at the rate of the last seconds (<see cref="ProgressRate"/>).
+    /// </summary>
+    internal static string StatusText(BackupStatistics s, TimeSpan elapsed, ProgressRate rate)
     {
         long done = Interlocked.Read(ref s.BytesDone), total = Interlocked.Read(ref s.TotalBytes);
-        string eta = "";
-        if (s.ScanFinished && total > 0 && done > 0 && done < total)
-            eta = " ETA " + Format.Duration(TimeSpan.FromSeconds(elapsed.TotalSeconds * (total - done) / done));
+        var left = rate.Update(elapsed, done, s.ScanFinished ? total : 0);
         string percent = total > 0 ? $"{Math.Min(100.0, 100.0 * done / total):0.00}%  " : "";
-        return $"[{Format.Duration(elapsed)}] {percent}{s.FilesDone} files {Format.Bytes(done)}, total {s.TotalFiles} files {Format.Bytes(total)}, {Format.Speed(done, elapsed)}, {s.Errors} errors{eta}";
+        return $"[{Format.Duration(elapsed)}] {percent}{s.FilesDone} files {Format.Bytes(done)}, total {s.TotalFiles} files {Format.Bytes(total)}, {Format.Speed(done, elapsed)}, {s.Errors} errors{Format.Eta(left)}";
     }
 
     private static void WriteJsonStatus(BackupStatistics s, TimeSpan elapsed)

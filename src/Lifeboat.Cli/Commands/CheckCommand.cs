@@ -125,7 +125,11 @@ public sealed class CheckCommand : ICommandFactory
                 CheckSubset.Size s => $"read {Math.Min(s.Bytes, packs.Values.Sum())} bytes of {data} packs",
                 _ => $"read all {data}",
             });
-            await checker.ReadPacksAsync(chosen, null, ct);
+            long packsRead = 0;
+            var clock = System.Diagnostics.Stopwatch.StartNew();
+            var rate = new ProgressRate();
+            using (new ProgressLine(ctx.ShowProgress, () => PackProgress.Text(clock.Elapsed, Interlocked.Read(ref packsRead), chosen.Count, rate)))
+                await checker.ReadPacksAsync(chosen, () => Interlocked.Increment(ref packsRead), ct);
         }
 
         var damaged = checker.Problems.Where(p => p.Kind is CheckProblemKind.PackDamaged or CheckProblemKind.PackSizeMismatch && p.Pack is not null)

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using Lifeboat.Cli.Rendering;
+using Lifeboat.Engine;
 using Lifeboat.Engine.Maintenance;
 using Lifeboat.Engine.Repository;
 
@@ -74,7 +75,13 @@ public sealed class PruneCommand : ICommandFactory
     public static async Task RunAsync(CommandContext ctx, Repository repo, PruneOptions options, CancellationToken ct)
     {
         if (options.SmallPackBytes > repo.Options.PackSize) throw new CliException("repack-smaller-than exceeds repository packsize");
-        var pruner = new Pruner(repo, options, ctx.Info);
+        ProgressLine? progress = null;
+        long repacked = 0;
+        var pruner = new Pruner(repo, options, line =>
+        {
+            progress?.Clear();
+            ctx.Info(line);
+        }) { PackRepacked = () => Interlocked.Increment(ref repacked) };
         var plan = await pruner.PlanAsync(ct);
         var s = plan.Statistics;
         var lines = new List<string>
@@ -115,7 +122,12 @@ public sealed class PruneCommand : ICommandFactory
         }
         foreach (var line in lines) ctx.Info(line);
         if (options.DryRun) return;
-        await pruner.ExecuteAsync(plan, ct);
+        // the repacking's packs of the plan's total, on a terminal
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var rate = new ProgressRate();
+        using (progress = new ProgressLine(ctx.ShowProgress && plan.RepackPacks.Count > 0,
+                   () => PackProgress.Text(clock.Elapsed, Interlocked.Read(ref repacked), plan.RepackPacks.Count, rate)))
+            await pruner.ExecuteAsync(plan, ct);
     }
 
     private static string Percent(long part, long whole) =>

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Lifeboat.Cli.Rendering;
+using Lifeboat.Engine;
 using Lifeboat.Engine.Restore;
 
 namespace Lifeboat.Cli.Commands;
@@ -63,12 +64,14 @@ public sealed class RestoreCommand : ICommandFactory
             }, observer);
             ctx.Info($"restoring {SnapshotPath.Describe(sn)} to {targetDir}");
             var clock = System.Diagnostics.Stopwatch.StartNew();
+            var rate = new ProgressRate();
             using (var progress = new ProgressLine(ctx.ShowProgress, () =>
             {
                 var s = restorer.Statistics;
+                var elapsed = clock.Elapsed;
                 long done = Interlocked.Read(ref s.BytesDone), total = Interlocked.Read(ref s.TotalBytes);
                 string pct = total > 0 ? $"{100.0 * done / total:0.00}%  " : "";
-                return $"[{Format.Duration(clock.Elapsed)}] {pct}{s.FilesDone} files/dirs {Format.Bytes(done)}, total {s.TotalFiles} files/dirs {Format.Bytes(total)}, {Format.Speed(done, clock.Elapsed)}";
+                return $"[{Format.Duration(elapsed)}] {pct}{s.FilesDone} files/dirs {Format.Bytes(done)}, total {s.TotalFiles} files/dirs {Format.Bytes(total)}, {Format.Speed(done, elapsed)}{Format.Eta(rate.Update(elapsed, done, total))}";
             }))
             {
                 observer.Progress = progress;

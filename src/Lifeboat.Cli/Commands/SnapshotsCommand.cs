@@ -26,15 +26,16 @@ public sealed class SnapshotsCommand : ICommandFactory
             if (ctx.StackConfig is { } stack)
                 return await Stack.StackSnapshotsCommand.RunAsync(ctx, stack, parse.GetValue(ids) ?? [], parse.GetValue(compact), ct);
             await using var repo = await ctx.OpenRepositoryAsync(ct);
-            await using var repoLock = await ctx.LockAsync(repo, exclusive: false, ct);
             var wanted = parse.GetValue(ids) ?? [];
-            List<Snapshot> list;
-            if (wanted.Length > 0)
+            List<Snapshot> list = [];
+            // read-only: the snapshots are read while the written lock waits for its re-check (200 ms, which was
+            // most of this command's time after the key derivation), as the index is for the commands that load it
+            await using var repoLock = await ctx.LockAsync(repo, exclusive: false, ct, whileLocking: async c =>
             {
-                list = [];
-                foreach (var id in wanted) list.Add(await repo.FindSnapshotAsync(id, filter.Get(parse), ct));
-            }
-            else list = (await repo.ListSnapshotsAsync(ct)).Where(filter.Get(parse).Matches).ToList();
+                if (wanted.Length > 0)
+                    foreach (var id in wanted) list.Add(await repo.FindSnapshotAsync(id, filter.Get(parse), c));
+                else list = (await repo.ListSnapshotsAsync(c)).Where(filter.Get(parse).Matches).ToList();
+            });
             if (parse.GetValue(latest) is > 0 and var n)
                 list = list.GroupBy(s => (s.Hostname, string.Join('\0', (s.Paths ?? []).Order(StringComparer.Ordinal))))
                     .SelectMany(g => g.OrderBy(s => s.Time).TakeLast(n)).OrderBy(s => s.Time).ToList();

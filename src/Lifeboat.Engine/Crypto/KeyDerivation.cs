@@ -46,18 +46,22 @@ public static class KeyDerivation
         {
             // mapped straight from the kernel and unmapped after, so the memory is back with the system at once
             // (malloc would keep the freed pages in its arena, in the process's resident set)
-            nuint bytes = words * sizeof(uint);
-            void* mapping = Mmap(null, bytes, ProtRead | ProtWrite, MapPrivate | MapAnonymous, -1, 0);
+            // in transparent huge pages where the system allows them: 16 page faults for restic's 32 MiB instead of
+            // 8,192, which cost as much kernel time as a third of the computation (Go's heap, restic's, has them too)
+            nuint bytes = words * sizeof(uint), mapped = bytes + HugePage;
+            void* mapping = Mmap(null, mapped, ProtRead | ProtWrite, MapPrivate | MapAnonymous, -1, 0);
             if (mapping == (void*)-1) throw new OutOfMemoryException("scrypt needs " + (bytes >> 20) + " MiB");
             try
             {
-                var v = new Span<uint>(mapping, checked((int)words));
+                void* table = (void*)(((nuint)mapping + HugePage - 1) & ~(HugePage - 1));
+                if (bytes >= HugePage) Madvise(table, bytes & ~(HugePage - 1), MadvHugePage); // advice only: its failure changes nothing
+                var v = new Span<uint>(table, checked((int)words));
                 for (int lane = 0; lane < p; lane++) RoMix(lanes.AsSpan(lane * laneBytes, laneBytes), n, r, v);
                 v.Clear();
             }
             finally
             {
-                Munmap(mapping, bytes);
+                Munmap(mapping, mapped);
             }
         }
 
@@ -67,10 +71,14 @@ public static class KeyDerivation
         return result;
     }
 
-    private const int ProtRead = 1, ProtWrite = 2, MapPrivate = 2, MapAnonymous = 0x20;
+    private const int ProtRead = 1, ProtWrite = 2, MapPrivate = 2, MapAnonymous = 0x20, MadvHugePage = 14;
+    private const nuint HugePage = 2 << 20;
 
     [DllImport("libc", EntryPoint = "mmap")]
     private static extern unsafe void* Mmap(void* address, nuint length, int protection, int flags, int fd, nint offset);
+
+    [DllImport("libc", EntryPoint = "madvise")]
+    private static extern unsafe int Madvise(void* address, nuint length, int advice);
 
     [DllImport("libc", EntryPoint = "munmap")]
     private static extern unsafe int Munmap(void* address, nuint length);

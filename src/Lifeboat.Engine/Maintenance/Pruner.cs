@@ -29,6 +29,9 @@ public sealed class Pruner(Repository.Repository repository, PruneOptions option
     /// <summary>For crash tests: called at each step boundary; an exception there stops the prune on the spot.</summary>
     public Func<PruneStep, Task>? Checkpoint { get; init; }
 
+    /// <summary>Called each time the repacking is done with one of the plan's packs to repack (a progress line counts them).</summary>
+    public Action? PackRepacked { get; init; }
+
     private void Log(string line) => log?.Invoke(line);
 
     private async Task CheckpointAsync(PruneStep step)
@@ -287,6 +290,41 @@ public sealed class Pruner(Repository.Repository repository, PruneOptions option
     private const long PackHeaderOverhead = Crypto.CryptoKey.Overhead + 4;
 
     /// <summary>The index's entries as they are now, read one at a time (<see cref="MasterIndex.All"/> copies them all).</summary>
+    /// <summary>
+    /// The bytes of <paramref name="packId"/> from its first to the end of its last blob to copy; null when they cannot
+    /// be read (each blob is then loaded on its own, from any pack that has it).
+    /// </summary>
+    private async Task<byte[]?> ReadRepackRangeAsync(Id packId, List<PackedBlob> blobs, CancellationToken cancellationToken)
+    {
+        long start = blobs[0].Offset, end = blobs.Max(b => (long)b.Offset + b.Length);
+        var buffer = GC.AllocateUninitializedArray<byte>(checked((int)(end - start)));
+        try
+        {
+            await repository.ReadPackAsync(packId, start, buffer, cancellationToken).ConfigureAwait(false);
+            return buffer;
+        }
+        catch (IOException) // a missing pack too (BackendFileNotFoundException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>A blob's verified plaintext out of its pack's range read at <paramref name="rangeStart"/>; null when it does not verify.</summary>
+    private byte[]? DecodeRepacked(Id packId, in PackedBlob blob, byte[]? range, long rangeStart)
+    {
+        if (range is null) return null;
+        try
+        {
+            var plain = new byte[blob.IsCompressed ? blob.UncompressedLength : blob.Length - Crypto.CryptoKey.Overhead];
+            repository.DecodeBlob(packId, blob, range.AsSpan((int)(blob.Offset - rangeStart), (int)blob.Length), plain);
+            return plain;
+        }
+        catch (RepositoryException)
+        {
+            return null;
+        }
+    }
+
     private static IEnumerable<(Id PackId, PackedBlob Blob)> Entries(MasterIndex index)
     {
         var packIds = index.Packs;
@@ -340,13 +378,30 @@ public sealed class Pruner(Repository.Repository repository, PruneOptions option
         {
             Log("repacking packs");
             await using var target = repository.CreateRepackTarget();
-            // Copy in pack order so the new packs keep related blobs together.
-            foreach (var (packId, blob) in Entries(repository.Index).Where(e => plan.RepackPacks.Contains(e.PackId)).OrderBy(e => e.PackId).ThenBy(e => e.Blob.Offset))
+            // Copy in pack order so the new packs keep related blobs together. Each pack's blobs to copy are read in
+            // one request (the next pack's while this one's are written), not one read per blob: 107,612 blobs of a
+            // 100,000-file history were 107,612 reads, a third of the whole prune's CPU.
+            var byPack = Entries(repository.Index).Where(e => plan.RepackPacks.Contains(e.PackId) && plan.BlobsToRepack.Contains((e.Blob.Type, e.Blob.Id)))
+                .GroupBy(e => e.PackId, e => e.Blob).OrderBy(g => g.Key)
+                .Select(g => (PackId: g.Key, Blobs: g.OrderBy(b => b.Offset).ToList())).ToList();
+            int packsWithoutBlobs = plan.RepackPacks.Count - byPack.Count;
+            for (int i = 0; i < packsWithoutBlobs; i++) PackRepacked?.Invoke();
+            var reading = byPack.Count > 0 ? ReadRepackRangeAsync(byPack[0].PackId, byPack[0].Blobs, cancellationToken) : null;
+            for (int p = 0; p < byPack.Count; p++)
             {
-                if (!plan.BlobsToRepack.Contains((blob.Type, blob.Id)) || target.Index.Has(blob.Type, blob.Id)) continue;
-                var plaintext = await repository.LoadBlobAsync(blob.Type, blob.Id, cancellationToken).ConfigureAwait(false);
-                await target.SaveBlobAsync(blob.Type, blob.Id, plaintext, cancellationToken).ConfigureAwait(false);
-                await CheckpointAsync(PruneStep.BlobRepacked).ConfigureAwait(false);
+                var (packId, blobs) = byPack[p];
+                var stored = await reading!.ConfigureAwait(false);
+                reading = p + 1 < byPack.Count ? ReadRepackRangeAsync(byPack[p + 1].PackId, byPack[p + 1].Blobs, cancellationToken) : null;
+                foreach (var blob in blobs)
+                {
+                    if (target.Index.Has(blob.Type, blob.Id)) continue;
+                    var plaintext = DecodeRepacked(packId, blob, stored, blobs[0].Offset)
+                                    // unreadable here: from wherever else the index has it, or the error that names it
+                                    ?? await repository.LoadBlobAsync(blob.Type, blob.Id, cancellationToken).ConfigureAwait(false);
+                    await target.SaveBlobAsync(blob.Type, blob.Id, plaintext, cancellationToken).ConfigureAwait(false);
+                    await CheckpointAsync(PruneStep.BlobRepacked).ConfigureAwait(false);
+                }
+                PackRepacked?.Invoke();
             }
             await target.FlushAsync(cancellationToken).ConfigureAwait(false);
             newIndexFiles.AddRange(target.IndexFiles);

@@ -28,6 +28,12 @@ public sealed class StackRestore
     private readonly IStackRestoreObserver? _observer;
 
     /// <param name="containerControl">Called once, only when an app with containers is restored in place.</param>
+    /// <summary>Where a restore in place is: the app, its phase and counts (for a progress line).</summary>
+    public StackRestoreProgress Progress { get; } = new();
+
+    /// <summary>Who is told of the restore's events (a progress line clears itself for them).</summary>
+    public IStackRestoreObserver? Observer => _observer;
+
     public StackRestore(Repo repository, StackConfig config, Func<IContainerControl> containerControl, IStackRestoreObserver? observer = null)
     {
         _repository = repository;
@@ -261,6 +267,7 @@ public sealed class StackRestore
         string? targetRoot, CancellationToken cancellationToken)
     {
         using var placement = new StagedPlacement { BeforeRenameIntoPlace = BeforeRenameIntoPlace };
+        Progress.Start(app.Name);
         var stages = new List<Stage>();
         var createdAncestors = new List<(string Path, Node Node)>();
         long items = 0, bytes = 0;
@@ -282,6 +289,7 @@ public sealed class StackRestore
                 // the path's node itself, with its own metadata, staged under the destination's name; the selection
                 // (paths in the snapshot) limits what is restored below it
                 var restorer = new Restorer(_repository, new RestoreOptions { Includes = selected.Select(StackBackup.EscapePattern).ToList() }, errors);
+                Progress.Restoring(restorer.Statistics);
                 await restorer.RestoreNodeAsync(node, path, stage.Staged, cancellationToken).ConfigureAwait(false);
                 items += restorer.Statistics.TotalFiles;
                 bytes += restorer.Statistics.TotalBytes;
@@ -294,6 +302,7 @@ public sealed class StackRestore
 
             try
             {
+                Progress.Placing(() => placement.Placed);
                 if (stages.Count > 0) placement.BeginJournal(stages[0].Trash, app.Name);
                 foreach (var stage in stages)
                 {
@@ -322,6 +331,7 @@ public sealed class StackRestore
         }
         finally
         {
+            Progress.Enter(StackRestorePhase.RemovingTrash);
             // last made first: each stage puts back the times its parent had before that stage's directories
             foreach (var stage in Enumerable.Reverse(stages))
                 foreach (var leftover in stage.Finish())
@@ -474,7 +484,9 @@ public sealed class StackRestore
             {
                 try
                 {
-                    FileTrees.Remove(directory);
+                    // the trash holds one file per replaced file: their unlinks overlap (a flat 20,000-file trash took
+                    // 7.6-9.6 s one by one, 4.6-6.4 s eight at a time, on this project's loaded 2-core machine)
+                    FileTrees.Remove(directory, parallelism: 8);
                 }
                 catch (PosixException e)
                 {

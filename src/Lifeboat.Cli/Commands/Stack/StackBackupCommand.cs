@@ -1,5 +1,6 @@
 using System.Globalization;
 using Lifeboat.Cli.Rendering;
+using Lifeboat.Engine;
 using Lifeboat.Stack.Configuration;
 using Lifeboat.Stack.Operations.Metrics;
 using Lifeboat.Stack.Scenarios;
@@ -29,8 +30,10 @@ public static class StackBackupCommand
             CountAhead = ctx.ShowProgress,
         };
         IReadOnlyList<AppBackupResult> results;
+        // one rate for the run: each app's counts and clock start again, and so does the rate with them
+        var rate = new ProgressRate();
         using (var progress = new ProgressLine(ctx.ShowProgress, () => backup.Current is { } c
-                   ? $"{c.App}: {BackupCommand.StatusText(c.Statistics, c.Clock.Elapsed)}" : ""))
+                   ? $"{c.App}: {BackupCommand.StatusText(c.Statistics, c.Clock.Elapsed, rate)}" : ""))
         {
             observer.Progress = progress;
             results = await backup.RunAsync(apps, tags, cancellationToken);

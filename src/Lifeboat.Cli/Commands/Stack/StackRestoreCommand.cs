@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Lifeboat.Cli.Rendering;
+using Lifeboat.Engine;
 using Lifeboat.Engine.Model;
 using Lifeboat.Stack;
 using Lifeboat.Stack.Configuration;
@@ -93,7 +94,15 @@ public static class StackRestoreCommand
         var what = dumps is { RestoresFiles: false } ? "loading the dumps of snapshot" : "restoring snapshot";
         ctx.Info($"{app.Name}: {what} {Describe(snapshot)} in place{(selection.Count > 0 ? ": " + string.Join(", ", selection.Select(p => Display.Text(p))) : "")}");
         await restore.Hooks.BeforeAllAsync([app], cancellationToken);
-        var result = await restore.RestoreInPlaceAsync(app, snapshot, selection, delete, dumps, cancellationToken);
+        AppRestoreResult result;
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var rate = new ProgressRate();
+        using (var progress = new ProgressLine(ctx.ShowProgress, () => Status(restore.Progress, clock.Elapsed, rate)))
+        {
+            if (restore.Observer is RestoreObserver observer) observer.Progress = progress;
+            result = await restore.RestoreInPlaceAsync(app, snapshot, selection, delete, dumps, cancellationToken);
+            if (restore.Observer is RestoreObserver done) done.Progress = null;
+        }
         Report(ctx, result, inPlace: true);
         await restore.Hooks.AfterAllAsync([app], cancellationToken);
         return result.Dumps.Any(d => d.Failed) ? ExitCodes.Fatal : ExitCodes.Ok;
@@ -170,13 +179,53 @@ public static class StackRestoreCommand
         ctx.Info(line);
     }
 
+    /// <summary>
+    /// The live line of a restore in place: "plex: [0:42] 41.20%  41200/100000 files 410.000 MiB/1.000 GiB restored ETA 1:02",
+    /// then the renames into place and the removal of what they replaced. The rate and the time left are of the
+    /// restoring (bytes) and of the renaming (items), each from its own start.
+    /// </summary>
+    internal static string Status(StackRestoreProgress p, TimeSpan elapsed, ProgressRate rate)
+    {
+        switch (p.Phase)
+        {
+            case StackRestorePhase.Restoring:
+                {
+                    long done = p.BytesRestored, total = p.Bytes;
+                    string percent = total > 0 ? $"{Math.Min(100.0, 100.0 * done / total):0.00}%  " : "";
+                    return $"{p.App}: [{Format.Duration(elapsed)}] {percent}{p.FilesRestored}/{p.Files} files {Format.Bytes(done)}/{Format.Bytes(total)} restored{Format.Eta(rate.Update(elapsed, done, total))}";
+                }
+            case StackRestorePhase.Placing:
+                {
+                    // a new count, below the bytes: the rate starts again with it
+                    long placed = p.ItemsPlaced;
+                    return $"{p.App}: [{Format.Duration(elapsed)}] moving into place: {placed}/{p.Files} items{Format.Eta(rate.Update(elapsed, placed, p.Files))}";
+                }
+            default:
+                return $"{p.App}: [{Format.Duration(elapsed)}] removing the replaced files";
+        }
+    }
+
     public sealed class RestoreObserver(CommandContext ctx) : IStackRestoreObserver
     {
-        public void AppEvent(AppConfig app, string message) => ctx.Info($"{app.Name}: {message}");
+        /// <summary>The live line, cleared before each message so that the message stands on its own line.</summary>
+        public ProgressLine? Progress { get; set; }
 
-        public void StackEvent(string message) => ctx.Info(message);
+        public void AppEvent(AppConfig app, string message)
+        {
+            Progress?.Clear();
+            ctx.Info($"{app.Name}: {message}");
+        }
 
-        public void ItemError(AppConfig app, string path, Exception error) =>
+        public void StackEvent(string message)
+        {
+            Progress?.Clear();
+            ctx.Info(message);
+        }
+
+        public void ItemError(AppConfig app, string path, Exception error)
+        {
+            Progress?.Clear();
             ctx.Error.WriteLine($"{app.Name}: error: {Display.Text(path)}: {Display.Text(error.Message)}");
+        }
     }
 }

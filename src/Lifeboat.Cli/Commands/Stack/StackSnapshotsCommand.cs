@@ -11,8 +11,10 @@ public static class StackSnapshotsCommand
     {
         var apps = config.SelectApps(appNames);
         await using var repo = await ctx.OpenRepositoryAsync(cancellationToken);
-        await using var repoLock = await ctx.LockAsync(repo, exclusive: false, cancellationToken);
-        var histories = await StackSnapshots.ListAsync(repo, apps, cancellationToken);
+        IReadOnlyList<AppHistory> histories = [];
+        // read while the written lock waits for its re-check, as the plain snapshots command does
+        await using var repoLock = await ctx.LockAsync(repo, exclusive: false, cancellationToken,
+            whileLocking: async ct => histories = await StackSnapshots.ListAsync(repo, apps, ct));
         if (ctx.Json)
         {
             // [{"app": "plex", "snapshots": [restic's snapshot objects]}, ...]
@@ -52,8 +54,9 @@ public static class StackSnapshotsCommand
         try
         {
             await using var target = await ctx.OpenOffsiteRepositoryAsync(config, offsite, cancellationToken);
-            await using var targetLock = await ctx.LockAsync(target, exclusive: false, cancellationToken);
-            var copies = await target.ListSnapshotsAsync(cancellationToken);
+            List<Engine.Model.Snapshot> copies = [];
+            await using var targetLock = await ctx.LockAsync(target, exclusive: false, cancellationToken,
+                whileLocking: async ct => copies = await target.ListSnapshotsAsync(ct));
             var originals = copies.Select(c => c.Original ?? c.Id).ToHashSet();
             ctx.Out.WriteLine($"offsite {location}:");
             foreach (var h in histories)

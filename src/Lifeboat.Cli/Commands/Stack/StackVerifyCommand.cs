@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text.Json;
 using Lifeboat.Stack.State;
 using Lifeboat.Cli.Rendering;
+using Lifeboat.Engine;
 using Lifeboat.Engine.Model;
 using Lifeboat.Stack.Configuration;
 using Lifeboat.Stack.Operations.Metrics;
@@ -86,7 +87,9 @@ public sealed class StackVerifyCommand : ICommandFactory
         var observer = new Observer(ctx, indent);
         var test = new RestoreTest(repo, config, observer) { SamplePercent = percent, Log = log };
         IReadOnlyList<RestoreTestRecord> records;
-        using (var progress = new ProgressLine(ctx.ShowProgress, () => indent + Status(test.Progress)))
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var rate = new ProgressRate();
+        using (var progress = new ProgressLine(ctx.ShowProgress, () => indent + Status(test.Progress, clock.Elapsed, rate)))
         {
             observer.Progress = progress;
             records = await test.RunAsync(apps, ct);
@@ -135,11 +138,15 @@ public sealed class StackVerifyCommand : ICommandFactory
         yield return line + $", {r.DurationSeconds.ToString("0.0", CultureInfo.InvariantCulture)} s";
     }
 
-    /// <summary>The live line: "plex: restoring 1200/50236 files, 120.000 MiB/488.904 MiB".</summary>
-    private static string Status(RestoreTestProgress p) => p.Phase switch
+    /// <summary>
+    /// The live line: "plex: restoring 1200/50236 files, 120.000 MiB/488.904 MiB ETA 0:41", then "verifying 300/50236
+    /// items ETA 0:12": the time left at the rate of the last seconds of that phase (bytes, then items).
+    /// </summary>
+    private static string Status(RestoreTestProgress p, TimeSpan elapsed, ProgressRate rate) => p.Phase switch
     {
-        RestoreTestPhase.Restoring => $"{p.App}: restoring {p.FilesRestored}/{p.Files} files, {Format.Bytes(p.BytesRestored)}/{Format.Bytes(p.Bytes)}",
-        RestoreTestPhase.Verifying => $"{p.App}: verifying {p.ItemsChecked}/{p.Items} items",
+        RestoreTestPhase.Restoring => $"{p.App}: restoring {p.FilesRestored}/{p.Files} files, {Format.Bytes(p.BytesRestored)}/{Format.Bytes(p.Bytes)}{Format.Eta(rate.Update(elapsed, p.BytesRestored, p.Bytes))}",
+        // a new count, below the bytes: the rate starts again with it
+        RestoreTestPhase.Verifying => $"{p.App}: verifying {p.ItemsChecked}/{p.Items} items{Format.Eta(rate.Update(elapsed, p.ItemsChecked, p.Items))}",
         RestoreTestPhase.CheckingDatabases => $"{p.App}: PRAGMA integrity_check on the restored databases",
         RestoreTestPhase.CheckingDumps => $"{p.App}: reading the database dumps back",
         RestoreTestPhase.RemovingScratch => $"{p.App}: removing the scratch copy",
