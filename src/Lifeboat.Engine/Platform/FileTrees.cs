@@ -25,16 +25,7 @@ public static class FileTrees
             RemoveOneByOne(path);
             return;
         }
-        if (!Posix.TryLStat(path, out var status, out int errno))
-        {
-            if (errno == Errno.ENOENT) return;
-            throw new PosixException(errno, "lstat", path);
-        }
-        if (!status.IsDirectory)
-        {
-            Posix.Unlink(path);
-            return;
-        }
+        if (!IsDirectoryToEmpty(path, out _)) return;
         var options = new ParallelOptions { MaxDegreeOfParallelism = parallelism };
         var levels = new List<List<string>>();
         var level = new List<string> { path };
@@ -73,20 +64,25 @@ public static class FileTrees
             Parallel.ForEach(levels[depth], options, Posix.RemoveDirectory);
     }
 
+    /// <summary>True when <paramref name="path"/> is a directory (its lstat in <paramref name="status"/>); anything else is
+    /// unlinked, and a path that is gone already is fine.</summary>
+    private static bool IsDirectoryToEmpty(string path, out FileStatus status)
+    {
+        if (!Posix.TryLStat(path, out status, out int errno))
+        {
+            if (errno == Errno.ENOENT) return false;
+            throw new PosixException(errno, "lstat", path);
+        }
+        if (status.IsDirectory) return true;
+        Posix.Unlink(path);
+        return false;
+    }
+
     private static bool IsDirectory(string path) => Posix.TryLStat(path, out var status, out _) && status.IsDirectory;
 
     private static void RemoveOneByOne(string path)
     {
-        if (!Posix.TryLStat(path, out var status, out int errno))
-        {
-            if (errno == Errno.ENOENT) return;
-            throw new PosixException(errno, "lstat", path);
-        }
-        if (!status.IsDirectory)
-        {
-            Posix.Unlink(path);
-            return;
-        }
+        if (!IsDirectoryToEmpty(path, out var status)) return;
         if ((status.Permissions & 0x1C0) != 0x1C0) Posix.Chmod(path, status.Permissions | 0x1C0);
         foreach (var name in Posix.ListDirectory(path)) RemoveOneByOne(FsNames.Join(path, name));
         Posix.RemoveDirectory(path);
