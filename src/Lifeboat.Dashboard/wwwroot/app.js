@@ -4,6 +4,9 @@
   const view = document.getElementById("view");
   const statusLine = document.getElementById("status");
   let session = null;
+  // Each page shown (route) gets the next number; a refresh that was started for an earlier one (the overview read
+  // again when a job finished, a slow load) must not replace the page the user has gone to since.
+  let generation = 0;
 
   function el(tag, attrs, ...children) {
     const e = document.createElement(tag);
@@ -67,9 +70,10 @@
   }
 
   // ---- overview ----
-  async function showOverview() {
+  async function showOverview(shown = generation) {
     say("Checking the stack…");
     const data = await api("/api/overview");
+    if (shown !== generation) return;
     const cards = el("div", { class: "cards" }, data.apps.map(appCard));
     const checklist = el("ul", { class: "checklist", id: "checklist" }, data.doctor.items.map(item =>
       el("li", { dataset: { check: item.check, status: item.status } }, badge(item.status),
@@ -176,7 +180,7 @@
       for (const app of apps) track(app, { job: e.job, state: e.state, outcome: e.outcome, summary: e.summary });
       if (e.state === "done" && !e.apps.length) { const all = document.getElementById("backup-all"); if (all) all.disabled = false; }
       // a finished job changes the cards: read them again
-      if (e.state === "done" && document.body.dataset.ready === "/") showOverview().catch(err => say(err.message, true));
+      if (e.state === "done" && document.body.dataset.ready === "/") showOverview(generation).catch(err => say(err.message, true));
     };
   }
 
@@ -385,9 +389,10 @@
   }
 
   // ---- jobs: the recent runs, a finished one's stored log, the running one's live log ----
-  async function showJobs() {
+  async function showJobs(shown = generation) {
     say("Loading jobs…");
     const data = await api("/api/jobs");
+    if (shown !== generation) return;
     const logBox = el("section", { class: "details", id: "job-log", hidden: true, "aria-live": "polite" });
     const rows = data.jobs.map(j => el("tr", { dataset: { id: j.id, job: j.job, outcome: j.outcome || "running" } },
       el("td", null, when(j.started)),
@@ -515,6 +520,7 @@
 
   // ---- routing ----
   async function route() {
+    const shown = ++generation;
     if (!session || !session.authenticated) {
       if (events) { events.close(); events = null; }
       showLogin();
@@ -536,7 +542,7 @@
       else if (current === "history") await showHistory(params);
       else if (current === "jobs") await showJobs();
       else await showOverview();
-      document.body.dataset.ready = page;
+      if (shown === generation) document.body.dataset.ready = page;
     } catch (e) { say(e.message, true); }
   }
 
