@@ -93,6 +93,50 @@ public sealed class HistoryTests(DashboardStack stack)
     }
 
     /// <summary>
+    /// Two quick navigations: the history page's snapshot list arrives only after the user has gone on to the jobs
+    /// page. The late answer must not draw the history table into the jobs page (nor mark the page ready as history).
+    /// </summary>
+    [Fact]
+    public async Task A_slow_history_load_never_draws_over_the_page_the_user_went_to_since()
+    {
+        var data = stack.Root + "/mnt/readarr";
+        Directory.CreateDirectory(data);
+        File.WriteAllText(data + "/config.xml", "<readarr/>");
+        var (config, cli) = OwnStack("slow", $"""
+              readarr:
+                paths: [{data}]
+            """);
+        cli.RunChecked("backup", "readarr");
+
+        using var server = new DashboardProcess(config, stack.StateDirectory, "dashboard", "--listen", "127.0.0.1:0");
+        await using var context = await stack.NewContextAsync();
+        var page = await context.NewPageAsync();
+        var held = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var asked = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        await page.RouteAsync("**/api/apps/readarr/snapshots", async route =>
+        {
+            asked.TrySetResult();
+            await held.Task;
+            await route.ContinueAsync();
+        });
+
+        await page.GotoAsync(server.Address + "/#/history?app=readarr");
+        await asked.Task.WaitAsync(TimeSpan.FromSeconds(30), Ct);
+        await page.EvaluateAsync("() => { location.hash = '#/jobs'; }");
+        await page.WaitForSelectorAsync("body[data-ready='/jobs']");
+
+        var answered = page.WaitForResponseAsync("**/api/apps/readarr/snapshots");
+        held.SetResult();
+        await answered;
+        await page.EvaluateAsync("() => new Promise(done => setTimeout(done, 500))"); // the late answer's handlers have run
+
+        Assert.Equal("Jobs", await page.Locator("#view h2").First.InnerTextAsync());
+        Assert.Equal(0, await page.Locator("#history").CountAsync());
+        Assert.Equal("/jobs", await page.EvaluateAsync<string>("() => document.body.dataset.ready"));
+        Assert.Equal(0, server.Stop());
+    }
+
+    /// <summary>
     /// A lifeboat.yaml beside the fixture's with these apps (YAML indented under apps:) and a repository of its own,
     /// initialized: its snapshots and runs stay out of the other tests' way. The config's path, and the CLI on it.
     /// </summary>

@@ -232,13 +232,15 @@
     return el("label", { for: "app" }, "App", select);
   }
 
-  async function showHistory(params) {
+  async function showHistory(params, shown = generation) {
     const apps = await appNames();
+    if (shown !== generation) return;
     const app = params.get("app") || apps[0];
     view.replaceChildren(el("h2", null, "History"), el("div", { class: "controls" }, appPicker(apps, app, "history")));
     if (!app) { say("No apps."); return; }
     say("Loading snapshots…");
     const data = await api("/api/apps/" + encodeURIComponent(app) + "/snapshots");
+    if (shown !== generation) return;
     const snapshots = data.snapshots;
     if (snapshots.length === 0) { say("App " + app + " has no snapshots yet."); return; }
     const most = Math.max(1, ...snapshots.map(s => s.bytesAdded || 0));
@@ -422,8 +424,9 @@
   }
 
   // ---- browse ----
-  async function showBrowse(params) {
+  async function showBrowse(params, shown = generation) {
     const overview = await appNames();
+    if (shown !== generation) return;
     const app = params.get("app") || overview[0];
     const appSelect = el("select", { id: "app" }, overview.map(a => el("option", { value: a, selected: a === app }, a)));
     appSelect.addEventListener("change", () => go({ app: appSelect.value }));
@@ -432,6 +435,7 @@
     if (!app) { say("No apps."); return; }
     say("Loading snapshots…");
     const snapshots = (await api("/api/apps/" + encodeURIComponent(app) + "/snapshots")).snapshots;
+    if (shown !== generation) return;
     if (snapshots.length === 0) { say("App " + app + " has no snapshots yet."); return; }
     const snapshot = params.get("snapshot") || snapshots[0].shortId;
     const snapSelect = el("select", { id: "snapshot" }, snapshots.map(s => el("option", { value: s.shortId, selected: s.shortId === snapshot },
@@ -442,6 +446,7 @@
     const base = "/api/apps/" + encodeURIComponent(app) + "/snapshots/" + encodeURIComponent(snapshot);
     say("Loading " + path + "…");
     const listing = await api(base + "/tree?path=" + encodeURIComponent(path));
+    if (shown !== generation) return;
     const parts = path.split("/").filter(Boolean);
     const crumbs = el("nav", { class: "crumbs", "aria-label": "Folder" }, el("ol", null,
       el("li", null, el("a", { href: link({ app, snapshot, path: "/" }) }, "snapshot " + listing.snapshot)),
@@ -538,12 +543,12 @@
     }
     try {
       const params = new URLSearchParams(query || "");
-      if (current === "browse") await showBrowse(params);
-      else if (current === "history") await showHistory(params);
-      else if (current === "jobs") await showJobs();
-      else await showOverview();
+      if (current === "browse") await showBrowse(params, shown);
+      else if (current === "history") await showHistory(params, shown);
+      else if (current === "jobs") await showJobs(shown);
+      else await showOverview(shown);
       if (shown === generation) document.body.dataset.ready = page;
-    } catch (e) { say(e.message, true); }
+    } catch (e) { if (shown === generation) say(e.message, true); }
   }
 
   async function start() {
