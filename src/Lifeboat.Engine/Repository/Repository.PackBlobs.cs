@@ -96,16 +96,20 @@ public sealed partial class Repository
 
     private static int BitCeiling(int length) => length <= 1 ? 1 : (int)Math.Min(1L << (int)(64 - long.LeadingZeroCount(length - 1L)), Array.MaxLength);
 
-    private async Task<(byte[] Buffer, Exception? Error)> ReadWindowAsync(ReadWindow window, byte[] buffer, CancellationToken cancellationToken)
+    private async Task<(byte[] Buffer, Exception? Error)> ReadWindowAsync(ReadWindow window, byte[] buffer, CancellationToken cancellationToken) =>
+        (buffer, await ReadRangeAsync(window.PackId, window.Start, buffer.AsMemory(0, window.Length), cancellationToken).ConfigureAwait(false));
+
+    /// <summary>Fills <paramref name="destination"/> from the pack; the storage's failure (a missing pack too), or null.</summary>
+    private async Task<IOException?> ReadRangeAsync(Id packId, long offset, Memory<byte> destination, CancellationToken cancellationToken)
     {
         try
         {
-            await Backend.ReadAsync(FileType.Pack, window.PackId.ToString(), window.Start, buffer.AsMemory(0, window.Length), cancellationToken).ConfigureAwait(false);
-            return (buffer, null);
+            await Backend.ReadAsync(FileType.Pack, packId.ToString(), offset, destination, cancellationToken).ConfigureAwait(false);
+            return null;
         }
         catch (IOException e) // a missing pack too (BackendFileNotFoundException)
         {
-            return (buffer, e);
+            return e;
         }
     }
 
@@ -168,11 +172,15 @@ public sealed partial class Repository
         foreach (var blob in window.Blobs)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            if (readError is not null)
+            var failed = readError;
+            // a failed read of several blobs (a bad sector, a damaged pack) costs only the blobs that fail on their own
+            if (failed is not null && window.Blobs.Count > 1 && failed is not BackendFileNotFoundException)
+                failed = await ReadRangeAsync(window.PackId, blob.Offset, buffer.AsMemory((int)(blob.Offset - window.Start), (int)blob.Length), cancellationToken).ConfigureAwait(false);
+            if (failed is not null)
             {
-                var error = readError is BackendFileNotFoundException
-                    ? new RepositoryException(RepositoryErrorKind.Damaged, $"pack {window.PackId} is missing: it holds {blob.Type.ToJson()} blob {blob.Id}", readError)
-                    : new RepositoryException(RepositoryErrorKind.Damaged, $"pack {window.PackId} cannot be read at offset {window.Start}: {readError.Message}", readError);
+                var error = failed is BackendFileNotFoundException
+                    ? new RepositoryException(RepositoryErrorKind.Damaged, $"pack {window.PackId} is missing: it holds {blob.Type.ToJson()} blob {blob.Id}", failed)
+                    : new RepositoryException(RepositoryErrorKind.Damaged, $"pack {window.PackId} cannot be read at offset {blob.Offset} ({blob.Type.ToJson()} blob {blob.Id}): {failed.Message}", failed);
                 await handler(new VerifiedBlob { PackId = window.PackId, Blob = blob, Error = error }).ConfigureAwait(false);
                 continue;
             }

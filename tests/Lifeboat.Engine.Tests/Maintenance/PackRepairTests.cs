@@ -155,4 +155,36 @@ public sealed class PackRepairTests
         Assert.Equal(blobs[0], await reopened.LoadBlobAsync(BlobType.Data, Id.Hash(blobs[0]), Ct));
         Assert.Equal(blobs[2], await reopened.LoadBlobAsync(BlobType.Data, Id.Hash(blobs[2]), Ct));
     }
+
+    /// <summary>Pack reads that touch [<paramref name="from"/>, <paramref name="to"/>) fail, as over a bad sector.</summary>
+    private sealed class BadSector(IBackend inner, long from, long to) : BackendDecorator(inner)
+    {
+        public override Task ReadAsync(FileType type, string name, long offset, Memory<byte> destination, CancellationToken cancellationToken) =>
+            type == FileType.Pack && offset < to && offset + destination.Length > from
+                ? throw new IOException("Input/output error")
+                : base.ReadAsync(type, name, offset, destination, cancellationToken);
+    }
+
+    [Fact]
+    public async Task AnUnreadableStretchOfAPack_CostsOnlyTheBlobsInIt()
+    {
+        var (storage, pack, blobs) = await MakeAsync();
+        var lost = Id.Hash(blobs[1]);
+        BlobLocation location;
+        await using (var repo = await Repo.OpenAsync(storage, "pw", new RepositoryOptions(), Ct))
+        {
+            await repo.LoadIndexAsync(Ct);
+            Assert.True(repo.Index.TryLookup(BlobType.Data, lost, out location));
+        }
+        await using (var repo = await Repo.OpenAsync(new BadSector(storage, location.Blob.Offset + 100, location.Blob.Offset + 200), "pw", new RepositoryOptions(), Ct))
+        {
+            await repo.LoadIndexAsync(Ct);
+            var warnings = new List<string>();
+            var result = await new PackRepair(repo, _ => { }, warnings.Add).RunAsync([Id.Parse(pack)], Ct);
+            Assert.Equal(2, result.BlobsSalvaged);
+            Assert.Equal([(BlobType.Data, lost)], result.BlobsLost);
+            Assert.Contains("Input/output error", Assert.Single(warnings), StringComparison.Ordinal);
+        }
+        Assert.Empty(await CheckAsync(storage));
+    }
 }
