@@ -55,6 +55,12 @@ public sealed class PruneSmallPacksCliTests : CliTestBase
         Assert.Equal(1, r.ExitCode);
         Assert.Contains("repack-smaller-than exceeds repository packsize", r.Stderr);
         AssertNoStackTrace(r);
+        // forget --prune refuses it before it removes a snapshot
+        Cli.RunChecked("backup", Source);
+        r = Cli.Run("forget", "--keep-last", "1", "--prune", "--repack-smaller-than", "17M");
+        Assert.Equal(1, r.ExitCode);
+        Assert.Contains("repack-smaller-than exceeds repository packsize", r.Stderr);
+        Assert.Equal(2, Directory.EnumerateFiles(Path.Combine(Repo, "snapshots")).Count());
         r = Cli.Run("prune", "--repack-smaller-than", "lots");
         Assert.Equal(1, r.ExitCode);
         Assert.Contains("invalid size \"lots\" for --repack-smaller-than", r.Stderr);

@@ -71,10 +71,12 @@ public sealed class PruneCommand : ICommandFactory
         return command;
     }
 
-    /// <summary>Plans, prints restic's statistics and (unless a dry run) carries out the prune.</summary>
+    /// <summary>
+    /// Plans, prints restic's statistics and (unless a dry run) carries out the prune. Options the repository cannot take
+    /// are the engine's to refuse (<see cref="Pruner.CheckOptions"/>): its error is the command's one line and exit code 1.
+    /// </summary>
     public static async Task RunAsync(CommandContext ctx, Repository repo, PruneOptions options, CancellationToken ct)
     {
-        if (options.SmallPackBytes > repo.Options.PackSize) throw new CliException("repack-smaller-than exceeds repository packsize");
         ProgressLine? progress = null;
         long repacked = 0;
         var pruner = new Pruner(repo, options, line =>

@@ -34,23 +34,27 @@ public sealed class PackRepair(Repository.Repository repository, Action<string> 
         var newIndexFiles = new List<Id>();
         await using (var target = repository.CreateRepackTarget())
         {
+            var sources = new List<PackBlobs>();
             foreach (var packId in packIds.Distinct())
             {
-                var blobs = await BlobsOfAsync(packId, fromIndex.GetValueOrDefault(packId) ?? [], cancellationToken).ConfigureAwait(false);
+                var (size, blobs) = await BlobsOfAsync(packId, fromIndex.GetValueOrDefault(packId) ?? [], cancellationToken).ConfigureAwait(false);
                 if (blobs.Count == 0) warn($"no blobs found for pack {packId}");
-                foreach (var blob in blobs)
-                {
-                    if (target.Index.Has(blob.Type, blob.Id)) continue;
-                    var plaintext = await TryLoadAsync(packId, blob, cancellationToken).ConfigureAwait(false);
-                    if (plaintext is null)
-                    {
-                        result.BlobsLost.Add((blob.Type, blob.Id));
-                        continue;
-                    }
-                    await target.SaveBlobAsync(blob.Type, blob.Id, plaintext, cancellationToken).ConfigureAwait(false);
-                    result.BlobsSalvaged++;
-                }
+                sources.Add(new PackBlobs(packId, size, blobs));
             }
+            // Each blob that still verifies is copied as it is stored; one whose bytes the pack cannot hold as the index
+            // claims them (an offset or length past its end) is lost without a read.
+            await repository.ReadVerifiedBlobsAsync(sources, async blob =>
+            {
+                if (target.Index.Has(blob.Blob.Type, blob.Blob.Id)) return;
+                if (blob.Error is { } error)
+                {
+                    warn($"failed to load blob {blob.Blob.Id}: {error.Message}");
+                    result.BlobsLost.Add((blob.Blob.Type, blob.Blob.Id));
+                    return;
+                }
+                await target.SaveVerifiedBlobAsync(blob, cancellationToken).ConfigureAwait(false);
+                result.BlobsSalvaged++;
+            }, null, cancellationToken).ConfigureAwait(false);
             await target.FlushAsync(cancellationToken).ConfigureAwait(false);
             newIndexFiles.AddRange(target.IndexFiles);
             salvaged.AddRange(target.Index.All().GroupBy(e => e.PackId).Select(g => (g.Key, g.Select(e => e.Blob).OrderBy(b => b.Offset).ToList())));
@@ -82,14 +86,18 @@ public sealed class PackRepair(Repository.Repository repository, Action<string> 
         return result;
     }
 
-    /// <summary>The index's entries for the pack, and the ones its header adds where it can be read, by offset.</summary>
-    private async Task<List<PackedBlob>> BlobsOfAsync(Id packId, List<PackedBlob> indexed, CancellationToken cancellationToken)
+    /// <summary>
+    /// The pack's size (-1 when it cannot be found: then nothing of it is read) and the index's entries for it with the ones its
+    /// header adds where it can be read, by offset.
+    /// </summary>
+    private async Task<(long Size, List<PackedBlob> Blobs)> BlobsOfAsync(Id packId, List<PackedBlob> indexed, CancellationToken cancellationToken)
     {
         var blobs = new Dictionary<(BlobType, Id, uint), PackedBlob>();
         foreach (var blob in indexed) blobs.TryAdd((blob.Type, blob.Id, blob.Offset), blob);
+        long size = -1;
         try
         {
-            long size = await repository.StatPackAsync(packId, cancellationToken).ConfigureAwait(false);
+            size = await repository.StatPackAsync(packId, cancellationToken).ConfigureAwait(false);
             foreach (var blob in await repository.ReadPackHeaderAsync(packId, size, cancellationToken).ConfigureAwait(false))
                 blobs.TryAdd((blob.Type, blob.Id, blob.Offset), blob);
         }
@@ -97,25 +105,6 @@ public sealed class PackRepair(Repository.Repository repository, Action<string> 
         {
             // A damaged or truncated header: the index's entries are all there is to go by.
         }
-        return blobs.Values.OrderBy(b => b.Offset).ToList();
-    }
-
-    private async Task<byte[]?> TryLoadAsync(Id packId, PackedBlob blob, CancellationToken cancellationToken)
-    {
-        try
-        {
-            if (blob.Length < Crypto.CryptoKey.Overhead)
-                throw new RepositoryException(RepositoryErrorKind.Damaged, $"pack {packId} is damaged: blob {blob.Id} is too short");
-            var stored = new byte[blob.Length];
-            await repository.ReadPackAsync(packId, blob.Offset, stored, cancellationToken).ConfigureAwait(false);
-            var plaintext = new byte[blob.IsCompressed ? blob.UncompressedLength : blob.Length - Crypto.CryptoKey.Overhead];
-            repository.DecodeBlob(packId, blob, stored, plaintext);
-            return plaintext;
-        }
-        catch (Exception e) when (e is RepositoryException or IOException)
-        {
-            warn($"failed to load blob {blob.Id}: {e.Message}");
-            return null;
-        }
+        return (size, blobs.Values.OrderBy(b => b.Offset).ToList());
     }
 }

@@ -28,6 +28,8 @@ public sealed class PrunePlan
     public HashSet<Id> RepackPacks { get; } = [];
     /// <summary>Packs the index lists but that are missing and not needed: dropped from the new index.</summary>
     public HashSet<Id> MissingUnneededPacks { get; } = [];
+    /// <summary>The size of each pack of <see cref="RepackPacks"/> as the listing of the repository's packs gave it: the bound of every read from it.</summary>
+    public Dictionary<Id, long> RepackPackSizes { get; } = [];
     /// <summary>Used blobs whose only copies lie in packs being repacked.</summary>
     public HashSet<(BlobType Type, Id Id)> BlobsToRepack { get; } = [];
 

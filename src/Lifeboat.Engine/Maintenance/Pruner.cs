@@ -77,6 +77,18 @@ public sealed class Pruner(Repository.Repository repository, PruneOptions option
     }
 
     /// <summary>
+    /// Refuses options that cannot apply to a repository opened with <paramref name="repositoryOptions"/> (restic 0.18's
+    /// rule, with its words): a Fatal <see cref="RepositoryException"/>. <see cref="PlanAsync"/> checks them first; a
+    /// caller that changes the repository before pruning (forget --prune) checks them before it does.
+    /// </summary>
+    public static void CheckOptions(RepositoryOptions repositoryOptions, PruneOptions options)
+    {
+        if (options.SmallPackBytes > repositoryOptions.PackSize)
+            throw new RepositoryException(RepositoryErrorKind.Fatal,
+                $"repack-smaller-than exceeds repository packsize: {options.SmallPackBytes} bytes is above the pack size of {repositoryOptions.PackSize} (--pack-size)");
+    }
+
+    /// <summary>
     /// Decides, without changing anything, what to delete and what to repack. The index is gone through by entry number
     /// (a blob is known by its first entry, see <see cref="MasterIndex.Find"/>) with per-blob state in bitmaps, as
     /// restic 0.17 does with its index-associated sets: the plan holds a few bits per blob beside the index, not
@@ -84,8 +96,7 @@ public sealed class Pruner(Repository.Repository repository, PruneOptions option
     /// </summary>
     public async Task<PrunePlan> PlanAsync(CancellationToken cancellationToken)
     {
-        if (options.SmallPackBytes > repository.Options.PackSize)
-            throw new ArgumentException("repack-smaller-than exceeds repository packsize");
+        CheckOptions(repository.Options, options);
         var plan = new PrunePlan();
         var stats = plan.Statistics;
         var snapshots = await repository.ListSnapshotsAsync(cancellationToken).ConfigureAwait(false);
@@ -264,6 +275,7 @@ public sealed class Pruner(Repository.Repository repository, PruneOptions option
                 continue;
             }
             plan.RepackPacks.Add(packId);
+            plan.RepackPackSizes[packId] = info.UsedSize + info.UnusedSize; // the listed size: checked equal above, as a used pack
             stats.RepackBlobs += info.UnusedBlobs + info.DuplicateBlobs + info.UsedBlobs;
             stats.RepackBytes += info.UnusedSize + info.UsedSize;
             stats.RepackRemovedBlobs += info.UnusedBlobs;
@@ -289,42 +301,10 @@ public sealed class Pruner(Repository.Repository repository, PruneOptions option
 
     private const long PackHeaderOverhead = Crypto.CryptoKey.Overhead + 4;
 
+    /// <summary>A pack to repack's size from the plan's listing; -1 (as if missing: each blob is then loaded from wherever else the index has it) for a plan made without it.</summary>
+    private static long RepackPackSize(PrunePlan plan, Id packId) => plan.RepackPackSizes.GetValueOrDefault(packId, -1);
+
     /// <summary>The index's entries as they are now, read one at a time (<see cref="MasterIndex.All"/> copies them all).</summary>
-    /// <summary>
-    /// The bytes of <paramref name="packId"/> from its first to the end of its last blob to copy; null when they cannot
-    /// be read (each blob is then loaded on its own, from any pack that has it).
-    /// </summary>
-    private async Task<byte[]?> ReadRepackRangeAsync(Id packId, List<PackedBlob> blobs, CancellationToken cancellationToken)
-    {
-        long start = blobs[0].Offset, end = blobs.Max(b => (long)b.Offset + b.Length);
-        var buffer = GC.AllocateUninitializedArray<byte>(checked((int)(end - start)));
-        try
-        {
-            await repository.ReadPackAsync(packId, start, buffer, cancellationToken).ConfigureAwait(false);
-            return buffer;
-        }
-        catch (IOException) // a missing pack too (BackendFileNotFoundException)
-        {
-            return null;
-        }
-    }
-
-    /// <summary>A blob's verified plaintext out of its pack's range read at <paramref name="rangeStart"/>; null when it does not verify.</summary>
-    private byte[]? DecodeRepacked(Id packId, in PackedBlob blob, byte[]? range, long rangeStart)
-    {
-        if (range is null) return null;
-        try
-        {
-            var plain = new byte[blob.IsCompressed ? blob.UncompressedLength : blob.Length - Crypto.CryptoKey.Overhead];
-            repository.DecodeBlob(packId, blob, range.AsSpan((int)(blob.Offset - rangeStart), (int)blob.Length), plain);
-            return plain;
-        }
-        catch (RepositoryException)
-        {
-            return null;
-        }
-    }
-
     private static IEnumerable<(Id PackId, PackedBlob Blob)> Entries(MasterIndex index)
     {
         var packIds = index.Packs;
@@ -378,31 +358,32 @@ public sealed class Pruner(Repository.Repository repository, PruneOptions option
         {
             Log("repacking packs");
             await using var target = repository.CreateRepackTarget();
-            // Copy in pack order so the new packs keep related blobs together. Each pack's blobs to copy are read in
-            // one request (the next pack's while this one's are written), not one read per blob: 107,612 blobs of a
-            // 100,000-file history were 107,612 reads, a third of the whole prune's CPU.
+            // Copy in pack order so the new packs keep related blobs together. Each pack's blobs are read in a few large
+            // reads, not one per blob (107,612 reads of a 100,000-file history were a third of the prune's CPU), verified,
+            // and copied as they are stored: decrypting, decompressing and hashing is all a blob costs, not compressing
+            // and encrypting it again (see Repository.SaveVerifiedBlobAsync for the ones encoded anew).
             var byPack = Entries(repository.Index).Where(e => plan.RepackPacks.Contains(e.PackId) && plan.BlobsToRepack.Contains((e.Blob.Type, e.Blob.Id)))
                 .GroupBy(e => e.PackId, e => e.Blob).OrderBy(g => g.Key)
-                .Select(g => (PackId: g.Key, Blobs: g.OrderBy(b => b.Offset).ToList())).ToList();
+                .Select(g => new PackBlobs(g.Key, RepackPackSize(plan, g.Key), g.OrderBy(b => b.Offset).ToList())).ToList();
             int packsWithoutBlobs = plan.RepackPacks.Count - byPack.Count;
             for (int i = 0; i < packsWithoutBlobs; i++) PackRepacked?.Invoke();
-            var reading = byPack.Count > 0 ? ReadRepackRangeAsync(byPack[0].PackId, byPack[0].Blobs, cancellationToken) : null;
-            for (int p = 0; p < byPack.Count; p++)
+            await repository.ReadVerifiedBlobsAsync(byPack, async blob =>
             {
-                var (packId, blobs) = byPack[p];
-                var stored = await reading!.ConfigureAwait(false);
-                reading = p + 1 < byPack.Count ? ReadRepackRangeAsync(byPack[p + 1].PackId, byPack[p + 1].Blobs, cancellationToken) : null;
-                foreach (var blob in blobs)
+                var (type, id) = (blob.Blob.Type, blob.Blob.Id);
+                if (target.Index.Has(type, id)) return;
+                if (blob.Error is null) await target.SaveVerifiedBlobAsync(blob, cancellationToken).ConfigureAwait(false);
+                else
                 {
-                    if (target.Index.Has(blob.Type, blob.Id)) continue;
-                    var plaintext = DecodeRepacked(packId, blob, stored, blobs[0].Offset)
-                                    // unreadable here: from wherever else the index has it, or the error that names it
-                                    ?? await repository.LoadBlobAsync(blob.Type, blob.Id, cancellationToken).ConfigureAwait(false);
-                    await target.SaveBlobAsync(blob.Type, blob.Id, plaintext, cancellationToken).ConfigureAwait(false);
-                    await CheckpointAsync(PruneStep.BlobRepacked).ConfigureAwait(false);
+                    // unreadable here: from wherever else the index has it, or the error that names it
+                    var plaintext = await repository.LoadBlobAsync(type, id, cancellationToken).ConfigureAwait(false);
+                    await target.SaveBlobAsync(type, id, plaintext, cancellationToken).ConfigureAwait(false);
                 }
+                await CheckpointAsync(PruneStep.BlobRepacked).ConfigureAwait(false);
+            }, _ =>
+            {
                 PackRepacked?.Invoke();
-            }
+                return ValueTask.CompletedTask;
+            }, cancellationToken).ConfigureAwait(false);
             await target.FlushAsync(cancellationToken).ConfigureAwait(false);
             newIndexFiles.AddRange(target.IndexFiles);
             newPacks.AddRange(target.Index.All().GroupBy(e => e.PackId).Select(g => (g.Key, g.Select(e => e.Blob).OrderBy(b => b.Offset).ToList())));

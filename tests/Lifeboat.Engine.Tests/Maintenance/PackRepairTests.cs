@@ -114,4 +114,77 @@ public sealed class PackRepairTests
         var kept = blobs.Where(b => reopened.Index.Has(BlobType.Data, Id.Hash(b))).ToList();
         Assert.Equal(blobs[0], Assert.Single(kept));
     }
+
+    /// <summary>Replaces every index file by one listing the same packs with <paramref name="change"/> applied to each blob.</summary>
+    internal static async Task RewriteIndexAsync(MemoryBackend storage, Func<PackedBlob, PackedBlob> change)
+    {
+        await using var repo = await Repo.OpenAsync(storage, "pw", new RepositoryOptions(), Ct);
+        await repo.LoadIndexAsync(Ct);
+        var packs = repo.Index.All().GroupBy(e => e.PackId).Select(g => (g.Key, g.Select(e => change(e.Blob)).ToList())).ToList();
+        var old = repo.IndexFiles.ToList();
+        await repo.SaveIndexFilesAsync(packs, old, Ct);
+        foreach (var id in old) await storage.DeleteAsync(FileType.Index, id.ToString(), Ct);
+    }
+
+    [Fact]
+    public async Task AnIndexEntryReachingFarPastItsPack_IsLostWithoutAHugeAllocation_AndTheRestIsSalvaged()
+    {
+        var (storage, pack, blobs) = await MakeAsync();
+        var bytes = await storage.ReadAllAsync(FileType.Pack, pack, Ct);
+        bytes[^10] ^= 0x40; // a damaged header: the index's entries are all there is
+        await storage.SaveAsync(FileType.Pack, pack, bytes, Ct);
+        var crafted = Id.Hash(blobs[1]);
+        // almost 2 GiB at 1.75 GiB, far past the pack: the entry a damaged or hostile index may hold
+        await RewriteIndexAsync(storage, b => b.Id == crafted ? b with { Offset = 0x7000_0000, Length = 0x7FF0_0000 } : b);
+        await using (var repo = await Repo.OpenAsync(storage, "pw", new RepositoryOptions(), Ct))
+        {
+            await repo.LoadIndexAsync(Ct);
+            var warnings = new List<string>();
+
+            var result = await new PackRepair(repo, _ => { }, warnings.Add).RunAsync([Id.Parse(pack)], Ct);
+
+            Assert.Equal(2, result.BlobsSalvaged);
+            Assert.Equal([(BlobType.Data, crafted)], result.BlobsLost);
+            var warning = Assert.Single(warnings);
+            Assert.StartsWith($"failed to load blob {crafted}: pack {pack}", warning, StringComparison.Ordinal);
+            Assert.Contains("run repair index", warning, StringComparison.Ordinal);
+        }
+        Assert.Empty(await CheckAsync(storage));
+        await using var reopened = await Repo.OpenAsync(storage, "pw", new RepositoryOptions(), Ct);
+        await reopened.LoadIndexAsync(Ct);
+        Assert.Equal(blobs[0], await reopened.LoadBlobAsync(BlobType.Data, Id.Hash(blobs[0]), Ct));
+        Assert.Equal(blobs[2], await reopened.LoadBlobAsync(BlobType.Data, Id.Hash(blobs[2]), Ct));
+    }
+
+    /// <summary>Pack reads that touch [<paramref name="from"/>, <paramref name="to"/>) fail, as over a bad sector.</summary>
+    private sealed class BadSector(IBackend inner, long from, long to) : BackendDecorator(inner)
+    {
+        public override Task ReadAsync(FileType type, string name, long offset, Memory<byte> destination, CancellationToken cancellationToken) =>
+            type == FileType.Pack && offset < to && offset + destination.Length > from
+                ? throw new IOException("Input/output error")
+                : base.ReadAsync(type, name, offset, destination, cancellationToken);
+    }
+
+    [Fact]
+    public async Task AnUnreadableStretchOfAPack_CostsOnlyTheBlobsInIt()
+    {
+        var (storage, pack, blobs) = await MakeAsync();
+        var lost = Id.Hash(blobs[1]);
+        BlobLocation location;
+        await using (var repo = await Repo.OpenAsync(storage, "pw", new RepositoryOptions(), Ct))
+        {
+            await repo.LoadIndexAsync(Ct);
+            Assert.True(repo.Index.TryLookup(BlobType.Data, lost, out location));
+        }
+        await using (var repo = await Repo.OpenAsync(new BadSector(storage, location.Blob.Offset + 100, location.Blob.Offset + 200), "pw", new RepositoryOptions(), Ct))
+        {
+            await repo.LoadIndexAsync(Ct);
+            var warnings = new List<string>();
+            var result = await new PackRepair(repo, _ => { }, warnings.Add).RunAsync([Id.Parse(pack)], Ct);
+            Assert.Equal(2, result.BlobsSalvaged);
+            Assert.Equal([(BlobType.Data, lost)], result.BlobsLost);
+            Assert.Contains("Input/output error", Assert.Single(warnings), StringComparison.Ordinal);
+        }
+        Assert.Empty(await CheckAsync(storage));
+    }
 }

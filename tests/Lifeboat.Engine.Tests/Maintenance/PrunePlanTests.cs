@@ -169,8 +169,10 @@ public sealed class PrunePlanTests
         Assert.Equal(11, (await PlanAsync(storage, new PruneOptions { SmallPackBytes = 300_000 })).RepackPacks.Count);
         Assert.True((await PlanAsync(storage, new PruneOptions { SmallPackBytes = 100_000 })).NothingToDo);
         // restic 0.18 refuses a limit above the pack size
-        var e = await Assert.ThrowsAsync<ArgumentException>(() => PlanAsync(storage, new PruneOptions { SmallPackBytes = RepositoryOptions.MinPackSize + 1 }));
-        Assert.Equal("repack-smaller-than exceeds repository packsize", e.Message);
+        var e = await Assert.ThrowsAsync<RepositoryException>(() => PlanAsync(storage, new PruneOptions { SmallPackBytes = RepositoryOptions.MinPackSize + 1 }));
+        Assert.Equal(RepositoryErrorKind.Fatal, e.Kind);
+        Assert.StartsWith("repack-smaller-than exceeds repository packsize", e.Message, StringComparison.Ordinal);
+        Assert.Null(Record.Exception(() => Pruner.CheckOptions(SmallPackRepository, new PruneOptions { SmallPackBytes = RepositoryOptions.MinPackSize })));
     }
 
     [Fact]
