@@ -319,7 +319,7 @@ public sealed class StackRestore
                 if (notUndone.Count > 0)
                 {
                     foreach (var stage in stages) stage.KeepTrash = true;
-                    throw new StackException($"{app.Name}: the restore failed while moving files into place ({e.Message}), and {notUndone.Count} item{(notUndone.Count == 1 ? "" : "s")} could not be put back ({notUndone[0]}); what was replaced is in {string.Join(", ", stages.Select(s => s.Trash))}", e);
+                    throw new StackException($"{app.Name}: the restore failed while moving files into place ({e.Message}), and {notUndone.Count} item{(notUndone.Count == 1 ? "" : "s")} could not be put back ({notUndone.First[0]}); what was replaced is in {string.Join(", ", stages.Select(s => s.Trash))}", e);
                 }
                 throw new StackException($"{app.Name}: the restore failed while moving files into place ({e.Message}); everything was put back as it was", e);
             }

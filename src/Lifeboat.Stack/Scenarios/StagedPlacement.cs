@@ -31,15 +31,13 @@ internal sealed class StagedPlacement : IDisposable
     /// <summary>The file in a trash directory that a failed undo leaves: the directory holds what the user still needs.</summary>
     public const string KeptMarker = "KEPT-BY-LIFEBOAT.txt";
 
-    private readonly List<PlacementStep> _journal = [];
+    /// <summary>The steps, on disk only: undo reads them back from the file (newest first), so that a placement's memory does not grow with the app.</summary>
     private PlacementJournal? _journalFile;
     private readonly bool _restoreOwnership = Posix.GetUid() == 0;
     private readonly HashSet<string> _ownDirectories = new(StringComparer.Ordinal);
     private readonly List<SafeFileHandle> _ownDirectoryLocks = [];
     /// <summary>Renames (and the metadata that must follow them) whose records are written but not yet synced.</summary>
     private readonly List<Action> _pending = [];
-    /// <summary>Paths this placement moved (or will move) aside: a later look at them must not see them still there.</summary>
-    private readonly HashSet<string> _movedAside = new(StringComparer.Ordinal);
 
     /// <summary>How many journaled steps share one fdatasync.</summary>
     internal const int StepsPerSync = 512;
@@ -71,7 +69,6 @@ internal sealed class StagedPlacement : IDisposable
         if (_journalFile is not null) SyncOwnFileSystems();
         _journalFile?.Delete();
         _journalFile = null;
-        _journal.Clear();
     }
 
     /// <summary>Tests only: the journal's file (and the directories' locks) left as a kill leaves them.</summary>
@@ -101,17 +98,9 @@ internal sealed class StagedPlacement : IDisposable
             Posix.SyncFileSystem(parent);
     }
 
-    /// <summary>
-    /// Carries out a step whose record was just written: at once without a journal, otherwise after its batch's
-    /// records are synced (<see cref="RunPending"/>).
-    /// </summary>
+    /// <summary>Carries out a step whose record was just written, after its batch's records are synced (<see cref="RunPending"/>).</summary>
     private void Then(Action step)
     {
-        if (_journalFile is null)
-        {
-            step();
-            return;
-        }
         _pending.Add(step);
         if (_pending.Count >= StepsPerSync) RunPending();
     }
@@ -126,11 +115,9 @@ internal sealed class StagedPlacement : IDisposable
         foreach (var step in steps) step();
     }
 
-    private void Record(PlacementStep step)
-    {
-        _journalFile?.Add(step);
-        _journal.Add(step);
-    }
+    private void Record(PlacementStep step) => Journal.Add(step);
+
+    private PlacementJournal Journal => _journalFile ?? throw new InvalidOperationException("a placement begins its journal first (BeginJournal)");
 
     /// <summary>Items moved aside because the snapshot does not have them (with deletion on).</summary>
     public int Removed { get; private set; }
@@ -168,8 +155,9 @@ internal sealed class StagedPlacement : IDisposable
     /// </summary>
     public void Place(string staged, string destination, string trash, Func<string, bool> isSelected, bool delete, Func<string, FileStatus, bool> isKept)
     {
+        _ = Journal; // every step is recorded before it is carried out
         var context = new Context(trash, isSelected, delete, isKept);
-        PlaceItem(staged, destination, isSelected(destination), context);
+        PlaceItem(staged, destination, isSelected(destination), context, movedAsideHere: null);
         RunPending();
     }
 
@@ -181,10 +169,15 @@ internal sealed class StagedPlacement : IDisposable
             FsNames.Join(Trash, $"{Interlocked.Increment(ref _counter):D6}-{destination[(destination.LastIndexOf('/') + 1)..]}");
     }
 
-    private void PlaceItem(string staged, string destination, bool selected, Context context)
+    /// <summary>
+    /// <paramref name="movedAsideHere"/>: the paths in the destination's directory that this placement moved (or will
+    /// move) aside, when that directory is merged: a look at them must not see them still there. Only the directory
+    /// being merged needs them (a database's companions are its siblings), so no set grows with the app.
+    /// </summary>
+    private void PlaceItem(string staged, string destination, bool selected, Context context, HashSet<string>? movedAsideHere)
     {
         var stagedStatus = Posix.LStat(staged);
-        if (stagedStatus.IsRegularFile && SqliteDatabaseFinder.IsDatabase(staged)) MoveAsideStaleCompanions(staged, destination, context);
+        if (stagedStatus.IsRegularFile && SqliteDatabaseFinder.IsDatabase(staged)) MoveAsideStaleCompanions(staged, destination, context, movedAsideHere);
         bool exists = Posix.TryLStat(destination, out var current, out int errno);
         if (!exists && errno != Errno.ENOENT) throw new PosixException(errno, "lstat", destination);
 
@@ -225,16 +218,16 @@ internal sealed class StagedPlacement : IDisposable
     /// A restored SQLite database must not meet the live -wal, -shm or -journal file of the database it replaces:
     /// SQLite would replay that journal into it. Those the snapshot does not have are moved aside, whatever --delete.
     /// </summary>
-    private void MoveAsideStaleCompanions(string staged, string destination, Context context)
+    private void MoveAsideStaleCompanions(string staged, string destination, Context context, HashSet<string>? movedAsideHere)
     {
         foreach (var suffix in StaleSqliteFile.Suffixes)
         {
             var companion = destination + suffix;
             // one that deletion already moves aside (its rename may still wait for its batch) is not there any more
-            if (_movedAside.Contains(companion) || Posix.TryLStat(staged + suffix, out _, out _) || !Posix.TryLStat(companion, out _, out _)) continue;
+            if (movedAsideHere?.Contains(companion) == true || Posix.TryLStat(staged + suffix, out _, out _) || !Posix.TryLStat(companion, out _, out _)) continue;
             var saved = context.NextTrashPath(companion);
             Record(new PlacementStep.MovedAside(companion, saved));
-            _movedAside.Add(companion);
+            movedAsideHere?.Add(companion);
             Then(() => Posix.Rename(companion, saved));
             StaleSqliteFiles.Add(new StaleSqliteFile(companion));
         }
@@ -245,6 +238,7 @@ internal sealed class StagedPlacement : IDisposable
         Record(new PlacementStep.DirectoryMetadata(destination, current, selected ? Xattrs(destination) : null));
         var stagedNames = Posix.ListDirectory(staged);
         var stagedSet = new HashSet<string>(stagedNames, StringComparer.Ordinal);
+        var movedAsideHere = new HashSet<string>(StringComparer.Ordinal);
         if (selected && context.Delete)
         {
             foreach (var name in Posix.ListDirectory(destination))
@@ -256,7 +250,7 @@ internal sealed class StagedPlacement : IDisposable
                 if (context.IsKept(path, status)) continue;
                 var saved = context.NextTrashPath(path);
                 Record(new PlacementStep.MovedAside(path, saved));
-                _movedAside.Add(path);
+                movedAsideHere.Add(path);
                 Then(() => Posix.Rename(path, saved));
                 Removed++;
             }
@@ -264,7 +258,7 @@ internal sealed class StagedPlacement : IDisposable
         foreach (var name in stagedNames)
         {
             var child = FsNames.Join(destination, name);
-            PlaceItem(FsNames.Join(staged, name), child, selected || context.IsSelected(child), context);
+            PlaceItem(FsNames.Join(staged, name), child, selected || context.IsSelected(child), context, movedAsideHere);
         }
         // after the renames, which touched this directory's times
         if (selected) Then(() => ApplyMetadata(destination, stagedStatus, Xattrs(staged)));
@@ -358,35 +352,45 @@ internal sealed class StagedPlacement : IDisposable
     }
 
     /// <summary>
-    /// Puts back everything this placement changed, newest first, and removes its journal. Returns the steps that
-    /// could not be undone (empty when all were).
+    /// Puts back everything this placement changed, newest first, as its journal names it, and removes the journal.
+    /// Returns what could not be undone (none when all was).
     /// </summary>
-    public List<string> Undo()
+    public UndoFailures Undo()
     {
-        _pending.Clear(); // recorded, never carried out: nothing to put back
-        var failures = Undo(_journal, _restoreOwnership, out _);
+        _pending.Clear(); // recorded, never carried out: the undo finds them not done
+        var failures = new UndoFailures();
+        if (_journalFile is not { } journal) return failures; // begun with the journal: nothing was changed yet
+        try
+        {
+            Undo(journal.Path, _restoreOwnership, failures, out _);
+        }
+        catch (Exception e) when (PlacementJournal.IsUnreadable(e))
+        {
+            failures.Add($"{journal.Path} cannot be read: {e.Message}");
+        }
         if (failures.Count > 0) MarkTrashKept();
-        _journal.Clear();
-        _journalFile?.Delete();
+        journal.Delete();
         _journalFile = null;
         return failures;
     }
 
     /// <summary>
-    /// Undoes <paramref name="steps"/> newest first; directory metadata last, because the renames back touch the
+    /// Undoes the steps of the journal at <paramref name="journalPath"/> newest first, reading it from its end (memory
+    /// does not grow with the number of steps); directory metadata last, because the renames back touch the
     /// directories' times again. Each step is recorded before it is carried out, and a kill may have come before,
     /// during or after it (or during an earlier undo): so each looks at what is there before renaming back, and does
-    /// nothing when its rename did not happen or was already undone. Returns the steps that could not be undone.
+    /// nothing when its rename did not happen or was already undone. The journal is read through once first: one that
+    /// cannot be read throws (<see cref="PlacementJournal.IsUnreadable"/>) before anything is undone.
     /// </summary>
-    internal static List<string> Undo(IReadOnlyList<PlacementStep> steps, bool restoreOwnership, out int putBack)
+    internal static void Undo(string journalPath, bool restoreOwnership, UndoFailures failures, out int putBack)
     {
-        var failures = new List<string>();
+        foreach (var _ in PlacementJournal.ReadBackward(journalPath)) { }
         putBack = 0;
-        for (int i = steps.Count - 1; i >= 0; i--)
+        foreach (var step in PlacementJournal.ReadBackward(journalPath))
         {
             try
             {
-                switch (steps[i])
+                switch (step)
                 {
                     case PlacementStep.Created created:
                         // done when the staged item is gone from the staging directory
@@ -418,24 +422,41 @@ internal sealed class StagedPlacement : IDisposable
                 failures.Add(e.Message);
             }
         }
-        foreach (var step in steps.OfType<PlacementStep.DirectoryMetadata>().Reverse())
+        foreach (var step in PlacementJournal.ReadBackward(journalPath))
         {
+            if (step is not PlacementStep.DirectoryMetadata metadata) continue;
             try
             {
-                if (step.XattrsBefore is { } xattrs) RestoreXattrs(step.Destination, xattrs);
-                RestoreMetadata(step.Destination, step.Before, restoreOwnership);
+                if (metadata.XattrsBefore is { } xattrs) RestoreXattrs(metadata.Destination, xattrs);
+                RestoreMetadata(metadata.Destination, metadata.Before, restoreOwnership);
             }
             catch (PosixException e)
             {
                 failures.Add(e.Message);
             }
         }
-        return failures;
     }
 
     private static bool Exists(string path)
     {
         if (Posix.TryLStat(path, out _, out int errno)) return true;
         return errno == Errno.ENOENT ? false : throw new PosixException(errno, "lstat", path);
+    }
+}
+
+/// <summary>What an undo could not put back: how many steps, and the first few messages (not one per item: that would grow with the app).</summary>
+internal sealed class UndoFailures
+{
+    private const int Kept = 10;
+    private readonly List<string> _first = [];
+
+    public int Count { get; private set; }
+    /// <summary>The first messages, at most ten.</summary>
+    public IReadOnlyList<string> First => _first;
+
+    public void Add(string message)
+    {
+        Count++;
+        if (_first.Count < Kept) _first.Add(message);
     }
 }
