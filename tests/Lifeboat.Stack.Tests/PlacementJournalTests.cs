@@ -37,6 +37,7 @@ public sealed class PlacementJournalTests : IDisposable
             new PlacementStep.DirectoryMetadata("/srv/app/sub", status, null),
             new PlacementStep.MovedAside(odd, trash + "/000001-x"),
             new PlacementStep.Replaced("/srv/app/a.txt", trash + "/000002-a.txt"),
+            new PlacementStep.Exchanged(odd + "/b", "/srv/.lifeboat-restore-1/app/" + Raw("b", 0xFE), ulong.MaxValue - 3, 123456789012345),
             new PlacementStep.Created(odd + "/ü", "/srv/.lifeboat-restore-1/app/" + odd),
         ];
         var header = new PlacementJournalHeader("web", Ended, new DateTimeOffset(2026, 12, 5, 13, 0, 0, TimeSpan.Zero), ["/srv/.lifeboat-restore-1", trash, odd]);
@@ -81,8 +82,10 @@ public sealed class PlacementJournalTests : IDisposable
     /// The placement is killed before its 1st, 2nd, ... rename into place (after the steps before it, moves aside for
     /// --delete included, and with the killed step's record written); the recovery must bring back exactly the old tree.
     /// </summary>
-    [Fact]
-    public void APlacementKilledBeforeAnyOfItsRenamesIsRolledBackToExactlyTheOldFiles()
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)] // a file system that cannot swap two files: hard links in the trash
+    public void APlacementKilledBeforeAnyOfItsRenamesIsRolledBackToExactlyTheOldFiles(bool exchange)
     {
         int kills = 0;
         for (int killAt = 1; ; killAt++)
@@ -94,7 +97,7 @@ public sealed class PlacementJournalTests : IDisposable
             var before = temp.Combine("before");
             TestData.CopyTree(app, before);
 
-            var (placement, staged, trash) = Stage(parent, app, killAt);
+            var (placement, staged, trash) = Stage(parent, app, killAt, exchange: exchange);
             try
             {
                 placement.Place(staged, app, trash, _ => true, delete: true, (_, _) => false);
@@ -172,8 +175,10 @@ public sealed class PlacementJournalTests : IDisposable
     /// Thousands of steps: the renames wait in batches behind one sync of their records each. A kill in a later batch
     /// is rolled back exactly; without a kill, a database's live -wal that deletion moves aside is not moved twice.
     /// </summary>
-    [Fact]
-    public void APlacementOfManyBatchesIsRolledBackExactlyWhereverKilled()
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void APlacementOfManyBatchesIsRolledBackExactlyWhereverKilled(bool exchange)
     {
         const int files = 1300;
         foreach (int killAt in new[] { StagedPlacement.StepsPerSync + 3, 2 * files - 5, int.MaxValue })
@@ -192,7 +197,7 @@ public sealed class PlacementJournalTests : IDisposable
                 for (int i = 0; i < files; i++) File.WriteAllText(Path.Combine(stagedApp, $"f{i:D5}"), $"new {i}");
                 File.WriteAllBytes(Path.Combine(stagedApp, "app.db"), [.. "SQLite format 3\0"u8, 9, 9]);
                 for (int i = 0; i < files; i++) File.WriteAllText(Path.Combine(stagedApp, $"n{i:D5}"), $"added {i}");
-            });
+            }, exchange);
             try
             {
                 placement.Place(staged, app, trash, _ => true, delete: true, (_, _) => false);
@@ -267,17 +272,21 @@ public sealed class PlacementJournalTests : IDisposable
     /// moved aside by deletion) fails part way, several sync batches in: the undo, which reads the steps back from the
     /// journal's file, puts back exactly the old tree, metadata of the merged directories included, and removes the journal.
     /// </summary>
-    [Fact]
-    public void AnUndoAfterAFailurePartWayThroughALargePlacementPutsBackEverything()
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)] // a file system that cannot swap two files: hard links in the trash
+    public void AnUndoAfterAFailurePartWayThroughALargePlacementPutsBackEverything(bool exchange)
     {
         foreach (int failAt in new[] { 3 * StagedPlacement.StepsPerSync + 17, LargeRenames - 2 })
         {
             using var temp = new TempDirectory();
-            var (placement, app, staged, trash, before) = StageLarge(temp, failAt, () => new IOException("No space left on device"));
+            var (placement, app, staged, trash, before) = StageLarge(temp, failAt, () => new IOException("No space left on device"), exchange);
             var error = Assert.Throws<IOException>(() => placement.Place(staged, app, trash, _ => true, delete: true, (_, _) => false));
             Assert.Equal("No space left on device", error.Message);
             var journal = Path.Combine(trash, PlacementJournal.FileName);
             Assert.True(File.ReadLines(journal).Count() > 2 * StagedPlacement.StepsPerSync);
+            // the files were swapped into place where the file system can (ext4, xfs, btrfs, tmpfs), else linked into the trash
+            Assert.Contains(File.ReadLines(journal), l => l.Contains(exchange ? "\"kind\":\"exchanged\"" : "\"kind\":\"replaced\"", StringComparison.Ordinal));
 
             var failures = placement.Undo();
             Assert.Equal(0, failures.Count);
@@ -291,11 +300,13 @@ public sealed class PlacementJournalTests : IDisposable
     }
 
     /// <summary>The same large placement killed part way (nothing undoes it in the process): the next command's recovery puts back exactly the old tree.</summary>
-    [Fact]
-    public void ALargePlacementKilledPartWayIsRolledBackByTheNextCommand()
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void ALargePlacementKilledPartWayIsRolledBackByTheNextCommand(bool exchange)
     {
         using var temp = new TempDirectory();
-        var (placement, app, staged, trash, before) = StageLarge(temp, 2 * StagedPlacement.StepsPerSync + 100, () => new SimulatedKill());
+        var (placement, app, staged, trash, before) = StageLarge(temp, 2 * StagedPlacement.StepsPerSync + 100, () => new SimulatedKill(), exchange);
         Assert.Throws<SimulatedKill>(() => placement.Place(staged, app, trash, _ => true, delete: true, (_, _) => false));
         placement.AbandonJournal();
 
@@ -303,6 +314,43 @@ public sealed class PlacementJournalTests : IDisposable
         Assert.Matches("^app web: a restore killed at .* was rolled back: [0-9]+ items put back$", line);
         TreeComparer.AssertSame(before, app, new TreeCompareOptions { CompareRootMetadata = true });
         Assert.DoesNotContain(Directory.EnumerateFileSystemEntries(Path.GetDirectoryName(app)!), p => Path.GetFileName(p).StartsWith(".lifeboat-", StringComparison.Ordinal));
+    }
+
+    /// <summary>
+    /// An unchanged app's directories that only hold directories (most of a Plex library's) are not touched at all:
+    /// nothing is written to them, nor journaled; those whose files were replaced get the staged times back.
+    /// </summary>
+    [Fact]
+    public void DirectoriesThePlacementChangesNothingInAreLeftUntouched()
+    {
+        var parent = _temp.Combine("srv");
+        var app = Path.Combine(parent, "app");
+        Directory.CreateDirectory(Path.Combine(app, "a/b/c"));
+        File.WriteAllText(Path.Combine(app, "a/b/c/file"), "old");
+        foreach (var dir in new[] { "a/b/c", "a/b", "a", "" })
+            Posix.SetTimes(Path.Combine(app, dir).TrimEnd('/'), new Timespec(1_600_000_000, 0), new Timespec(1_600_000_000, 0));
+        var placement = new StagedPlacement { JournalWriter = Ended };
+        var staging = placement.MakeOwnDirectory(parent, StagedPlacement.StagingPrefix);
+        var trash = placement.MakeOwnDirectory(parent, StagedPlacement.TrashPrefix);
+        var staged = FsNames.Join(staging, "app");
+        TestData.CopyTree(app, staged);
+        File.WriteAllText(Path.Combine(staged, "a/b/c/file"), "new");
+        Posix.SetTimes(Path.Combine(staged, "a/b/c"), new Timespec(1_600_000_000, 0), new Timespec(1_600_000_000, 0));
+        var ctimes = new[] { "a/b", "a" }.Select(d => Posix.LStat(Path.Combine(app, d)).ChangeTime).ToList();
+        Thread.Sleep(20); // a change now would show in the change times
+        placement.BeginJournal(trash, "web");
+        placement.Place(staged, app, trash, _ => true, delete: true, (_, _) => false);
+        var journal = File.ReadAllLines(Path.Combine(trash, PlacementJournal.FileName));
+        placement.Complete();
+
+        Assert.Equal("new", File.ReadAllText(Path.Combine(app, "a/b/c/file")));
+        Assert.Equal(ctimes, new[] { "a/b", "a" }.Select(d => Posix.LStat(Path.Combine(app, d)).ChangeTime));
+        Assert.Equal(new Timespec(1_600_000_000, 0), Posix.LStat(Path.Combine(app, "a/b/c")).ModTime);
+        // the header, c's metadata, the file's swap, and the app's own directory (its parent gained the staging and trash directories: not here)
+        Assert.DoesNotContain(journal, l => l.Contains("\"destination\":\"" + Path.Combine(app, "a") + "\"", StringComparison.Ordinal));
+        Assert.DoesNotContain(journal, l => l.Contains("\"destination\":\"" + Path.Combine(app, "a/b") + "\"", StringComparison.Ordinal));
+        Assert.Contains(journal, l => l.Contains("\"destination\":\"" + Path.Combine(app, "a/b/c") + "\"", StringComparison.Ordinal));
+        placement.Dispose();
     }
 
     /// <summary>How many renames into place the large placement makes: per directory, 100 replaced files, 20 new ones and one new directory.</summary>
@@ -313,7 +361,7 @@ public sealed class PlacementJournalTests : IDisposable
     /// attributes, modes and times on the directories) and its staged restore with every file new, 20 new files and a
     /// new directory in each; the placement fails with <paramref name="failure"/> before its <paramref name="failAt"/>th rename into place.
     /// </summary>
-    private static (StagedPlacement Placement, string App, string Staged, string Trash, string Before) StageLarge(TempDirectory temp, int failAt, Func<Exception> failure)
+    private static (StagedPlacement Placement, string App, string Staged, string Trash, string Before) StageLarge(TempDirectory temp, int failAt, Func<Exception> failure, bool exchange)
     {
         var parent = temp.Combine("srv");
         var app = Path.Combine(parent, "app");
@@ -337,6 +385,7 @@ public sealed class PlacementJournalTests : IDisposable
         {
             JournalWriter = Ended,
             BeforeRenameIntoPlace = _ => { if (++renames == failAt) throw failure(); },
+            UseExchange = exchange,
         };
         var staging = placement.MakeOwnDirectory(parent, StagedPlacement.StagingPrefix);
         var trash = placement.MakeOwnDirectory(parent, StagedPlacement.TrashPrefix);
@@ -442,13 +491,14 @@ public sealed class PlacementJournalTests : IDisposable
     }
 
     /// <summary>A placement whose journal names an ended process, killed before its <paramref name="killAt"/>th rename into place.</summary>
-    private static (StagedPlacement Placement, string Staged, string Trash) Stage(string parent, string app, int killAt, Action<string>? fill = null)
+    private static (StagedPlacement Placement, string Staged, string Trash) Stage(string parent, string app, int killAt, Action<string>? fill = null, bool exchange = true)
     {
         int renames = 0;
         var placement = new StagedPlacement
         {
             JournalWriter = Ended,
             BeforeRenameIntoPlace = _ => { if (++renames == killAt) throw new SimulatedKill(); },
+            UseExchange = exchange,
         };
         var staging = placement.MakeOwnDirectory(parent, StagedPlacement.StagingPrefix);
         var trash = placement.MakeOwnDirectory(parent, StagedPlacement.TrashPrefix);

@@ -76,6 +76,13 @@ internal sealed class PlacementJournal : IDisposable
                 WritePath(writer, "destination", created.Destination);
                 WritePath(writer, "staged", created.Staged);
                 break;
+            case PlacementStep.Exchanged exchanged:
+                writer.WriteString("kind", "exchanged");
+                WritePath(writer, "destination", exchanged.Destination);
+                WritePath(writer, "staged", exchanged.Staged);
+                writer.WriteNumber("dev", exchanged.Device);
+                writer.WriteNumber("ino", exchanged.Inode);
+                break;
             case PlacementStep.Replaced replaced:
                 writer.WriteString("kind", "replaced");
                 WritePath(writer, "destination", replaced.Destination);
@@ -251,6 +258,7 @@ internal sealed class PlacementJournal : IDisposable
         return kind switch
         {
             "created" => new PlacementStep.Created(destination, ReadPath(root, "staged")),
+            "exchanged" => new PlacementStep.Exchanged(destination, ReadPath(root, "staged"), root.GetProperty("dev").GetUInt64(), root.GetProperty("ino").GetUInt64()),
             "replaced" => new PlacementStep.Replaced(destination, ReadPath(root, "saved")),
             "moved-aside" => new PlacementStep.MovedAside(destination, ReadPath(root, "saved")),
             "metadata" => new PlacementStep.DirectoryMetadata(destination, ReadStatus(root.GetProperty("before")),

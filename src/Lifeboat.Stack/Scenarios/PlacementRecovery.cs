@@ -58,8 +58,8 @@ public static class PlacementRecovery
     /// <summary>
     /// Removes the staging and trash directories that no process holds (each restore keeps its own flock'ed: the
     /// kernel dropped the lock of one that was killed) and no journal needs: a restore killed while it staged, or
-    /// after its placement was complete (journal removed) but before it cleaned up, leaves them. A trash directory
-    /// marked by a failed undo (<see cref="StagedPlacement.KeptMarker"/>) is left alone: the user was sent there.
+    /// after its placement was complete (journal removed) but before it cleaned up, leaves them. A directory marked by
+    /// a failed undo (<see cref="StagedPlacement.KeptMarker"/>) is left alone: the user was sent there.
     /// </summary>
     private static List<string> RemoveLeftovers(string parent, HashSet<string> needed)
     {
@@ -74,7 +74,7 @@ public static class PlacementRecovery
             {
                 using var handle = Posix.OpenDirectory(path);
                 if (!Posix.TryLockExclusive(handle)) continue; // a restore running now
-                if (!staging && Posix.TryLStat(FsNames.Join(path, StagedPlacement.KeptMarker), out _, out _)) continue;
+                if (Posix.TryLStat(FsNames.Join(path, StagedPlacement.KeptMarker), out _, out _)) continue;
                 FileTrees.Remove(path);
                 lines.Add($"removed {path}, left by an interrupted restore (nothing in place depended on it)");
             }
@@ -105,7 +105,7 @@ public static class PlacementRecovery
         }
         var when = header.Time.ToLocalTime().ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture);
         if (failures.Count > 0)
-            return $"app {header.App}: a restore killed at {when} could not be wholly rolled back: {failures.Count} item{(failures.Count == 1 ? "" : "s")} could not be put back ({failures.First[0]}); what was replaced is in {string.Join(", ", header.OwnDirectories.Where(d => d.Contains(StagedPlacement.TrashPrefix, StringComparison.Ordinal)))}";
+            return $"app {header.App}: a restore killed at {when} could not be wholly rolled back: {failures.Count} item{(failures.Count == 1 ? "" : "s")} could not be put back ({failures.First[0]}); what was replaced is in {string.Join(", ", header.OwnDirectories)}";
         // the journal first: a kill while the directories are removed must not undo again from a half-emptied trash
         Posix.Unlink(journalPath);
         var leftovers = new List<string>();

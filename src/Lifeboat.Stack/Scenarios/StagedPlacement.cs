@@ -8,11 +8,13 @@ namespace Lifeboat.Stack.Scenarios;
 
 /// <summary>
 /// Moves restored items from a staging directory into place by renames on the same file system, and remembers every
-/// step so that a failure part way puts everything back as it was. A file replaces a file atomically (the old one is
-/// kept as a hard link in a trash directory until the end); directories are merged; a merged directory gets the
-/// staged copy's mode, owner, extended attributes and times after its children were renamed into it. With deletion on, items in place that
-/// the staging copy does not have (within the selection) are moved into the trash directory first; the trash is
-/// emptied only after everything is in place.
+/// step so that a failure part way puts everything back as it was. A file replaces a file atomically: the two swap
+/// places in one rename (renameat2 RENAME_EXCHANGE), so that the old one waits at the staged path until the end (where
+/// the file system cannot swap, the old one is kept as a hard link in a trash directory and the new one renamed over
+/// it); directories are merged; a merged directory gets the staged copy's mode, owner, extended attributes and times
+/// after its children were renamed into it, and one the merge changes nothing in is left untouched. With deletion
+/// on, items in place that the staging copy does not have (within the selection) are moved into the trash directory
+/// first; the staging and trash directories are emptied only after everything is in place.
 /// <para>
 /// Durability: each step is journaled before it is carried out. The renames wait in batches: a batch's records are
 /// written, fdatasync'ed once, then its renames run, so that even after a power loss no rename is on disk without its
@@ -44,6 +46,9 @@ internal sealed class StagedPlacement : IDisposable
 
     /// <summary>Tests only: called before each rename into place, to fail the placement part way.</summary>
     internal Action<string>? BeforeRenameIntoPlace { get; init; }
+
+    /// <summary>Tests only: false places as on a file system that cannot swap two files (a hard link in the trash, then a rename).</summary>
+    internal bool UseExchange { get; init; } = true;
 
     /// <summary>The process named in the journal as its writer; tests name one that has ended, as a killed restore's.</summary>
     internal State.ProcessIdentity JournalWriter { get; init; } = State.ProcessIdentity.Current;
@@ -156,12 +161,12 @@ internal sealed class StagedPlacement : IDisposable
     public void Place(string staged, string destination, string trash, Func<string, bool> isSelected, bool delete, Func<string, FileStatus, bool> isKept)
     {
         _ = Journal; // every step is recorded before it is carried out
-        var context = new Context(trash, isSelected, delete, isKept);
-        PlaceItem(staged, destination, isSelected(destination), context, movedAsideHere: null);
+        var context = new Context(trash, isSelected, delete, isKept, UseExchange && CanExchangeIn(trash));
+        PlaceItem(staged, destination, isSelected(destination), context, parent: null);
         RunPending();
     }
 
-    private sealed record Context(string Trash, Func<string, bool> IsSelected, bool Delete, Func<string, FileStatus, bool> IsKept)
+    private sealed record Context(string Trash, Func<string, bool> IsSelected, bool Delete, Func<string, FileStatus, bool> IsKept, bool CanExchange)
     {
         private int _counter;
         /// <summary>A unique name in the trash: flat, so that moving aside never needs a directory structure.</summary>
@@ -170,24 +175,94 @@ internal sealed class StagedPlacement : IDisposable
     }
 
     /// <summary>
-    /// <paramref name="movedAsideHere"/>: the paths in the destination's directory that this placement moved (or will
-    /// move) aside, when that directory is merged: a look at them must not see them still there. Only the directory
-    /// being merged needs them (a database's companions are its siblings), so no set grows with the app.
+    /// Whether two files can swap places on the trash's file system (where the staging directory and the destination
+    /// are too: renames reach them): tried once on two empty files of its own.
     /// </summary>
-    private void PlaceItem(string staged, string destination, bool selected, Context context, HashSet<string>? movedAsideHere)
+    private static bool CanExchangeIn(string trash)
+    {
+        var a = FsNames.Join(trash, "exchange-probe-a");
+        var b = FsNames.Join(trash, "exchange-probe-b");
+        try
+        {
+            Posix.OpenWrite(a, 0x180 /* 0600 */).Dispose();
+            Posix.OpenWrite(b, 0x180 /* 0600 */).Dispose();
+            Posix.RenameExchange(a, b);
+            return true;
+        }
+        catch (PosixException e) when (Posix.IsExchangeUnsupported(e.Errno))
+        {
+            return false;
+        }
+        finally
+        {
+            foreach (var probe in new[] { a, b })
+                try { Posix.Unlink(probe); } catch (PosixException) { }
+        }
+    }
+
+    /// <summary>
+    /// A directory being merged, as its children's placement needs it: the names staged and those in place (listed
+    /// once; an item moved aside leaves the set), and its metadata before the merge, recorded in the journal just
+    /// before the first change in it. Only the directories on the path being merged are held, never the whole app.
+    /// </summary>
+    private sealed class MergedDirectory(string path, FileStatus before, Dictionary<string, byte[]>? xattrsBefore, List<string> stagedNames, List<string> inPlace)
+    {
+        public string Path { get; } = path;
+        public FileStatus Before { get; } = before;
+        public Dictionary<string, byte[]>? XattrsBefore { get; } = xattrsBefore;
+        public List<string> StagedNameList { get; } = stagedNames;
+        public HashSet<string> StagedNames { get; } = new(stagedNames, StringComparer.Ordinal);
+        public List<string> InPlaceNameList { get; } = inPlace;
+        public HashSet<string> InPlace { get; } = new(inPlace, StringComparer.Ordinal);
+        /// <summary>Its metadata record is written: something in it changes, and its metadata is set at the end.</summary>
+        public bool Recorded { get; set; }
+    }
+
+    /// <summary>Records the directory's metadata before the first change in it (the undo puts it back).</summary>
+    private void BeforeChangeIn(MergedDirectory? directory)
+    {
+        if (directory is null || directory.Recorded) return;
+        Record(new PlacementStep.DirectoryMetadata(directory.Path, directory.Before, directory.XattrsBefore));
+        directory.Recorded = true;
+    }
+
+    /// <param name="parent">The merged directory the destination is in (null for the path placed): its listings
+    /// stand in for a look at each item and its companions.</param>
+    private void PlaceItem(string staged, string destination, bool selected, Context context, MergedDirectory? parent)
     {
         var stagedStatus = Posix.LStat(staged);
-        if (stagedStatus.IsRegularFile && SqliteDatabaseFinder.IsDatabase(staged)) MoveAsideStaleCompanions(staged, destination, context, movedAsideHere);
-        bool exists = Posix.TryLStat(destination, out var current, out int errno);
-        if (!exists && errno != Errno.ENOENT) throw new PosixException(errno, "lstat", destination);
+        var name = destination[(destination.LastIndexOf('/') + 1)..];
+        if (stagedStatus.IsRegularFile && MayHaveStaleCompanions(name, parent) && SqliteDatabaseFinder.IsDatabase(staged))
+            MoveAsideStaleCompanions(staged, destination, name, context, parent);
+        FileStatus current = default;
+        bool exists = false;
+        // a name the merged directory's listing does not have is not there (the placement moves aside only names it does not stage)
+        if (parent is null || parent.InPlace.Contains(name))
+        {
+            exists = Posix.TryLStat(destination, out current, out int errno);
+            if (!exists && errno != Errno.ENOENT) throw new PosixException(errno, "lstat", destination);
+        }
 
         if (stagedStatus.IsDirectory && exists && current.IsDirectory)
         {
             MergeDirectory(staged, destination, current, stagedStatus, selected, context);
             return;
         }
+        BeforeChangeIn(parent);
         if (exists)
         {
+            if (!current.IsDirectory && !stagedStatus.IsDirectory && context.CanExchange)
+            {
+                // one atomic step, which leaves the old file at the staged path (for the undo, then the cleanup)
+                Record(new PlacementStep.Exchanged(destination, staged, stagedStatus.Device, stagedStatus.Inode));
+                Then(() =>
+                {
+                    BeforeRenameIntoPlace?.Invoke(destination);
+                    Posix.RenameExchange(staged, destination);
+                });
+                Placed++;
+                return;
+            }
             var saved = context.NextTrashPath(destination);
             if (!current.IsDirectory)
             {
@@ -215,19 +290,36 @@ internal sealed class StagedPlacement : IDisposable
     }
 
     /// <summary>
+    /// Whether a staged file may meet stale companions: in a merged directory, only when one of its companion names is
+    /// in place and not staged (so that a file is opened to see whether it is a database only then); otherwise they are looked for.
+    /// </summary>
+    private static bool MayHaveStaleCompanions(string name, MergedDirectory? parent)
+    {
+        if (parent is null) return true;
+        foreach (var suffix in StaleSqliteFile.Suffixes)
+            if (parent.InPlace.Contains(name + suffix) && !parent.StagedNames.Contains(name + suffix)) return true;
+        return false;
+    }
+
+    /// <summary>
     /// A restored SQLite database must not meet the live -wal, -shm or -journal file of the database it replaces:
     /// SQLite would replay that journal into it. Those the snapshot does not have are moved aside, whatever --delete.
     /// </summary>
-    private void MoveAsideStaleCompanions(string staged, string destination, Context context, HashSet<string>? movedAsideHere)
+    private void MoveAsideStaleCompanions(string staged, string destination, string name, Context context, MergedDirectory? parent)
     {
         foreach (var suffix in StaleSqliteFile.Suffixes)
         {
             var companion = destination + suffix;
-            // one that deletion already moves aside (its rename may still wait for its batch) is not there any more
-            if (movedAsideHere?.Contains(companion) == true || Posix.TryLStat(staged + suffix, out _, out _) || !Posix.TryLStat(companion, out _, out _)) continue;
+            if (parent is not null)
+            {
+                // one that deletion already moves aside (its rename may still wait for its batch) left the set
+                if (!parent.InPlace.Contains(name + suffix) || parent.StagedNames.Contains(name + suffix)) continue;
+            }
+            else if (Posix.TryLStat(staged + suffix, out _, out _) || !Posix.TryLStat(companion, out _, out _)) continue;
+            BeforeChangeIn(parent);
             var saved = context.NextTrashPath(companion);
             Record(new PlacementStep.MovedAside(companion, saved));
-            movedAsideHere?.Add(companion);
+            parent?.InPlace.Remove(name + suffix);
             Then(() => Posix.Rename(companion, saved));
             StaleSqliteFiles.Add(new StaleSqliteFile(companion));
         }
@@ -235,46 +327,84 @@ internal sealed class StagedPlacement : IDisposable
 
     private void MergeDirectory(string staged, string destination, FileStatus current, FileStatus stagedStatus, bool selected, Context context)
     {
-        Record(new PlacementStep.DirectoryMetadata(destination, current, selected ? Xattrs(destination) : null));
-        var stagedNames = Posix.ListDirectory(staged);
-        var stagedSet = new HashSet<string>(stagedNames, StringComparer.Ordinal);
-        var movedAsideHere = new HashSet<string>(StringComparer.Ordinal);
+        var directory = new MergedDirectory(destination, current, selected ? Xattrs(destination) : null,
+            Posix.ListDirectory(staged), Posix.ListDirectory(destination));
         if (selected && context.Delete)
         {
-            foreach (var name in Posix.ListDirectory(destination))
+            foreach (var name in directory.InPlaceNameList)
             {
-                if (stagedSet.Contains(name)) continue;
+                if (directory.StagedNames.Contains(name)) continue;
                 var path = FsNames.Join(destination, name);
                 if (_ownDirectories.Contains(path)) continue;
                 var status = Posix.LStat(path);
                 if (context.IsKept(path, status)) continue;
+                BeforeChangeIn(directory);
                 var saved = context.NextTrashPath(path);
                 Record(new PlacementStep.MovedAside(path, saved));
-                movedAsideHere.Add(path);
+                directory.InPlace.Remove(name);
                 Then(() => Posix.Rename(path, saved));
                 Removed++;
             }
         }
-        foreach (var name in stagedNames)
+        foreach (var name in directory.StagedNameList)
         {
             var child = FsNames.Join(destination, name);
-            PlaceItem(FsNames.Join(staged, name), child, selected || context.IsSelected(child), context, movedAsideHere);
+            PlaceItem(FsNames.Join(staged, name), child, selected || context.IsSelected(child), context, directory);
         }
-        // after the renames, which touched this directory's times
-        if (selected) Then(() => ApplyMetadata(destination, stagedStatus, Xattrs(staged)));
-        else Then(() => Posix.SetTimes(destination, current.AccessTime, current.ModTime));
+        // after the renames, which touched this directory's times; nothing at all where nothing in it changed and its
+        // metadata is already the staged copy's (an unchanged app's directories: most of them)
+        if (selected)
+        {
+            var wanted = Xattrs(staged);
+            var before = directory.XattrsBefore!;
+            if (!directory.Recorded && !MetadataDiffers(current, before, stagedStatus, wanted)) return;
+            BeforeChangeIn(directory);
+            Then(() => ApplyMetadata(destination, current, before, stagedStatus, wanted));
+        }
+        else if (directory.Recorded) Then(() => Posix.SetTimes(destination, current.AccessTime, current.ModTime));
     }
+
+    /// <summary>Whether <see cref="ApplyMetadata"/> would change anything on a directory the merge changed nothing in (its access time aside).</summary>
+    private bool MetadataDiffers(in FileStatus current, Dictionary<string, byte[]> xattrs, in FileStatus wanted, Dictionary<string, byte[]> wantedXattrs) =>
+        (_restoreOwnership && (current.Uid != wanted.Uid || current.Gid != wanted.Gid))
+        || current.Permissions != wanted.Permissions
+        || current.ModTime != wanted.ModTime
+        || wantedXattrs.Any(x => !xattrs.TryGetValue(x.Key, out var value) || !value.AsSpan().SequenceEqual(x.Value))
+        || xattrs.Keys.Any(name => !wantedXattrs.ContainsKey(name) && IsUserXattr(name));
+
+    private static bool IsUserXattr(string name) => name.StartsWith("user.", StringComparison.Ordinal);
 
     /// <summary>
     /// A merged directory gets the staged copy's metadata, as a renamed item brings its own: owner, mode, extended
     /// attributes (the snapshot's set; user.* attributes it does not have are removed, the other namespaces belong to
-    /// the system and are only ever set), then times, which the others would move.
+    /// the system and are only ever set), then times, which the others would move. Only what differs from
+    /// <paramref name="before"/> (the directory before the merge, which renames do not change but for its times).
     /// </summary>
-    private void ApplyMetadata(string path, in FileStatus status, Dictionary<string, byte[]> xattrs)
+    private void ApplyMetadata(string path, in FileStatus before, Dictionary<string, byte[]> xattrsBefore, in FileStatus status, Dictionary<string, byte[]> xattrs)
     {
-        if (_restoreOwnership) Posix.LChown(path, status.Uid, status.Gid);
-        Posix.Chmod(path, status.Permissions);
-        SetXattrs(path, xattrs, removeUnlisted: name => name.StartsWith("user.", StringComparison.Ordinal));
+        bool changed = false;
+        if (_restoreOwnership && (before.Uid != status.Uid || before.Gid != status.Gid))
+        {
+            Posix.LChown(path, status.Uid, status.Gid);
+            changed = true;
+        }
+        // after a chown too: it may clear bits
+        if (changed || before.Permissions != status.Permissions)
+        {
+            Posix.Chmod(path, status.Permissions);
+            changed = true;
+        }
+        // a changed mode changes an access ACL's mask: then every attribute is set again, as it is now
+        if (changed) SetXattrs(path, xattrs, removeUnlisted: IsUserXattr);
+        else
+        {
+            foreach (var name in xattrsBefore.Keys)
+                if (!xattrs.ContainsKey(name) && IsUserXattr(name))
+                    try { Posix.RemoveXattr(path, name); } catch (PosixException) { }
+            foreach (var (name, value) in xattrs)
+                if (!xattrsBefore.TryGetValue(name, out var old) || !old.AsSpan().SequenceEqual(value))
+                    try { Posix.SetXattr(path, name, value); } catch (PosixException) { }
+        }
         Posix.SetTimes(path, status.AccessTime, status.ModTime);
     }
 
@@ -334,12 +464,13 @@ internal sealed class StagedPlacement : IDisposable
     }
 
     /// <summary>
-    /// Marks the trash directories as holding what a failed undo could not put back, before the journal goes: without
-    /// a journal, a trash directory is otherwise a completed restore's leftover, which recovery removes.
+    /// Marks the staging and trash directories as holding what a failed undo could not put back (a swapped file's old
+    /// copy waits at its staged path), before the journal goes: without a journal, they are otherwise a completed
+    /// restore's leftovers, which recovery removes.
     /// </summary>
-    private void MarkTrashKept()
+    private void MarkKept()
     {
-        foreach (var directory in _ownDirectories.Where(d => d[(d.LastIndexOf('/') + 1)..].StartsWith(TrashPrefix, StringComparison.Ordinal)))
+        foreach (var directory in _ownDirectories)
         {
             try
             {
@@ -368,7 +499,7 @@ internal sealed class StagedPlacement : IDisposable
         {
             failures.Add($"{journal.Path} cannot be read: {e.Message}");
         }
-        if (failures.Count > 0) MarkTrashKept();
+        if (failures.Count > 0) MarkKept();
         journal.Delete();
         _journalFile = null;
         return failures;
@@ -397,6 +528,16 @@ internal sealed class StagedPlacement : IDisposable
                         if (!Exists(created.Staged) && Exists(created.Destination))
                         {
                             Posix.Rename(created.Destination, created.Staged);
+                            putBack++;
+                        }
+                        break;
+                    case PlacementStep.Exchanged exchanged:
+                        // done when the new file is in place (its inode): the old one, at the staged path, goes back over it
+                        if (Posix.TryLStat(exchanged.Destination, out var now, out int errno)
+                            ? now.Device == exchanged.Device && now.Inode == exchanged.Inode
+                            : errno != Errno.ENOENT ? throw new PosixException(errno, "lstat", exchanged.Destination) : false)
+                        {
+                            Posix.Rename(exchanged.Staged, exchanged.Destination);
                             putBack++;
                         }
                         break;
