@@ -37,13 +37,16 @@ public sealed class PlacementJournalTests : IDisposable
             new PlacementStep.DirectoryMetadata("/srv/app/sub", status, null),
             new PlacementStep.MovedAside(odd, trash + "/000001-x"),
             new PlacementStep.Replaced("/srv/app/a.txt", trash + "/000002-a.txt"),
+            new PlacementStep.Exchanged(odd + "/b", "/srv/.lifeboat-restore-1/app/" + Raw("b", 0xFE), ulong.MaxValue - 3, 123456789012345),
             new PlacementStep.Created(odd + "/ü", "/srv/.lifeboat-restore-1/app/" + odd),
         ];
         var header = new PlacementJournalHeader("web", Ended, new DateTimeOffset(2026, 12, 5, 13, 0, 0, TimeSpan.Zero), ["/srv/.lifeboat-restore-1", trash, odd]);
         using (var journal = PlacementJournal.Create(trash, header))
             foreach (var step in steps) journal.Add(step);
 
-        var (readHeader, readSteps) = PlacementJournal.Read(FsNames.Join(trash, PlacementJournal.FileName));
+        var path = FsNames.Join(trash, PlacementJournal.FileName);
+        var readHeader = PlacementJournal.ReadHeader(path);
+        var readSteps = PlacementJournal.ReadBackward(path).Reverse().ToList();
         Assert.Equal(header.App, readHeader.App);
         Assert.Equal(header.Writer, readHeader.Writer);
         Assert.Equal(header.Time, readHeader.Time);
@@ -72,16 +75,17 @@ public sealed class PlacementJournalTests : IDisposable
             journal.Add(new PlacementStep.Created("/srv/app/a", "/srv/.lifeboat-restore-1/app/a"));
         var path = Path.Combine(trash, PlacementJournal.FileName);
         File.AppendAllText(path, "{\"kind\":\"created\",\"destination\":\"/srv/ap");
-        var (_, steps) = PlacementJournal.Read(path);
-        Assert.Equal([new PlacementStep.Created("/srv/app/a", "/srv/.lifeboat-restore-1/app/a")], steps);
+        Assert.Equal([new PlacementStep.Created("/srv/app/a", "/srv/.lifeboat-restore-1/app/a")], PlacementJournal.ReadBackward(path));
     }
 
     /// <summary>
     /// The placement is killed before its 1st, 2nd, ... rename into place (after the steps before it, moves aside for
     /// --delete included, and with the killed step's record written); the recovery must bring back exactly the old tree.
     /// </summary>
-    [Fact]
-    public void APlacementKilledBeforeAnyOfItsRenamesIsRolledBackToExactlyTheOldFiles()
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)] // a file system that cannot swap two files: hard links in the trash
+    public void APlacementKilledBeforeAnyOfItsRenamesIsRolledBackToExactlyTheOldFiles(bool exchange)
     {
         int kills = 0;
         for (int killAt = 1; ; killAt++)
@@ -93,7 +97,7 @@ public sealed class PlacementJournalTests : IDisposable
             var before = temp.Combine("before");
             TestData.CopyTree(app, before);
 
-            var (placement, staged, trash) = Stage(parent, app, killAt);
+            var (placement, staged, trash) = Stage(parent, app, killAt, exchange: exchange);
             try
             {
                 placement.Place(staged, app, trash, _ => true, delete: true, (_, _) => false);
@@ -171,8 +175,10 @@ public sealed class PlacementJournalTests : IDisposable
     /// Thousands of steps: the renames wait in batches behind one sync of their records each. A kill in a later batch
     /// is rolled back exactly; without a kill, a database's live -wal that deletion moves aside is not moved twice.
     /// </summary>
-    [Fact]
-    public void APlacementOfManyBatchesIsRolledBackExactlyWhereverKilled()
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void APlacementOfManyBatchesIsRolledBackExactlyWhereverKilled(bool exchange)
     {
         const int files = 1300;
         foreach (int killAt in new[] { StagedPlacement.StepsPerSync + 3, 2 * files - 5, int.MaxValue })
@@ -191,7 +197,7 @@ public sealed class PlacementJournalTests : IDisposable
                 for (int i = 0; i < files; i++) File.WriteAllText(Path.Combine(stagedApp, $"f{i:D5}"), $"new {i}");
                 File.WriteAllBytes(Path.Combine(stagedApp, "app.db"), [.. "SQLite format 3\0"u8, 9, 9]);
                 for (int i = 0; i < files; i++) File.WriteAllText(Path.Combine(stagedApp, $"n{i:D5}"), $"added {i}");
-            });
+            }, exchange);
             try
             {
                 placement.Place(staged, app, trash, _ => true, delete: true, (_, _) => false);
@@ -211,6 +217,191 @@ public sealed class PlacementJournalTests : IDisposable
             TreeComparer.AssertSame(before, app, new TreeCompareOptions { CompareRootMetadata = true });
             Assert.DoesNotContain(Directory.EnumerateFileSystemEntries(parent), p => Path.GetFileName(p).StartsWith(".lifeboat-", StringComparison.Ordinal));
         }
+    }
+
+    /// <summary>
+    /// A journal is read from its end a block at a time: records that straddle blocks, and one longer than the block
+    /// (a directory with large extended attributes), come back whole, newest first; a record cut by the kill is left out.
+    /// </summary>
+    [Fact]
+    public void AJournalReadBackwardGivesEveryStepNewestFirst_AcrossBlocksAndWithRecordsLongerThanABlock()
+    {
+        var trash = _temp.Combine(".lifeboat-trash-0003");
+        Directory.CreateDirectory(trash);
+        var status = new FileStatus { Mode = 0x41ED, ModTime = new Timespec(1_700_000_001, 7) };
+        var big = new Dictionary<string, byte[]>(StringComparer.Ordinal)
+        {
+            ["user.big"] = Enumerable.Range(0, 150_000).Select(i => (byte)i).ToArray(), // ~200 KB of base64: three blocks
+        };
+        var steps = new List<PlacementStep>();
+        for (int i = 0; i < 5000; i++)
+        {
+            steps.Add((i % 7) switch
+            {
+                0 => new PlacementStep.DirectoryMetadata($"/srv/app/d{i}", status with { Size = i }, i == 2100 ? big : null),
+                1 or 2 => new PlacementStep.Created($"/srv/app/d{i / 7 * 7}/{new string('n', i % 300)}", $"/srv/.lifeboat-restore-1/app/{i}"),
+                3 => new PlacementStep.MovedAside($"/srv/app/gone-{i}", $"{trash}/{i:D6}-gone"),
+                _ => new PlacementStep.Replaced($"/srv/app/f{i}", $"{trash}/{i:D6}-f{i}"),
+            });
+        }
+        using (var journal = PlacementJournal.Create(trash, new PlacementJournalHeader("web", Ended, DateTimeOffset.UtcNow, [trash])))
+            foreach (var step in steps) journal.Add(step);
+        var path = Path.Combine(trash, PlacementJournal.FileName);
+        Assert.True(new FileInfo(path).Length > 3 * 64 * 1024);
+        File.AppendAllText(path, "{\"kind\":\"replaced\",\"destination\":\"/srv/ap");
+
+        var read = PlacementJournal.ReadBackward(path).ToList();
+        Assert.Equal(steps.Count, read.Count);
+        for (int i = 0; i < steps.Count; i++)
+        {
+            var actual = read[steps.Count - 1 - i];
+            if (steps[i] is PlacementStep.DirectoryMetadata expected)
+            {
+                var metadata = Assert.IsType<PlacementStep.DirectoryMetadata>(actual);
+                Assert.Equal(expected.Destination, metadata.Destination);
+                Assert.Equal(expected.Before, metadata.Before);
+                Assert.Equal(expected.XattrsBefore?["user.big"], metadata.XattrsBefore?["user.big"]);
+            }
+            else Assert.Equal(steps[i], actual);
+        }
+        Assert.Equal("web", PlacementJournal.ReadHeader(path).App);
+    }
+
+    /// <summary>
+    /// A placement of thousands of steps (merged directories, replaced and new files, whole new directories, items
+    /// moved aside by deletion) fails part way, several sync batches in: the undo, which reads the steps back from the
+    /// journal's file, puts back exactly the old tree, metadata of the merged directories included, and removes the journal.
+    /// </summary>
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)] // a file system that cannot swap two files: hard links in the trash
+    public void AnUndoAfterAFailurePartWayThroughALargePlacementPutsBackEverything(bool exchange)
+    {
+        foreach (int failAt in new[] { 3 * StagedPlacement.StepsPerSync + 17, LargeRenames - 2 })
+        {
+            using var temp = new TempDirectory();
+            var (placement, app, staged, trash, before) = StageLarge(temp, failAt, () => new IOException("No space left on device"), exchange);
+            var error = Assert.Throws<IOException>(() => placement.Place(staged, app, trash, _ => true, delete: true, (_, _) => false));
+            Assert.Equal("No space left on device", error.Message);
+            var journal = Path.Combine(trash, PlacementJournal.FileName);
+            Assert.True(File.ReadLines(journal).Count() > 2 * StagedPlacement.StepsPerSync);
+            // the files were swapped into place where the file system can (ext4, xfs, btrfs, tmpfs), else linked into the trash
+            Assert.Contains(File.ReadLines(journal), l => l.Contains(exchange ? "\"kind\":\"exchanged\"" : "\"kind\":\"replaced\"", StringComparison.Ordinal));
+
+            var failures = placement.Undo();
+            Assert.Equal(0, failures.Count);
+            Assert.False(File.Exists(journal));
+            TreeComparer.AssertSame(before, app, new TreeCompareOptions { CompareRootMetadata = true });
+            // what was created in place went back to the staging directory, a new directory whole
+            Assert.Equal("added 0", File.ReadAllText(Path.Combine(staged, "d00/added/x")));
+            Assert.Equal("added 0 19", File.ReadAllText(Path.Combine(staged, "d00/n019")));
+            placement.Dispose();
+        }
+    }
+
+    /// <summary>The same large placement killed part way (nothing undoes it in the process): the next command's recovery puts back exactly the old tree.</summary>
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void ALargePlacementKilledPartWayIsRolledBackByTheNextCommand(bool exchange)
+    {
+        using var temp = new TempDirectory();
+        var (placement, app, staged, trash, before) = StageLarge(temp, 2 * StagedPlacement.StepsPerSync + 100, () => new SimulatedKill(), exchange);
+        Assert.Throws<SimulatedKill>(() => placement.Place(staged, app, trash, _ => true, delete: true, (_, _) => false));
+        placement.AbandonJournal();
+
+        var line = Assert.Single(PlacementRecovery.RunIn(Path.GetDirectoryName(app)!));
+        Assert.Matches("^app web: a restore killed at .* was rolled back: [0-9]+ items put back$", line);
+        TreeComparer.AssertSame(before, app, new TreeCompareOptions { CompareRootMetadata = true });
+        Assert.DoesNotContain(Directory.EnumerateFileSystemEntries(Path.GetDirectoryName(app)!), p => Path.GetFileName(p).StartsWith(".lifeboat-", StringComparison.Ordinal));
+    }
+
+    /// <summary>
+    /// An unchanged app's directories that only hold directories (most of a Plex library's) are not touched at all:
+    /// nothing is written to them, nor journaled; those whose files were replaced get the staged times back.
+    /// </summary>
+    [Fact]
+    public void DirectoriesThePlacementChangesNothingInAreLeftUntouched()
+    {
+        var parent = _temp.Combine("srv");
+        var app = Path.Combine(parent, "app");
+        Directory.CreateDirectory(Path.Combine(app, "a/b/c"));
+        File.WriteAllText(Path.Combine(app, "a/b/c/file"), "old");
+        foreach (var dir in new[] { "a/b/c", "a/b", "a", "" })
+            Posix.SetTimes(Path.Combine(app, dir).TrimEnd('/'), new Timespec(1_600_000_000, 0), new Timespec(1_600_000_000, 0));
+        var placement = new StagedPlacement { JournalWriter = Ended };
+        var staging = placement.MakeOwnDirectory(parent, StagedPlacement.StagingPrefix);
+        var trash = placement.MakeOwnDirectory(parent, StagedPlacement.TrashPrefix);
+        var staged = FsNames.Join(staging, "app");
+        TestData.CopyTree(app, staged);
+        File.WriteAllText(Path.Combine(staged, "a/b/c/file"), "new");
+        Posix.SetTimes(Path.Combine(staged, "a/b/c"), new Timespec(1_600_000_000, 0), new Timespec(1_600_000_000, 0));
+        var ctimes = new[] { "a/b", "a" }.Select(d => Posix.LStat(Path.Combine(app, d)).ChangeTime).ToList();
+        Thread.Sleep(20); // a change now would show in the change times
+        placement.BeginJournal(trash, "web");
+        placement.Place(staged, app, trash, _ => true, delete: true, (_, _) => false);
+        var journal = File.ReadAllLines(Path.Combine(trash, PlacementJournal.FileName));
+        placement.Complete();
+
+        Assert.Equal("new", File.ReadAllText(Path.Combine(app, "a/b/c/file")));
+        Assert.Equal(ctimes, new[] { "a/b", "a" }.Select(d => Posix.LStat(Path.Combine(app, d)).ChangeTime));
+        Assert.Equal(new Timespec(1_600_000_000, 0), Posix.LStat(Path.Combine(app, "a/b/c")).ModTime);
+        // the header, c's metadata, the file's swap, and the app's own directory (its parent gained the staging and trash directories: not here)
+        Assert.DoesNotContain(journal, l => l.Contains("\"destination\":\"" + Path.Combine(app, "a") + "\"", StringComparison.Ordinal));
+        Assert.DoesNotContain(journal, l => l.Contains("\"destination\":\"" + Path.Combine(app, "a/b") + "\"", StringComparison.Ordinal));
+        Assert.Contains(journal, l => l.Contains("\"destination\":\"" + Path.Combine(app, "a/b/c") + "\"", StringComparison.Ordinal));
+        placement.Dispose();
+    }
+
+    /// <summary>How many renames into place the large placement makes: per directory, 100 replaced files, 20 new ones and one new directory.</summary>
+    private const int LargeRenames = 40 * 121;
+
+    /// <summary>
+    /// An app of 40 directories of 100 files each (plus a file and a directory that the snapshot lacks, and extended
+    /// attributes, modes and times on the directories) and its staged restore with every file new, 20 new files and a
+    /// new directory in each; the placement fails with <paramref name="failure"/> before its <paramref name="failAt"/>th rename into place.
+    /// </summary>
+    private static (StagedPlacement Placement, string App, string Staged, string Trash, string Before) StageLarge(TempDirectory temp, int failAt, Func<Exception> failure, bool exchange)
+    {
+        var parent = temp.Combine("srv");
+        var app = Path.Combine(parent, "app");
+        for (int d = 0; d < 40; d++)
+        {
+            var dir = Path.Combine(app, $"d{d:D2}");
+            Directory.CreateDirectory(Path.Combine(dir, "old-only"));
+            File.WriteAllText(Path.Combine(dir, "old-only/o"), $"old only {d}");
+            File.WriteAllText(Path.Combine(dir, "gone.txt"), $"gone {d}");
+            for (int f = 0; f < 100; f++) File.WriteAllText(Path.Combine(dir, $"f{f:D3}"), $"old {d} {f}");
+            Posix.SetXattr(dir, "user.version", "old"u8);
+            Posix.Chmod(dir, 0x1ED /* 0755 */);
+            Posix.SetTimes(dir, new Timespec(1_600_000_000 + d, 0), new Timespec(1_600_000_000 + d, 0));
+        }
+        Posix.SetTimes(app, new Timespec(1_600_000_000, 0), new Timespec(1_600_000_000, 0));
+        var before = temp.Combine("before");
+        TestData.CopyTree(app, before);
+
+        int renames = 0;
+        var placement = new StagedPlacement
+        {
+            JournalWriter = Ended,
+            BeforeRenameIntoPlace = _ => { if (++renames == failAt) throw failure(); },
+            UseExchange = exchange,
+        };
+        var staging = placement.MakeOwnDirectory(parent, StagedPlacement.StagingPrefix);
+        var trash = placement.MakeOwnDirectory(parent, StagedPlacement.TrashPrefix);
+        var staged = FsNames.Join(staging, "app");
+        for (int d = 0; d < 40; d++)
+        {
+            var dir = Path.Combine(staged, $"d{d:D2}");
+            Directory.CreateDirectory(Path.Combine(dir, "added"));
+            File.WriteAllText(Path.Combine(dir, "added/x"), $"added {d}");
+            for (int f = 0; f < 100; f++) File.WriteAllText(Path.Combine(dir, $"f{f:D3}"), $"new {d} {f}");
+            for (int f = 0; f < 20; f++) File.WriteAllText(Path.Combine(dir, $"n{f:D3}"), $"added {d} {f}");
+            Posix.SetXattr(dir, "user.version", "new"u8);
+            Posix.Chmod(dir, 0x1E8 /* 0750 */);
+        }
+        placement.BeginJournal(trash, "web");
+        return (placement, app, staged, trash, before);
     }
 
     /// <summary>
@@ -273,7 +464,7 @@ public sealed class PlacementJournalTests : IDisposable
         // the staging directory vanishes before the undo: the created items have nowhere to go back to
         Directory.Delete(Path.GetDirectoryName(staged)!, recursive: true);
         var failures = placement.Undo();
-        Assert.NotEmpty(failures);
+        Assert.True(failures.Count > 0);
         Assert.True(File.Exists(Path.Combine(trash, StagedPlacement.KeptMarker)));
         Assert.False(File.Exists(Path.Combine(trash, PlacementJournal.FileName)));
         placement.AbandonJournal();
@@ -300,13 +491,14 @@ public sealed class PlacementJournalTests : IDisposable
     }
 
     /// <summary>A placement whose journal names an ended process, killed before its <paramref name="killAt"/>th rename into place.</summary>
-    private static (StagedPlacement Placement, string Staged, string Trash) Stage(string parent, string app, int killAt, Action<string>? fill = null)
+    private static (StagedPlacement Placement, string Staged, string Trash) Stage(string parent, string app, int killAt, Action<string>? fill = null, bool exchange = true)
     {
         int renames = 0;
         var placement = new StagedPlacement
         {
             JournalWriter = Ended,
             BeforeRenameIntoPlace = _ => { if (++renames == killAt) throw new SimulatedKill(); },
+            UseExchange = exchange,
         };
         var staging = placement.MakeOwnDirectory(parent, StagedPlacement.StagingPrefix);
         var trash = placement.MakeOwnDirectory(parent, StagedPlacement.TrashPrefix);

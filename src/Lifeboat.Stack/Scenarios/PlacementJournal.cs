@@ -76,6 +76,13 @@ internal sealed class PlacementJournal : IDisposable
                 WritePath(writer, "destination", created.Destination);
                 WritePath(writer, "staged", created.Staged);
                 break;
+            case PlacementStep.Exchanged exchanged:
+                writer.WriteString("kind", "exchanged");
+                WritePath(writer, "destination", exchanged.Destination);
+                WritePath(writer, "staged", exchanged.Staged);
+                writer.WriteNumber("dev", exchanged.Device);
+                writer.WriteNumber("ino", exchanged.Inode);
+                break;
             case PlacementStep.Replaced replaced:
                 writer.WriteString("kind", "replaced");
                 WritePath(writer, "destination", replaced.Destination);
@@ -185,57 +192,168 @@ internal sealed class PlacementJournal : IDisposable
     }
 
     /// <summary>
-    /// Reads a journal: its header and its steps in order. A last line without its newline (cut by the kill) is left
-    /// out: its step had not begun, as each record is written before its step.
+    /// Reads a journal's header (its first line), without reading the steps that follow it.
     /// </summary>
-    public static (PlacementJournalHeader Header, List<PlacementStep> Steps) Read(string path)
+    public static PlacementJournalHeader ReadHeader(string path)
     {
-        byte[] bytes;
-        using (var handle = Posix.OpenRead(path))
+        using var handle = Posix.OpenRead(path);
+        var buffer = new byte[4096];
+        int length = 0;
+        while (true)
         {
-            bytes = new byte[RandomAccess.GetLength(handle)];
-            int read = 0;
-            while (read < bytes.Length)
+            int newline = buffer.AsSpan(0, length).IndexOf((byte)'\n');
+            if (newline >= 0)
             {
-                int n = RandomAccess.Read(handle, bytes.AsSpan(read), read);
-                if (n == 0) break;
-                read += n;
+                if (Parse(buffer.AsMemory(0, newline), path) is not PlacementJournalHeader header) break;
+                return header;
             }
-            Array.Resize(ref bytes, read);
+            if (length == buffer.Length) Array.Resize(ref buffer, buffer.Length * 2);
+            int n = RandomAccess.Read(handle, buffer.AsSpan(length), length);
+            if (n == 0) break;
+            length += n;
         }
-        PlacementJournalHeader? header = null;
-        var steps = new List<PlacementStep>();
-        var rest = bytes.AsSpan();
-        while (rest.IndexOf((byte)'\n') is var end and >= 0)
+        throw new InvalidDataException($"{path} has no header");
+    }
+
+    /// <summary>
+    /// The journal's steps, newest first, read from the end of the file a block at a time: memory is bounded by the
+    /// longest record, whatever the number of steps. A last line without its newline (cut by the kill) is left out:
+    /// its step had not begun, as each record is written before its step. The header (first line) is not a step.
+    /// </summary>
+    public static IEnumerable<PlacementStep> ReadBackward(string path)
+    {
+        using var lines = new BackwardLines(path);
+        while (lines.TryPrevious(out var line, out bool first))
         {
-            var line = rest[..end];
-            rest = rest[(end + 1)..];
-            using var document = JsonDocument.Parse(line.ToArray());
-            var root = document.RootElement;
-            var kind = root.GetProperty("kind").GetString();
-            if (kind == "begin")
+            var record = Parse(line, path);
+            if (first)
             {
-                header = new PlacementJournalHeader(
-                    root.GetProperty("app").GetString()!,
-                    new ProcessIdentity(root.GetProperty("pid").GetInt32(), root.GetProperty("start").GetInt64(), root.GetProperty("boot").GetString()!),
-                    DateTimeOffset.Parse(root.GetProperty("time").GetString()!, CultureInfo.InvariantCulture),
-                    root.GetProperty("own").EnumerateArray().Select(ReadPathValue).ToList());
-                continue;
+                if (record is not PlacementJournalHeader) throw new InvalidDataException($"{path} has no header");
+                yield break;
             }
-            var destination = ReadPath(root, "destination");
-            steps.Add(kind switch
-            {
-                "created" => new PlacementStep.Created(destination, ReadPath(root, "staged")),
-                "replaced" => new PlacementStep.Replaced(destination, ReadPath(root, "saved")),
-                "moved-aside" => new PlacementStep.MovedAside(destination, ReadPath(root, "saved")),
-                "metadata" => new PlacementStep.DirectoryMetadata(destination, ReadStatus(root.GetProperty("before")),
-                    root.TryGetProperty("xattrs", out var xattrs)
-                        ? xattrs.EnumerateArray().ToDictionary(x => ReadPath(x, "name"), x => x.GetProperty("value").GetBytesFromBase64(), StringComparer.Ordinal)
-                        : null),
-                _ => throw new InvalidDataException($"{path}: unknown step {kind}"),
-            });
+            yield return record as PlacementStep ?? throw new InvalidDataException($"{path}: a second header");
         }
-        return (header ?? throw new InvalidDataException($"{path} has no header"), steps);
+        throw new InvalidDataException($"{path} has no header");
+    }
+
+    /// <summary>What reading a journal throws when it is damaged (or cannot be read at all).</summary>
+    public static bool IsUnreadable(Exception e) =>
+        e is InvalidDataException or JsonException or KeyNotFoundException or InvalidOperationException or FormatException or IndexOutOfRangeException or PosixException;
+
+    /// <summary>One line: the header or a step.</summary>
+    private static object Parse(ReadOnlyMemory<byte> line, string path)
+    {
+        using var document = JsonDocument.Parse(line);
+        var root = document.RootElement;
+        var kind = root.GetProperty("kind").GetString();
+        if (kind == "begin")
+        {
+            return new PlacementJournalHeader(
+                root.GetProperty("app").GetString()!,
+                new ProcessIdentity(root.GetProperty("pid").GetInt32(), root.GetProperty("start").GetInt64(), root.GetProperty("boot").GetString()!),
+                DateTimeOffset.Parse(root.GetProperty("time").GetString()!, CultureInfo.InvariantCulture),
+                root.GetProperty("own").EnumerateArray().Select(ReadPathValue).ToList());
+        }
+        var destination = ReadPath(root, "destination");
+        return kind switch
+        {
+            "created" => new PlacementStep.Created(destination, ReadPath(root, "staged")),
+            "exchanged" => new PlacementStep.Exchanged(destination, ReadPath(root, "staged"), root.GetProperty("dev").GetUInt64(), root.GetProperty("ino").GetUInt64()),
+            "replaced" => new PlacementStep.Replaced(destination, ReadPath(root, "saved")),
+            "moved-aside" => new PlacementStep.MovedAside(destination, ReadPath(root, "saved")),
+            "metadata" => new PlacementStep.DirectoryMetadata(destination, ReadStatus(root.GetProperty("before")),
+                root.TryGetProperty("xattrs", out var xattrs)
+                    ? xattrs.EnumerateArray().ToDictionary(x => ReadPath(x, "name"), x => x.GetProperty("value").GetBytesFromBase64(), StringComparer.Ordinal)
+                    : null),
+            _ => throw new InvalidDataException($"{path}: unknown step {kind}"),
+        };
+    }
+
+    /// <summary>
+    /// The complete lines of a file, last first. The buffer holds the file's bytes from <c>_start</c> on, at its end;
+    /// what was returned already is dropped, so it grows only for a line longer than it.
+    /// </summary>
+    private sealed class BackwardLines : IDisposable
+    {
+        private readonly SafeFileHandle _handle;
+        private readonly string _path;
+        private byte[] _buffer = new byte[64 * 1024];
+        /// <summary>The file offset of the first byte held; the bytes held are <c>_buffer[^(_end - _start)..]</c>.</summary>
+        private long _start;
+        /// <summary>The file offset just past the last byte held.</summary>
+        private long _end;
+        /// <summary>The file offset of the newline that ends the next line to return; -1 before the first call.</summary>
+        private long _lineEnd = -1;
+        private bool _done;
+
+        public BackwardLines(string path)
+        {
+            _path = path;
+            _handle = Posix.OpenRead(path);
+            _start = _end = RandomAccess.GetLength(_handle);
+        }
+
+        /// <summary>The line before the last one returned (without its newline); <paramref name="first"/> when it is the file's first.</summary>
+        public bool TryPrevious(out ReadOnlyMemory<byte> line, out bool first)
+        {
+            line = default;
+            first = false;
+            if (_done) return false;
+            if (_lineEnd < 0) _lineEnd = LastNewlineBefore(_end); // what follows the last newline was cut by a kill
+            if (_lineEnd < 0)
+            {
+                _done = true;
+                return false;
+            }
+            long previous = LastNewlineBefore(_lineEnd);
+            long lineStart = previous + 1;
+            line = _buffer.AsMemory((int)(_buffer.Length - (_end - lineStart)), (int)(_lineEnd - lineStart));
+            first = lineStart == 0;
+            _done = first;
+            _lineEnd = previous;
+            return true;
+        }
+
+        /// <summary>The offset of the last newline before <paramref name="limit"/>, or -1; bytes from <paramref name="limit"/> on are no longer needed.</summary>
+        private long LastNewlineBefore(long limit)
+        {
+            // drop what is past the limit: the held bytes move to the buffer's end
+            int keep = (int)(limit - _start);
+            if (limit < _end)
+            {
+                int from = _buffer.Length - (int)(_end - _start);
+                Array.Copy(_buffer, from, _buffer, _buffer.Length - keep, keep);
+                _end = limit;
+            }
+            int searched = 0; // how many of the held bytes, from their end, hold no newline
+            while (true)
+            {
+                int held = (int)(_end - _start);
+                int at = _buffer.AsSpan(_buffer.Length - held, held - searched).LastIndexOf((byte)'\n');
+                if (at >= 0) return _start + at;
+                if (_start == 0) return -1;
+                if (held == _buffer.Length)
+                {
+                    // one line longer than the buffer (a directory with large extended attributes): twice the room
+                    var larger = new byte[_buffer.Length * 2];
+                    Array.Copy(_buffer, 0, larger, larger.Length - held, held);
+                    _buffer = larger;
+                }
+                int room = _buffer.Length - held;
+                int count = (int)Math.Min(room, _start);
+                int read = 0;
+                while (read < count)
+                {
+                    int n = RandomAccess.Read(_handle, _buffer.AsSpan(room - count + read, count - read), _start - count + read);
+                    if (n == 0) throw new InvalidDataException($"{_path} became shorter while it was read");
+                    read += n;
+                }
+                _start -= count;
+                searched = held; // only the new bytes need a look
+            }
+        }
+
+        public void Dispose() => _handle.Dispose();
     }
 
     private static FileStatus ReadStatus(JsonElement e) => new()

@@ -36,9 +36,9 @@ public static class PlacementRecovery
         {
             try
             {
-                needed.UnionWith(PlacementJournal.Read(journal).Header.OwnDirectories);
+                needed.UnionWith(PlacementJournal.ReadHeader(journal).OwnDirectories);
             }
-            catch (Exception e) when (IsUnreadable(e))
+            catch (Exception e) when (PlacementJournal.IsUnreadable(e))
             {
                 return lines; // what it needs is unknown: nothing is swept
             }
@@ -58,8 +58,8 @@ public static class PlacementRecovery
     /// <summary>
     /// Removes the staging and trash directories that no process holds (each restore keeps its own flock'ed: the
     /// kernel dropped the lock of one that was killed) and no journal needs: a restore killed while it staged, or
-    /// after its placement was complete (journal removed) but before it cleaned up, leaves them. A trash directory
-    /// marked by a failed undo (<see cref="StagedPlacement.KeptMarker"/>) is left alone: the user was sent there.
+    /// after its placement was complete (journal removed) but before it cleaned up, leaves them. A directory marked by
+    /// a failed undo (<see cref="StagedPlacement.KeptMarker"/>) is left alone: the user was sent there.
     /// </summary>
     private static List<string> RemoveLeftovers(string parent, HashSet<string> needed)
     {
@@ -74,7 +74,7 @@ public static class PlacementRecovery
             {
                 using var handle = Posix.OpenDirectory(path);
                 if (!Posix.TryLockExclusive(handle)) continue; // a restore running now
-                if (!staging && Posix.TryLStat(FsNames.Join(path, StagedPlacement.KeptMarker), out _, out _)) continue;
+                if (Posix.TryLStat(FsNames.Join(path, StagedPlacement.KeptMarker), out _, out _)) continue;
                 FileTrees.Remove(path);
                 lines.Add($"removed {path}, left by an interrupted restore (nothing in place depended on it)");
             }
@@ -86,27 +86,26 @@ public static class PlacementRecovery
         return lines;
     }
 
-    private static bool IsUnreadable(Exception e) =>
-        e is InvalidDataException or System.Text.Json.JsonException or KeyNotFoundException or InvalidOperationException or FormatException or PosixException;
-
     private static string? RollBack(string journalPath)
     {
         PlacementJournalHeader header;
-        List<PlacementStep> steps;
+        var failures = new UndoFailures();
+        int putBack;
         try
         {
-            (header, steps) = PlacementJournal.Read(journalPath);
+            header = PlacementJournal.ReadHeader(journalPath);
+            // a restore that is still running (another command at the same time) is not ours to undo
+            if (header.Writer.IsRunning()) return null;
+            // the steps are read from the file as they are undone: a journal of millions of steps needs no more memory
+            StagedPlacement.Undo(journalPath, Posix.GetUid() == 0, failures, out putBack);
         }
-        catch (Exception e) when (IsUnreadable(e))
+        catch (Exception e) when (PlacementJournal.IsUnreadable(e))
         {
             return $"{journalPath} cannot be read ({e.Message}): an interrupted restore may have left files half restored there; look at its trash directory and remove it by hand";
         }
-        // a restore that is still running (another command at the same time) is not ours to undo
-        if (header.Writer.IsRunning()) return null;
-        var failures = StagedPlacement.Undo(steps, Posix.GetUid() == 0, out int putBack);
         var when = header.Time.ToLocalTime().ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture);
         if (failures.Count > 0)
-            return $"app {header.App}: a restore killed at {when} could not be wholly rolled back: {failures.Count} item{(failures.Count == 1 ? "" : "s")} could not be put back ({failures[0]}); what was replaced is in {string.Join(", ", header.OwnDirectories.Where(d => d.Contains(StagedPlacement.TrashPrefix, StringComparison.Ordinal)))}";
+            return $"app {header.App}: a restore killed at {when} could not be wholly rolled back: {failures.Count} item{(failures.Count == 1 ? "" : "s")} could not be put back ({failures.First[0]}); what was replaced is in {string.Join(", ", header.OwnDirectories)}";
         // the journal first: a kill while the directories are removed must not undo again from a half-emptied trash
         Posix.Unlink(journalPath);
         var leftovers = new List<string>();

@@ -7,6 +7,8 @@ internal abstract record PlacementStep
 {
     /// <summary>A staged item renamed to a destination where nothing was.</summary>
     public sealed record Created(string Destination, string Staged) : PlacementStep;
+    /// <summary>A staged file and the one in place swapped (renameat2 RENAME_EXCHANGE): the old one is at Staged now; Device and Inode are the new one's.</summary>
+    public sealed record Exchanged(string Destination, string Staged, ulong Device, ulong Inode) : PlacementStep;
     /// <summary>A file replaced atomically; the old one is a hard link at Saved.</summary>
     public sealed record Replaced(string Destination, string Saved) : PlacementStep;
     /// <summary>An item renamed away from its place into the trash.</summary>

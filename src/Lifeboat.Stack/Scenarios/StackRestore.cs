@@ -319,7 +319,7 @@ public sealed class StackRestore
                 if (notUndone.Count > 0)
                 {
                     foreach (var stage in stages) stage.KeepTrash = true;
-                    throw new StackException($"{app.Name}: the restore failed while moving files into place ({e.Message}), and {notUndone.Count} item{(notUndone.Count == 1 ? "" : "s")} could not be put back ({notUndone[0]}); what was replaced is in {string.Join(", ", stages.Select(s => s.Trash))}", e);
+                    throw new StackException($"{app.Name}: the restore failed while moving files into place ({e.Message}), and {notUndone.Count} item{(notUndone.Count == 1 ? "" : "s")} could not be put back ({notUndone.First[0]}); what was replaced is in {string.Join(", ", stages.SelectMany(s => new[] { s.Staging, s.Trash }))}", e);
                 }
                 throw new StackException($"{app.Name}: the restore failed while moving files into place ({e.Message}); everything was put back as it was", e);
             }
@@ -471,7 +471,7 @@ public sealed class StackRestore
         /// <summary>Where the restored item waits in <see cref="Staging"/>: under its destination's name.</summary>
         public string Staged => FsNames.Join(Staging, Destination[(Destination.LastIndexOf('/') + 1)..]);
         public string Trash { get; }
-        /// <summary>Set when the undo could not put everything back: the trash holds what the user still needs.</summary>
+        /// <summary>Set when the undo could not put everything back: the trash and staging directories hold what the user still needs (a swapped file's old copy is at its staged path).</summary>
         public bool KeepTrash { get; set; }
 
         /// <summary>Removes the staging and trash directories; returns a message for each that could not be removed.</summary>
@@ -480,12 +480,13 @@ public sealed class StackRestore
             // the parent's times as they should be: before the staging was made, or as the merge just set them
             var times = _parent == Destination && Posix.TryLStat(_parent, out var merged, out _) ? merged : _parentBefore;
             var messages = new List<string>();
-            foreach (var directory in KeepTrash ? [Staging] : new[] { Staging, Trash })
+            foreach (var directory in KeepTrash ? [] : new[] { Staging, Trash })
             {
                 try
                 {
-                    // the trash holds one file per replaced file: their unlinks overlap (a flat 20,000-file trash took
-                    // 7.6-9.6 s one by one, 4.6-6.4 s eight at a time, on this project's loaded 2-core machine)
+                    // the staging directory holds the replaced files (swapped out to the staged paths), or the trash
+                    // their links: their unlinks overlap (a flat 20,000-file trash took 7.6-9.6 s one by one, 4.6-6.4 s
+                    // eight at a time, on this project's loaded 2-core machine)
                     FileTrees.Remove(directory, parallelism: 8);
                 }
                 catch (PosixException e)
