@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Lifeboat.Engine.Platform;
 
 namespace Lifeboat.Engine.Restore;
@@ -54,6 +55,7 @@ internal sealed class FilesWriter
             {
                 try
                 {
+                    long t0 = Stopwatch.GetTimestamp();
                     if (!f.Opened)
                     {
                         // the first blob creates the file at its full size, so later ones may land anywhere
@@ -61,7 +63,10 @@ internal sealed class FilesWriter
                         Posix.Truncate(f.Handle, f.Size);
                         f.Opened = true;
                     }
+                    long t1 = Stopwatch.GetTimestamp();
                     if (!_sparse || f.Update || data.IndexOfAnyExcept((byte)0) >= 0) RandomAccess.Write(f.Handle!, data, offset);
+                    Interlocked.Add(ref _statistics.CreateTicks, t1 - t0);
+                    Interlocked.Add(ref _statistics.WriteTicks, Stopwatch.GetTimestamp() - t1);
                     Interlocked.Add(ref _statistics.BytesDone, data.Length);
                 }
                 catch (IOException e)
@@ -94,12 +99,14 @@ internal sealed class FilesWriter
         {
             ref var f = ref _plan.Files[file];
             if (--f.Remaining > 0) return;
+            long t0 = Stopwatch.GetTimestamp();
             // through the handle the content went to: the same file gets the metadata, wherever its path leads now
             if (!f.Failed && f.Metadata is { } m) _metadata.Apply(f.Handle, _plan.FilePath(file), m);
             if (!f.Failed) _failures.Done(f.Update ? RestoreItemAction.Updated : RestoreItemAction.Restored, _plan.FilePath(file), f.Size);
             f.Handle?.Dispose();
             f.Handle = null;
             f.Metadata = null;
+            Interlocked.Add(ref _statistics.FinishTicks, Stopwatch.GetTimestamp() - t0);
             Interlocked.Increment(ref _statistics.FilesDone);
         }
     }
