@@ -56,15 +56,17 @@ internal sealed class FilesWriter
                 try
                 {
                     long t0 = Stopwatch.GetTimestamp();
+                    bool write = !_sparse || f.Update || data.IndexOfAnyExcept((byte)0) >= 0;
                     if (!f.Opened)
                     {
-                        // the first blob creates the file at its full size, so later ones may land anywhere
+                        // the first blob creates the file at its full size, so later ones may land anywhere; a blob that
+                        // is the whole file (most small files) sizes it by its write
                         f.Handle = Posix.OpenWriteBeneath(_root, _plan.Root, _plan.RelativePath(_plan.FilePath(file)), 0x180 /* 0600 */, truncate: !f.Update);
-                        Posix.Truncate(f.Handle, f.Size);
+                        if (f.Update || !write || offset != 0 || data.Length != f.Size) Posix.Truncate(f.Handle, f.Size);
                         f.Opened = true;
                     }
                     long t1 = Stopwatch.GetTimestamp();
-                    if (!_sparse || f.Update || data.IndexOfAnyExcept((byte)0) >= 0) RandomAccess.Write(f.Handle!, data, offset);
+                    if (write) Posix.WriteAt(f.Handle!, data, offset, null);
                     Interlocked.Add(ref _statistics.CreateTicks, t1 - t0);
                     Interlocked.Add(ref _statistics.WriteTicks, Stopwatch.GetTimestamp() - t1);
                     Interlocked.Add(ref _statistics.BytesDone, data.Length);
