@@ -84,20 +84,11 @@ internal sealed class BackupRun
         Observer?.ItemError(path, during, error);
     }
 
-    /// <summary>
-    /// Paces the collector over the parent snapshot's trees, as check's walk is paced: a backup with a parent loads and
-    /// parses every tree of it, and what is in flight when the young generations are collected (trees being compared
-    /// with the directories walked) was promoted and piled up, dead, in the old generation. A first backup loads no
-    /// tree and never ticks it.
-    /// </summary>
-    private readonly Maintenance.GarbagePacer _pacer = new();
-
     /// <summary>A tree of the parent snapshot, or null when it cannot be loaded: a damaged parent only costs re-reading files.</summary>
     public async Task<Tree?> TryLoadTreeAsync(Id id)
     {
         try
         {
-            _pacer.Tick();
             return await Repository.LoadTreeAsync(id, Cancellation).ConfigureAwait(false);
         }
         catch (RepositoryException)
