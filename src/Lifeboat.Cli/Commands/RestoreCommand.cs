@@ -97,8 +97,13 @@ public sealed class RestoreCommand : ICommandFactory
                 });
             else
                 ctx.Info(SummaryLine(st, clock.Elapsed));
-            if (ctx.Verbosity > 1)
-                ctx.Info($"timing: open {openTime.TotalSeconds:0.000} s, plan {st.PlanTime.TotalSeconds:0.000} s, content {st.ContentTime.TotalSeconds:0.000} s, metadata {st.MetadataTime.TotalSeconds:0.000} s");
+            // LIFEBOAT_TIMING=1 shows it without -vv's line per item (which would cost a restore of many files its own time)
+            if (ctx.Verbosity > 1 || Environment.GetEnvironmentVariable("LIFEBOAT_TIMING") is "1")
+            {
+                static string S(long ticks) => RestoreStatistics.Seconds(ticks).ToString("0.000", System.Globalization.CultureInfo.InvariantCulture);
+                ctx.Info($"timing: open {openTime.TotalSeconds:0.000} s, plan {st.PlanTime.TotalSeconds:0.000} s (CPU {st.PlanCpu.TotalSeconds:0.000} s), content {st.ContentTime.TotalSeconds:0.000} s (CPU {st.ContentCpu.TotalSeconds:0.000} s), metadata {st.MetadataTime.TotalSeconds:0.000} s (CPU {st.MetadataCpu.TotalSeconds:0.000} s)");
+                ctx.Info($"content steps, summed over workers: read {S(st.ReadTicks)} s, decode {S(st.DecodeTicks)} s, create {S(st.CreateTicks)} s, write {S(st.WriteTicks)} s, finish {S(st.FinishTicks)} s; GC: {GC.CollectionCount(0)}/{GC.CollectionCount(1)}/{GC.CollectionCount(2)} collections (gen 0/1/2), {GC.GetTotalPauseDuration().TotalSeconds:0.000} s paused");
+            }
             if (errors.Count > 0) throw new CliException($"There were {errors.Count} errors");
             return ExitCodes.Ok;
         }, ct));

@@ -459,6 +459,31 @@ public static unsafe partial class Posix
         if (fsync(handle) != 0) throw new PosixException(Marshal.GetLastPInvokeError(), "fsync", path);
     }
 
+    /// <summary>
+    /// pwrite of all of <paramref name="data"/> at <paramref name="offset"/>, straight to the system call: RandomAccess.Write
+    /// asks the kernel first whether a handle it did not open can seek (an lseek per file, 300,000 of them in a restore
+    /// of as many files). <paramref name="path"/> names the file in errors.
+    /// </summary>
+    public static void WriteAt(SafeFileHandle handle, ReadOnlySpan<byte> data, long offset, string? path)
+    {
+        fixed (byte* p = data)
+        {
+            int done = 0;
+            while (done < data.Length)
+            {
+                nint n = pwrite(handle, p + done, (nuint)(data.Length - done), offset + done);
+                if (n < 0)
+                {
+                    int errno = Marshal.GetLastPInvokeError();
+                    if (errno == Errno.EINTR) continue;
+                    throw new PosixException(errno, "write", path);
+                }
+                if (n == 0) throw new PosixException(Errno.EIO, "write", path);
+                done += (int)n;
+            }
+        }
+    }
+
     /// <summary>ftruncate: sets the length, leaving a hole when it grows the file.</summary>
     public static void Truncate(SafeFileHandle handle, long length)
     {
@@ -627,6 +652,8 @@ public static unsafe partial class Posix
     private static partial int fsync(SafeFileHandle fd);
     [LibraryImport("libc", SetLastError = true)]
     private static partial int ftruncate(SafeFileHandle fd, long length);
+    [LibraryImport("libc", SetLastError = true)]
+    private static partial nint pwrite(SafeFileHandle fd, byte* buffer, nuint count, long offset);
     [LibraryImport("libc")]
     private static partial int getpwuid_r(uint uid, byte* entry, byte* buffer, nuint size, byte** result);
     [LibraryImport("libc")]

@@ -34,7 +34,7 @@ public sealed class PosixException : IOException
 /// <summary>Linux errno values (the generic ones, the same on x86_64 and arm64).</summary>
 public static class Errno
 {
-    public const int EPERM = 1, ENOENT = 2, ESRCH = 3, EINTR = 4, EBADF = 9, EAGAIN = 11, EACCES = 13, EEXIST = 17,
+    public const int EPERM = 1, ENOENT = 2, ESRCH = 3, EINTR = 4, EIO = 5, EBADF = 9, EAGAIN = 11, EACCES = 13, EEXIST = 17,
         EXDEV = 18, ENOTDIR = 20, EISDIR = 21, EINVAL = 22, ENOSPC = 28, EROFS = 30, ERANGE = 34, ENAMETOOLONG = 36,
         ENOTEMPTY = 39, ELOOP = 40, ENODATA = 61, ENOTSUP = 95, EOPNOTSUPP = 95;
 }

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Lifeboat.Engine.Repository;
 
 namespace Lifeboat.Engine.Restore;
@@ -8,7 +9,7 @@ namespace Lifeboat.Engine.Restore;
 /// is decoded and verified against its ID once, and written to every place that needs it. One instance serves all
 /// packs of a restore, several at once; each pack worker's buffers are reused by the next pack.
 /// </summary>
-internal sealed class PackBlobReader(Repository.Repository repository, FilesWriter files)
+internal sealed class PackBlobReader(Repository.Repository repository, FilesWriter files, RestoreStatistics statistics)
 {
     // 1 MiB reads cost a few more system calls than 4 MiB ones but hold 3 MiB less per pack in flight
     private const int MaxCoalescedRead = 1024 * 1024;
@@ -37,6 +38,7 @@ internal sealed class PackBlobReader(Repository.Repository repository, FilesWrit
                 }
                 int length = (int)(end - start);
                 var buffer = Scratch.Ensure(ref scratch.Read, length);
+                long t0 = Stopwatch.GetTimestamp();
                 try
                 {
                     await repository.ReadPackAsync(packId, start, buffer.AsMemory(0, length), cancellationToken).ConfigureAwait(false);
@@ -49,6 +51,10 @@ internal sealed class PackBlobReader(Repository.Repository repository, FilesWrit
                     for (int k = i; k < j; k++) files.Fail(blobs[k].File, error);
                     i = j;
                     continue;
+                }
+                finally
+                {
+                    Interlocked.Add(ref statistics.ReadTicks, Stopwatch.GetTimestamp() - t0);
                 }
                 WriteRange(packId, blobs, i, j, buffer, start, scratch);
                 i = j;
@@ -72,6 +78,7 @@ internal sealed class PackBlobReader(Repository.Repository repository, FilesWrit
             while (next < to && blobs[next].Blob.Offset == blob.Offset && blobs[next].Blob.Id == blob.Id) next++;
             int plainLength = (int)(blob.IsCompressed ? blob.UncompressedLength : blob.Length - Crypto.CryptoKey.Overhead);
             var plain = Scratch.Ensure(ref scratch.Plain, plainLength);
+            long t0 = Stopwatch.GetTimestamp();
             try
             {
                 repository.DecodeBlob(packId, blob, buffer.AsSpan((int)(blob.Offset - start), (int)blob.Length), plain.AsSpan(0, plainLength));
@@ -80,6 +87,10 @@ internal sealed class PackBlobReader(Repository.Repository repository, FilesWrit
             {
                 for (; k < next; k++) files.Fail(blobs[k].File, e);
                 continue;
+            }
+            finally
+            {
+                Interlocked.Add(ref statistics.DecodeTicks, Stopwatch.GetTimestamp() - t0);
             }
             for (; k < next; k++) files.Write(blobs[k].File, plain.AsSpan(0, plainLength), blobs[k].Offset);
         }

@@ -16,4 +16,15 @@ public sealed class RestoreStatistics
 
     /// <summary>Wall time of each stage, for --verbose: where a restore spends its time.</summary>
     public TimeSpan PlanTime, ContentTime, MetadataTime;
+
+    /// <summary>The process's CPU time (user + system) in each stage, all threads.</summary>
+    public TimeSpan PlanCpu, ContentCpu, MetadataCpu;
+
+    /// <summary>
+    /// Time in the content stage's steps, summed over its workers (Stopwatch ticks): reading packs, decoding blobs
+    /// (decrypt, decompress, verify), creating files (open and size), writing, and finishing them (metadata, close).
+    /// </summary>
+    public long ReadTicks, DecodeTicks, CreateTicks, WriteTicks, FinishTicks;
+
+    public static double Seconds(long ticks) => (double)ticks / System.Diagnostics.Stopwatch.Frequency;
 }

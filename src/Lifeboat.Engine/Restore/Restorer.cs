@@ -93,16 +93,19 @@ public sealed class Restorer
     private async Task RunStagesAsync(RestorePlan plan, Func<RestorePlanner, Task> planAsync, CancellationToken cancellationToken)
     {
         var clock = System.Diagnostics.Stopwatch.StartNew();
+        var cpu = Environment.CpuUsage.TotalTime;
         // everything is written below this handle (see RestorePlanner and FilesWriter); a dry run writes nothing
         using var root = _options.DryRun ? null : Posix.OpenDirectory(plan.Root);
         var planner = new RestorePlanner(_repo, plan, _filter, _metadata, _failures, Statistics, _options.DryRun, root, _options.Overwrite, _options.Delete);
         await planAsync(planner).ConfigureAwait(false);
         var planTime = clock.Elapsed;
         Statistics.PlanTime += planTime;
+        Statistics.PlanCpu += Environment.CpuUsage.TotalTime - cpu;
+        cpu = Environment.CpuUsage.TotalTime;
         if (root is null) return;
 
         var files = new FilesWriter(plan, root, _metadata, _failures, Statistics, _options.Sparse);
-        var reader = new PackBlobReader(_repo, files);
+        var reader = new PackBlobReader(_repo, files, Statistics);
         try
         {
             await Parallel.ForEachAsync(plan.Packs, new ParallelOptions { MaxDegreeOfParallelism = PackConcurrency, CancellationToken = cancellationToken },
@@ -120,8 +123,11 @@ public sealed class Restorer
         }
         var contentTime = clock.Elapsed - planTime;
         Statistics.ContentTime += contentTime;
+        Statistics.ContentCpu += Environment.CpuUsage.TotalTime - cpu;
+        cpu = Environment.CpuUsage.TotalTime;
         files.CreateHardLinks();
         _metadata.ApplyToDirectories(plan, root);
         Statistics.MetadataTime += clock.Elapsed - planTime - contentTime;
+        Statistics.MetadataCpu += Environment.CpuUsage.TotalTime - cpu;
     }
 }

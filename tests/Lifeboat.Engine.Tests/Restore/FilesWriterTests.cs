@@ -63,6 +63,36 @@ public sealed class FilesWriterTests : IDisposable
     }
 
     [Fact]
+    public void AFileOfOneBlob_IsSizedByItsWrite_AndReplacesWhatWasThere()
+    {
+        // most small files: one blob is the whole file, written without sizing the file first
+        File.WriteAllText(_root.Path + "/one", "a much longer old content than the new one");
+        int file = AddFile("one", 5, 1);
+
+        _writer.Write(file, "fresh"u8, 0);
+
+        Assert.Equal("fresh", File.ReadAllText(_root.Path + "/one"));
+        Assert.Equal(0x1E4u, Posix.LStat(_root.Path + "/one").Permissions);
+        Assert.Empty(_reported.Errors);
+    }
+
+    [Fact]
+    public void Sparse_AFileOfOneBlobOfZeros_IsAHoleOfItsFullSize()
+    {
+        using var rootHandle = Posix.OpenDirectory(_root.Path);
+        var failures = new ItemFailures(_statistics, _reported);
+        var sparse = new FilesWriter(_plan, rootHandle, new MetadataWriter(restoreOwnership: false, failures), failures, _statistics, sparse: true);
+        int file = AddFile("zeros", 64 * 1024, 1);
+
+        sparse.Write(file, new byte[64 * 1024], 0);
+
+        var bytes = File.ReadAllBytes(_root.Path + "/zeros");
+        Assert.Equal(64 * 1024, bytes.Length);
+        Assert.All(bytes, b => Assert.Equal(0, b));
+        Assert.Empty(_reported.Errors);
+    }
+
+    [Fact]
     public void WhatNoBlobCovers_StaysAHoleOfZeros()
     {
         int file = AddFile("sparse", 1 << 20, 1);

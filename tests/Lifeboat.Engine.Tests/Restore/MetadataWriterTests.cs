@@ -76,6 +76,47 @@ public sealed class MetadataWriterTests : IDisposable
     }
 
     [Fact]
+    public void ThousandsOfDirectories_GoInParallelByDepth_AndEachGetsItsOwn()
+    {
+        // enough at each depth for the parallel path: 1,500 bundles, each with Contents/ inside, one of them gone
+        var plan = new RestorePlan(_root.Path);
+        int library = plan.AddDirectory(0, "library");
+        var bundles = new List<int>();
+        var contents = new List<int>();
+        for (int i = 0; i < 1500; i++)
+        {
+            int bundle = plan.AddDirectory(library, $"{i:x4}.bundle");
+            int inside = plan.AddDirectory(bundle, "Contents");
+            if (i != 700) Directory.CreateDirectory($"{_root.Path}/library/{i:x4}.bundle/Contents");
+            plan.Directories[bundle].Metadata = Of(GoFileMode.Dir | 0x1ED, GoTime.FromUnix(1_600_000_000 + i, i));
+            plan.Directories[inside].Metadata = Of(GoFileMode.Dir | 0x1C0, GoTime.FromUnix(1_700_000_000 + i, 2 * i));
+            bundles.Add(bundle);
+            contents.Add(inside);
+            plan.MetadataOrder.Add(inside);
+            plan.MetadataOrder.Add(bundle);
+        }
+        plan.Directories[library].Metadata = Of(GoFileMode.Dir | 0x1E8 /* 0750 */, Older);
+        plan.MetadataOrder.Add(library);
+
+        using (var root = Posix.OpenDirectory(_root.Path)) _writer.ApplyToDirectories(plan, root);
+
+        Assert.Equal(Time(Older), Posix.LStat(_root.Path + "/library").ModTime);
+        Assert.Equal(0x1E8u, Posix.LStat(_root.Path + "/library").Permissions);
+        for (int i = 0; i < 1500; i++)
+        {
+            if (i == 700) continue;
+            var bundle = Posix.LStat($"{_root.Path}/library/{i:x4}.bundle");
+            var inside = Posix.LStat($"{_root.Path}/library/{i:x4}.bundle/Contents");
+            Assert.Equal(new Timespec(1_600_000_000 + i, i), bundle.ModTime);
+            Assert.Equal(0x1EDu, bundle.Permissions);
+            Assert.Equal(new Timespec(1_700_000_000 + i, 2 * i), inside.ModTime);
+            Assert.Equal(0x1C0u, inside.Permissions);
+        }
+        Assert.Equal(2, _reported.Errors.Count);
+        Assert.All(_reported.Errors, e => Assert.StartsWith(_root.Path + "/library/02bc.bundle", e));
+    }
+
+    [Fact]
     public void AnItemThatIsGone_IsReported_AndTheOthersStillGetTheirs()
     {
         var plan = new RestorePlan(_root.Path);
