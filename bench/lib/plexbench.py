@@ -135,6 +135,14 @@ class Bench:
         a = self.a
         tree = self.tree(n)
         run = os.path.join(a.workdir, f"run-{n}")
+        remove_tree(run)
+        # the tree's copy, two repositories, a restore target and the history's growth: about 3.5 times the tree on
+        # disk (directories included). The 1M run of 2026-12-05 died of a full disk in its history phase; say it first.
+        need = int(3.5 * int(subprocess.check_output(["du", "-s", "--block-size=1", tree]).split()[0]))
+        free = shutil.disk_usage(a.workdir).free
+        if free < need:
+            sys.exit(f"bench: {n} files need about {need / 1e9:.1f} GB free in {a.workdir}, it has {free / 1e9:.1f} GB: "
+                     f"free some space or choose another --workdir")
         results = {s: {"restic": [], "lifeboat": []} for s, _ in STEPS}
         facts = {}
         for r in range(1, a.rounds + 1):
