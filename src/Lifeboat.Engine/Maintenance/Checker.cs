@@ -109,10 +109,14 @@ public sealed class Checker(Repository.Repository repository, Action<CheckProble
             {
                 if (!packIndexes.TryGetValue(packId, out var inIndexes)) packIndexes[packId] = inIndexes = [];
                 inIndexes.Add(indexId);
-                if (!_packBlobs.ContainsKey(packId))
+                if (!_packBlobs.TryGetValue(packId, out var earlier))
                     _packBlobs[packId] = added == blobs.Count && IsSortedByOffset(blobs)
                         ? new PackBlobs(first, added, null)
                         : new PackBlobs(0, 0, blobs.OrderBy(b => b.Offset).ToList());
+                else
+                    // a pack in several index files is checked against everything they claim of it together (as restic
+                    // checks it against the master index): an entry only a later file lists must match the pack too
+                    _packBlobs[packId] = new PackBlobs(0, 0, BlobsOf(earlier).Union(blobs).OrderBy(b => b.Offset).ToList());
             });
         }
         bool allLoaded = loaded.All(f => f is not null);

@@ -149,6 +149,39 @@ public sealed partial class Repository
         }
     }
 
+    /// <summary>
+    /// Why the index's claim that <paramref name="packId"/> holds <paramref name="blob"/> cannot be believed, or null: a
+    /// blob shorter than its encryption or claiming more plaintext than a blob can have is refused at once; one longer
+    /// than a read window is believed only as far as the pack really reaches (one stat), so that no reader allocates
+    /// for a length an index merely claims.
+    /// </summary>
+    internal async ValueTask<RepositoryException?> CheckClaimedBlobAsync(Id packId, PackedBlob blob, CancellationToken cancellationToken)
+    {
+        if (CheckClaimedLengths(packId, blob) is { } refused) return refused;
+        if (blob.Length <= BlobReadWindow) return null;
+        long size;
+        try
+        {
+            size = await Backend.StatAsync(FileType.Pack, packId.ToString(), cancellationToken).ConfigureAwait(false);
+        }
+        catch (BackendFileNotFoundException)
+        {
+            size = -1;
+        }
+        return CheckPlacement(new PackBlobs(packId, size, []), blob);
+    }
+
+    /// <summary>Why an index entry's lengths alone cannot be believed (shorter than its encryption, more plaintext than a blob can have), or null.</summary>
+    internal static RepositoryException? CheckClaimedLengths(Id packId, in PackedBlob blob)
+    {
+        if (blob.Length < CryptoKey.Overhead)
+            return new RepositoryException(RepositoryErrorKind.Damaged, $"pack {packId} is damaged: blob {blob.Id} is too short (the index lists it with {blob.Length} bytes: run repair index)");
+        if (blob.UncompressedLength > MaxBlobPlaintext || (!blob.IsCompressed && blob.Length - CryptoKey.Overhead > MaxBlobPlaintext))
+            return new RepositoryException(RepositoryErrorKind.Damaged,
+                $"pack {packId} is damaged: blob {blob.Id} is listed with {(blob.IsCompressed ? blob.UncompressedLength : blob.Length - CryptoKey.Overhead)} bytes of plaintext, more than a blob can have (run repair index)");
+        return null;
+    }
+
     /// <summary>Why <paramref name="blob"/> cannot be in <paramref name="pack"/> as claimed, or null when it can.</summary>
     private static RepositoryException? CheckPlacement(PackBlobs pack, in PackedBlob blob)
     {

@@ -324,12 +324,7 @@ public sealed partial class Repository : IAsyncDisposable
         {
             try
             {
-                // a length beyond any read window is believed only as far as the pack really reaches (one stat more)
-                if (location.Blob.Length > BlobReadWindow)
-                {
-                    long size = await Backend.StatAsync(FileType.Pack, location.PackId.ToString(), cancellationToken).ConfigureAwait(false);
-                    if (CheckPlacement(new PackBlobs(location.PackId, size, []), location.Blob) is { } refused) throw refused;
-                }
+                if (await CheckClaimedBlobAsync(location.PackId, location.Blob, cancellationToken).ConfigureAwait(false) is { } refused) throw refused;
                 var stored = BlobBuffers.Rent((int)Math.Min(location.Blob.Length, Array.MaxLength));
                 try
                 {

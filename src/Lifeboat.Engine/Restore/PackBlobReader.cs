@@ -22,6 +22,7 @@ internal sealed class PackBlobReader(Repository.Repository repository, FilesWrit
     {
         // a blob that several places need is listed once for each; sorted, they sit next to each other
         blobs.Sort(static (a, b) => a.Blob.Offset.CompareTo(b.Blob.Offset));
+        blobs = await RefuseImplausibleAsync(packId, blobs, cancellationToken).ConfigureAwait(false);
         if (!_scratch.TryTake(out var scratch)) scratch = new Scratch();
         try
         {
@@ -65,6 +66,27 @@ internal sealed class PackBlobReader(Repository.Repository repository, FilesWrit
             scratch.Trim();
             _scratch.Add(scratch);
         }
+    }
+
+    /// <summary>
+    /// The blobs whose index entries can be believed; the files of the others fail naming the damage. The buffers below
+    /// are sized from these lengths, which an index (untrusted input) claims.
+    /// </summary>
+    private async ValueTask<List<PlannedBlob>> RefuseImplausibleAsync(Id packId, List<PlannedBlob> blobs, CancellationToken cancellationToken)
+    {
+        List<PlannedBlob>? kept = null;
+        for (int i = 0; i < blobs.Count; i++)
+        {
+            var error = await repository.CheckClaimedBlobAsync(packId, blobs[i].Blob, cancellationToken).ConfigureAwait(false);
+            if (error is null)
+            {
+                kept?.Add(blobs[i]);
+                continue;
+            }
+            kept ??= blobs.GetRange(0, i);
+            files.Fail(blobs[i].File, error);
+        }
+        return kept ?? blobs;
     }
 
     /// <summary>Decodes the blobs [<paramref name="from"/>, <paramref name="to"/>) out of one read range and writes them.</summary>

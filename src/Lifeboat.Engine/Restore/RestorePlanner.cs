@@ -482,6 +482,13 @@ internal sealed class RestorePlanner : ITreeVisitor
                 _failures.Report(path, new RepositoryException(RepositoryErrorKind.Damaged, $"data blob {blobId} of {path} is not in the index"));
                 return;
             }
+            // the offsets below add up the lengths the index claims: an entry that cannot be true fails the file here
+            if (Repository.Repository.CheckClaimedLengths(location.PackId, location.Blob) is { } implausible)
+            {
+                _plan.Files[file].Failed = true;
+                _failures.Report(path, implausible);
+                return;
+            }
             long length = location.Blob.IsCompressed ? location.Blob.UncompressedLength : location.Blob.Length - Crypto.CryptoKey.Overhead;
             if (inPlace is not null && inPlace[i])
             {
