@@ -65,4 +65,26 @@ public sealed class PruneSmallPacksCliTests : CliTestBase
         Assert.Equal(1, r.ExitCode);
         Assert.Contains("invalid size \"lots\" for --repack-smaller-than", r.Stderr);
     }
+
+    [Fact]
+    public void Prune_RepackUncompressed_IsRefusedWithCompressionOff_AndOnAVersion1Repository()
+    {
+        BackUpSmallChanges(1);
+        var r = Cli.Run("prune", "--repack-uncompressed", "--compression", "off");
+        Assert.Equal(1, r.ExitCode);
+        Assert.Contains("disabled compression and `--repack-uncompressed` are mutually exclusive", r.Stderr);
+        AssertNoStackTrace(r);
+
+        var v1 = new LifeboatCli(Temp.Combine("repo-v1"), Password);
+        v1.RunChecked("init", "--repository-version", "1");
+        v1.RunChecked("backup", Source);
+        v1.RunChecked("backup", Source);
+        r = v1.Run("forget", "--keep-last", "1", "--prune", "--repack-uncompressed");
+        Assert.Equal(1, r.ExitCode);
+        Assert.Contains("compression requires at least repository format version 2", r.Stderr);
+        AssertNoStackTrace(r);
+        // refused before a snapshot was removed
+        Assert.Equal(2, Directory.EnumerateFiles(Temp.Combine("repo-v1/snapshots")).Count());
+        Assert.Equal(0, v1.Run("prune").ExitCode);
+    }
 }

@@ -74,7 +74,7 @@ public sealed class ForgetCommand : ICommandFactory
 
             await using var repo = await ctx.OpenRepositoryAsync(ct);
             // prune's options are refused before any snapshot is (restic 0.18 refuses them only once it prunes)
-            if (parse.GetValue(prune)) Pruner.CheckOptions(repo.Options, prunePlanOptions);
+            if (parse.GetValue(prune)) Pruner.CheckOptions(repo.Options, repo.Version, prunePlanOptions);
             // restic 0.14 locks exclusively even for a dry run, unless --no-lock is given with it.
             await using var repoLock = await ctx.LockAsync(repo, exclusive: true, ct, loadIndex: parse.GetValue(prune));
             var wanted = parse.GetValue(ids) ?? [];

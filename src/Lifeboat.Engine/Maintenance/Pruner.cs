@@ -77,12 +77,17 @@ public sealed class Pruner(Repository.Repository repository, PruneOptions option
     }
 
     /// <summary>
-    /// Refuses options that cannot apply to a repository opened with <paramref name="repositoryOptions"/> (restic 0.18's
-    /// rule, with its words): a Fatal <see cref="RepositoryException"/>. <see cref="PlanAsync"/> checks them first; a
-    /// caller that changes the repository before pruning (forget --prune) checks them before it does.
+    /// Refuses options that cannot apply to a repository of format <paramref name="repositoryVersion"/> opened with
+    /// <paramref name="repositoryOptions"/> (restic's rules, with its words): a Fatal <see cref="RepositoryException"/>.
+    /// <see cref="PlanAsync"/> checks them first; a caller that changes the repository before pruning (forget --prune)
+    /// checks them before it does.
     /// </summary>
-    public static void CheckOptions(RepositoryOptions repositoryOptions, PruneOptions options)
+    public static void CheckOptions(RepositoryOptions repositoryOptions, int repositoryVersion, PruneOptions options)
     {
+        if (options.RepackUncompressed && repositoryOptions.Compression == CompressionMode.Off)
+            throw new RepositoryException(RepositoryErrorKind.Fatal, "disabled compression and `--repack-uncompressed` are mutually exclusive");
+        if (options.RepackUncompressed && repositoryVersion < 2)
+            throw new RepositoryException(RepositoryErrorKind.Fatal, "compression requires at least repository format version 2");
         if (options.SmallPackBytes > repositoryOptions.PackSize)
             throw new RepositoryException(RepositoryErrorKind.Fatal,
                 $"repack-smaller-than exceeds repository packsize: {options.SmallPackBytes} bytes is above the pack size of {repositoryOptions.PackSize} (--pack-size)");
@@ -96,7 +101,7 @@ public sealed class Pruner(Repository.Repository repository, PruneOptions option
     /// </summary>
     public async Task<PrunePlan> PlanAsync(CancellationToken cancellationToken)
     {
-        CheckOptions(repository.Options, options);
+        CheckOptions(repository.Options, repository.Version, options);
         var plan = new PrunePlan();
         var stats = plan.Statistics;
         var snapshots = await repository.ListSnapshotsAsync(cancellationToken).ConfigureAwait(false);

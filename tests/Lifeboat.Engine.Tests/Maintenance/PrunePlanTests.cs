@@ -172,7 +172,7 @@ public sealed class PrunePlanTests
         var e = await Assert.ThrowsAsync<RepositoryException>(() => PlanAsync(storage, new PruneOptions { SmallPackBytes = RepositoryOptions.MinPackSize + 1 }));
         Assert.Equal(RepositoryErrorKind.Fatal, e.Kind);
         Assert.StartsWith("repack-smaller-than exceeds repository packsize", e.Message, StringComparison.Ordinal);
-        Assert.Null(Record.Exception(() => Pruner.CheckOptions(SmallPackRepository, new PruneOptions { SmallPackBytes = RepositoryOptions.MinPackSize })));
+        Assert.Null(Record.Exception(() => Pruner.CheckOptions(SmallPackRepository, 2, new PruneOptions { SmallPackBytes = RepositoryOptions.MinPackSize })));
     }
 
     [Fact]
