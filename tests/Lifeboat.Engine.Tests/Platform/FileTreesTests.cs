@@ -32,5 +32,31 @@ public sealed class FileTreesTests : IDisposable
         FileTrees.Remove(trash, parallelism); // gone already: not an error
     }
 
+    [Theory]
+    [InlineData(1)]
+    [InlineData(8)]
+    public void RemoveTakesADeepLibraryWithLockedDirectoriesAtEveryDepth(int parallelism)
+    {
+        var library = _temp.Combine("library");
+        // a Plex-like shape: few wide directories at the top, many small bundles below, some 0500 on the way
+        int files = 0;
+        for (int a = 0; a < 3; a++)
+        for (int b = 0; b < 6; b++)
+        for (int c = 0; c < 3; c++)
+        {
+            var bundle = Path.Combine(library, $"Metadata{a}", $"{b:x}", $"{c}.bundle", "Contents", "_combined");
+            Directory.CreateDirectory(bundle);
+            for (int f = 0; f < 1 + c; f++, files++) File.WriteAllText(Path.Combine(bundle, $"poster{f}.jpg"), "x");
+            if (c == 1) Posix.Chmod(Path.Combine(library, $"Metadata{a}", $"{b:x}", $"{c}.bundle", "Contents"), 0x140 /* 0500 */);
+        }
+        Posix.Chmod(Path.Combine(library, "Metadata2"), 0x140);
+        Assert.Equal(108, files);
+
+        FileTrees.Remove(library, parallelism);
+
+        Assert.False(Directory.Exists(library));
+        Assert.Empty(Directory.GetFileSystemEntries(_temp.Path));
+    }
+
     public void Dispose() => _temp.Dispose();
 }
