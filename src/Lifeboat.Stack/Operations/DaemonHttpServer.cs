@@ -36,6 +36,7 @@ public sealed class DaemonHttpServer : IAsyncDisposable
     {
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [] });
         builder.Logging.ClearProviders();
+        builder.Services.AddSingleton<Microsoft.Extensions.Hosting.IHostLifetime, OwnerSignalsLifetime>();
         builder.WebHost.UseKestrel(kestrel => kestrel.Listen(listen, options =>
         {
             if (certificate is not null) options.UseHttps(certificate);
