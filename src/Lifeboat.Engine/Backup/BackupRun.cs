@@ -13,9 +13,12 @@ internal sealed class BackupRun
     /// <summary>
     /// Items walked on their own pool thread at once. A cold metadata walk is latency-bound (each lstat and
     /// directory read waits for the disk) and concurrency pays even on 2 cores; everything beyond this bound is
-    /// walked inline, depth first, so memory follows the work in flight, not the size of the tree.
+    /// walked inline, depth first, so memory follows the work in flight, not the size of the tree. Measured on a
+    /// 2-core VM, Plex tree, cold cache: 16 rather than 8 took a first backup of 300,000 files from 52-67 s to 40-42 s
+    /// and a no-change one from 18-21 s to 13-15 s (100,000 files: 15.5 to 13.1 s, 6.5 to 5.1 s) for 10-18 MB more;
+    /// 32 gained nothing more and held 20-45 MB more.
     /// </summary>
-    public const int Walkers = 8;
+    public const int Walkers = 16;
 
     /// <summary>
     /// Directories held open while their entries are walked (about walkers times depth); beyond this bound the
