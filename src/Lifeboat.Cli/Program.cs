@@ -41,12 +41,16 @@ public static class Program
         JsonErrors = parse.GetValue(global.Json);
         // Ctrl-C and SIGTERM cancel the command's token; the command then cleans up (unfinished packs are
         // discarded, locks removed) and we exit with 130. Give it time to do so.
-        // The daemon handles its signals itself: it gives its running job its own grace period, then exits 0.
+        // The daemon and the dashboard handle their signals themselves: each gives its running job its own grace period,
+        // then exits 0; their handlers are in place before they listen.
         // With --notify, the end of an interrupted run is still delivered: the clean-up's time plus the longest delivery.
-        var ownSignals = parse.CommandResult.Command.Name == DaemonCommand.Name;
+        var invocation = new InvocationConfiguration { ProcessTerminationTimeout = null };
+        if (parse.CommandResult.Command.Name is DaemonCommand.Name or DashboardCommand.Name)
+            return await parse.InvokeAsync(invocation).ConfigureAwait(false);
         var cleanup = TimeSpan.FromSeconds(30);
         if (NotifyOption.Requested(parse)) cleanup += new Stack.Operations.Notifications.NotificationPolicy().MaxDeliveryTime;
-        return await parse.InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = ownSignals ? null : cleanup }).ConfigureAwait(false);
+        using var signals = new TerminationSignals(cleanup);
+        return await signals.RunAsync(token => parse.InvokeAsync(invocation, token)).ConfigureAwait(false);
     }
 
     /// <summary>With --json, fatal errors are restic 0.17's exit_error line rather than text.</summary>

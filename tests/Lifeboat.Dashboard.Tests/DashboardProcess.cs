@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
+using System.Runtime.InteropServices;
 using System.Text.RegularExpressions;
 using Lifeboat.TestSupport;
 
@@ -16,9 +17,19 @@ public sealed partial class DashboardProcess : IDisposable
     private readonly ConcurrentQueue<string> _output = new();
     private readonly TaskCompletionSource<string> _address = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
+    private readonly bool _terminateWhenServing;
+
     public DashboardProcess(string configPath, string stateDirectory, params string[] args)
+        : this(configPath, stateDirectory, terminateWhenServing: false, args)
+    {
+    }
+
+    /// <param name="terminateWhenServing">SIGTERM it from the reader the moment the serving line arrives, with no
+    /// process or thread switch in between: the shortest time a supervisor could take to stop it once it listens.</param>
+    public DashboardProcess(string configPath, string stateDirectory, bool terminateWhenServing, params string[] args)
     {
         _configPath = configPath;
+        _terminateWhenServing = terminateWhenServing;
         var start = new ProcessStartInfo(LifeboatCli.Binary)
         {
             RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true, UseShellExecute = false,
@@ -47,9 +58,16 @@ public sealed partial class DashboardProcess : IDisposable
         {
             _output.Enqueue(prefix + line);
             // `dashboard: serving URL for FILE`, or the daemon's `listening on URL`
-            if (ServingLine().Match(line) is { Success: true } m) _address.TrySetResult(m.Groups[1].Value);
+            if (ServingLine().Match(line) is { Success: true } m)
+            {
+                if (_terminateWhenServing) Terminate(_process.Id, 15);
+                _address.TrySetResult(m.Groups[1].Value);
+            }
         }
     }
+
+    [LibraryImport("libc", EntryPoint = "kill", SetLastError = true)]
+    private static partial int Terminate(int pid, int signal);
 
     [GeneratedRegex(@"(?:serving|listening on) (https?://[^ ""]+)")]
     private static partial Regex ServingLine();

@@ -32,6 +32,19 @@ public sealed class SecurityTests(DashboardStack stack)
     }
 
     [Fact]
+    public void SIGTERM_the_moment_it_serves_stops_it_cleanly_with_exit_0()
+    {
+        // its handlers were once registered only after the serving line, and a SIGTERM in between ended it with 143
+        for (int run = 0; run < 10; run++)
+        {
+            using var server = new DashboardProcess(stack.ConfigPath, stack.StateDirectory, terminateWhenServing: true, "dashboard", "--listen", "127.0.0.1:0");
+            _ = server.Address;
+            Assert.True(server.Stop() == 0, $"run {run + 1}: {server.Output}");
+            Assert.Contains("dashboard: stopped", server.Output);
+        }
+    }
+
+    [Fact]
     public async Task With_a_password_an_unauthenticated_request_is_refused_and_the_page_logs_in()
     {
         using var server = new DashboardProcess(stack.PasswordConfigPath, stack.StateDirectory, "dashboard", "--listen", "127.0.0.1:0");

@@ -17,7 +17,7 @@ namespace Lifeboat.Cli.Commands;
 public sealed class DashboardCommand : ICommandFactory
 {
     public const string Name = "dashboard";
-    /// <summary>A job started from the page gets this long to stop cleanly on SIGTERM: within the command line's 30 s of clean-up.</summary>
+    /// <summary>A job started from the page gets this long to stop cleanly on SIGTERM (the dashboard handles its signals itself, as the daemon does).</summary>
     private static readonly TimeSpan JobGrace = TimeSpan.FromSeconds(20);
 
     public Command Create(GlobalOptions global)
@@ -53,10 +53,20 @@ public sealed class DashboardCommand : ICommandFactory
             jobs.History = history;
             executor.OutputLine = jobs.Output;
             var (mount, certificate) = Prepare(config, endpoint, ctx.Access, jobs, parse.GetValue(tlsCert), parse.GetValue(tlsKey));
+            // SIGTERM or Ctrl-C: a running job stops cleanly (its own SIGTERM), then the server. Registered before the
+            // server listens: the serving line may be printed before the command line's own handlers would be in place,
+            // and a SIGTERM in between ended the process with 143 instead of stopping it.
+            using var stop = new CancellationTokenSource();
+            void Stop(System.Runtime.InteropServices.PosixSignalContext signal)
+            {
+                signal.Cancel = true; // the command exits by itself once the running job has stopped
+                stop.Cancel();
+            }
+            using var term = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGTERM, Stop);
+            using var interrupt = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGINT, Stop);
             await using var server = await DaemonHttpServer.StartAsync(endpoint, [], CancellationToken.None, mount, certificate);
             Console.Out.WriteLine($"dashboard: serving {server.Address} for {configPath}");
-            // SIGTERM or Ctrl-C: a running job stops cleanly (its own SIGTERM), then the server
-            await daemon.RunAsync(ct);
+            await daemon.RunAsync(stop.Token);
             Console.Out.WriteLine("dashboard: stopped");
             return ExitCodes.Ok;
         }, ct));
