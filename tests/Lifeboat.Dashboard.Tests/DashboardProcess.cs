@@ -75,7 +75,8 @@ public sealed partial class DashboardProcess : IDisposable
     /// <summary>SIGTERM by PID; the exit code once it has stopped.</summary>
     public int Stop()
     {
-        if (!_process.HasExited) ProcessRunner.Run("kill", ["-TERM", _process.Id.ToString()]);
+        // once: a second SIGTERM could arrive after its handlers are gone, in the last moments of its exit
+        if (!_process.HasExited && !_terminateWhenServing) ProcessRunner.Run("kill", ["-TERM", _process.Id.ToString()]);
         if (!_process.WaitForExit(TimeSpan.FromSeconds(30)))
         {
             _process.Kill();

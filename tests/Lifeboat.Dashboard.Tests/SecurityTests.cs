@@ -39,7 +39,8 @@ public sealed class SecurityTests(DashboardStack stack)
         {
             using var server = new DashboardProcess(stack.ConfigPath, stack.StateDirectory, terminateWhenServing: true, "dashboard", "--listen", "127.0.0.1:0");
             _ = server.Address;
-            Assert.True(server.Stop() == 0, $"run {run + 1}: {server.Output}");
+            int exit = server.Stop();
+            Assert.True(exit == 0, $"run {run + 1}: exit {exit}\n{server.Output}");
             Assert.Contains("dashboard: stopped", server.Output);
         }
     }
