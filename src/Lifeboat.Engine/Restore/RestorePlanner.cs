@@ -15,7 +15,7 @@ namespace Lifeboat.Engine.Restore;
 /// differs only in places gets only those blobs); with <see cref="RestoreOptions.Delete"/>, what a restored directory
 /// holds beside the snapshot's items is removed as the walk leaves it.
 /// </summary>
-internal sealed class RestorePlanner : ITreeVisitor
+internal sealed class RestorePlanner : ITreeVisitor, IDisposable
 {
     private readonly Repository.Repository _repository;
     private readonly RestorePlan _plan;
@@ -33,6 +33,9 @@ internal sealed class RestorePlanner : ITreeVisitor
     // the directories the walk is in, innermost last; the first is the plan's directory 0
     private readonly List<OpenDirectory> _open = [];
     private readonly Dictionary<(ulong, ulong), int> _hardLinks = [];
+    // directories below one this restore created are made (and empty ones removed) beside the walk; null in a dry run
+    private readonly DirectoryCreator? _creator;
+    private readonly Maintenance.GarbagePacer _pacer = new();
 
     public RestorePlanner(Repository.Repository repository, RestorePlan plan, RestoreFilter filter, MetadataWriter metadata,
         ItemFailures failures, RestoreStatistics statistics, bool dryRun, Microsoft.Win32.SafeHandles.SafeFileHandle? root,
@@ -49,7 +52,28 @@ internal sealed class RestorePlanner : ITreeVisitor
         _failures = failures;
         _statistics = statistics;
         _dryRun = dryRun;
+        if (!dryRun && root is not null) _creator = new DirectoryCreator(root, plan, failures);
     }
+
+    /// <summary>
+    /// The plan is complete once every directory it names is made: waits for that, and leaves out of the later stages
+    /// what was planned inside a directory that could not be made (reported once, as that directory).
+    /// </summary>
+    public void Finish()
+    {
+        if (_creator is null) return;
+        _creator.Drain();
+        if (!_creator.AnyFailed) return;
+        for (int file = 0; file < _plan.Files.Count; file++)
+            if (_creator.IsFailed(_plan.Files[file].Dir)) _plan.Files[file].Failed = true;
+        _plan.MetadataOrder.RemoveAll(_creator.IsFailed);
+        _plan.Links.RemoveAll(link => _creator.IsFailed(link.Dir));
+    }
+
+    public void Dispose() => _creator?.Dispose();
+
+    /// <summary>Before the planner's own use of the file system: the directories asked for so far are there.</summary>
+    private void Settle() => _creator?.Drain();
 
     /// <summary>One directory the walk is inside, until the walk leaves it.</summary>
     private sealed class OpenDirectory(int number, string path, string location, bool fresh, bool insideSelected, bool selected, Node? node)
@@ -117,6 +141,7 @@ internal sealed class RestorePlanner : ITreeVisitor
 
     public ValueTask<TreeWalkAction> VisitAsync(TreeWalkEntry entry, CancellationToken cancellationToken)
     {
+        _pacer.Tick();
         var parentLocation = entry.ParentPath;
         // depth first: an item whose parent is not the innermost open directory means the walk has left that one
         while (_open.Count > 1 && !ReferenceEquals(_open[^1].Location, parentLocation) && _open[^1].Location != parentLocation) CloseInnermost();
@@ -158,16 +183,27 @@ internal sealed class RestorePlanner : ITreeVisitor
                 return false;
             }
             bool created;
-            try
+            int number;
+            if (parent.Fresh && _creator is not null)
             {
-                created = !_dryRun && EnsureDirectory(path, parent.Fresh);
+                // inside a directory this restore made: nothing is in the way, and the mkdir runs beside the walk
+                number = _plan.AddDirectory(parent.Number, name);
+                _creator.Make(number, parent.Number, path);
+                created = true;
             }
-            catch (PosixException e)
+            else
             {
-                _failures.Report(path, e);
-                return false;
+                try
+                {
+                    created = !_dryRun && EnsureDirectory(path, parent.Fresh);
+                }
+                catch (PosixException e)
+                {
+                    _failures.Report(path, e);
+                    return false;
+                }
+                number = _plan.AddDirectory(parent.Number, name);
             }
-            int number = _plan.AddDirectory(parent.Number, name);
             _open.Add(new OpenDirectory(number, path, location, created, parent.InsideSelected || selected, selected, node) { Names = NewNames() });
             return true;
         }
@@ -200,6 +236,7 @@ internal sealed class RestorePlanner : ITreeVisitor
     private void DeleteUnexpected(OpenDirectory dir)
     {
         if (dir.Names is not { } names || _deleteDisabled) return;
+        Settle();
         List<string> entries;
         try
         {
@@ -252,9 +289,9 @@ internal sealed class RestorePlanner : ITreeVisitor
             _plan.Directories[dir.Number].Metadata = ItemMetadata.Of(dir.Node!);
             _plan.MetadataOrder.Add(dir.Number);
         }
-        else if (!_dryRun)
+        else if (_creator is not null)
         {
-            try { Posix.RemoveDirectoryBeneath(_root!, _plan.Root, _plan.RelativePath(dir.Path)); } catch (PosixException) { }
+            _creator.Remove(dir.Number, dir.Path);
         }
     }
 
@@ -266,6 +303,7 @@ internal sealed class RestorePlanner : ITreeVisitor
     /// <returns>True when the directory was created now (it is empty).</returns>
     private bool EnsureDirectory(string path, bool parentFresh)
     {
+        Settle();
         if (parentFresh)
         {
             try
@@ -320,6 +358,12 @@ internal sealed class RestorePlanner : ITreeVisitor
     {
         // restic does not restore sockets either: a socket only means something to its live process.
         if (node.Type == NodeType.Socket) return;
+        // a file with content is only planned here (created by its first blob); everything else touches the directory now
+        if (!fresh || node.Type != NodeType.File || node.Content is not { Count: > 0 })
+        {
+            Settle();
+            if (_creator is not null && _creator.IsFailed(dir)) return; // reported as its directory
+        }
         FileStatus existing = default;
         bool exists = !fresh && Posix.TryLStat(path, out existing, out _);
         bool secondLink = node.Type == NodeType.File && node.Links > 1 && _hardLinks.ContainsKey((node.DeviceId, node.Inode));

@@ -96,8 +96,9 @@ public sealed class Restorer
         var cpu = Environment.CpuUsage.TotalTime;
         // everything is written below this handle (see RestorePlanner and FilesWriter); a dry run writes nothing
         using var root = _options.DryRun ? null : Posix.OpenDirectory(plan.Root);
-        var planner = new RestorePlanner(_repo, plan, _filter, _metadata, _failures, Statistics, _options.DryRun, root, _options.Overwrite, _options.Delete);
+        using var planner = new RestorePlanner(_repo, plan, _filter, _metadata, _failures, Statistics, _options.DryRun, root, _options.Overwrite, _options.Delete);
         await planAsync(planner).ConfigureAwait(false);
+        planner.Finish();
         var planTime = clock.Elapsed;
         Statistics.PlanTime += planTime;
         Statistics.PlanCpu += Environment.CpuUsage.TotalTime - cpu;

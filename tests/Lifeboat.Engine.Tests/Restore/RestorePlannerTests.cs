@@ -19,9 +19,10 @@ public class RestorePlannerTests
         var errors = new ErrorList();
         var failures = new ItemFailures(statistics, errors);
         using var rootHandle = Lifeboat.Engine.Platform.Posix.OpenDirectory(target);
-        var planner = new RestorePlanner(repo.Repository, plan, new RestoreFilter(options ?? new RestoreOptions()),
+        using var planner = new RestorePlanner(repo.Repository, plan, new RestoreFilter(options ?? new RestoreOptions()),
             new MetadataWriter(restoreOwnership: false, failures), failures, statistics, dryRun: false, rootHandle);
         await planner.PlanTreeAsync(root, freshRoot: false, Ct);
+        planner.Finish();
         return new Planned(plan, statistics, errors.Errors);
     }
 
