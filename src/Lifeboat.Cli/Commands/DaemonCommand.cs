@@ -72,14 +72,6 @@ public sealed class DaemonCommand : ICommandFactory
         dashboardJobs.History = history;
         executor.OutputLine = dashboardJobs.Output;
 
-        using var stop = new CancellationTokenSource();
-        void Stop(PosixSignalContext signal)
-        {
-            signal.Cancel = true; // the daemon exits by itself once the running job has stopped
-            if (stop.IsCancellationRequested) return;
-            log.Info($"received {signal.Signal}; stopping (a running job gets up to {ChildProcessJobExecutor.Format(grace)} to stop cleanly)");
-            stop.Cancel();
-        }
         void Reload(PosixSignalContext signal)
         {
             signal.Cancel = true;
@@ -95,8 +87,8 @@ public sealed class DaemonCommand : ICommandFactory
                 log.Warn($"received SIGHUP; {configPath} was not reloaded, the old schedule stays: {e.Message}");
             }
         }
-        using var term = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Stop);
-        using var interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, Stop);
+        using var stop = new ServerStopSignals(signal =>
+            log.Info($"received {signal}; stopping (a running job gets up to {ChildProcessJobExecutor.Format(grace)} to stop cleanly)"));
         using var hangup = PosixSignalRegistration.Create(PosixSignal.SIGHUP, Reload);
 
         DaemonHttpServer? server = null;

@@ -53,17 +53,8 @@ public sealed class DashboardCommand : ICommandFactory
             jobs.History = history;
             executor.OutputLine = jobs.Output;
             var (mount, certificate) = Prepare(config, endpoint, ctx.Access, jobs, parse.GetValue(tlsCert), parse.GetValue(tlsKey));
-            // SIGTERM or Ctrl-C: a running job stops cleanly (its own SIGTERM), then the server. Registered before the
-            // server listens: the serving line may be printed before the command line's own handlers would be in place,
-            // and a SIGTERM in between ended the process with 143 instead of stopping it.
-            using var stop = new CancellationTokenSource();
-            void Stop(System.Runtime.InteropServices.PosixSignalContext signal)
-            {
-                signal.Cancel = true; // the command exits by itself once the running job has stopped
-                stop.Cancel();
-            }
-            using var term = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGTERM, Stop);
-            using var interrupt = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGINT, Stop);
+            // SIGTERM or Ctrl-C: a running job stops cleanly (its own SIGTERM), then the server
+            using var stop = new ServerStopSignals();
             await using var server = await DaemonHttpServer.StartAsync(endpoint, [], CancellationToken.None, mount, certificate);
             Console.Out.WriteLine($"dashboard: serving {server.Address} for {configPath}");
             await daemon.RunAsync(stop.Token);
