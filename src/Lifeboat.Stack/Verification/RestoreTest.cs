@@ -151,7 +151,7 @@ public sealed class RestoreTest
             problems.Add("/", $"the snapshot cannot be restored: {e.Message}");
         }
         if (problems.OutOfSpace)
-            throw new StackException($"the scratch directory in {StagingParent} ran out of space while restoring app {app.Name} ({FormatBytes(bytes)} to restore): free space there, or set LIFEBOAT_STAGING_DIR to a directory with room");
+            throw new StackException($"the scratch directory in {StagingParent} ran out of space while restoring app {app.Name} ({ByteSize.Format(bytes)} to restore): free space there, or set LIFEBOAT_STAGING_DIR to a directory with room");
 
         // Everything is checked before any database is opened: SQLite may create -shm/-wal files beside the copy,
         // which would change its directory's mtime. A sample checks its files only.
@@ -278,16 +278,8 @@ public sealed class RestoreTest
             return; // unknown: the restore itself will tell
         }
         if (bytes > available)
-            throw new StackException($"app {app.Name} needs {FormatBytes(bytes)} of scratch space for its restore test and {StagingParent} has {FormatBytes(available)} free: free space there, set LIFEBOAT_STAGING_DIR to a directory with room, or test a sample (--sample 10%)");
+            throw new StackException($"app {app.Name} needs {ByteSize.Format(bytes)} of scratch space for its restore test and {StagingParent} has {ByteSize.Format(available)} free: free space there, set LIFEBOAT_STAGING_DIR to a directory with room, or test a sample (--sample 10%)");
     }
-
-    internal static string FormatBytes(long bytes) => bytes switch
-    {
-        >= 1L << 30 => string.Create(CultureInfo.InvariantCulture, $"{bytes / (double)(1L << 30):0.000} GiB"),
-        >= 1L << 20 => string.Create(CultureInfo.InvariantCulture, $"{bytes / (double)(1L << 20):0.000} MiB"),
-        >= 1L << 10 => string.Create(CultureInfo.InvariantCulture, $"{bytes / (double)(1L << 10):0.000} KiB"),
-        _ => $"{bytes} B",
-    };
 
     private DumpCheck? _dumpCheck;
 
