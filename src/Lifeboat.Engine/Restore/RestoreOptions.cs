@@ -37,4 +37,6 @@ public sealed record RestoreOptions
     public bool Delete { get; init; }
     /// <summary>Leave blobs of zeros as holes in the files created (restic's --sparse).</summary>
     public bool Sparse { get; init; }
+    /// <summary>How much planned content makes a batch for the content stage (<see cref="RestorePlanner.BatchBytes"/>); tests make it small.</summary>
+    internal long ContentBatchBytes { get; init; } = RestorePlanner.BatchBytes;
 }

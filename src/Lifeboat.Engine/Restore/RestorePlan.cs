@@ -25,7 +25,19 @@ internal sealed class RestorePlan
 
     public PagedList<PlannedFile> Files { get; } = new();
 
-    public Dictionary<Id, List<PlannedBlob>> Packs { get; } = [];
+    /// <summary>
+    /// By pack, the blobs planned since the content stage last took them (<see cref="TakePacks"/>); all of them when
+    /// nothing takes them (a dry run, or a look at the plan alone).
+    /// </summary>
+    public Dictionary<Id, List<PlannedBlob>> Packs { get; private set; } = [];
+
+    /// <summary>The packs planned so far, for the content stage; planning goes on into an empty set.</summary>
+    public Dictionary<Id, List<PlannedBlob>> TakePacks()
+    {
+        var taken = Packs;
+        Packs = [];
+        return taken;
+    }
 
     /// <summary>Directory numbers, children before their parents: the order their metadata is applied in.</summary>
     public List<int> MetadataOrder { get; } = [];

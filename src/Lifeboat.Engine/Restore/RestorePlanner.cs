@@ -56,18 +56,64 @@ internal sealed class RestorePlanner : ITreeVisitor, IDisposable
     }
 
     /// <summary>
-    /// The plan is complete once every directory it names is made: waits for that, and leaves out of the later stages
-    /// what was planned inside a directory that could not be made (reported once, as that directory).
+    /// Content planned beyond this many bytes goes to the content stage (<see cref="StreamContentTo"/>) while the walk
+    /// goes on, instead of waiting for the whole plan: a million-file restore spent 46 of its 117 s planning before
+    /// the first pack was read. A pack some of whose blobs are planned in a later batch is read again for those (a
+    /// fresh backup's packs hold neighbouring files, so few are).
+    /// </summary>
+    internal const long BatchBytes = 64L << 20;
+
+    private Action<Dictionary<Id, List<PlannedBlob>>>? _contentSink;
+    private long _batchLimit = BatchBytes;
+    private long _batchBytes;
+    // the first file planned since the last hand-off
+    private int _batchFirstFile;
+
+    /// <summary>
+    /// Hands the packs planned to <paramref name="sink"/> a batch at a time as planning goes, each once the directories
+    /// its files go into are made; the last batch at <see cref="Finish"/>. Without it everything stays in the plan.
+    /// </summary>
+    public void StreamContentTo(Action<Dictionary<Id, List<PlannedBlob>>> sink, long batchBytes = BatchBytes)
+    {
+        _contentSink = sink;
+        _batchLimit = Math.Max(1, batchBytes);
+    }
+
+    /// <summary>
+    /// The plan is complete once every directory it names is made: waits for that, leaves out of the later stages
+    /// what was planned inside a directory that could not be made (reported once, as that directory), and hands over
+    /// the last batch.
     /// </summary>
     public void Finish()
     {
-        if (_creator is null) return;
-        _creator.Drain();
-        if (!_creator.AnyFailed) return;
-        for (int file = 0; file < _plan.Files.Count; file++)
-            if (_creator.IsFailed(_plan.Files[file].Dir)) _plan.Files[file].Failed = true;
+        if (_contentSink is not null) HandOff();
+        else
+        {
+            _creator?.Drain();
+            FailFilesInFailedDirectories();
+        }
+        if (_creator is not { AnyFailed: true }) return;
         _plan.MetadataOrder.RemoveAll(_creator.IsFailed);
         _plan.Links.RemoveAll(link => _creator.IsFailed(link.Dir));
+    }
+
+    private void HandOff()
+    {
+        // the creator is idle from here until the walk asks for another directory, so its failures can be read
+        _creator?.Drain();
+        FailFilesInFailedDirectories();
+        _batchBytes = 0;
+        var packs = _plan.TakePacks();
+        if (packs.Count > 0) _contentSink!(packs);
+    }
+
+    /// <summary>Files planned since the last hand-off into a directory that could not be made take no writes.</summary>
+    private void FailFilesInFailedDirectories()
+    {
+        if (_creator is { AnyFailed: true })
+            for (int file = _batchFirstFile; file < _plan.Files.Count; file++)
+                if (_creator.IsFailed(_plan.Files[file].Dir)) _plan.Files[file].Failed = true;
+        _batchFirstFile = _plan.Files.Count;
     }
 
     public void Dispose() => _creator?.Dispose();
@@ -142,6 +188,7 @@ internal sealed class RestorePlanner : ITreeVisitor, IDisposable
     public ValueTask<TreeWalkAction> VisitAsync(TreeWalkEntry entry, CancellationToken cancellationToken)
     {
         _pacer.Tick();
+        if (_batchBytes >= _batchLimit && _contentSink is not null) HandOff();
         var parentLocation = entry.ParentPath;
         // depth first: an item whose parent is not the innermost open directory means the walk has left that one
         while (_open.Count > 1 && !ReferenceEquals(_open[^1].Location, parentLocation) && _open[^1].Location != parentLocation) CloseInnermost();
@@ -543,6 +590,7 @@ internal sealed class RestorePlanner : ITreeVisitor, IDisposable
             {
                 if (!_plan.Packs.TryGetValue(location.PackId, out var blobs)) _plan.Packs[location.PackId] = blobs = [];
                 blobs.Add(new PlannedBlob { Blob = location.Blob, File = file, Offset = offset });
+                _batchBytes += length;
             }
             offset += length;
         }

@@ -1,3 +1,4 @@
+using System.Threading.Channels;
 using Lifeboat.Engine.Model;
 using Lifeboat.Engine.Platform;
 using Lifeboat.Engine.Repository;
@@ -7,10 +8,10 @@ namespace Lifeboat.Engine.Restore;
 /// <summary>
 /// Restores a tree into a target directory, or one node of a snapshot at a path of its own, in stages as restic's
 /// restorer does: the <see cref="RestorePlanner"/> walks the snapshot, creating directories and special files and
-/// planning every file's content by pack; the <see cref="PackBlobReader"/> reads each needed pack once (in coalesced
-/// ranges, several packs at a time), verifies every blob against its ID and hands it to the <see cref="FilesWriter"/>,
-/// which writes it to all the file offsets that need it; finally the <see cref="MetadataWriter"/> applies the
-/// directories' metadata bottom-up so their times hold. Each run has its own plan; <see cref="Statistics"/> counts
+/// planning every file's content by pack; as it goes, a batch at a time, the <see cref="PackBlobReader"/> reads each
+/// needed pack (in coalesced ranges, several packs at a time), verifies every blob against its ID and hands it to the
+/// <see cref="FilesWriter"/>, which writes it to all the file offsets that need it; finally the
+/// <see cref="MetadataWriter"/> applies the directories' metadata bottom-up so their times hold. Each run has its own plan; <see cref="Statistics"/> counts
 /// all runs of this instance.
 /// </summary>
 public sealed class Restorer
@@ -55,7 +56,7 @@ public sealed class Restorer
         bool freshTarget = !Posix.TryLStat(target, out _, out _);
         if (!_options.DryRun) Posix.MakeDirectories(target, 0x1C0 /* 0700 */);
         var plan = new RestorePlan(target);
-        await RunStagesAsync(plan, planner => planner.PlanTreeAsync(rootTree, freshTarget, cancellationToken), cancellationToken).ConfigureAwait(false);
+        await RunStagesAsync(plan, (planner, ct) => planner.PlanTreeAsync(rootTree, freshTarget, ct), cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -85,38 +86,87 @@ public sealed class Restorer
         bool freshParent = !Posix.TryLStat(parent, out _, out _);
         if (!_options.DryRun) Posix.MakeDirectories(parent, 0x1C0 /* 0700 */);
         var plan = new RestorePlan(parent);
-        await RunStagesAsync(plan, planner => planner.PlanNodeAsync(node, target[(slash + 1)..], location, freshParent, cancellationToken), cancellationToken).ConfigureAwait(false);
+        await RunStagesAsync(plan, (planner, ct) => planner.PlanNodeAsync(node, target[(slash + 1)..], location, freshParent, ct), cancellationToken).ConfigureAwait(false);
     }
 
     private static string CleanLocation(string path) => "/" + path.Trim('/');
 
-    private async Task RunStagesAsync(RestorePlan plan, Func<RestorePlanner, Task> planAsync, CancellationToken cancellationToken)
+    private async Task RunStagesAsync(RestorePlan plan, Func<RestorePlanner, CancellationToken, Task> planAsync, CancellationToken cancellationToken)
     {
         var clock = System.Diagnostics.Stopwatch.StartNew();
         var cpu = Environment.CpuUsage.TotalTime;
         // everything is written below this handle (see RestorePlanner and FilesWriter); a dry run writes nothing
         using var root = _options.DryRun ? null : Posix.OpenDirectory(plan.Root);
         using var planner = new RestorePlanner(_repo, plan, _filter, _metadata, _failures, Statistics, _options.DryRun, root, _options.Overwrite, _options.Delete);
-        await planAsync(planner).ConfigureAwait(false);
-        planner.Finish();
+        if (root is null)
+        {
+            await planAsync(planner, cancellationToken).ConfigureAwait(false);
+            planner.Finish();
+            Statistics.PlanTime += clock.Elapsed;
+            Statistics.PlanCpu += Environment.CpuUsage.TotalTime - cpu;
+            return;
+        }
+
+        // The content stage reads the packs the planner hands over while it goes on planning: a pack as a whole batch
+        // of it is planned, several packs at a time.
+        var files = new FilesWriter(plan, root, _metadata, _failures, Statistics, _options.Sparse);
+        var reader = new PackBlobReader(_repo, files, Statistics);
+        var packs = Channel.CreateUnbounded<KeyValuePair<Id, List<PlannedBlob>>>(new UnboundedChannelOptions { SingleWriter = true });
+        planner.StreamContentTo(batch =>
+        {
+            foreach (var pack in batch) packs.Writer.TryWrite(pack);
+        }, _options.ContentBatchBytes);
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var content = Parallel.ForEachAsync(packs.Reader.ReadAllAsync(stop.Token),
+            new ParallelOptions { MaxDegreeOfParallelism = PackConcurrency, CancellationToken = stop.Token },
+            async (pack, ct) =>
+            {
+                await reader.ReadAsync(pack.Key, pack.Value, ct).ConfigureAwait(false);
+                // done with this pack: its plan need not stay in memory
+                pack.Value.Clear();
+                pack.Value.TrimExcess();
+            });
+        // a content stage that fails stops the planning too
+        _ = content.ContinueWith(_ =>
+        {
+            try { stop.Cancel(); } catch (ObjectDisposedException) { }
+        }, CancellationToken.None, TaskContinuationOptions.NotOnRanToCompletion | TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+        try
+        {
+            try
+            {
+                await planAsync(planner, stop.Token).ConfigureAwait(false);
+                planner.Finish();
+            }
+            finally
+            {
+                packs.Writer.TryComplete();
+            }
+        }
+        catch (Exception planError)
+        {
+            stop.Cancel();
+            try
+            {
+                await content.ConfigureAwait(false);
+            }
+            catch (Exception) when (planError is OperationCanceledException && !cancellationToken.IsCancellationRequested)
+            {
+                // the planning was stopped by the content stage's failure: that is the error to report
+                files.CloseAll();
+                throw;
+            }
+            catch (Exception) { }
+            files.CloseAll();
+            throw;
+        }
         var planTime = clock.Elapsed;
         Statistics.PlanTime += planTime;
         Statistics.PlanCpu += Environment.CpuUsage.TotalTime - cpu;
         cpu = Environment.CpuUsage.TotalTime;
-        if (root is null) return;
-
-        var files = new FilesWriter(plan, root, _metadata, _failures, Statistics, _options.Sparse);
-        var reader = new PackBlobReader(_repo, files, Statistics);
         try
         {
-            await Parallel.ForEachAsync(plan.Packs, new ParallelOptions { MaxDegreeOfParallelism = PackConcurrency, CancellationToken = cancellationToken },
-                async (pack, ct) =>
-                {
-                    await reader.ReadAsync(pack.Key, pack.Value, ct).ConfigureAwait(false);
-                    // done with this pack: its plan need not stay in memory
-                    pack.Value.Clear();
-                    pack.Value.TrimExcess();
-                }).ConfigureAwait(false);
+            await content.ConfigureAwait(false);
         }
         finally
         {
