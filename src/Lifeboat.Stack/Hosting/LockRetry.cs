@@ -64,8 +64,10 @@ public static class LockRetry
                 var left = retry.Duration - clock.Elapsed;
                 if (left <= wait)
                 {
-                    // the deadline comes first: one last attempt then, and its outcome is final
-                    if (left > TimeSpan.Zero) await Task.Delay(left, cancellationToken).ConfigureAwait(false);
+                    // the deadline comes first: one last attempt then, and its outcome is final. Timers run on a
+                    // coarse tick and may fire a few milliseconds early, so wait until the stopwatch agrees.
+                    while ((left = retry.Duration - clock.Elapsed) > TimeSpan.Zero)
+                        await Task.Delay(left + TimeSpan.FromMilliseconds(1), cancellationToken).ConfigureAwait(false);
                     return await RepositoryLock.AcquireAsync(repository, exclusive, cancellationToken).ConfigureAwait(false);
                 }
                 await Task.Delay(wait, cancellationToken).ConfigureAwait(false);
